@@ -1,0 +1,91 @@
+"""The library's entry points: each CLI command is a thin layer over one of these."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dbclone import model as model_io
+from dbclone.connect import engine_for, sqlite_path
+from dbclone.fit import FitOptions, fit
+from dbclone.introspect import introspect, require_tables
+from dbclone.load import LoadProgress, LoadResult, check_target, load
+from dbclone.model import Model
+from dbclone.plan import Plan, make_plan
+from dbclone.sample import Sampler
+from dbclone.schema import Schema
+
+
+@dataclass
+class CloneResult:
+    rows: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)
+    fit_seconds: float = 0.0
+    sample_load_seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def inspect_url(url: str, schema: str | None = None) -> Schema:
+    return introspect(engine_for(url), schema)
+
+
+def plan_url(url: str, schema: str | None = None) -> tuple[Schema, Plan]:
+    s = inspect_url(url, schema)
+    return s, make_plan(s)
+
+
+def fit_source(url: str, *, schema: str | None = None, seed: int = 0, locale: str | None = None,
+               rare_threshold: int = 5,
+               progress: Callable[[str, int], None] | None = None) -> Model:
+    engine = engine_for(url)
+    s = introspect(engine, schema)
+    require_tables(s, url)
+    opts = FitOptions(seed=seed, locale=locale, rare_threshold=rare_threshold, progress=progress)
+    return fit(engine, s, make_plan(s), opts)
+
+
+def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
+    model = fit_source(url, **kwargs)  # type: ignore[arg-type]
+    model_io.save(model, out)
+    return model
+
+
+def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int = 0,
+                 replace: bool = False, progress: LoadProgress | None = None) -> LoadResult:
+    engine = engine_for(target_url, must_exist=False)
+    path = sqlite_path(engine)
+    fresh_file = path is not None and not os.path.exists(path)
+    try:
+        check_target(engine, model.schema, replace)
+        plan = make_plan(model.schema)
+        sampler = Sampler(model, plan, scale=scale, seed=seed)
+        return load(engine, model.schema, sampler.run(), replace=replace, progress=progress)
+    except BaseException:
+        if fresh_file and path and os.path.exists(path):
+            os.remove(path)  # the target did not exist before: leave nothing behind
+        raise
+
+
+def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
+          schema: str | None = None, replace: bool = False, locale: str | None = None,
+          rare_threshold: int = 5, progress: LoadProgress | None = None,
+          fit_progress: Callable[[str, int], None] | None = None) -> CloneResult:
+    """Fit a model of the source and load a synthetic clone into the target."""
+    if scale <= 0:
+        from dbclone.errors import UsageError
+
+        raise UsageError(f"--scale must be positive, not {scale}")
+    start = time.perf_counter()
+    model = fit_source(source_url, schema=schema, seed=seed, locale=locale,
+                       rare_threshold=rare_threshold, progress=fit_progress)
+    fitted = time.perf_counter()
+    result = sample_model(model, target_url, scale=scale, seed=seed, replace=replace,
+                          progress=progress)
+    return CloneResult(rows=result.rows, seconds=result.seconds, fit_seconds=fitted - start,
+                       sample_load_seconds=time.perf_counter() - fitted)

@@ -1,0 +1,201 @@
+"""The command line: parse options, call one library function, show progress and the result.
+
+Every `DbcloneError` becomes one line on stderr and the error's exit code; nothing here is
+heavier than Typer and rich at import time (SDV, pandas and friends load when a command runs).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from dbclone import __version__
+from dbclone.errors import EXIT_ERROR, DbcloneError, mask
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Clone a relational database into a test database with synthetic rows that keep "
+         "every constraint and relationship, and no real person's data.")
+
+T = TypeVar("T")
+
+SourceArg = Annotated[str, typer.Argument(help="Source database URL (postgresql://, mysql://, "
+                                          "sqlite:///file.db).", show_default=False)]
+TargetArg = Annotated[str, typer.Argument(help="Target database URL; must be empty unless "
+                                          "--replace.", show_default=False)]
+SchemaOpt = Annotated[str | None, typer.Option("--schema", help="PostgreSQL schema to read "
+                                               "(default: the search path's, usually public).")]
+ScaleOpt = Annotated[float, typer.Option("--scale", help="Size of the clone relative to the "
+                                         "source (0.1 = a tenth, 10 = ten times).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same model and seed give "
+                                      "the same database.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (cron).")]
+ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Replace the tables of a non-empty "
+                                          "target.")]
+LocaleOpt = Annotated[str | None, typer.Option("--locale", help="Faker locale for personal data "
+                                               "(default: guessed from the source).")]
+
+
+def _fail(err: DbcloneError) -> None:
+    typer.echo(f"dbclone: error: {mask(str(err))}", err=True)
+    raise typer.Exit(err.exit_code)
+
+
+def run(fn: Callable[[], T]) -> T:
+    """Call into the library, turning its errors into one line and an exit code."""
+    try:
+        return fn()
+    except DbcloneError as err:
+        _fail(err)
+    except KeyboardInterrupt:
+        typer.echo("dbclone: interrupted; the target was left as it was", err=True)
+        raise typer.Exit(130) from None
+    raise AssertionError("unreachable")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dbclone {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Show the version and exit.")] = False
+         ) -> None:
+    """dbclone: realistic, constraint-keeping, personal-data-free copies of databases."""
+
+
+@app.command()
+def inspect(source: SourceArg, schema: SchemaOpt = None,
+            as_json: Annotated[bool, typer.Option("--json", help="Print the schema as JSON.")]
+            = False) -> None:
+    """Summarise a database's tables, keys and row counts."""
+    from dbclone.api import inspect_url
+
+    s = run(lambda: inspect_url(source, schema))
+    if as_json:
+        typer.echo(json.dumps(s.to_dict(), indent=2, default=str))
+        return
+    from dbclone.plan import fk_graph
+
+    typer.echo(f"{s.dialect} database, {len(s.tables)} tables, "
+               f"{sum(t.row_count for t in s.tables)} rows")
+    for t in s.tables:
+        fks = ", ".join(f"{'/'.join(fk.columns)} -> {fk.ref_table}" for fk in t.foreign_keys)
+        typer.echo(f"  {t.name}: {t.row_count} rows, {len(t.columns)} columns, "
+                   f"PK ({', '.join(t.primary_key) or 'none'})" + (f"; FK {fks}" if fks else ""))
+    for w in s.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    del fk_graph
+
+
+@app.command()
+def plan(source: SourceArg, schema: SchemaOpt = None,
+         fmt: Annotated[str, typer.Option("--format", help="text, dot, mermaid or json.")]
+         = "text") -> None:
+    """Show the load order, cycles and the FKs filled in after the insert."""
+    from dbclone.api import plan_url
+    from dbclone.errors import UsageError
+    from dbclone.plan import render
+
+    if fmt not in ("text", "dot", "mermaid", "json"):
+        _fail(UsageError(f"unknown --format {fmt!r}; use text, dot, mermaid or json"))
+    s, p = run(lambda: plan_url(source, schema))
+    typer.echo(render(p, s, fmt))
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """Per-table progress bars with rows/s on a terminal; silence otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda table, done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bars = Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), transient=False)
+    tasks: dict[str, Any] = {}
+    starts: dict[str, float] = {}
+
+    def update(table: str, done: int, total: int) -> None:
+        if table not in tasks:
+            tasks[table] = bars.add_task(table, total=total or 1, rate="")
+            starts[table] = time.perf_counter()
+        rate = done / max(time.perf_counter() - starts[table], 1e-6)
+        bars.update(tasks[table], completed=done if total else 1, rate=f"{rate:,.0f} rows/s")
+
+    with bars:
+        yield update
+
+
+@app.command()
+def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
+          schema: SchemaOpt = None, replace: ReplaceOpt = False, locale: LocaleOpt = None,
+          quiet: QuietOpt = False) -> None:
+    """Fit a model of SOURCE and fill TARGET with a synthetic clone."""
+    from dbclone.api import clone as do_clone
+
+    start = time.perf_counter()
+    with _progress(quiet) as progress:
+        result = run(lambda: do_clone(source, target, scale=scale, seed=seed, schema=schema,
+                                      replace=replace, locale=locale, progress=progress))
+    if not quiet:
+        typer.echo(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
+                   f"{time.perf_counter() - start:.1f} s (fit {result.fit_seconds:.1f} s, "
+                   f"sample+load {result.sample_load_seconds:.1f} s)")
+
+
+@app.command()
+def fit(source: SourceArg,
+        out: Annotated[str, typer.Option("--out", "-o", help="Model file to write (JSON; "
+                                         ".gz compresses).")],
+        schema: SchemaOpt = None, seed: SeedOpt = 0, locale: LocaleOpt = None,
+        quiet: QuietOpt = False) -> None:
+    """Learn a model of SOURCE (statistics only, no rows) and save it to a file."""
+    from dbclone.api import fit_to_file
+
+    model = run(lambda: fit_to_file(source, out, schema=schema, seed=seed, locale=locale))
+    if not quiet:
+        typer.echo(f"model of {len(model.tables)} tables written to {out}")
+
+
+@app.command()
+def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
+           target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
+           replace: ReplaceOpt = False, quiet: QuietOpt = False) -> None:
+    """Fill TARGET from a saved model; needs no access to the source."""
+    from dbclone import model as model_io
+    from dbclone.api import sample_model
+
+    start = time.perf_counter()
+    m = run(lambda: model_io.load(model_file))
+    with _progress(quiet) as progress:
+        result = run(lambda: sample_model(m, target, scale=scale, seed=seed, replace=replace,
+                                          progress=progress))
+    if not quiet:
+        typer.echo(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
+                   f"{time.perf_counter() - start:.1f} s")
+
+
+def _register_plugins() -> None:
+    from dbclone.report.cli import register
+
+    register(app)
+
+
+_register_plugins()
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    try:
+        app()
+    except DbcloneError as err:
+        typer.echo(f"dbclone: error: {mask(str(err))}", err=True)
+        sys.exit(EXIT_ERROR)

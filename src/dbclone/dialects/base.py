@@ -1,0 +1,185 @@
+"""What every dialect shares; subclasses override only what differs.
+
+Class-level flags document behaviour the stages rely on, so no stage ever asks
+``if dialect == ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.sqltypes import _Binary
+
+from dbclone.schema import Column, EnumType, ForeignKey, Index, Schema, Table
+
+_KIND_BY_CLASS: tuple[tuple[type, str], ...] = (
+    (sa.Boolean, "boolean"),
+    (sa.Enum, "enum"),
+    (sa.Integer, "integer"),
+    (sa.Float, "float"),
+    (sa.Numeric, "decimal"),
+    (sa.DateTime, "datetime"),
+    (sa.Date, "date"),
+    (sa.Time, "time"),
+    (sa.Interval, "interval"),
+    (sa.Uuid, "uuid"),
+    (sa.JSON, "json"),
+    (sa.ARRAY, "array"),
+    (sa.LargeBinary, "binary"),
+    (_Binary, "binary"),
+    (sa.Text, "text"),
+    (sa.String, "string"),
+)
+
+
+class Dialect:
+    """Generic SQL behaviour; the defaults suit SQLite-like engines."""
+
+    #: Short name used in messages and the model file.
+    name: ClassVar[str] = "generic"
+    #: Table DDL and data can be rolled back in one transaction.
+    transactional_ddl: ClassVar[bool] = True
+    #: Foreign keys may be added with ALTER TABLE after the data is in (faster, and cycles need
+    #: no NULL-then-UPDATE pass). When False, FKs are declared in CREATE TABLE.
+    constraints_after_load: ClassVar[bool] = True
+    #: The dialect has named schemas inside one database (PostgreSQL).
+    supports_schemas: ClassVar[bool] = False
+    #: Rows per batch for bulk inserts.
+    batch_rows: ClassVar[int] = 5000
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sa_dialect = engine.dialect
+
+    # -- naming -------------------------------------------------------------------------
+    def quote(self, name: str) -> str:
+        return str(self.sa_dialect.identifier_preparer.quote(name))
+
+    def qualified(self, table: Table) -> str:
+        if table.schema and self.supports_schemas:
+            return f"{self.quote(table.schema)}.{self.quote(table.name)}"
+        return self.quote(table.name)
+
+    # -- introspection hooks --------------------------------------------------------------
+    def kind_of(self, sa_type: Any) -> str:
+        for cls, kind in _KIND_BY_CLASS:
+            if isinstance(sa_type, cls):
+                return kind
+        return "other"
+
+    def default_schema(self, inspector: Any) -> str | None:
+        return None
+
+    def enums(self, inspector: Any, schema: str | None) -> tuple[EnumType, ...]:
+        return ()
+
+    def column_extras(self, info: dict[str, Any], table: str) -> dict[str, Any]:
+        """Dialect-specific column facts (sequences, identity, unsigned ...)."""
+        return {}
+
+    def user_tables(self, conn: Connection, schema: str | None) -> list[str]:
+        return sorted(sa.inspect(conn).get_table_names(schema=schema))
+
+    # -- DDL ----------------------------------------------------------------------------
+    def column_ddl(self, col: Column) -> str:
+        parts = [self.quote(col.name), col.sql_type]
+        if col.computed:
+            parts.append(f"GENERATED ALWAYS AS ({col.computed})")
+        if col.default is not None and not col.computed:
+            parts.append(f"DEFAULT {col.default}")
+        if not col.nullable:
+            parts.append("NOT NULL")
+        return " ".join(parts)
+
+    def create_table_ddl(self, table: Table, with_fks: bool) -> str:
+        lines = [self.column_ddl(c) for c in table.columns]
+        if table.primary_key:
+            lines.append(f"PRIMARY KEY ({self._cols(table.primary_key)})")
+        for u in table.uniques:
+            lines.append(f"{self._name(u.name)}UNIQUE ({self._cols(u.columns)})")
+        for ck in table.checks:
+            lines.append(f"{self._name(ck.name)}CHECK ({ck.sqltext})")
+        if with_fks:
+            lines += [self.fk_clause(table, fk) for fk in table.foreign_keys]
+        body = ",\n  ".join(lines)
+        return f"CREATE TABLE {self.qualified(table)} (\n  {body}\n){self.table_options(table)}"
+
+    def table_options(self, table: Table) -> str:
+        return ""
+
+    def fk_clause(self, table: Table, fk: ForeignKey) -> str:
+        ref_schema = fk.ref_schema or table.schema
+        ref = Table(name=fk.ref_table, columns=(), schema=ref_schema)
+        sql = (f"{self._name(fk.name)}FOREIGN KEY ({self._cols(fk.columns)}) "
+               f"REFERENCES {self.qualified(ref)} ({self._cols(fk.ref_columns)})")
+        if fk.on_delete:
+            sql += f" ON DELETE {fk.on_delete}"
+        if fk.on_update:
+            sql += f" ON UPDATE {fk.on_update}"
+        if fk.deferrable:
+            sql += " DEFERRABLE"
+            if fk.initially_deferred:
+                sql += " INITIALLY DEFERRED"
+        return sql
+
+    def add_fk_ddl(self, table: Table, fk: ForeignKey) -> str:
+        return f"ALTER TABLE {self.qualified(table)} ADD {self.fk_clause(table, fk)}"
+
+    def create_index_ddl(self, table: Table, index: Index) -> str:
+        unique = "UNIQUE " if index.unique else ""
+        name = self.quote(index.name or f"ix_{table.name}_{'_'.join(index.columns)}")
+        cols = self._cols(index.columns)
+        return f"CREATE {unique}INDEX {name} ON {self.qualified(table)} ({cols})"
+
+    def pre_table_ddl(self, schema: Schema) -> list[str]:
+        """Statements needed before any table (schemas, enum types, sequences)."""
+        return []
+
+    def drop_table_ddl(self, table: Table) -> str:
+        return f"DROP TABLE IF EXISTS {self.qualified(table)}"
+
+    def drop_existing(self, conn: Connection, name: str, schema: str | None) -> None:
+        """Drop a table found in the target (for --replace)."""
+        conn.exec_driver_sql(self.drop_table_ddl(Table(name=name, columns=(), schema=schema)))
+
+    def param(self) -> str:
+        """The DBAPI placeholder of this driver."""
+        return "?" if self.sa_dialect.paramstyle == "qmark" else "%s"
+
+    def _cols(self, cols: Iterable[str]) -> str:
+        return ", ".join(self.quote(c) for c in cols)
+
+    def _name(self, name: str | None) -> str:
+        return f"CONSTRAINT {self.quote(name)} " if name else ""
+
+    # -- loading ------------------------------------------------------------------------
+    def bulk_insert(self, conn: Connection, table: Table, columns: Sequence[str],
+                    rows: list[tuple[Any, ...]]) -> None:
+        """Insert many rows; the default is a multi-row executemany in the open transaction."""
+        if not rows:
+            return
+        marks = ", ".join([self.param()] * len(columns))
+        sql = f"INSERT INTO {self.qualified(table)} ({self._cols(columns)}) VALUES ({marks})"
+        cursor = conn.connection.cursor()
+        try:
+            for start in range(0, len(rows), self.batch_rows):
+                cursor.executemany(sql, rows[start:start + self.batch_rows])
+        finally:
+            cursor.close()
+
+    def reset_sequence_sql(self, table: Table) -> list[str]:
+        """Statements that move sequences / counters past the loaded keys."""
+        return []
+
+    def begin_read_only(self, conn: Connection) -> None:
+        """Make the connection's transaction read-only, so a bug can never write the source."""
+        conn.exec_driver_sql("PRAGMA query_only = ON")
+
+    def prepare_load(self, conn: Connection) -> None:
+        """Session settings for a bulk load (run inside the load transaction)."""
+
+    def adapt_value(self, col: Column, value: Any) -> Any:
+        return value

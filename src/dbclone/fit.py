@@ -1,0 +1,432 @@
+"""Stage 3: learn a `Model` from the source, reading it in a read-only transaction.
+
+Per table: a marginal per column (or a generator for keys and personal data), the
+children-per-parent distribution of every FK, and one Gaussian-copula correlation over the
+table's columns, its children counts and its driving parent's latent scores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from dbclone import copula, pii
+from dbclone.dialects import dialect_for
+from dbclone.model import ColumnModel, FKModel, Model, TableModel
+from dbclone.plan import Plan
+from dbclone.schema import Column, ForeignKey, Schema, Table
+
+Progress = Callable[[str, int], None]
+EPOCH = dt.datetime(1970, 1, 1)
+#: Columns with at most this many distinct integers are categories, not measurements.
+MAX_INT_CATEGORIES = 20
+MAX_PARENT_DIMS = 16
+
+
+@dataclass
+class FitOptions:
+    seed: int = 0
+    locale: str | None = None
+    rare_threshold: int = 5
+    sample_rows: int = 200_000
+    progress: Progress | None = None
+
+
+@dataclass
+class _Latent:
+    """A fitted table's normal scores per source row, for conditioning its children."""
+
+    keys: pd.DataFrame
+    z: np.ndarray
+    dims: tuple[str, ...]
+
+
+@dataclass
+class _Ctx:
+    schema: Schema
+    plan: Plan
+    frames: dict[str, pd.DataFrame]
+    opts: FitOptions
+    rng: np.random.Generator
+    latents: dict[str, _Latent] = field(default_factory=dict)
+
+
+def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
+    opts = opts or FitOptions()
+    frames = read_tables(engine, schema, opts.sample_rows)
+    ctx = _Ctx(schema, plan, frames, opts, np.random.default_rng(opts.seed))
+    locale = opts.locale or _guess_locale(schema, frames)
+    tables = []
+    for name in plan.order:
+        tables.append(_fit_table(ctx, schema.table(name)))
+        if opts.progress:
+            opts.progress(name, len(frames[name]))
+    by_name = {t.name: t for t in tables}
+    ordered = tuple(by_name[t.name] for t in schema.tables)
+    return Model(schema=schema, tables=ordered, locale=locale, rare_threshold=opts.rare_threshold)
+
+
+def read_tables(engine: Engine, schema: Schema, sample_rows: int) -> dict[str, pd.DataFrame]:
+    """Every table as a DataFrame, inside one read-only transaction (never a write)."""
+    dialect = dialect_for(engine)
+    frames = {}
+    with engine.connect() as conn:
+        dialect.begin_read_only(conn)
+        for table in schema.tables:
+            cols = ", ".join(dialect.quote(c.name) for c in table.columns)
+            sql = f"SELECT {cols} FROM {dialect.qualified(table)}"
+            frame = pd.read_sql_query(sa.text(sql), conn)
+            frame.columns = list(table.column_names)
+            frames[table.name] = frame
+        conn.rollback()
+    return frames
+
+
+def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
+    names = [c.name for t in schema.tables for c in t.columns]
+    found = []
+    for t in schema.tables:
+        for c in t.columns:
+            if c.kind in ("string", "text"):
+                det = pii.detect(c.name, frames[t.name][c.name].dropna().astype(str).head(200))
+                if det:
+                    found.append(det.provider)
+    return pii.guess_locale(names, found)
+
+
+# -- per table -------------------------------------------------------------------------------
+
+def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
+    df = ctx.frames[table.name]
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    columns: list[ColumnModel] = []
+    dims: list[str] = []
+    zs: list[np.ndarray] = []
+    for col in table.columns:
+        cm, z = _fit_column(ctx, table, col, df[col.name], fk_cols)
+        columns.append(cm)
+        if z is not None:
+            dims.append(col.name)
+            zs.append(z)
+    fks = _fit_fks(ctx, table, df)
+    for child, fk in _child_fks(ctx, table):
+        counts = _children_counts(df, ctx.frames[child.name], fk)
+        dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
+        zs.append(copula.numeric_to_normal(counts, ctx.rng))
+    own_dims = tuple(dims)
+    own_z = np.column_stack(zs) if zs else np.zeros((len(df), 0))
+    ctx.latents[table.name] = _Latent(df, own_z, own_dims)
+    parent_dims, parent_z = _parent_scores(ctx, table, df, fks)
+    full = np.hstack([own_z, parent_z]) if len(parent_dims) else own_z
+    corr = copula.correlation(full) if len(df) else np.eye(full.shape[1])
+    return TableModel(
+        name=table.name, row_count=table.row_count, columns=tuple(columns), fks=tuple(fks),
+        copula=own_dims + parent_dims,
+        correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr))
+
+
+def _child_fks(ctx: _Ctx, table: Table) -> list[tuple[Table, ForeignKey]]:
+    out = []
+    for child in ctx.schema.tables:
+        for fk in child.foreign_keys:
+            if fk.ref_table == table.name and not ctx.plan.is_deferred(child.name, fk):
+                out.append((child, fk))
+    return out
+
+
+def _children_counts(parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey) -> np.ndarray:
+    keys = child[list(fk.columns)].dropna()
+    keys.columns = list(fk.ref_columns)
+    sizes = keys.groupby(list(fk.ref_columns), dropna=True).size().rename("_n").reset_index()
+    merged = parent[list(fk.ref_columns)].merge(sizes, how="left", on=list(fk.ref_columns))
+    return np.asarray(merged["_n"].fillna(0).to_numpy(), dtype=float)
+
+
+def _fit_fks(ctx: _Ctx, table: Table, df: pd.DataFrame) -> list[FKModel]:
+    models = []
+    for fk in table.foreign_keys:
+        if fk.ref_table not in ctx.frames:
+            continue
+        parent = ctx.frames[fk.ref_table]
+        null_rate = float(df[list(fk.columns)].isna().any(axis=1).mean()) if len(df) else 0.0
+        counts = _children_counts(parent, df, fk).astype(int)
+        values, freq = np.unique(counts, return_counts=True)
+        deferred = ctx.plan.is_deferred(table.name, fk)
+        depth = _depth_probs(df, fk) if fk.ref_table == table.name else ()
+        models.append(FKModel(
+            columns=fk.columns, ref_table=fk.ref_table, ref_columns=fk.ref_columns,
+            null_rate=null_rate, counts=tuple(int(v) for v in values),
+            probs=tuple(float(f) / max(len(counts), 1) for f in freq), deferred=deferred,
+            depth_probs=depth))
+    return _choose_driver(table, models)
+
+
+def _choose_driver(table: Table, fks: list[FKModel]) -> list[FKModel]:
+    """The FK whose parents have the most children each drives this table's row count."""
+    best, best_mean = None, 0.0
+    for i, fk in enumerate(fks):
+        if fk.deferred or fk.ref_table == table.name or not fk.counts:
+            continue
+        mean = float(np.dot(fk.counts, fk.probs))
+        if mean > best_mean:
+            best, best_mean = i, mean
+    if best is None:
+        return fks
+    import dataclasses
+
+    fks[best] = dataclasses.replace(fks[best], driving=True)
+    return fks
+
+
+def _depth_probs(df: pd.DataFrame, fk: ForeignKey) -> tuple[float, ...]:
+    """Share of rows at each depth of a self-referencing forest (0 = roots)."""
+    if len(fk.columns) != 1 or not len(df):
+        return ()
+    parent_of = dict(zip(df[fk.ref_columns[0]], df[fk.columns[0]], strict=False))
+    depths = []
+    for key in df[fk.ref_columns[0]]:
+        depth, seen = 0, set()
+        node = parent_of.get(key)
+        while node is not None and not pd.isna(node) and node not in seen and depth < 50:
+            seen.add(node)
+            depth += 1
+            node = parent_of.get(node)
+        depths.append(depth)
+    counts = np.bincount(depths)
+    return tuple(float(c) / len(depths) for c in counts)
+
+
+def _parent_scores(ctx: _Ctx, table: Table, df: pd.DataFrame,
+                   fks: list[FKModel]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The driving parent's latent scores for each row (0 where the FK is NULL)."""
+    driver = next((f for f in fks if f.driving), None)
+    if driver is None or driver.ref_table not in ctx.latents or not len(df):
+        return (), np.zeros((len(df), 0))
+    lat = ctx.latents[driver.ref_table]
+    take = [i for i, d in enumerate(lat.dims) if not d.startswith("^")][:MAX_PARENT_DIMS]
+    if not take:
+        return (), np.zeros((len(df), 0))
+    keys = lat.keys[list(driver.ref_columns)].reset_index(drop=True)
+    scores = pd.DataFrame(lat.z[:, take], columns=[f"^{lat.dims[i]}" for i in take])
+    parent = pd.concat([keys, scores], axis=1).drop_duplicates(list(driver.ref_columns))
+    child = df[list(driver.columns)].copy()
+    child.columns = list(driver.ref_columns)
+    merged = child.merge(parent, how="left", on=list(driver.ref_columns))
+    z = merged[list(scores.columns)].fillna(0.0).to_numpy(dtype=float)
+    return tuple(scores.columns), z
+
+
+# -- per column ------------------------------------------------------------------------------
+
+def _fit_column(ctx: _Ctx, table: Table, col: Column, series: pd.Series,
+                fk_cols: set[str]) -> tuple[ColumnModel, np.ndarray | None]:
+    if col.computed:
+        return ColumnModel(col.name, "computed", reason="generated by the database"), None
+    if col.name in fk_cols:
+        return ColumnModel(col.name, "fk"), None
+    if col.name in table.primary_key and len(table.primary_key) == 1:
+        return _fit_key(col, series), None
+    null_rate = float(series.isna().mean()) if len(series) else 0.0
+    values = series.dropna()
+    if not len(values):
+        return ColumnModel(col.name, "null", null_rate=1.0 if col.nullable else 0.0,
+                           reason="no values in the source"), None
+    fitter = _FITTERS.get(col.kind, _fit_other)
+    cm, z = fitter(ctx, col, values, null_rate)
+    if z is not None and null_rate > 0:
+        z = _spread(z, series.notna().to_numpy())
+    return cm, z
+
+
+def _spread(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Scores for the non-null rows, 0 (the mean) for NULLs."""
+    out = np.zeros(len(mask))
+    out[mask] = z
+    return out
+
+
+def _fit_key(col: Column, series: pd.Series) -> ColumnModel:
+    values = series.dropna()
+    if col.kind in ("string", "text") and len(values):
+        return ColumnModel(col.name, "key", pattern=_patterns(values.astype(str)),
+                           lengths=_length_grid(values.astype(str)))
+    return ColumnModel(col.name, "key")
+
+
+def _fit_numeric(ctx: _Ctx, col: Column, values: pd.Series,
+                 null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    arr = _as_float(col, values)
+    integer = col.kind == "integer" or (col.kind == "decimal" and (col.scale or 0) == 0
+                                        and col.precision is not None)
+    distinct = np.unique(arr)
+    if col.kind == "integer" and len(distinct) <= MAX_INT_CATEGORIES:
+        return _fit_categorical(ctx, col, values, null_rate)
+    if len(distinct) == 1:
+        return ColumnModel(col.name, "numeric", null_rate=null_rate,
+                           quantiles=(float(distinct[0]),) * 2, integer=integer), None
+    cm = ColumnModel(col.name, "numeric", null_rate=null_rate, quantiles=copula.quantile_grid(arr),
+                     integer=integer)
+    return cm, copula.numeric_to_normal(arr, ctx.rng)
+
+
+def _as_float(col: Column, values: pd.Series) -> np.ndarray:
+    """Numbers as floats; dates as days, timestamps as seconds since 1970, times as seconds."""
+    if col.kind == "date":
+        return np.asarray([(_to_date(v) - EPOCH.date()).days for v in values], dtype=float)
+    if col.kind == "datetime":
+        stamps = pd.to_datetime(values, utc=col.timezone, errors="coerce")
+        if col.timezone:
+            stamps = stamps.dt.tz_convert(None)
+        return np.asarray((stamps - pd.Timestamp(EPOCH)).dt.total_seconds(), dtype=float)
+    if col.kind == "time":
+        return np.asarray([_time_seconds(v) for v in values], dtype=float)
+    if col.kind == "interval":
+        return np.asarray(pd.to_timedelta(values).dt.total_seconds(), dtype=float)
+    return np.asarray(pd.to_numeric(values, errors="coerce").astype(float))
+
+
+def _to_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(str(value)).date()
+
+
+def _time_seconds(value: object) -> float:
+    if isinstance(value, dt.timedelta):  # MySQL returns TIME as timedelta
+        return value.total_seconds()
+    if isinstance(value, dt.time):
+        return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    t = pd.Timestamp(f"1970-01-01 {value}")
+    return float(t.hour * 3600 + t.minute * 60 + t.second)
+
+
+def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
+                     null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    """Frequencies of categories seen at least k times; rarer ones are never reproduced."""
+    keys = [_jsonable(v) for v in values]
+    counts = Counter(keys)
+    k = ctx.opts.rare_threshold
+    kept = [(v, c) for v, c in counts.most_common() if c >= k]
+    if col.enum_values or col.kind == "boolean":
+        kept = list(counts.most_common())  # the type itself lists every allowed value
+    if not kept:
+        return _fit_string_fallback(ctx, col, values, null_rate,
+                                    f"every value occurs fewer than {k} times")
+    total = sum(c for _, c in kept)
+    cats = tuple(v for v, _ in kept)
+    probs = tuple(c / total for _, c in kept)
+    index = {v: i for i, v in enumerate(cats)}
+    codes = np.asarray([index.get(v, -1) for v in keys])
+    z = np.zeros(len(keys))
+    known = codes >= 0
+    z[known] = copula.categorical_to_normal(codes[known], probs, ctx.rng)
+    dropped = len(counts) - len(kept)
+    reason = f"{dropped} rare value(s) suppressed (k={k})" if dropped else ""
+    return ColumnModel(col.name, "categorical", null_rate=null_rate, values=cats, probs=probs,
+                       reason=reason), z
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dt.date | dt.time | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _fit_string(ctx: _Ctx, col: Column, values: pd.Series,
+                null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    text = values.astype(str)
+    det = pii.detect(col.name, text.head(500).tolist())
+    if det:
+        return ColumnModel(col.name, "pii", null_rate=null_rate, pii=det.provider,
+                           lengths=_length_grid(text), pattern=_patterns(text),
+                           reason=det.reason), None
+    distinct = text.nunique()
+    if distinct <= max(30, 0.2 * len(text)) or col.enum_values:
+        return _fit_categorical(ctx, col, text, null_rate)
+    return _fit_string_fallback(ctx, col, text, null_rate, "many distinct values")
+
+
+def _fit_string_fallback(ctx: _Ctx, col: Column, values: pd.Series, null_rate: float,
+                         why: str) -> tuple[ColumnModel, np.ndarray | None]:
+    text = values.astype(str)
+    patterns = _patterns(text)
+    lengths = _length_grid(text)
+    if patterns and not any(" " in v for v in text.head(200)):
+        return ColumnModel(col.name, "pattern", null_rate=null_rate, pattern=patterns,
+                           lengths=lengths, reason=why), None
+    return ColumnModel(col.name, "text", null_rate=null_rate, lengths=lengths, reason=why), None
+
+
+def _length_grid(text: pd.Series) -> tuple[float, ...]:
+    return copula.quantile_grid(text.str.len().to_numpy(dtype=float)) if len(text) else ()
+
+
+_SHAPE = re.compile(r"[0-9]|[A-Z]|[a-z]")
+
+
+def shape_of(value: str) -> str:
+    return _SHAPE.sub(lambda m: "9" if m[0].isdigit() else ("A" if m[0].isupper() else "a"), value)
+
+
+def _patterns(text: pd.Series) -> tuple[str, ...]:
+    """Templates of code-like values: per position a literal shared by all values of the
+    shape, or a character class (9, A, a). Empty when the values follow no dominant shape."""
+    sample = text.head(5000)
+    shapes = sample.map(shape_of)
+    top, count = Counter(shapes).most_common(1)[0]
+    if count < 0.8 * len(sample) or len(top) > 40:
+        return ()
+    members = sample[shapes == top]
+    template = []
+    for i, cls in enumerate(top):
+        chars = {v[i] for v in members}
+        template.append(("\\" + chars.pop()) if len(chars) == 1 and len(members) > 1 else cls)
+    return ("".join(template),)
+
+
+def _fit_bytes(ctx: _Ctx, col: Column, values: pd.Series,
+               null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    lengths = np.asarray([len(bytes(v)) for v in values], dtype=float)
+    return ColumnModel(col.name, "bytes", null_rate=null_rate,
+                       lengths=copula.quantile_grid(lengths)), None
+
+
+def _fit_uuid(ctx: _Ctx, col: Column, values: pd.Series,
+              null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    return ColumnModel(col.name, "uuid", null_rate=null_rate), None
+
+
+def _fit_json(ctx: _Ctx, col: Column, values: pd.Series,
+              null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    return ColumnModel(col.name, "json", null_rate=null_rate,
+                       reason="structure not modelled yet: an empty object"), None
+
+
+def _fit_other(ctx: _Ctx, col: Column, values: pd.Series,
+               null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    if col.nullable:
+        return ColumnModel(col.name, "null", null_rate=1.0,
+                           reason=f"type {col.sql_type} is not modelled; NULL"), None
+    return _fit_string_fallback(ctx, col, values.astype(str), null_rate,
+                                f"type {col.sql_type} is not modelled")
+
+
+_FITTERS = {
+    "integer": _fit_numeric, "float": _fit_numeric, "decimal": _fit_numeric,
+    "date": _fit_numeric, "datetime": _fit_numeric, "time": _fit_numeric,
+    "interval": _fit_numeric, "boolean": _fit_categorical, "enum": _fit_categorical,
+    "string": _fit_string, "text": _fit_string, "binary": _fit_bytes, "uuid": _fit_uuid,
+    "json": _fit_json,
+}

@@ -1,0 +1,134 @@
+"""Stage 1: read a database's structure into a `Schema`, through SQLAlchemy's inspector."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from dbclone.dialects import Dialect, dialect_for
+from dbclone.errors import DbcloneError, SchemaError, mask
+from dbclone.schema import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Schema,
+    Table,
+    UniqueConstraint,
+)
+
+
+def introspect(engine: Engine, schema: str | None = None, *, count_rows: bool = True) -> Schema:
+    """Read every base table of `schema` (the default schema when None)."""
+    dialect = dialect_for(engine)
+    try:
+        with engine.connect() as conn:
+            return _introspect(conn, dialect, schema, count_rows)
+    except SQLAlchemyError as exc:
+        raise DbcloneError(f"cannot read the schema of {mask(str(engine.url))}: "
+                           f"{mask(str(exc).splitlines()[0])}") from None
+
+
+def _introspect(conn: Connection, dialect: Dialect, schema: str | None,
+                count_rows: bool) -> Schema:
+    inspector = sa.inspect(conn)
+    default = dialect.default_schema(inspector)
+    name = schema or default
+    names = dialect.user_tables(conn, name)
+    tables = []
+    warnings: list[str] = []
+    for tname in names:
+        table = _table(inspector, dialect, tname, name if name != default else None, warnings)
+        if count_rows:
+            count = conn.execute(sa.text(f"SELECT COUNT(*) FROM {dialect.qualified(table)}"))
+            table = _replace(table, row_count=int(count.scalar_one()))
+        tables.append(table)
+    return Schema(dialect=dialect.name, tables=tuple(tables), enums=dialect.enums(inspector, name),
+                  schema_name=name if name != default else None, warnings=tuple(warnings))
+
+
+def _replace(table: Table, **changes: Any) -> Table:
+    import dataclasses
+
+    return dataclasses.replace(table, **changes)
+
+
+def _table(inspector: Any, dialect: Dialect, name: str, schema: str | None,
+           warnings: list[str]) -> Table:
+    columns = tuple(_column(dialect, name, info, warnings)
+                    for info in inspector.get_columns(name, schema=schema))
+    pk = tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
+    fks = tuple(_foreign_key(fk) for fk in inspector.get_foreign_keys(name, schema=schema))
+    uniques = tuple(UniqueConstraint(name=u.get("name"), columns=tuple(u["column_names"]))
+                    for u in inspector.get_unique_constraints(name, schema=schema))
+    try:
+        checks = tuple(CheckConstraint(name=c.get("name"), sqltext=c["sqltext"])
+                       for c in inspector.get_check_constraints(name, schema=schema))
+    except NotImplementedError:
+        checks = ()
+    unique_cols = {u.columns for u in uniques}
+    indexes = tuple(
+        Index(name=i.get("name"), columns=tuple(c for c in i["column_names"] if c),
+              unique=bool(i.get("unique")))
+        for i in inspector.get_indexes(name, schema=schema)
+        if all(i["column_names"]) and not i.get("duplicates_constraint")
+        and not (i.get("unique") and tuple(i["column_names"]) in unique_cols))
+    comment = None
+    with contextlib.suppress(NotImplementedError):
+        comment = inspector.get_table_comment(name, schema=schema).get("text")
+    return Table(name=name, schema=schema, columns=columns, primary_key=pk, foreign_keys=fks,
+                 uniques=uniques, checks=checks, indexes=indexes, comment=comment)
+
+
+def _column(dialect: Dialect, table: str, info: dict[str, Any], warnings: list[str]) -> Column:
+    sa_type = info["type"]
+    kind = dialect.kind_of(sa_type)
+    try:
+        sql_type = sa_type.compile(dialect=dialect.sa_dialect)
+    except Exception:  # noqa: BLE001 - any type the dialect cannot render is reported below
+        sql_type = str(sa_type)
+    if kind == "other":
+        warnings.append(f"{table}.{info['name']}: type {sql_type} is not understood; its values "
+                        "will be generated as NULL or copied as text")
+    computed = info.get("computed")
+    fields: dict[str, Any] = dict(
+        name=info["name"], kind=kind, sql_type=sql_type, nullable=bool(info.get("nullable", True)),
+        default=None if computed else info.get("default"),
+        autoincrement=info.get("autoincrement") is True,
+        length=getattr(sa_type, "length", None),
+        precision=getattr(sa_type, "precision", None),
+        scale=getattr(sa_type, "scale", None),
+        enum_values=tuple(sa_type.enums) if getattr(sa_type, "enums", None) else None,
+        enum_name=getattr(sa_type, "name", None) if kind == "enum" else None,
+        timezone=bool(getattr(sa_type, "timezone", False)),
+        computed=computed["sqltext"] if computed else None,
+        comment=info.get("comment"),
+    )
+    if not isinstance(fields["length"], int):
+        fields["length"] = None
+    fields.update(dialect.column_extras(info, table))
+    if fields.get("sequence"):
+        fields["default"] = None  # recreated from `sequence`, see the dialect
+    return Column(**fields)
+
+
+def _foreign_key(info: dict[str, Any]) -> ForeignKey:
+    options = info.get("options") or {}
+    return ForeignKey(
+        name=info.get("name"), columns=tuple(info["constrained_columns"]),
+        ref_table=info["referred_table"], ref_columns=tuple(info["referred_columns"]),
+        ref_schema=info.get("referred_schema"),
+        on_delete=options.get("ondelete"), on_update=options.get("onupdate"),
+        deferrable=bool(options.get("deferrable")),
+        initially_deferred=str(options.get("initially", "")).upper() == "DEFERRED")
+
+
+def require_tables(schema: Schema, url: str) -> None:
+    if not schema.tables:
+        where = f" in schema {schema.schema_name!r}" if schema.schema_name else ""
+        raise SchemaError(f"source {mask(url)} has no tables{where}; point dbclone at a database "
+                          "that holds the tables to clone (PostgreSQL: --schema NAME)")

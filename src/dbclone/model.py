@@ -1,0 +1,130 @@
+"""The model: statistics learned from a source, enough to generate a clone without it.
+
+It holds the schema, per-column marginals (quantiles, category frequencies with rare values
+suppressed), children-per-parent distributions and one correlation matrix per table — never a
+source row or a personal-data value. It is saved as JSON so a data-protection officer can read
+exactly what leaves the premises. Format: ``{"format": "dbclone-model", "version": 1, ...}``;
+see README "Model file".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dbclone.errors import UsageError
+from dbclone.schema import Schema, _build
+
+FORMAT = "dbclone-model"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class ColumnModel:
+    """How one column is generated.
+
+    strategy: ``key`` (generated primary key), ``fk`` (drawn from parent keys), ``numeric``
+    (quantile marginal; dates and times as numbers), ``categorical`` (frequencies), ``pii``
+    (Faker provider in `pii`), ``text`` (plausible text, lengths from `lengths`), ``pattern``
+    (codes following `pattern`), ``bytes``, ``json``, ``constant``, ``null``.
+    """
+
+    name: str
+    strategy: str
+    null_rate: float = 0.0
+    quantiles: tuple[float, ...] = ()
+    integer: bool = False
+    values: tuple[Any, ...] = ()
+    probs: tuple[float, ...] = ()
+    pii: str | None = None
+    lengths: tuple[float, ...] = ()
+    pattern: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class FKModel:
+    """Children-per-parent distribution of one FK (zeros included) and its NULL rate."""
+
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    null_rate: float
+    counts: tuple[int, ...]
+    probs: tuple[float, ...]
+    driving: bool = False
+    deferred: bool = False
+    #: For self-references: share of rows at each depth of the forest (roots first).
+    depth_probs: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableModel:
+    name: str
+    row_count: int
+    columns: tuple[ColumnModel, ...]
+    fks: tuple[FKModel, ...] = ()
+    #: Latent Gaussian dimensions: own columns, then ``#child.fkcols`` child counts, then
+    #: ``^col`` parent dimensions the rows are conditioned on (through the driving FK).
+    copula: tuple[str, ...] = ()
+    correlation: tuple[tuple[float, ...], ...] = ()
+
+    def column(self, name: str) -> ColumnModel:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Model:
+    schema: Schema
+    tables: tuple[TableModel, ...]
+    locale: str = "en_US"
+    rare_threshold: int = 5
+
+    def table(self, name: str) -> TableModel:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = dataclasses.asdict(self)
+        return {"format": FORMAT, "version": VERSION, **body}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Model:
+        if data.get("format") != FORMAT:
+            raise UsageError("not a dbclone model file (missing format marker)")
+        if data.get("version") != VERSION:
+            raise UsageError(f"model file version {data.get('version')} is not supported by this "
+                             f"dbclone (it reads version {VERSION}); fit the model again")
+        built: Model = _build(cls, data)
+        return built
+
+
+def save(model: Model, path: str | Path) -> None:
+    text = json.dumps(model.to_dict(), separators=(",", ":"), default=str)
+    path = Path(path)
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def load(path: str | Path) -> Model:
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"model file {str(path)!r} does not exist; create it with `dbclone fit`")
+    raw = path.read_bytes()
+    try:
+        text = gzip.decompress(raw).decode() if raw[:2] == b"\x1f\x8b" else raw.decode()
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"model file {str(path)!r} is not readable JSON: {exc}") from None
+    return Model.from_dict(data)

@@ -1,0 +1,543 @@
+"""Stage 4: generate a clone from a `Model`, table by table in plan order.
+
+Keys are generated (unique by construction), FK values come from the synthetic parents following
+the learned children-per-parent distributions, and each child row is drawn conditioned on its
+parent's latent scores. Output: `TableData` per table, then `DeferredUpdate`s for FKs that close
+a cycle (written after both tables are in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dbclone import copula
+from dbclone.fit import EPOCH
+from dbclone.model import ColumnModel, FKModel, Model, TableModel
+from dbclone.pii import Generator
+from dbclone.plan import Plan
+from dbclone.schema import Column, Table
+
+#: Values are built as object columns: None is NULL.
+Columns = dict[str, np.ndarray]
+
+
+@dataclass
+class TableData:
+    table: Table
+    columns: tuple[str, ...]
+    data: Columns
+
+    @property
+    def n_rows(self) -> int:
+        return len(next(iter(self.data.values()))) if self.data else 0
+
+    def rows(self, start: int = 0, stop: int | None = None) -> list[tuple[Any, ...]]:
+        cols = [self.data[c][start:stop].tolist() for c in self.columns]
+        return list(zip(*cols, strict=True))
+
+
+@dataclass
+class DeferredUpdate:
+    """SET fk columns WHERE key columns — for an FK whose parent was generated later."""
+
+    table: Table
+    key_columns: tuple[str, ...]
+    fk_columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]  # fk values..., key values...
+
+
+@dataclass
+class _Generated:
+    n: int
+    keys: pd.DataFrame
+    latent: np.ndarray
+    dims: tuple[str, ...]
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Sampler:
+    def __init__(self, model: Model, plan: Plan, *, scale: float = 1.0, seed: int = 0) -> None:
+        self.model = model
+        self.schema = model.schema
+        self.plan = plan
+        self.scale = scale
+        self.rng = np.random.default_rng(seed)
+        self.fake = Generator(model.locale, seed)
+        self.done: dict[str, _Generated] = {}
+        self.pending: list[tuple[Table, FKModel, np.ndarray]] = []
+
+    def run(self) -> Iterator[TableData | DeferredUpdate]:
+        for name in self.plan.order:
+            yield self.table(name)
+        yield from self._deferred_updates()
+
+    # -- one table ---------------------------------------------------------------------------
+    def table(self, name: str) -> TableData:
+        table = self.schema.table(name)
+        tm = self.model.table(name)
+        driver = next((f for f in tm.fks if f.driving and f.ref_table in self.done), None)
+        parent_idx = self._driven_rows(driver) if driver else None
+        n = len(parent_idx) if parent_idx is not None else self._row_count(tm)
+        latent = self._latent(tm, driver, parent_idx, n)
+        data: Columns = {}
+        own = {d: i for i, d in enumerate(tm.copula)}
+        for cm in tm.columns:
+            data[cm.name] = self._column(table, cm, latent[:, own[cm.name]]
+                                         if cm.name in own else None, n, data)
+        if driver is not None and parent_idx is not None:
+            self._assign_driver(data, driver, parent_idx)
+        for fk in tm.fks:
+            if fk is not driver:
+                self._assign_fk(table, data, fk, driver, n)
+        data = _drop_orphans(table, data)
+        data = enforce_unique(table, data, self.rng)
+        n = len(next(iter(data.values()))) if data else 0
+        self._remember(table, tm, data, latent[:n], n)
+        insert_cols = tuple(c.name for c in table.columns if not c.computed)
+        return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
+
+    def _row_count(self, tm: TableModel) -> int:
+        return int(round(tm.row_count * self.scale)) if tm.row_count else 0
+
+    def _driven_rows(self, fk: FKModel) -> np.ndarray:
+        """Index of the parent row for each child row, from the parents' sampled counts."""
+        parent = self.done[fk.ref_table]
+        counts = parent.counts.get(self._count_dim(fk))
+        if counts is None:
+            counts = self._draw_counts(fk, parent.n)
+        want = self._row_count(self.model.table(self._child_of(fk))) * (1 - fk.null_rate)
+        cap = max(fk.counts) if fk.counts else None
+        counts = calibrate(counts.astype(int), int(round(want)), self.rng, cap)
+        idx = np.repeat(np.arange(parent.n), counts)
+        if fk.null_rate > 0 and fk.null_rate < 1:
+            extra = int(round(len(idx) * fk.null_rate / (1 - fk.null_rate)))
+            idx = np.concatenate([idx, np.full(extra, -1)])
+        return idx
+
+    def _child_of(self, fk: FKModel) -> str:
+        return next(t.name for t in self.model.tables if fk in t.fks)
+
+    def _count_dim(self, fk: FKModel) -> str:
+        return f"#{self._child_of(fk)}.{'/'.join(fk.columns)}"
+
+    def _draw_counts(self, fk: FKModel, n: int) -> np.ndarray:
+        if not fk.counts:
+            return np.zeros(n, dtype=int)
+        return self.rng.choice(np.asarray(fk.counts), size=n, p=_norm(fk.probs))
+
+    def _latent(self, tm: TableModel, driver: FKModel | None, parent_idx: np.ndarray | None,
+                n: int) -> np.ndarray:
+        corr = np.asarray(tm.correlation, dtype=float).reshape(len(tm.copula), len(tm.copula))
+        given = [i for i, d in enumerate(tm.copula) if d.startswith("^")]
+        if not given or driver is None or parent_idx is None:
+            return copula.sample(corr, n, self.rng)
+        parent = self.done[driver.ref_table]
+        pos = {d: i for i, d in enumerate(parent.dims)}
+        cols = [pos.get(tm.copula[i][1:]) for i in given]
+        has_parent = parent_idx >= 0
+        z_given = np.zeros((n, len(given)))
+        for j, c in enumerate(cols):
+            if c is not None:
+                z_given[has_parent, j] = parent.latent[parent_idx[has_parent], c]
+        out = copula.sample_conditional(corr, given, z_given, self.rng)
+        if (~has_parent).any():
+            out[~has_parent] = copula.sample(corr, int((~has_parent).sum()), self.rng)
+        return out
+
+    def _remember(self, table: Table, tm: TableModel, data: Columns, latent: np.ndarray,
+                  n: int) -> None:
+        refs = {c for t in self.schema.tables for fk in t.foreign_keys
+                if fk.ref_table == table.name for c in fk.ref_columns}
+        keys = pd.DataFrame({c: data[c] for c in refs if c in data})
+        gen = _Generated(n, keys, latent, tm.copula)
+        for i, dim in enumerate(tm.copula):
+            if dim.startswith("#"):
+                child, cols = dim[1:].split(".", 1)
+                fk = next(f for f in self.model.table(child).fks
+                          if "/".join(f.columns) == cols and f.ref_table == table.name)
+                gen.counts[dim] = _decode_counts(latent[:, i], fk)
+        self.done[table.name] = gen
+
+    # -- columns -----------------------------------------------------------------------------
+    def _column(self, table: Table, cm: ColumnModel, z: np.ndarray | None, n: int,
+                data: Columns) -> np.ndarray:
+        col = table.column(cm.name)
+        values = self._values(table, col, cm, z, n, data)
+        if cm.null_rate > 0 and col.nullable and cm.strategy not in ("key", "fk"):
+            values = values.copy()
+            values[self.rng.random(n) < cm.null_rate] = None
+        return values
+
+    def _values(self, table: Table, col: Column, cm: ColumnModel, z: np.ndarray | None, n: int,
+                data: Columns) -> np.ndarray:
+        s = cm.strategy
+        if s == "key":
+            return self._key(col, cm, n)
+        if s in ("fk", "null", "computed"):
+            return np.full(n, None, dtype=object)
+        if s == "numeric":
+            zz = z if z is not None else self.rng.standard_normal(n)
+            raw = copula.normal_to_numeric(zz, cm.quantiles, cm.integer)
+            return to_python(col, raw)
+        if s == "categorical":
+            zz = z if z is not None else self.rng.standard_normal(n)
+            codes = copula.normal_to_codes(zz, cm.probs)
+            return np.asarray(cm.values, dtype=object)[np.minimum(codes, len(cm.values) - 1)]
+        if s == "pii":
+            return self._pii(table, col, cm, n, data)
+        if s == "pattern":
+            return np.asarray([fill_pattern(cm.pattern[0], self.rng) for _ in range(n)],
+                              dtype=object)
+        if s == "text":
+            return self._text(col, cm, n)
+        if s == "uuid":
+            return np.asarray([str(uuid.UUID(int=int(x))) for x in self._bits(n, 128)],
+                              dtype=object)
+        if s == "bytes":
+            lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
+            return np.asarray([self.rng.bytes(int(k)) for k in lengths], dtype=object)
+        if s == "json":
+            return np.full(n, "{}", dtype=object)
+        return np.full(n, None, dtype=object)
+
+    def _bits(self, n: int, bits: int) -> list[int]:
+        words = self.rng.integers(0, 2**32, size=(n, bits // 32), dtype=np.uint64)
+        out = []
+        for row in words:
+            v = 0
+            for w in row:
+                v = (v << 32) | int(w)
+            out.append(v)
+        return out
+
+    def _key(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
+        if col.kind in ("integer", "decimal", "float"):
+            return np.arange(1, n + 1, dtype=object)
+        if col.kind == "uuid":
+            return np.asarray([str(uuid.UUID(int=int(x))) for x in self._bits(n, 128)],
+                              dtype=object)
+        if cm.pattern:
+            return np.asarray([fill_pattern(cm.pattern[0], self.rng) for _ in range(n)],
+                              dtype=object)
+        width = max(len(str(n)), 1)
+        return np.asarray([f"K{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+    def _text(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
+        lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
+        pool = self.fake.pool("sentence", 2000)
+        picks = self.rng.integers(0, len(pool), n)
+        out = []
+        for k, p in zip(lengths, picks, strict=True):
+            text = pool[p]
+            while len(text) < k:
+                text += " " + pool[(p + len(text)) % len(pool)]
+            out.append(_fit_length(text[: max(int(k), 1)].rstrip() or "x", col))
+        return np.asarray(out, dtype=object)
+
+    def _pii(self, table: Table, col: Column, cm: ColumnModel, n: int,
+             data: Columns) -> np.ndarray:
+        provider = cm.pii or "word"
+        if provider == "email":
+            first = _find(table, data, "first_name")
+            last = _find(table, data, "last_name")
+            values = self.fake.emails(first, last, n)
+        elif provider == "personnummer":
+            values = self._personnummer(table, cm, n, data)
+        else:
+            values = self.fake.draw(provider, n)
+        return np.asarray([_fit_length(str(v), col) for v in values], dtype=object)
+
+    def _personnummer(self, table: Table, cm: ColumnModel, n: int, data: Columns) -> np.ndarray:
+        template = cm.pattern[0] if cm.pattern else "99999999\\-9999"
+        digits_before = len(template.replace("\\", "").split("-")[0].split("+")[0])
+        births = None
+        for c in table.columns:
+            if c.kind in ("date", "datetime") and "birth" in c.name.lower() and c.name in data:
+                births = [_as_date(v) for v in data[c.name]]
+        sep = "-" if "-" in template else ""
+        return self.fake.personnummer(births, n, long_form=digits_before >= 8, sep=sep)
+
+    # -- foreign keys --------------------------------------------------------------------------
+    def _assign_driver(self, data: Columns, fk: FKModel, parent_idx: np.ndarray) -> None:
+        keys = self.done[fk.ref_table].keys
+        for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
+            src = keys[ref].to_numpy(dtype=object)
+            out = np.full(len(parent_idx), None, dtype=object)
+            ok = parent_idx >= 0
+            out[ok] = src[parent_idx[ok]]
+            data[col] = out
+
+    def _assign_fk(self, table: Table, data: Columns, fk: FKModel, driver: FKModel | None,
+                   n: int) -> None:
+        if fk.ref_table == table.name:
+            idx = self._forest(fk, n)
+            self._set_fk(data, fk, idx, data_keys=pd.DataFrame(
+                {c: data[c] for c in fk.ref_columns}))
+            return
+        if fk.ref_table not in self.done:
+            for c in fk.columns:
+                data[c] = np.full(n, None, dtype=object)
+            self.pending.append((table, fk, np.arange(n)))
+            return
+        parent = self.done[fk.ref_table]
+        weights = parent.counts.get(self._count_dim(fk))
+        if weights is None:
+            weights = self._draw_counts(fk, parent.n)
+        idx = self._weighted(weights, n, parent.n, driver, data, table, fk)
+        if fk.null_rate > 0:
+            idx[self.rng.random(n) < fk.null_rate] = -1
+        self._set_fk(data, fk, idx, parent.keys)
+
+    def _weighted(self, weights: np.ndarray, n: int, n_parent: int, driver: FKModel | None,
+                  data: Columns, table: Table, fk: FKModel) -> np.ndarray:
+        if n_parent == 0:
+            return np.full(n, -1)
+        w = np.asarray(weights, dtype=float)
+        p = w / w.sum() if w.sum() > 0 else np.full(n_parent, 1.0 / n_parent)
+        if driver is not None and _unique_with(table, fk.columns, driver.columns):
+            return self._distinct_per_group(data, driver, p, n)
+        pool = np.repeat(np.arange(n_parent), np.asarray(w, dtype=int))
+        self.rng.shuffle(pool)
+        if len(pool) >= n:
+            return pool[:n].copy()
+        extra = self.rng.choice(n_parent, size=n - len(pool), p=p)
+        return np.concatenate([pool, extra])
+
+    def _distinct_per_group(self, data: Columns, driver: FKModel, p: np.ndarray,
+                            n: int) -> np.ndarray:
+        """Different parents within each driving group, so a composite key stays unique."""
+        groups = pd.Series(list(zip(*(data[c] for c in driver.columns), strict=True)))
+        out = np.full(n, -1)
+        p = 0.95 * p + 0.05 / len(p)  # every parent possible, so large groups still fit
+        for _, pos in groups.groupby(groups, sort=False).indices.items():
+            k = min(len(pos), len(p))
+            out[pos[:k]] = self.rng.choice(len(p), size=k, replace=False, p=p)
+        return out
+
+    def _set_fk(self, data: Columns, fk: FKModel, idx: np.ndarray,
+                data_keys: pd.DataFrame) -> None:
+        ok = idx >= 0
+        for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
+            src = data_keys[ref].to_numpy(dtype=object)
+            out = np.full(len(idx), None, dtype=object)
+            out[ok] = src[idx[ok]]
+            data[col] = out
+
+    def _forest(self, fk: FKModel, n: int) -> np.ndarray:
+        """Parents inside the same table: depth levels as in the source, roots first."""
+        probs = np.asarray(fk.depth_probs or (1.0,), dtype=float)
+        depth = np.sort(self.rng.choice(len(probs), size=n, p=_norm(tuple(probs))))
+        if n and depth[0] != 0:
+            depth[0] = 0
+        idx = np.full(n, -1)
+        for level in range(1, int(depth.max(initial=0)) + 1):
+            above = np.flatnonzero(depth == level - 1)
+            here = np.flatnonzero(depth == level)
+            if len(above) == 0:
+                depth[here] = level - 1
+                continue
+            fan = self.rng.dirichlet(np.ones(len(above)) * 0.7)
+            idx[here] = above[self.rng.choice(len(above), size=len(here), p=fan)]
+        return idx
+
+    def _deferred_updates(self) -> Iterator[DeferredUpdate]:
+        for table, fk, rows in self.pending:
+            parent = self.done[fk.ref_table]
+            tm = self.model.table(table.name)
+            key_cols = table.primary_key or table.column_names
+            own_keys = self.done[table.name].keys
+            if not set(key_cols) <= set(own_keys.columns):
+                continue
+            idx = self.rng.integers(0, max(parent.n, 1), len(rows)) if parent.n else \
+                np.full(len(rows), -1)
+            if _unique_cols(table, fk.columns) and parent.n >= len(rows):
+                idx = self.rng.permutation(parent.n)[: len(rows)]
+            keep = self.rng.random(len(rows)) >= fk.null_rate
+            out = []
+            for i in np.flatnonzero(keep & (idx >= 0)):
+                fk_vals = tuple(parent.keys[r].iloc[idx[i]] for r in fk.ref_columns)
+                key_vals = tuple(own_keys[k].iloc[rows[i]] for k in key_cols)
+                out.append(tuple(_py(v) for v in fk_vals + key_vals))
+            del tm
+            yield DeferredUpdate(table, tuple(key_cols), fk.columns, out)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def _norm(probs: tuple[float, ...]) -> np.ndarray:
+    p = np.asarray(probs, dtype=float)
+    return p / p.sum()
+
+
+def calibrate(counts: np.ndarray, total: int, rng: np.random.Generator,
+              cap: int | None = None) -> np.ndarray:
+    """Nudge sampled children-per-parent counts so they add up to `total` (scale x source),
+    adding where parents already have children and taking from random non-empty parents."""
+    counts = counts.copy()
+    diff = total - int(counts.sum())
+    if len(counts) == 0 or diff == 0:
+        return counts
+    for _ in range(64):
+        if diff <= 0:
+            break
+        room = np.maximum(cap - counts, 0) if cap is not None else np.full(len(counts), diff)
+        weights = (counts + 0.5) * (room > 0)
+        if weights.sum() == 0:
+            break
+        picks = rng.choice(len(counts), size=diff, p=weights / weights.sum())
+        np.add.at(counts, picks, 1)
+        if cap is not None:
+            counts = np.minimum(counts, cap)
+        diff = total - int(counts.sum())
+    if diff >= 0:
+        return counts
+    for _ in range(-diff):
+        nonzero = np.flatnonzero(counts)
+        if not len(nonzero):
+            break
+        counts[nonzero[rng.integers(0, len(nonzero))]] -= 1
+    return counts
+
+
+def _decode_counts(z: np.ndarray, fk: FKModel) -> np.ndarray:
+    if not fk.counts:
+        return np.zeros(len(z), dtype=int)
+    cats = copula.normal_to_codes(z, fk.probs)
+    return np.asarray(fk.counts)[np.minimum(cats, len(fk.counts) - 1)]
+
+
+def _find(table: Table, data: Columns, provider_hint: str) -> np.ndarray | None:
+    for c in table.columns:
+        if c.name.lower().replace("_", "") == provider_hint.replace("_", "") and c.name in data:
+            return data[c.name]
+    return None
+
+
+def _unique_with(table: Table, cols: tuple[str, ...], driver_cols: tuple[str, ...]) -> bool:
+    both = set(cols) | set(driver_cols)
+    return any(set(u) == both for u in table.unique_sets())
+
+
+def _unique_cols(table: Table, cols: tuple[str, ...]) -> bool:
+    return any(set(u) == set(cols) for u in table.unique_sets())
+
+
+def _fit_length(text: str, col: Column) -> str:
+    return text[: col.length] if col.length else text
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def fill_pattern(template: str, rng: np.random.Generator) -> str:
+    out = []
+    i = 0
+    while i < len(template):
+        ch = template[i]
+        if ch == "\\" and i + 1 < len(template):
+            out.append(template[i + 1])
+            i += 2
+            continue
+        if ch == "9":
+            out.append(str(rng.integers(0, 10)))
+        elif ch == "A":
+            out.append(chr(65 + int(rng.integers(0, 26))))
+        elif ch == "a":
+            out.append(chr(97 + int(rng.integers(0, 26))))
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def to_python(col: Column, raw: np.ndarray) -> np.ndarray:
+    """Numbers back into the column's Python type (dates, timestamps, decimals...)."""
+    kind = col.kind
+    if kind == "date":
+        base = EPOCH.date()
+        return np.asarray([base + dt.timedelta(days=int(v)) for v in np.round(raw)], dtype=object)
+    if kind == "datetime":
+        secs = np.round(raw)
+        tz = dt.UTC if col.timezone else None
+        return np.asarray([(EPOCH + dt.timedelta(seconds=float(s))).replace(tzinfo=tz)
+                           for s in secs], dtype=object)
+    if kind == "time":
+        return np.asarray([(dt.datetime.min + dt.timedelta(seconds=int(s) % 86400)).time()
+                           for s in raw], dtype=object)
+    if kind == "interval":
+        return np.asarray([dt.timedelta(seconds=float(s)) for s in raw], dtype=object)
+    if kind == "integer":
+        return np.asarray([int(v) for v in raw], dtype=object)
+    if kind == "decimal" and col.scale is not None:
+        return np.asarray([round(float(v), col.scale) for v in raw], dtype=object)
+    return np.asarray([float(v) for v in raw], dtype=object)
+
+
+def _drop_orphans(table: Table, data: Columns) -> Columns:
+    """Rows left without a parent for a NOT NULL FK (no parent could take them) go."""
+    keep = np.ones(len(next(iter(data.values()))) if data else 0, dtype=bool)
+    for fk in table.foreign_keys:
+        for c in fk.columns:
+            if not table.column(c).nullable and c in data:
+                keep &= np.asarray([v is not None for v in data[c]], dtype=bool)
+    return data if keep.all() else {c: v[keep] for c, v in data.items()}
+
+
+def enforce_unique(table: Table, data: Columns, rng: np.random.Generator) -> Columns:
+    """Make every PK / UNIQUE column set unique: perturb a non-FK member, or drop the row."""
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    for cols in table.unique_sets():
+        if not all(c in data for c in cols):
+            continue
+        for _ in range(8):
+            frame = pd.DataFrame({c: data[c] for c in cols})
+            dup = frame.duplicated(keep="first").to_numpy() & frame.notna().all(axis=1).to_numpy()
+            if not dup.any():
+                break
+            free = [c for c in cols if c not in fk_cols]
+            if not free:
+                data = {c: v[~dup] for c, v in data.items()}
+                break
+            target = free[-1]
+            data[target] = _perturb(table.column(target), data[target], dup, rng)
+    return data
+
+
+def _perturb(col: Column, values: np.ndarray, dup: np.ndarray,
+             rng: np.random.Generator) -> np.ndarray:
+    out = values.copy()
+    idx = np.flatnonzero(dup)
+    for i in idx:
+        v = out[i]
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, dt.datetime):
+            out[i] = v + dt.timedelta(seconds=int(rng.integers(1, 86400)))
+        elif isinstance(v, dt.date):
+            out[i] = v + dt.timedelta(days=int(rng.integers(1, 30)))
+        elif isinstance(v, int):
+            out[i] = v + int(rng.integers(1, 1000))
+        elif isinstance(v, float):
+            out[i] = v + float(rng.random())
+        elif isinstance(v, str):
+            suffix = str(int(rng.integers(0, 10**6)))
+            if col.length and len(v) + len(suffix) > col.length:
+                v = v[: max(col.length - len(suffix), 0)]
+            out[i] = (v + suffix)[: col.length] if col.length else v + suffix
+    return out

@@ -1,0 +1,163 @@
+"""Immutable description of a database schema, shared by every stage.
+
+Every type here is a frozen dataclass of plain values and tuples, so a `Schema` compares by
+value, hashes, and round-trips through JSON (`to_dict` / `from_dict`) unchanged. The model file
+carries a `Schema`, which lets `dbclone sample` build a target without access to the source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Coarse type families the synthesizer reasons about; the exact SQL type is kept in `sql_type`.
+KINDS = (
+    "integer", "float", "decimal", "boolean", "string", "text", "date", "datetime", "time",
+    "interval", "binary", "uuid", "json", "enum", "array", "other",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    sql_type: str
+    nullable: bool = True
+    default: str | None = None
+    autoincrement: bool = False
+    identity: str | None = None
+    sequence: str | None = None
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    enum_values: tuple[str, ...] | None = None
+    enum_name: str | None = None
+    unsigned: bool = False
+    timezone: bool = False
+    computed: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str | None
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    ref_schema: str | None = None
+    on_delete: str | None = None
+    on_update: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+@dataclass(frozen=True)
+class UniqueConstraint:
+    name: str | None
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    name: str | None
+    sqltext: str
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str | None
+    columns: tuple[str, ...]
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    schema: str | None = None
+    row_count: int = 0
+    comment: str | None = None
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name}.{name}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def unique_sets(self) -> tuple[tuple[str, ...], ...]:
+        """Every column set that must be unique: the primary key first, then UNIQUE constraints
+        and unique indexes."""
+        sets: list[tuple[str, ...]] = []
+        if self.primary_key:
+            sets.append(self.primary_key)
+        sets += [u.columns for u in self.uniques]
+        sets += [i.columns for i in self.indexes if i.unique]
+        seen: list[tuple[str, ...]] = []
+        for s in sets:
+            if s and s not in seen:
+                seen.append(s)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class EnumType:
+    name: str
+    values: tuple[str, ...]
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    dialect: str
+    tables: tuple[Table, ...]
+    enums: tuple[EnumType, ...] = ()
+    schema_name: str | None = None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def table(self, name: str) -> Table:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Schema:
+        return _build(cls, data)
+
+
+def _build(tp: Any, value: Any) -> Any:
+    """Rebuild a dataclass tree from `dataclasses.asdict` output (lists become tuples)."""
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = typing.get_type_hints(tp)
+        kwargs = {f.name: _build(hints[f.name], value[f.name])
+                  for f in dataclasses.fields(tp) if f.name in value}
+        return tp(**kwargs)
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(inner[0], value)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        return tuple(_build(args[0], v) for v in value)
+    return value

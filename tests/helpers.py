@@ -1,0 +1,70 @@
+"""SQL checks the tests run in a target database."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+
+from dbclone.connect import engine_for
+from dbclone.dialects import dialect_for
+from dbclone.introspect import introspect
+from dbclone.schema import Schema
+
+
+def orphans(url: str) -> dict[str, int]:
+    """Rows whose non-NULL FK value has no parent, per FK, counted with SQL."""
+    engine = engine_for(url)
+    d = dialect_for(engine)
+    schema = introspect(engine)
+    out = {}
+    with engine.connect() as conn:
+        for t in schema.tables:
+            for fk in t.foreign_keys:
+                parent = schema.table(fk.ref_table)
+                on = " AND ".join(f"p.{d.quote(r)} = c.{d.quote(c)}"
+                                  for c, r in zip(fk.columns, fk.ref_columns, strict=True))
+                notnull = " AND ".join(f"c.{d.quote(c)} IS NOT NULL" for c in fk.columns)
+                sql = (f"SELECT COUNT(*) FROM {d.qualified(t)} c LEFT JOIN {d.qualified(parent)} p "
+                       f"ON {on} WHERE {notnull} AND p.{d.quote(fk.ref_columns[0])} IS NULL")
+                out[f"{t.name}({','.join(fk.columns)})"] = conn.execute(sa.text(sql)).scalar_one()
+    return out
+
+
+def duplicates(url: str) -> dict[str, int]:
+    """Rows beyond the first for each PK / UNIQUE column set."""
+    engine = engine_for(url)
+    d = dialect_for(engine)
+    schema = introspect(engine)
+    out = {}
+    with engine.connect() as conn:
+        for t in schema.tables:
+            for cols in t.unique_sets():
+                qc = ", ".join(d.quote(c) for c in cols)
+                notnull = " AND ".join(f"{d.quote(c)} IS NOT NULL" for c in cols)
+                sql = (f"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "
+                       f"{d.qualified(t)} WHERE {notnull} GROUP BY {qc}) g")
+                out[f"{t.name}({','.join(cols)})"] = int(conn.execute(sa.text(sql)).scalar_one())
+    return out
+
+
+def table_digest(url: str) -> str:
+    """A checksum of every row of every table, ordered, for determinism tests."""
+    engine = engine_for(url)
+    d = dialect_for(engine)
+    schema = introspect(engine)
+    h = hashlib.sha256()
+    with engine.connect() as conn:
+        for t in schema.tables:
+            cols = ", ".join(d.quote(c) for c in t.column_names)
+            rows = conn.execute(sa.text(f"SELECT {cols} FROM {d.qualified(t)}")).fetchall()
+            for row in sorted(map(repr, rows)):
+                h.update(row.encode())
+    return h.hexdigest()
+
+
+def constraint_shape(schema: Schema) -> dict[str, tuple[object, ...]]:
+    """Tables with their PK and FKs (names aside), for comparing source and clone."""
+    return {t.name: (t.primary_key, sorted((fk.columns, fk.ref_table, fk.ref_columns)
+                                           for fk in t.foreign_keys))
+            for t in schema.tables}
