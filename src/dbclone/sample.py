@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone import copula
+from dbclone.constraints import repair
 from dbclone.fit import EPOCH
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.pii import Generator
@@ -72,6 +73,7 @@ class Sampler:
         self.fake = Generator(model.locale, seed)
         self.done: dict[str, _Generated] = {}
         self.pending: list[tuple[Table, FKModel, np.ndarray]] = []
+        self.notes: list[str] = []
 
     def run(self) -> Iterator[TableData | DeferredUpdate]:
         for name in self.plan.order:
@@ -97,7 +99,10 @@ class Sampler:
             if fk is not driver:
                 self._assign_fk(table, data, fk, driver, n)
         data = _drop_orphans(table, data)
+        data, notes = repair(table, self.schema.dialect, data, self.rng)
         data = enforce_unique(table, data, self.rng)
+        data, _ = repair(table, self.schema.dialect, data, self.rng)  # uniqueness nudges
+        self.notes += notes
         n = len(next(iter(data.values()))) if data else 0
         self._remember(table, tm, data, latent[:n], n)
         insert_cols = tuple(c.name for c in table.columns if not c.computed)

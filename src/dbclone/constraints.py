@@ -1,0 +1,363 @@
+"""CHECK constraints hold by construction: evaluate each CHECK on generated rows, repair what a
+simple rule can repair (clip to a bound, pick an allowed value, order two columns), and drop the
+rows that still fail — so the database is never the first to notice a violation.
+
+The CHECK's SQL is parsed with sqlglot in the source's dialect and evaluated over the generated
+column arrays with SQL's three-valued logic (a CHECK passes when its value is TRUE or NULL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from dbclone.schema import Column, Table
+
+Columns = dict[str, np.ndarray]
+_READ = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+
+
+class Unsupported(Exception):
+    """The CHECK uses SQL this evaluator does not know; it is then left to the database."""
+
+
+class _V:
+    """An evaluated expression: values plus a NULL mask (scalars broadcast)."""
+
+    def __init__(self, values: Any, null: Any) -> None:
+        self.values = values
+        self.null = null
+
+
+def parse(sqltext: str, dialect: str) -> Any:
+    import sqlglot
+
+    try:
+        return sqlglot.parse_one(sqltext, read=_READ.get(dialect, dialect))
+    except Exception as exc:  # noqa: BLE001 - sqlglot raises several error types
+        raise Unsupported(str(exc)) from None
+
+
+def satisfied(expr: Any, data: Columns, n: int) -> np.ndarray:
+    """True for rows where the CHECK holds (TRUE or NULL)."""
+    v = _eval(expr, data, n)
+    vals = np.broadcast_to(np.asarray(v.values, dtype=object), (n,))
+    null = np.broadcast_to(np.asarray(v.null, dtype=bool), (n,))
+    return null | np.asarray([bool(x) if x is not None else True for x in vals], dtype=bool)
+
+
+def _col(data: Columns, name: str, n: int) -> _V:
+    if name not in data:
+        match = {k.lower(): k for k in data}.get(name.lower())
+        if match is None:
+            raise Unsupported(f"unknown column {name}")
+        name = match
+    arr = data[name]
+    null = np.asarray([x is None for x in arr], dtype=bool)
+    return _V(arr, null)
+
+
+def _lit(node: Any) -> Any:
+    if node.is_string:
+        return node.this
+    text = node.this
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch per node type
+    from sqlglot import exp
+
+    if isinstance(node, exp.Paren):
+        return _eval(node.this, data, n)
+    if isinstance(node, exp.Column):
+        return _col(data, node.name, n)
+    if isinstance(node, exp.Literal):
+        return _V(_lit(node), False)
+    if isinstance(node, exp.Null):
+        return _V(None, True)
+    if isinstance(node, exp.Boolean):
+        return _V(bool(node.this), False)
+    if isinstance(node, exp.Cast):
+        return _eval(node.this, data, n)
+    if isinstance(node, exp.Neg):
+        v = _eval(node.this, data, n)
+        return _V(_map1(v.values, lambda x: -x), v.null)
+    if isinstance(node, exp.Not):
+        v = _eval(node.this, data, n)
+        return _V(_map1(v.values, lambda x: not x), v.null)
+    if isinstance(node, exp.And | exp.Or):
+        return _logic(node, data, n)
+    if isinstance(node, exp.Is):
+        v = _eval(node.this, data, n)
+        if not isinstance(node.expression, exp.Null):
+            raise Unsupported("IS with a non-NULL operand")
+        return _V(np.asarray(v.null, dtype=bool), False)
+    if isinstance(node, exp.Between):
+        low = _compare(operator.ge, _eval(node.this, data, n), _eval(node.args["low"], data, n))
+        high = _compare(operator.le, _eval(node.this, data, n),
+                        _eval(node.args["high"], data, n))
+        return _and(low, high)
+    if isinstance(node, exp.In):
+        options = [_eval(e, data, n).values for e in node.expressions]
+        return _member(_eval(node.this, data, n), options)
+    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+        inner = node.expression.this
+        inner = inner.this if isinstance(inner, exp.Paren) else inner
+        if not isinstance(inner, exp.Array):
+            raise Unsupported("ANY over a non-array")
+        return _member(_eval(node.this, data, n),
+                       [_eval(e, data, n).values for e in inner.expressions])
+    ops: dict[type, Callable[[Any, Any], Any]] = {
+        exp.EQ: operator.eq, exp.NEQ: operator.ne, exp.GT: operator.gt, exp.GTE: operator.ge,
+        exp.LT: operator.lt, exp.LTE: operator.le, exp.Add: operator.add,
+        exp.Sub: operator.sub, exp.Mul: operator.mul, exp.Div: operator.truediv}
+    for cls, op in ops.items():
+        if type(node) is cls:
+            return _compare(op, _eval(node.this, data, n), _eval(node.expression, data, n))
+    if isinstance(node, exp.Length):
+        v = _eval(node.this, data, n)
+        return _V(_map1(v.values, lambda x: len(str(x))), v.null)
+    if isinstance(node, exp.Lower | exp.Upper):
+        v = _eval(node.this, data, n)
+        fn = str.lower if isinstance(node, exp.Lower) else str.upper
+        return _V(_map1(v.values, lambda x: fn(str(x))), v.null)
+    raise Unsupported(f"{type(node).__name__} in a CHECK")
+
+
+def _map1(values: Any, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(values, np.ndarray):
+        return np.asarray([None if x is None else fn(x) for x in values], dtype=object)
+    return None if values is None else fn(values)
+
+
+def _coerce(a: Any, b: Any) -> tuple[Any, Any]:
+    """Compare dates with date literals, numbers with numeric strings."""
+    if isinstance(a, dt.datetime) and isinstance(b, str):
+        return a, dt.datetime.fromisoformat(b)
+    if isinstance(a, dt.date) and isinstance(b, str):
+        return a, dt.date.fromisoformat(b[:10])
+    if isinstance(b, dt.date) and isinstance(a, str):
+        b2, a2 = _coerce(b, a)
+        return a2, b2
+    if isinstance(a, dt.datetime) and not isinstance(b, dt.datetime) and isinstance(b, dt.date):
+        return a.date(), b
+    if isinstance(b, dt.datetime) and not isinstance(a, dt.datetime) and isinstance(a, dt.date):
+        return a, b.date()
+    return a, b
+
+
+def _compare(op: Callable[[Any, Any], Any], a: _V, b: _V) -> _V:
+    av, bv = a.values, b.values
+    null = np.logical_or(a.null, b.null)
+    if not isinstance(av, np.ndarray) and not isinstance(bv, np.ndarray):
+        return _V(None if null else op(*_coerce(av, bv)), null)
+    n = len(av) if isinstance(av, np.ndarray) else len(bv)
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        x = av[i] if isinstance(av, np.ndarray) else av
+        y = bv[i] if isinstance(bv, np.ndarray) else bv
+        out[i] = None if x is None or y is None else op(*_coerce(x, y))
+    return _V(out, np.broadcast_to(null, (n,)) if np.ndim(null) == 0 else null)
+
+
+def _member(v: _V, options: list[Any]) -> _V:
+    allowed = set(options)
+    return _V(_map1(v.values, lambda x: x in allowed), v.null)
+
+
+def _truth(v: _V, n: int) -> tuple[np.ndarray, np.ndarray]:
+    vals = np.broadcast_to(np.asarray(v.values, dtype=object), (n,))
+    null = np.broadcast_to(np.asarray(v.null, dtype=bool), (n,)) | np.asarray(
+        [x is None for x in vals], dtype=bool)
+    true = np.asarray([bool(x) if x is not None else False for x in vals], dtype=bool) & ~null
+    return true, null
+
+
+def _and(a: _V, b: _V) -> _V:
+    n = max(np.size(a.values), np.size(b.values))
+    at, an = _truth(a, n)
+    bt, bn = _truth(b, n)
+    false = (~at & ~an) | (~bt & ~bn)
+    null = ~false & (an | bn)
+    return _V(np.where(null, None, ~false & at & bt).astype(object), null)
+
+
+def _logic(node: Any, data: Columns, n: int) -> _V:
+    from sqlglot import exp
+
+    a, b = _eval(node.this, data, n), _eval(node.expression, data, n)
+    if isinstance(node, exp.And):
+        return _and(a, b)
+    at, an = _truth(a, n)
+    bt, bn = _truth(b, n)
+    true = at | bt
+    null = ~true & (an | bn)
+    return _V(np.where(null, None, true).astype(object), null)
+
+
+# -- repair ------------------------------------------------------------------------------------
+
+def repair(table: Table, dialect: str, data: Columns, rng: np.random.Generator
+           ) -> tuple[Columns, list[str]]:
+    """Make every evaluable CHECK hold; returns the rows kept and notes on what was not
+    evaluable."""
+    notes: list[str] = []
+    for check in table.checks:
+        n = len(next(iter(data.values()))) if data else 0
+        if n == 0:
+            break
+        try:
+            expr = parse(check.sqltext, dialect)
+            ok = satisfied(expr, data, n)
+            if not ok.all():
+                _fix(expr, table, data, ~ok, rng)
+                ok = satisfied(expr, data, n)
+        except Unsupported as why:
+            notes.append(f"{table.name}: CHECK {check.sqltext!r} not evaluated ({why})")
+            continue
+        if not ok.all():
+            data = {c: v[ok] for c, v in data.items()}
+    return data, notes
+
+
+def _fix(expr: Any, table: Table, data: Columns, bad: np.ndarray,
+         rng: np.random.Generator) -> None:
+    """Targeted repairs for the common shapes; anything else is dropped by the caller."""
+    from sqlglot import exp
+
+    node = _unparen(expr)
+    if isinstance(node, exp.And):
+        _fix(node.this, table, data, bad, rng)
+        _fix(node.expression, table, data, bad, rng)
+        return
+    bad = bad & ~satisfied(node, data, len(bad))  # only rows this part rejects
+    if not bad.any():
+        return
+    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any) \
+            and isinstance(node.this, exp.Column):
+        inner = _unparen(node.expression.this)
+        if isinstance(inner, exp.Array):
+            options = [_const(e) for e in inner.expressions]
+            _choose(data, node.this.name, bad, [o for o in options if o is not None], rng)
+        return
+    if isinstance(node, exp.Or) and isinstance(_unparen(node.this), exp.Is):
+        _fix(node.expression, table, data, bad, rng)
+        return
+    if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
+        lo, hi = _const(node.args["low"]), _const(node.args["high"])
+        if lo is not None and hi is not None:
+            _clip(data, table, node.this.name, bad, lo, hi)
+        return
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Column):
+        options = [_const(e) for e in node.expressions]
+        _choose(data, node.this.name, bad, [o for o in options if o is not None], rng)
+        return
+    if isinstance(node, exp.GT | exp.GTE | exp.LT | exp.LTE):
+        _fix_compare(node, table, data, bad)
+
+
+def _unparen(node: Any) -> Any:
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _const(node: Any) -> Any:
+    from sqlglot import exp
+
+    node = _unparen(node)
+    while isinstance(node, exp.Cast):
+        node = _unparen(node.this)
+    if isinstance(node, exp.Literal):
+        return _lit(node)
+    if isinstance(node, exp.Neg):
+        inner = _const(node.this)
+        return -inner if inner is not None else None
+    return None
+
+
+def _name(data: Columns, name: str) -> str | None:
+    return {k.lower(): k for k in data}.get(name.lower())
+
+
+def _clip(data: Columns, table: Table, name: str, bad: np.ndarray, lo: Any, hi: Any) -> None:
+    col = _name(data, name)
+    if col is None:
+        return
+    arr = data[col]
+    for i in np.flatnonzero(bad):
+        x = arr[i]
+        if isinstance(x, int | float) and not isinstance(x, bool):
+            arr[i] = type(x)(min(max(x, lo), hi))
+
+
+def _choose(data: Columns, name: str, bad: np.ndarray, options: list[Any],
+            rng: np.random.Generator) -> None:
+    col = _name(data, name)
+    if col is None or not options:
+        return
+    arr = data[col]
+    for i in np.flatnonzero(bad):
+        if arr[i] is not None:
+            arr[i] = options[int(rng.integers(0, len(options)))]
+
+
+def _fix_compare(node: Any, table: Table, data: Columns, bad: np.ndarray) -> None:
+    from sqlglot import exp
+
+    left, right = _unparen(node.this), _unparen(node.expression)
+    strict = isinstance(node, exp.GT | exp.LT)
+    # Normalise to "big >= small".
+    if isinstance(node, exp.LT | exp.LTE):
+        left, right = right, left
+    if isinstance(left, exp.Column) and isinstance(right, exp.Column):
+        big, small = _name(data, left.name), _name(data, right.name)
+        if big is None or small is None:
+            return
+        for i in np.flatnonzero(bad):
+            a, b = data[big][i], data[small][i]
+            if a is None or b is None:
+                continue
+            if b > a:
+                data[big][i], data[small][i] = b, a
+            if strict and data[big][i] == data[small][i]:
+                data[big][i] = _step(data[big][i])
+        return
+    bound = _const(right) if isinstance(left, exp.Column) else _const(left)
+    column = left if isinstance(left, exp.Column) else right
+    if bound is None or not isinstance(column, exp.Column):
+        return
+    col = _name(data, column.name)
+    if col is None:
+        return
+    is_lower = isinstance(left, exp.Column)  # column >= bound
+    for i in np.flatnonzero(bad):
+        x = data[col][i]
+        if isinstance(x, int | float) and not isinstance(x, bool):
+            target = bound if not strict else (_step(bound) if is_lower else _step(bound, -1))
+            data[col][i] = type(x)(target)
+
+
+def _step(value: Any, sign: int = 1) -> Any:
+    if isinstance(value, dt.datetime):
+        return value + sign * dt.timedelta(seconds=1)
+    if isinstance(value, dt.date):
+        return value + sign * dt.timedelta(days=1)
+    if isinstance(value, int):
+        return value + sign
+    if isinstance(value, float):
+        return value + sign * max(abs(value) * 1e-6, 0.01)
+    return value
+
+
+def column_for(table: Table, name: str) -> Column | None:
+    for c in table.columns:
+        if c.name.lower() == name.lower():
+            return c
+    return None
