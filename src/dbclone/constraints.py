@@ -111,7 +111,7 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
             raise Unsupported("ANY over a non-array")
         return _member(_eval(node.this, data, n),
                        [_eval(e, data, n).values for e in inner.expressions])
-    ops: dict[type, Callable[[Any, Any], Any]] = {
+    ops: dict[Any, Callable[[Any, Any], Any]] = {
         exp.EQ: operator.eq, exp.NEQ: operator.ne, exp.GT: operator.gt, exp.GTE: operator.ge,
         exp.LT: operator.lt, exp.LTE: operator.le, exp.Add: operator.add,
         exp.Sub: operator.sub, exp.Mul: operator.mul, exp.Div: operator.truediv}
@@ -183,7 +183,7 @@ def _and(a: _V, b: _V) -> _V:
     bt, bn = _truth(b, n)
     false = (~at & ~an) | (~bt & ~bn)
     null = ~false & (an | bn)
-    return _V(np.where(null, None, ~false & at & bt).astype(object), null)
+    return _V(np.asarray(np.where(null, None, ~false & at & bt), dtype=object), null)
 
 
 def _logic(node: Any, data: Columns, n: int) -> _V:
@@ -196,7 +196,7 @@ def _logic(node: Any, data: Columns, n: int) -> _V:
     bt, bn = _truth(b, n)
     true = at | bt
     null = ~true & (an | bn)
-    return _V(np.where(null, None, true).astype(object), null)
+    return _V(np.asarray(np.where(null, None, true), dtype=object), null)
 
 
 # -- repair ------------------------------------------------------------------------------------
