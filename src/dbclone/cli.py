@@ -111,6 +111,20 @@ def plan(source: SourceArg, schema: SchemaOpt = None,
     typer.echo(render(p, s, fmt))
 
 
+@app.command()
+def diff(source: SourceArg,
+         target: Annotated[str, typer.Argument(help="Database URL to compare with SOURCE.",
+                                               show_default=False)],
+         schema: SchemaOpt = None, quiet: QuietOpt = False) -> None:
+    """List how TARGET's schema differs from SOURCE's; exit code 1 when it does."""
+    from dbclone.diff import diff_urls
+
+    lines = run(lambda: diff_urls(source, target, schema))
+    if not quiet:
+        typer.echo("\n".join(lines) if lines else "schemas are equal")
+    raise typer.Exit(1 if lines else 0)
+
+
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
     """Per-table progress bars with rows/s on a terminal; silence otherwise."""

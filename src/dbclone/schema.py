@@ -39,6 +39,10 @@ class Column:
     timezone: bool = False
     computed: str | None = None
     comment: str | None = None
+    #: Column collation where it differs from the table's (MySQL) or is explicit (PostgreSQL).
+    collation: str | None = None
+    #: The value is stored (STORED) rather than computed on read (VIRTUAL); generated only.
+    persisted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class ForeignKey:
     on_update: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    #: Declared on each partition of a partitioned table rather than on the parent; the parent
+    #: lists it so the synthesizer draws valid values, the DDL puts it on the partitions.
+    on_partitions: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,18 @@ class Index:
     name: str | None
     columns: tuple[str, ...]
     unique: bool = False
+    #: Dialect text recreating what `columns` cannot say (PostgreSQL: `USING gist (fulltext)`,
+    #: expressions, operator classes, INCLUDE, WHERE). When set, the DDL uses it verbatim.
+    definition: str | None = None
+    #: Predicate of a partial index (SQLite, where `definition` is not used).
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    #: Complete CREATE TRIGGER statement as the database prints it.
+    definition: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,16 @@ class Table:
     schema: str | None = None
     row_count: int = 0
     comment: str | None = None
+    #: PostgreSQL declarative partitioning: `RANGE (payment_date)` on the parent; each partition
+    #: is a nested `Table` with its bound (`FOR VALUES FROM (...) TO (...)`). Rows are loaded
+    #: through the parent, so only the parent appears in `Schema.tables`.
+    partition_by: str | None = None
+    partitions: tuple[Table, ...] = ()
+    partition_bound: str | None = None
+    triggers: tuple[Trigger, ...] = ()
+    #: Storage options that change behaviour: MySQL `engine`, `charset`, `collation`,
+    #: SQLite `without_rowid`; sorted (key, value) pairs.
+    options: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -119,11 +148,45 @@ class EnumType:
 
 
 @dataclass(frozen=True)
+class DomainType:
+    """PostgreSQL `CREATE DOMAIN name AS base [DEFAULT ..] [NOT NULL] [CHECK ...]`."""
+
+    name: str
+    base_type: str
+    nullable: bool = True
+    default: str | None = None
+    checks: tuple[CheckConstraint, ...] = ()
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    #: The SELECT, as the database prints it.
+    definition: str
+    materialized: bool = False
+    indexes: tuple[Index, ...] = ()
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A function, procedure or aggregate that views, defaults or triggers may need."""
+
+    name: str
+    #: Complete CREATE statement.
+    definition: str
+
+
+@dataclass(frozen=True)
 class Schema:
     dialect: str
     tables: tuple[Table, ...]
     enums: tuple[EnumType, ...] = ()
     schema_name: str | None = None
+    domains: tuple[DomainType, ...] = ()
+    views: tuple[View, ...] = ()
+    routines: tuple[Routine, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def table(self, name: str) -> Table:

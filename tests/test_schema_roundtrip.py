@@ -1,0 +1,42 @@
+"""Round-trip: introspect(target) == introspect(source) after creating the target's schema.
+
+`diff_schemas` is the one comparison (also behind `dbclone diff`); an empty list is equality.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dbclone.api import clone, clone_schema
+from dbclone.connect import engine_for
+from dbclone.diff import diff_schemas
+from dbclone.introspect import introspect
+
+SHARED = [("chinook", "postgresql"), ("chinook", "mysql"), ("chinook", "sqlite"),
+          ("employees", "postgresql"), ("employees", "mysql"), ("employees", "sqlite"),
+          ("northwind", "postgresql"),
+          pytest.param("pagila", "postgresql", marks=pytest.mark.xfail(reason="domains"))]
+
+
+def roundtrip_diff(source: str, target: str) -> list[str]:
+    return diff_schemas(introspect(engine_for(source), count_rows=False),
+                        introspect(engine_for(target), count_rows=False))
+
+
+@pytest.mark.parametrize(("name", "dialect"), SHARED)
+def test_shared_schema_only(name: str, dialect: str, shared, new_db) -> None:
+    source = shared(name, dialect)
+    target = new_db(dialect)
+    clone_schema(source, target)
+    assert roundtrip_diff(source, target) == []
+
+
+@pytest.mark.parametrize("name", [pytest.param("pagila", marks=pytest.mark.xfail(
+    reason="domains")), "northwind"])
+def test_shared_full_clone_keeps_schema(name: str, shared, new_db) -> None:
+    """With rows in: partitions, domains, arrays, tsvector and views survive the load."""
+    source = shared(name, "postgresql")
+    target = new_db("postgresql")
+    result = clone(source, target, seed=5)
+    assert result.total_rows > 1000
+    assert roundtrip_diff(source, target) == []
