@@ -8,10 +8,10 @@ import sys
 import time
 
 import pytest
-from tests.helpers import table_digest
 from typer.testing import CliRunner
 
 from dbclone.cli import app
+from tests.helpers import table_digest
 
 runner = CliRunner()
 

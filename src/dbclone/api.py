@@ -25,6 +25,8 @@ class CloneResult:
     seconds: dict[str, float] = field(default_factory=dict)
     fit_seconds: float = 0.0
     sample_load_seconds: float = 0.0
+    #: Small reference tables copied as they are (not scaled).
+    verbatim: tuple[str, ...] = ()
 
     @property
     def total_rows(self) -> int:
@@ -88,7 +90,8 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     result = sample_model(model, target_url, scale=scale, seed=seed, replace=replace,
                           progress=progress)
     return CloneResult(rows=result.rows, seconds=result.seconds, fit_seconds=fitted - start,
-                       sample_load_seconds=time.perf_counter() - fitted)
+                       sample_load_seconds=time.perf_counter() - fitted,
+                       verbatim=tuple(t.name for t in model.tables if t.verbatim))
 
 
 def clone_schema(source_url: str, target_url: str, *, schema: str | None = None,

@@ -36,6 +36,8 @@ class FitOptions:
     seed: int = 0
     locale: str | None = None
     rare_threshold: int = 5
+    #: Referenced tables with at most this many rows and no personal data are copied verbatim.
+    reference_rows: int = 50
     sample_rows: int = 200_000
     progress: Progress | None = None
 
@@ -107,16 +109,20 @@ def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
 def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     df = ctx.frames[table.name]
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    fks = _fit_fks(ctx, table, df)
+    bases = _find_bases(ctx, table, df, next((f for f in fks if f.driving), None))
     columns: list[ColumnModel] = []
     dims: list[str] = []
     zs: list[np.ndarray] = []
     for col in table.columns:
-        cm, z = _fit_column(ctx, table, col, df[col.name], fk_cols)
+        if col.name in bases:
+            cm, z = _fit_delta(ctx, col, df[col.name], bases[col.name])
+        else:
+            cm, z = _fit_column(ctx, table, col, df[col.name], fk_cols)
         columns.append(cm)
         if z is not None:
             dims.append(col.name)
             zs.append(z)
-    fks = _fit_fks(ctx, table, df)
     for child, fk in _child_fks(ctx, table):
         counts = _children_counts(df, ctx.frames[child.name], fk)
         dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
@@ -127,10 +133,135 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     parent_dims, parent_z = _parent_scores(ctx, table, df, fks)
     full = np.hstack([own_z, parent_z]) if len(parent_dims) else own_z
     corr = copula.correlation(full) if len(df) else np.eye(full.shape[1])
+    rows: tuple[tuple[object, ...], ...] = ()
+    latent: tuple[tuple[float, ...], ...] = ()
+    if _is_reference(ctx, table, columns):
+        rows = tuple(tuple(_jsonable(v) for v in r) for r in
+                     df.astype(object).where(df.notna(), None).itertuples(index=False))
+        latent = tuple(tuple(round(float(v), 4) for v in r) for r in own_z)
     return TableModel(
         name=table.name, row_count=table.row_count, columns=tuple(columns), fks=tuple(fks),
         copula=own_dims + parent_dims,
-        correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr))
+        correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
+        rows=rows, latent=latent)
+
+
+def _is_reference(ctx: _Ctx, table: Table, columns: list[ColumnModel]) -> bool:
+    """A small lookup table (genres, status codes): referenced, no FKs of its own, no
+    personal data. Copying it keeps real category names and their shares among children."""
+    if not 0 < table.row_count <= ctx.opts.reference_rows or table.foreign_keys:
+        return False
+    if not any(fk.ref_table == table.name for t in ctx.schema.tables for fk in t.foreign_keys):
+        return False
+    return not any(c.strategy in ("pii", "bytes", "json") for c in columns)
+
+
+# -- ordered dates -------------------------------------------------------------------------
+
+_ORDERED_KINDS = ("date", "datetime")
+
+
+@dataclass
+class _Base:
+    name: str  # own column, or "^col" for the driving parent's column
+    delta: pd.Series  # value - base, indexed by the source rows where both are known
+
+
+def _find_bases(ctx: _Ctx, table: Table, df: pd.DataFrame,
+                driver: FKModel | None) -> dict[str, _Base]:
+    """Columns never earlier than another NOT NULL column of the row (to_date after
+    from_date) or of the parent (a payment after its invoice) are modelled as base + delta."""
+    if not len(df):
+        return {}
+    own = {c.name: (c.kind, _numbers(c, df[c.name])) for c in table.columns
+           if c.kind in _ORDERED_KINDS and not c.nullable}
+    candidates = {**own, **_parent_dates(ctx, table, df, driver)}
+    out: dict[str, _Base] = {}
+    for col in table.columns:
+        if col.kind not in _ORDERED_KINDS or not df[col.name].notna().any():
+            continue
+        values = _numbers(col, df[col.name])
+        sentinel = _sentinel(values)
+        if sentinel is not None:
+            values = values[values != sentinel]
+        best: _Base | None = None
+        for name, (kind, base) in candidates.items():
+            if name == col.name or kind != col.kind:
+                continue
+            delta = (values - base).dropna()
+            if len(delta) < 5 or (delta < 0).any() or (delta == 0).all():
+                continue
+            if best is None or delta.median() < best.delta.median():
+                best = _Base(name, delta)
+        if best is not None and not _makes_cycle(out, col.name, best.name):
+            out[col.name] = best
+    return out
+
+
+def _sentinel(values: pd.Series) -> float | None:
+    """A far-future marker such as 9999-01-01 ("still valid"): the maximum, held by at least
+    5% of the rows. It is kept as a value of its own, not as a date after the base."""
+    if not len(values):
+        return None
+    top = values.max()
+    share = float((values == top).mean())
+    return float(top) if share >= 0.05 and values.nunique() > 2 else None
+
+
+def _numbers(col: Column, series: pd.Series) -> pd.Series:
+    known = series.dropna()
+    return pd.Series(_as_float(col, known), index=known.index, dtype=float)
+
+
+def _makes_cycle(bases: dict[str, _Base], col: str, base: str) -> bool:
+    seen = base
+    while seen in bases:
+        seen = bases[seen].name
+        if seen == col:
+            return True
+    return False
+
+
+def _parent_dates(ctx: _Ctx, table: Table, df: pd.DataFrame,
+                  driver: FKModel | None) -> dict[str, tuple[str, pd.Series]]:
+    """The driving parent's NOT NULL date columns, aligned with this table's rows."""
+    if driver is None or driver.null_rate > 0 or driver.ref_table == table.name:
+        return {}
+    ptable = ctx.schema.table(driver.ref_table)
+    pdf = ctx.frames[driver.ref_table]
+    cols = [c for c in ptable.columns if c.kind in _ORDERED_KINDS and not c.nullable]
+    if not cols or not len(df):
+        return {}
+    child = df[list(driver.columns)].copy()
+    child.columns = list(driver.ref_columns)
+    merged = child.merge(pdf[list(driver.ref_columns) + [c.name for c in cols]]
+                         .drop_duplicates(list(driver.ref_columns)),
+                         how="left", on=list(driver.ref_columns))
+    merged.index = df.index
+    return {f"^{c.name}": (c.kind, _numbers(c, merged[c.name])) for c in cols}
+
+
+def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
+               base: _Base) -> tuple[ColumnModel, np.ndarray | None]:
+    """Marginal of (value - base); its normal scores join the copula like any column's.
+    A sentinel (9999-01-01) keeps its own share in `values` / `probs`."""
+    n = len(series)
+    delta = base.delta
+    numbers = _numbers(col, series)
+    sentinel = _sentinel(numbers)
+    marker: tuple[object, ...] = ()
+    share: tuple[float, ...] = ()
+    if sentinel is not None:
+        hits = series[numbers.reindex(series.index) == sentinel]
+        marker, share = (_jsonable(hits.iloc[0]),), (float(len(hits)) / max(n, 1),)
+    where = "the parent's " if base.name.startswith("^") else ""
+    cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
+                     quantiles=copula.quantile_grid(delta.to_numpy()),
+                     integer=col.kind == "date", base=base.name, values=marker, probs=share,
+                     reason=f"never before {where}{base.name.lstrip('^')}")
+    z = np.zeros(n)
+    z[delta.index.to_numpy()] = copula.numeric_to_normal(delta.to_numpy(), ctx.rng)
+    return cm, z
 
 
 def _child_fks(ctx: _Ctx, table: Table) -> list[tuple[Table, ForeignKey]]:

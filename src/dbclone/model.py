@@ -44,6 +44,9 @@ class ColumnModel:
     lengths: tuple[float, ...] = ()
     pattern: tuple[str, ...] = ()
     reason: str = ""
+    #: When set, the column is ``base + delta`` and the marginal describes delta: the source
+    #: never had this column before `base` (a column of the row, or ``^col`` of the parent).
+    base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,14 @@ class TableModel:
     #: ``^col`` parent dimensions the rows are conditioned on (through the driving FK).
     copula: tuple[str, ...] = ()
     correlation: tuple[tuple[float, ...], ...] = ()
+    #: Small reference tables without personal data are copied as they are: their rows (JSON
+    #: values, in column order) and their latent scores, so children keep their real shares.
+    rows: tuple[tuple[Any, ...], ...] = ()
+    latent: tuple[tuple[float, ...], ...] = ()
+
+    @property
+    def verbatim(self) -> bool:
+        return bool(self.rows)
 
     def column(self, name: str) -> ColumnModel:
         for c in self.columns:

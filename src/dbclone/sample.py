@@ -84,15 +84,19 @@ class Sampler:
     def table(self, name: str) -> TableData:
         table = self.schema.table(name)
         tm = self.model.table(name)
+        if tm.verbatim:
+            return self._verbatim(table, tm)
         driver = next((f for f in tm.fks if f.driving and f.ref_table in self.done), None)
         parent_idx = self._driven_rows(driver) if driver else None
         n = len(parent_idx) if parent_idx is not None else self._row_count(tm)
         latent = self._latent(tm, driver, parent_idx, n)
-        data: Columns = {}
+        data: Columns = {_ROW: np.arange(n)}
         own = {d: i for i, d in enumerate(tm.copula)}
-        for cm in tm.columns:
-            data[cm.name] = self._column(table, cm, latent[:, own[cm.name]]
-                                         if cm.name in own else None, n, data)
+        for cm in _generation_order(tm.columns):
+            z = latent[:, own[cm.name]] if cm.name in own else None
+            data[cm.name] = self._column(table, cm, z, n, data)
+            if cm.base:
+                self._add_base(table, cm, data, driver, parent_idx)
         if driver is not None and parent_idx is not None:
             self._assign_driver(data, driver, parent_idx)
         for fk in tm.fks:
@@ -103,10 +107,45 @@ class Sampler:
         data = enforce_unique(table, data, self.rng)
         data, _ = repair(table, self.schema.dialect, data, self.rng)  # uniqueness nudges
         self.notes += notes
-        n = len(next(iter(data.values()))) if data else 0
-        self._remember(table, tm, data, latent[:n], n)
+        kept = data.pop(_ROW)
+        self._remember(table, tm, data, latent[kept], len(kept))
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
         return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
+
+    def _verbatim(self, table: Table, tm: TableModel) -> TableData:
+        """A reference table copied as it is, whatever the scale."""
+        n = len(tm.rows)
+        data = {c.name: from_json(c, [r[i] for r in tm.rows]) for i, c in enumerate(table.columns)}
+        latent = np.asarray(tm.latent, dtype=float).reshape(n, -1) if n else np.zeros((0, 0))
+        self._remember(table, tm, data, latent, n)
+        insert_cols = tuple(c.name for c in table.columns if not c.computed)
+        return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
+
+    def _add_base(self, table: Table, cm: ColumnModel, data: Columns, driver: FKModel | None,
+                  parent_idx: np.ndarray | None) -> None:
+        """Turn a sampled delta into a value: base (own column or the parent's) + delta."""
+        col = table.column(cm.name)
+        assert cm.base is not None
+        if cm.base.startswith("^"):
+            if driver is None or parent_idx is None:
+                data[cm.name] = np.full(len(data[cm.name]), None, dtype=object)
+                return
+            src = self.done[driver.ref_table].keys[cm.base[1:]].to_numpy(dtype=object)
+            ok = parent_idx >= 0
+            base = np.full(len(parent_idx), None, dtype=object)
+            base[ok] = src[parent_idx[ok]]
+        else:
+            base = data[cm.base]
+        delta = data[cm.name]
+        out = np.full(len(delta), None, dtype=object)
+        for i, (b, d) in enumerate(zip(base, delta, strict=True)):
+            if b is not None and d is not None:
+                out[i] = _shift(col, b, d)
+        if cm.values:  # the sentinel ("valid until 9999-01-01") keeps its share
+            hit = (self.rng.random(len(out)) < cm.probs[0]) & np.asarray(
+                [v is not None for v in out], dtype=bool)
+            out[hit] = from_json(col, [cm.values[0]])[0]
+        data[cm.name] = out
 
     def _row_count(self, tm: TableModel) -> int:
         return int(round(tm.row_count * self.scale)) if tm.row_count else 0
@@ -160,6 +199,7 @@ class Sampler:
                   n: int) -> None:
         refs = {c for t in self.schema.tables for fk in t.foreign_keys
                 if fk.ref_table == table.name for c in fk.ref_columns}
+        refs |= {c.name for c in table.columns if c.kind in ("date", "datetime")}
         keys = pd.DataFrame({c: data[c] for c in refs if c in data})
         gen = _Generated(n, keys, latent, tm.copula)
         for i, dim in enumerate(tm.copula):
@@ -190,6 +230,8 @@ class Sampler:
         if s == "numeric":
             zz = z if z is not None else self.rng.standard_normal(n)
             raw = copula.normal_to_numeric(zz, cm.quantiles, cm.integer)
+            if cm.base:
+                return np.asarray(raw.tolist(), dtype=object)  # a delta; see _add_base
             return to_python(col, raw)
         if s == "categorical":
             zz = z if z is not None else self.rng.standard_normal(n)
@@ -492,6 +534,52 @@ def to_python(col: Column, raw: np.ndarray) -> np.ndarray:
     if kind == "decimal" and col.scale is not None:
         return np.asarray([round(float(v), col.scale) for v in raw], dtype=object)
     return np.asarray([float(v) for v in raw], dtype=object)
+
+
+_ROW = "\0row"  # tracks which generated rows survive, to keep their latent scores aligned
+
+
+def _generation_order(columns: tuple[ColumnModel, ...]) -> list[ColumnModel]:
+    """Columns after the columns they are based on."""
+    done: set[str] = set()
+    out: list[ColumnModel] = []
+    todo = list(columns)
+    while todo:
+        ready = [c for c in todo if not c.base or c.base.startswith("^") or c.base in done]
+        if not ready:  # a cycle cannot come out of fit; be safe anyway
+            ready = todo
+        for c in ready:
+            out.append(c)
+            done.add(c.name)
+        todo = [c for c in todo if c.name not in done]
+    return out
+
+
+def _shift(col: Column, base: Any, delta: float) -> Any:
+    try:
+        return _shift_unsafe(col, base, delta)
+    except OverflowError:
+        return dt.date.max if col.kind == "date" else dt.datetime(9999, 12, 31, 23, 59, 59)
+
+
+def _shift_unsafe(col: Column, base: Any, delta: float) -> Any:
+    if col.kind == "date":
+        b = base.date() if isinstance(base, dt.datetime) else base
+        return b + dt.timedelta(days=int(round(delta)))
+    if isinstance(base, dt.datetime):
+        return base + dt.timedelta(seconds=float(round(delta)))
+    if isinstance(base, dt.date):
+        return dt.datetime.combine(base, dt.time()) + dt.timedelta(seconds=float(round(delta)))
+    return base + delta
+
+
+def from_json(col: Column, values: list[Any]) -> np.ndarray:
+    """Values stored in the model file back into the column's Python type."""
+    parse = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat,
+             "time": dt.time.fromisoformat}.get(col.kind)
+    if parse is None:
+        return np.asarray(values, dtype=object)
+    return np.asarray([parse(v) if isinstance(v, str) else v for v in values], dtype=object)
 
 
 def _drop_orphans(table: Table, data: Columns) -> Columns:
