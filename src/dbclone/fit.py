@@ -59,6 +59,10 @@ class _Ctx:
     opts: FitOptions
     rng: np.random.Generator
     latents: dict[str, _Latent] = field(default_factory=dict)
+    #: The driving parent's key per row of the table being fitted: rare categories are
+    #: counted in distinct parents (persons), not rows, so one customer's seven invoices do
+    #: not make their city common.
+    owners: pd.Series | None = None
 
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
@@ -110,7 +114,10 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     df = ctx.frames[table.name]
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     fks = _fit_fks(ctx, table, df)
-    bases = _find_bases(ctx, table, df, next((f for f in fks if f.driving), None))
+    driver = next((f for f in fks if f.driving), None)
+    bases = _find_bases(ctx, table, df, driver)
+    ctx.owners = (df[list(driver.columns)].astype(str).agg("|".join, axis=1)
+                  if driver is not None and len(df) else None)
     columns: list[ColumnModel] = []
     dims: list[str] = []
     zs: list[np.ndarray] = []
@@ -447,7 +454,8 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
     keys = [_jsonable(v) for v in values]
     counts = Counter(keys)
     k = ctx.opts.rare_threshold
-    kept = [(v, c) for v, c in counts.most_common() if c >= k]
+    people = _distinct_owners(ctx, values, keys)
+    kept = [(v, c) for v, c in counts.most_common() if c >= k and people.get(v, k) >= k]
     if col.enum_values or col.kind == "boolean":
         kept = list(counts.most_common())  # the type itself lists every allowed value
     if not kept:
@@ -465,6 +473,16 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
     reason = f"{dropped} rare value(s) suppressed (k={k})" if dropped else ""
     return ColumnModel(col.name, "categorical", null_rate=null_rate, values=cats, probs=probs,
                        reason=reason), z
+
+
+def _distinct_owners(ctx: _Ctx, values: pd.Series, keys: list[object]) -> dict[object, int]:
+    """Per category, how many distinct driving parents hold it (empty for root tables)."""
+    if ctx.owners is None:
+        return {}
+    owners = ctx.owners.loc[values.index].to_numpy()
+    frame = pd.DataFrame({"v": pd.Series(keys, dtype=object).astype(str), "o": owners})
+    per = frame.groupby("v")["o"].nunique()
+    return {key: int(per.get(str(key), 0)) for key in set(keys)}
 
 
 def _jsonable(value: object) -> object:
