@@ -142,12 +142,18 @@ def _prepare_url(url: URL, dialect: str) -> URL:
 def create_engine(url: URL, dialect: str, **kwargs: Any) -> Engine:
     engine = sa.create_engine(_prepare_url(url, dialect), **kwargs)
     if dialect == "sqlite":
-
+        # pysqlite would commit DDL on its own; let SQLAlchemy issue BEGIN so that a build is
+        # one transaction, and have SQLite enforce foreign keys while loading.
         @sa.event.listens_for(engine, "connect")
-        def _foreign_keys_on(dbapi_connection, _record):  # pragma: no cover - trivial
+        def _on_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 
