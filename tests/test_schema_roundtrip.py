@@ -15,7 +15,7 @@ from dbclone.introspect import introspect
 SHARED = [("chinook", "postgresql"), ("chinook", "mysql"), ("chinook", "sqlite"),
           ("employees", "postgresql"), ("employees", "mysql"), ("employees", "sqlite"),
           ("northwind", "postgresql"),
-          pytest.param("pagila", "postgresql", marks=pytest.mark.xfail(reason="domains"))]
+          ("pagila", "postgresql")]
 
 
 def roundtrip_diff(source: str, target: str) -> list[str]:
@@ -31,8 +31,7 @@ def test_shared_schema_only(name: str, dialect: str, shared, new_db) -> None:
     assert roundtrip_diff(source, target) == []
 
 
-@pytest.mark.parametrize("name", [pytest.param("pagila", marks=pytest.mark.xfail(
-    reason="domains")), "northwind"])
+@pytest.mark.parametrize("name", ["pagila", "northwind"])
 def test_shared_full_clone_keeps_schema(name: str, shared, new_db) -> None:
     """With rows in: partitions, domains, arrays, tsvector and views survive the load."""
     source = shared(name, "postgresql")

@@ -41,14 +41,30 @@ def _introspect(conn: Connection, dialect: Dialect, schema: str | None,
     names = dialect.user_tables(conn, name)
     tables = []
     warnings: list[str] = []
+    where = name if name != default else None
+
+    def read(tname: str) -> Table:
+        return _table(inspector, dialect, tname, where, warnings)
+
     for tname in names:
-        table = _table(inspector, dialect, tname, name if name != default else None, warnings)
+        table = _indexes_checked(dialect.refine_table(conn, read(tname), read), warnings)
         if count_rows:
             count = conn.execute(sa.text(f"SELECT COUNT(*) FROM {dialect.qualified(table)}"))
             table = _replace(table, row_count=int(count.scalar_one()))
         tables.append(table)
     return Schema(dialect=dialect.name, tables=tuple(tables), enums=dialect.enums(inspector, name),
-                  schema_name=name if name != default else None, warnings=tuple(warnings))
+                  schema_name=where, warnings=tuple(warnings),
+                  domains=dialect.domains(conn, inspector, name),
+                  views=dialect.views(conn, name), routines=dialect.routines(conn, name))
+
+
+def _indexes_checked(table: Table, warnings: list[str]) -> Table:
+    """Drop (with a warning) expression indexes the dialect could not describe."""
+    keep = tuple(i for i in table.indexes if i.columns or i.definition)
+    for i in table.indexes:
+        if i not in keep:
+            warnings.append(f"{table.name}: index {i.name} on expressions is not recreated")
+    return _replace(table, indexes=keep) if len(keep) != len(table.indexes) else table
 
 
 def _replace(table: Table, **changes: Any) -> Table:
@@ -72,16 +88,22 @@ def _table(inspector: Any, dialect: Dialect, name: str, schema: str | None,
         checks = ()
     unique_cols = {u.columns for u in uniques}
     indexes = tuple(
-        Index(name=i.get("name"), columns=tuple(c for c in i["column_names"] if c),
-              unique=bool(i.get("unique")))
+        Index(name=i.get("name"), unique=bool(i.get("unique")),
+              # an expression index has no plain column list; the dialect adds its definition
+              columns=tuple(i["column_names"]) if all(i["column_names"]) else (),
+              where=_text((i.get("dialect_options") or {}).get("sqlite_where")))
         for i in inspector.get_indexes(name, schema=schema)
-        if all(i["column_names"]) and not i.get("duplicates_constraint")
+        if not i.get("duplicates_constraint")
         and not (i.get("unique") and tuple(i["column_names"]) in unique_cols))
     comment = None
     with contextlib.suppress(NotImplementedError):
         comment = inspector.get_table_comment(name, schema=schema).get("text")
     return Table(name=name, schema=schema, columns=columns, primary_key=pk, foreign_keys=fks,
                  uniques=uniques, checks=checks, indexes=indexes, comment=comment)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _column(dialect: Dialect, table: str, info: dict[str, Any], warnings: list[str]) -> Column:

@@ -88,6 +88,8 @@ def _create(conn: Connection, dialect: Dialect, schema: Schema, created: list[Ta
         conn.exec_driver_sql(dialect.create_table_ddl(
             table, with_fks=not dialect.constraints_after_load))
         created.append(table)
+    for stmt in dialect.post_table_ddl(schema):  # comments, partitions, functions
+        conn.exec_driver_sql(stmt)
 
 
 def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | DeferredUpdate],
@@ -144,6 +146,8 @@ def _finish(conn: Connection, dialect: Dialect, schema: Schema) -> None:
     for table in schema.tables:
         for stmt in dialect.reset_sequence_sql(table):
             conn.exec_driver_sql(stmt)
+    for stmt in dialect.post_load_ddl(schema):  # views, triggers: after the rows
+        conn.exec_driver_sql(stmt)
 
 
 def _verify(conn: Connection, dialect: Dialect, schema: Schema, result: LoadResult) -> None:

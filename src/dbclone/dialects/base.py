@@ -6,14 +6,24 @@ Class-level flags document behaviour the stages rely on, so no stage ever asks
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.sqltypes import _Binary
 
-from dbclone.schema import Column, EnumType, ForeignKey, Index, Schema, Table
+from dbclone.schema import (
+    Column,
+    DomainType,
+    EnumType,
+    ForeignKey,
+    Index,
+    Routine,
+    Schema,
+    Table,
+    View,
+)
 
 _KIND_BY_CLASS: tuple[tuple[type, str], ...] = (
     (sa.Boolean, "boolean"),
@@ -83,6 +93,22 @@ class Dialect:
     def user_tables(self, conn: Connection, schema: str | None) -> list[str]:
         return sorted(sa.inspect(conn).get_table_names(schema=schema))
 
+    def refine_table(self, conn: Connection, table: Table,
+                     read: Callable[[str], Table]) -> Table:
+        """Add what the inspector does not reflect (index definitions, partitions, triggers,
+        storage options). `read(name)` reads another table of the same schema."""
+        return table
+
+    def domains(self, conn: Connection, inspector: Any,
+                schema: str | None) -> tuple[DomainType, ...]:
+        return ()
+
+    def views(self, conn: Connection, schema: str | None) -> tuple[View, ...]:
+        return ()
+
+    def routines(self, conn: Connection, schema: str | None) -> tuple[Routine, ...]:
+        return ()
+
     # -- DDL ----------------------------------------------------------------------------
     def column_ddl(self, col: Column) -> str:
         parts = [self.quote(col.name), col.sql_type]
@@ -103,7 +129,8 @@ class Dialect:
         for ck in table.checks:
             lines.append(f"{self._name(ck.name)}CHECK ({ck.sqltext})")
         if with_fks:
-            lines += [self.fk_clause(table, fk) for fk in table.foreign_keys]
+            lines += [self.fk_clause(table, fk) for fk in table.foreign_keys
+                      if not fk.on_partitions]
         body = ",\n  ".join(lines)
         return f"CREATE TABLE {self.qualified(table)} (\n  {body}\n){self.table_options(table)}"
 
@@ -128,14 +155,31 @@ class Dialect:
     def add_fk_ddl(self, table: Table, fk: ForeignKey) -> str:
         return f"ALTER TABLE {self.qualified(table)} ADD {self.fk_clause(table, fk)}"
 
-    def create_index_ddl(self, table: Table, index: Index) -> str:
+    def create_index_ddl(self, table: Table | View, index: Index) -> str:
         unique = "UNIQUE " if index.unique else ""
         name = self.quote(index.name or f"ix_{table.name}_{'_'.join(index.columns)}")
-        cols = self._cols(index.columns)
-        return f"CREATE {unique}INDEX {name} ON {self.qualified(table)} ({cols})"
+        target = self.qualified(Table(name=table.name, columns=(),
+                                      schema=getattr(table, "schema", None)))
+        if index.definition:
+            return f"CREATE {unique}INDEX {name} ON {target} {index.definition}"
+        where = f" WHERE {index.where}" if index.where else ""
+        return f"CREATE {unique}INDEX {name} ON {target} ({self._cols(index.columns)}){where}"
 
     def pre_table_ddl(self, schema: Schema) -> list[str]:
-        """Statements needed before any table (schemas, enum types, sequences)."""
+        """Statements needed before any table (schemas, enum types, domains, sequences)."""
+        return []
+
+    def post_table_ddl(self, schema: Schema) -> list[str]:
+        """Statements run once every table exists, before the rows: comments, partitions,
+        functions."""
+        return [stmt for t in schema.tables for stmt in self.comment_ddl(t)]
+
+    def post_load_ddl(self, schema: Schema) -> list[str]:
+        """Statements run after the rows, indexes and FKs: views, triggers."""
+        return []
+
+    def comment_ddl(self, table: Table) -> list[str]:
+        """Comments not already inside CREATE TABLE (none by default: SQLite has none)."""
         return []
 
     def drop_table_ddl(self, table: Table) -> str:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
 
+from dbclone.dialects import pg_catalog, pg_ddl
 from dbclone.dialects.base import Dialect
-from dbclone.schema import Column, EnumType, Schema, Table
+from dbclone.schema import (
+    Column,
+    DomainType,
+    EnumType,
+    ForeignKey,
+    Index,
+    Routine,
+    Schema,
+    Table,
+    View,
+)
 
 _NEXTVAL = re.compile(r"nextval\('(?P<seq>[^']+)'(::regclass)?\)")
 
@@ -52,6 +64,80 @@ class PostgresDialect(Dialect):
     def begin_read_only(self, conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
+    # -- structure beyond the inspector (see pg_catalog / pg_ddl) ---------------------------
+    def kind_of(self, sa_type: Any) -> str:
+        from sqlalchemy.dialects.postgresql import DOMAIN
+
+        if isinstance(sa_type, DOMAIN):
+            return self.kind_of(sa_type.data_type)
+        return super().kind_of(sa_type)
+
+    def _schema_of(self, conn: Connection, schema: str | None) -> str:
+        return schema or str(conn.exec_driver_sql("SELECT current_schema()").scalar())
+
+    def user_tables(self, conn: Connection, schema: str | None) -> list[str]:
+        return pg_catalog.top_level_tables(conn, self._schema_of(conn, schema))
+
+    def refine_table(self, conn: Connection, table: Table,
+                     read: Callable[[str], Table]) -> Table:
+        schema = self._schema_of(conn, table.schema)
+        defs = pg_catalog.index_definitions(conn, schema, table.name)
+        indexes = tuple(dataclasses.replace(i, definition=defs[i.name][0])
+                        for i in table.indexes if i.name in defs and not defs[i.name][1])
+        key = pg_catalog.partition_key(conn, schema, table.name)
+        table = dataclasses.replace(table, indexes=indexes, partition_by=key,
+                                    triggers=pg_catalog.triggers(conn, schema, table.name))
+        if not key:
+            return table
+        parts = []
+        for name, bound in pg_catalog.partitions(conn, schema, table.name):
+            part = self.refine_table(conn, read(name), read)
+            inherited = pg_catalog.inherited_constraints(conn, schema, name)
+            parts.append(dataclasses.replace(
+                part, partition_bound=bound,
+                foreign_keys=tuple(f for f in part.foreign_keys if f.name not in inherited),
+                checks=tuple(c for c in part.checks if c.name not in inherited),
+                uniques=tuple(u for u in part.uniques if u.name not in inherited)))
+        return pg_ddl.lift_partition_fks(dataclasses.replace(table, partitions=tuple(parts)))
+
+    def domains(self, conn: Connection, inspector: Any,
+                schema: str | None) -> tuple[DomainType, ...]:
+        return pg_catalog.domains(inspector, self._schema_of(conn, schema))
+
+    def views(self, conn: Connection, schema: str | None) -> tuple[View, ...]:
+        return pg_catalog.views(conn, self._schema_of(conn, schema))
+
+    def routines(self, conn: Connection, schema: str | None) -> tuple[Routine, ...]:
+        return pg_catalog.routines(conn, self._schema_of(conn, schema))
+
+    def table_options(self, table: Table) -> str:
+        return f" PARTITION BY {table.partition_by}" if table.partition_by else ""
+
+    def comment_ddl(self, table: Table) -> list[str]:
+        return pg_ddl.comment_ddl(self.quote, self.qualified, table)
+
+    def post_table_ddl(self, schema: Schema) -> list[str]:
+        stmts = super().post_table_ddl(schema)
+        for table in schema.tables:
+            stmts += pg_ddl.partition_ddl(self.quote, self.qualified, table)
+        if schema.routines:
+            stmts.append("SET LOCAL check_function_bodies = off")
+            stmts += [r.definition for r in schema.routines]
+        return stmts
+
+    def post_load_ddl(self, schema: Schema) -> list[str]:
+        return pg_ddl.post_load_ddl(self.quote, self.qualified, super().add_fk_ddl,
+                                    self._index_ddl, schema)
+
+    def _index_ddl(self, table: Table, index: object) -> str:
+        assert isinstance(index, Index)
+        return self.create_index_ddl(table, index)
+
+    def add_fk_ddl(self, table: Table, fk: ForeignKey) -> str:
+        if fk.on_partitions:
+            return pg_ddl.partition_fks_ddl(super().add_fk_ddl, table, fk)
+        return super().add_fk_ddl(table, fk)
+
     def column_extras(self, info: dict[str, Any], table: str) -> dict[str, Any]:
         extras: dict[str, Any] = {}
         default = info.get("default")
@@ -85,6 +171,7 @@ class PostgresDialect(Dialect):
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in enum.values)
             stmts.append(f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({values}); "
                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        stmts += [pg_ddl.domain_ddl(self.quote, d) for d in schema.domains]
         for table in schema.tables:
             for col in table.columns:
                 if col.sequence:

@@ -1,0 +1,146 @@
+"""PostgreSQL structure SQLAlchemy's inspector does not reflect, read from the catalog.
+
+Each function returns plain values; `PostgresDialect` folds them into the `Schema`. The text of
+index, trigger, view and function definitions comes from the server's own `pg_get_*def`
+functions, so whatever PostgreSQL can print, dbclone can recreate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dbclone.schema import CheckConstraint, DomainType, Index, Routine, Trigger, View
+
+_REL = """
+    SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = :schema AND c.relname = :table"""
+
+#: Objects that belong to an extension are the extension's to create, not ours.
+_NOT_EXTENSION = """NOT EXISTS (SELECT 1 FROM pg_depend d
+    WHERE d.objid = {oid} AND d.deptype = 'e')"""
+
+
+def _rows(conn: Connection, sql: str, **params: Any) -> list[Any]:
+    return list(conn.execute(sa.text(sql), params))
+
+
+def top_level_tables(conn: Connection, schema: str) -> list[str]:
+    """Ordinary and partitioned tables, without the partitions (loaded through the parent)."""
+    return sorted(r[0] for r in _rows(conn, """
+        SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+          AND """ + _NOT_EXTENSION.format(oid="c.oid"), schema=schema))
+
+
+def partition_key(conn: Connection, schema: str, table: str) -> str | None:
+    rows = _rows(conn, f"SELECT pg_get_partkeydef(oid) FROM ({_REL}) r",
+                 schema=schema, table=table)
+    return rows[0][0] if rows else None
+
+
+def partitions(conn: Connection, schema: str, table: str) -> list[tuple[str, str]]:
+    """(name, bound) of each direct partition, e.g. `FOR VALUES FROM (...) TO (...)`."""
+    return [(r[0], r[1]) for r in _rows(conn, f"""
+        SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
+        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = ({_REL}) AND c.relispartition ORDER BY c.relname""",
+        schema=schema, table=table)]
+
+
+def inherited_constraints(conn: Connection, schema: str, table: str) -> set[str]:
+    """Constraints a partition received from its parent: PostgreSQL creates them itself."""
+    return {r[0] for r in _rows(conn, f"""
+        SELECT conname FROM pg_constraint
+        WHERE conrelid = ({_REL}) AND (conparentid <> 0 OR NOT conislocal)""",
+        schema=schema, table=table)}
+
+
+_INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
+
+
+def index_definitions(conn: Connection, schema: str, table: str) -> dict[str, tuple[str, bool]]:
+    """name -> (definition after the table name, attached to a parent's index)."""
+    out = {}
+    for name, text, attached in _rows(conn, f"""
+            SELECT i.relname, pg_get_indexdef(i.oid),
+                   EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.oid)
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE x.indrelid = ({_REL})""", schema=schema, table=table):
+        out[name] = (_INDEX_HEAD.sub("", text, count=1), bool(attached))
+    return out
+
+
+def triggers(conn: Connection, schema: str, table: str) -> tuple[Trigger, ...]:
+    rows = _rows(conn, f"""
+        SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger
+        WHERE tgrelid = ({_REL}) AND NOT tgisinternal AND tgparentid = 0
+        ORDER BY tgname""", schema=schema, table=table)
+    return tuple(Trigger(name=r[0], definition=r[1]) for r in rows)
+
+
+def domains(inspector: Any, schema: str) -> tuple[DomainType, ...]:
+    return tuple(
+        DomainType(name=d["name"], base_type=d["type"], nullable=bool(d["nullable"]),
+                   default=d.get("default"),
+                   checks=tuple(CheckConstraint(name=c.get("name"), sqltext=c["check"])
+                                for c in d.get("constraints") or ()),
+                   schema=None)
+        for d in inspector.get_domains(schema=schema))
+
+
+def views(conn: Connection, schema: str) -> tuple[View, ...]:
+    """Views and materialized views in creation order (dependencies first)."""
+    out = []
+    for name, kind, text, comment in _rows(conn, """
+            SELECT c.relname, c.relkind, pg_get_viewdef(c.oid),
+                   obj_description(c.oid, 'pg_class')
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = :schema AND c.relkind IN ('v', 'm')
+              AND """ + _NOT_EXTENSION.format(oid="c.oid") + " ORDER BY c.oid", schema=schema):
+        indexes: tuple[Index, ...] = ()
+        if kind == "m":
+            defs = index_definitions(conn, schema, name)
+            indexes = tuple(Index(name=n, columns=(), unique=d.startswith("UNIQUE"),
+                                  definition=d) for n, (d, _) in sorted(defs.items()))
+        out.append(View(name=name, definition=text.strip().rstrip(";"),
+                        materialized=kind == "m", indexes=indexes, comment=comment))
+    return tuple(out)
+
+
+def routines(conn: Connection, schema: str) -> tuple[Routine, ...]:
+    """Functions, procedures and aggregates of the schema (not an extension's)."""
+    out = []
+    for name, kind, text in _rows(conn, """
+            SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+                   p.prokind,
+                   CASE WHEN p.prokind = 'a' THEN NULL ELSE pg_get_functiondef(p.oid) END
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = :schema AND p.prokind IN ('f', 'p', 'a')
+              AND """ + _NOT_EXTENSION.format(oid="p.oid") + " ORDER BY p.prokind = 'a', p.oid",
+            schema=schema):
+        if kind == "a":
+            text = _aggregate(conn, schema, name)
+        out.append(Routine(name=name, definition=text.strip()))
+    return tuple(out)
+
+
+def _aggregate(conn: Connection, schema: str, signature: str) -> str:
+    row = _rows(conn, """
+        SELECT a.aggtransfn::regproc::text, format_type(a.aggtranstype, NULL),
+               NULLIF(a.aggfinalfn::oid, 0)::regproc::text, a.agginitval
+        FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = :schema
+          AND p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' = :sig""",
+        schema=schema, sig=signature)[0]
+    sfunc, stype, final, init = row
+    parts = [f"SFUNC = {sfunc}", f"STYPE = {stype}"]
+    if final:
+        parts.append(f"FINALFUNC = {final}")
+    if init is not None:
+        parts.append("INITCOND = '" + init.replace("'", "''") + "'")
+    return f"CREATE AGGREGATE {signature} ({', '.join(parts)})"

@@ -1,0 +1,119 @@
+"""PostgreSQL DDL beyond CREATE TABLE: domains, partitions, comments, routines, views, triggers.
+
+`PostgresDialect` calls these; `q` is its identifier quoting and `qualified` its table naming.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from dbclone.schema import DomainType, ForeignKey, Schema, Table
+
+Quote = Callable[[str], str]
+Qualify = Callable[[Table], str]
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def domain_ddl(q: Quote, domain: DomainType) -> str:
+    """CREATE DOMAIN, skipped if a domain of that name exists (the refresh of a target)."""
+    name = q(domain.name) if not domain.schema else f"{q(domain.schema)}.{q(domain.name)}"
+    sql = f"CREATE DOMAIN {name} AS {domain.base_type}"
+    if domain.default is not None:
+        sql += f" DEFAULT {domain.default}"
+    if not domain.nullable:
+        sql += " NOT NULL"
+    for ck in domain.checks:
+        named = f" CONSTRAINT {q(ck.name)}" if ck.name else ""
+        sql += f"{named} CHECK ({ck.sqltext})"
+    return f"DO $dbclone$ BEGIN {sql}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbclone$"
+
+
+def comment_ddl(q: Quote, qualified: Qualify, table: Table) -> list[str]:
+    out = []
+    if table.comment is not None:
+        out.append(f"COMMENT ON TABLE {qualified(table)} IS {literal(table.comment)}")
+    out += [f"COMMENT ON COLUMN {qualified(table)}.{q(c.name)} IS {literal(c.comment)}"
+            for c in table.columns if c.comment is not None]
+    return out
+
+
+def partition_ddl(q: Quote, qualified: Qualify, parent: Table) -> list[str]:
+    """CREATE TABLE ... PARTITION OF for each partition (recursively), with the constraints the
+    partition declares itself; what it inherits PostgreSQL creates."""
+    out = []
+    for part in parent.partitions:
+        sub = f" PARTITION BY {part.partition_by}" if part.partition_by else ""
+        out.append(f"CREATE TABLE {qualified(part)} PARTITION OF {qualified(parent)} "
+                   f"{part.partition_bound}{sub}")
+        for u in part.uniques:
+            named = f"CONSTRAINT {q(u.name)} " if u.name else ""
+            cols = ", ".join(q(c) for c in u.columns)
+            out.append(f"ALTER TABLE {qualified(part)} ADD {named}UNIQUE ({cols})")
+        for ck in part.checks:
+            named = f"CONSTRAINT {q(ck.name)} " if ck.name else ""
+            out.append(f"ALTER TABLE {qualified(part)} ADD {named}CHECK ({ck.sqltext})")
+        out += partition_ddl(q, qualified, part)
+        out += comment_ddl(q, qualified, part)
+    return out
+
+
+def walk_partitions(table: Table) -> list[Table]:
+    out = []
+    for part in table.partitions:
+        out.append(part)
+        out += walk_partitions(part)
+    return out
+
+
+def same_fk(a: ForeignKey, b: ForeignKey) -> bool:
+    """Equal apart from the name and where it is declared."""
+    return (dataclasses.replace(a, name=None, on_partitions=False)
+            == dataclasses.replace(b, name=None, on_partitions=False))
+
+
+def lift_partition_fks(table: Table) -> Table:
+    """FKs any partition declares become the parent's too (marked `on_partitions`), so the
+    plan orders the load and the synthesizer draws valid values for every row of the parent
+    (rows are loaded through it and routed to their partition)."""
+    lifted: list[ForeignKey] = []
+    for part in walk_partitions(table):
+        for fk in part.foreign_keys:
+            if not any(same_fk(fk, o) for o in [*table.foreign_keys, *lifted]):
+                lifted.append(dataclasses.replace(fk, name=None, on_partitions=True))
+    return dataclasses.replace(table, foreign_keys=table.foreign_keys + tuple(lifted))
+
+
+def partition_fks_ddl(add_fk: Callable[[Table, ForeignKey], str], table: Table,
+                      fk: ForeignKey) -> str:
+    """One statement adding a lifted FK to every partition that declares it."""
+    stmts = [add_fk(part, own) for part in walk_partitions(table)
+             for own in part.foreign_keys if same_fk(own, fk)]
+    return "DO $dbclone$ BEGIN " + "; ".join(stmts) + "; END $dbclone$"
+
+
+def post_load_ddl(q: Quote, qualified: Qualify, add_fk: Callable[[Table, ForeignKey], str],
+                  index_ddl: Callable[[Table, object], str], schema: Schema) -> list[str]:
+    """After the rows: partition-only FKs and indexes, views, triggers."""
+    out: list[str] = []
+    for table in schema.tables:
+        lifted = [fk for fk in table.foreign_keys if fk.on_partitions]
+        for part in walk_partitions(table):
+            out += [add_fk(part, fk) for fk in part.foreign_keys
+                    if not any(same_fk(fk, up) for up in lifted)]
+            out += [index_ddl(part, i) for i in part.indexes]
+    for view in schema.views:
+        name = q(view.name) if not schema.schema_name else \
+            f"{q(schema.schema_name)}.{q(view.name)}"
+        kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+        out.append(f"CREATE {kind} {name} AS {view.definition}")
+        out += [index_ddl(Table(name=view.name, columns=(), schema=schema.schema_name), i)
+                for i in view.indexes]
+        if view.comment is not None:
+            out.append(f"COMMENT ON {kind} {name} IS {literal(view.comment)}")
+    for table in schema.tables:
+        out += [t.definition for p in [table, *walk_partitions(table)] for t in p.triggers]
+    return out
