@@ -418,7 +418,15 @@ def _fit_numeric(ctx: _Ctx, col: Column, values: pd.Series,
 def _as_float(col: Column, values: pd.Series) -> np.ndarray:
     """Numbers as floats; dates as days, timestamps as seconds since 1970, times as seconds."""
     if col.kind == "date":
-        return np.asarray([(_to_date(v) - EPOCH.date()).days for v in values], dtype=float)
+        try:  # numpy parses date objects and ISO strings in C; past 2262 where pandas cannot
+            return np.array(list(values), dtype="datetime64[D]").astype("int64").astype(float)
+        except (ValueError, TypeError):
+            return np.asarray([(_to_date(v) - EPOCH.date()).days for v in values], dtype=float)
+    if col.kind == "datetime" and not col.timezone:
+        try:
+            return np.array(list(values), dtype="datetime64[s]").astype("int64").astype(float)
+        except (ValueError, TypeError):
+            pass
     if col.kind == "datetime":
         stamps = pd.to_datetime(values, utc=col.timezone, errors="coerce")
         if col.timezone:

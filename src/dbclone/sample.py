@@ -136,11 +136,12 @@ class Sampler:
             base[ok] = src[parent_idx[ok]]
         else:
             base = data[cm.base]
-        delta = data[cm.name]
+        delta = np.asarray([np.nan if d is None else d for d in data[cm.name]], dtype=float)
+        total = to_numbers(col, base) + delta
+        known = ~np.isnan(total)
         out = np.full(len(delta), None, dtype=object)
-        for i, (b, d) in enumerate(zip(base, delta, strict=True)):
-            if b is not None and d is not None:
-                out[i] = _shift(col, b, d)
+        if known.any():
+            out[known] = to_python(col, total[known])
         if cm.values:  # the sentinel ("valid until 9999-01-01") keeps its share
             hit = (self.rng.random(len(out)) < cm.probs[0]) & np.asarray(
                 [v is not None for v in out], dtype=bool)
@@ -513,17 +514,36 @@ def fill_pattern(template: str, rng: np.random.Generator) -> str:
     return "".join(out)
 
 
+_MIN_DAY = (dt.date.min - EPOCH.date()).days
+_MAX_DAY = (dt.date.max - EPOCH.date()).days
+
+
+def to_numbers(col: Column, values: np.ndarray) -> np.ndarray:
+    """Dates as days and timestamps as seconds since 1970 (NaN for NULL), vectorised."""
+    if col.kind == "date":
+        vals = [v.date() if isinstance(v, dt.datetime) else v for v in values]
+        arr = np.array(vals, dtype="datetime64[D]")
+    else:
+        vals = [v.replace(tzinfo=None) if isinstance(v, dt.datetime) and v.tzinfo else v
+                for v in values]
+        arr = np.array(vals, dtype="datetime64[s]")
+    out = arr.astype("int64").astype(float)
+    out[np.isnat(arr)] = np.nan
+    return out
+
+
 def to_python(col: Column, raw: np.ndarray) -> np.ndarray:
     """Numbers back into the column's Python type (dates, timestamps, decimals...)."""
     kind = col.kind
     if kind == "date":
-        base = EPOCH.date()
-        return np.asarray([base + dt.timedelta(days=int(v)) for v in np.round(raw)], dtype=object)
+        days = np.clip(np.round(raw), _MIN_DAY, _MAX_DAY).astype("int64")
+        return np.asarray(days.astype("datetime64[D]").astype(object), dtype=object)
     if kind == "datetime":
-        secs = np.round(raw)
-        tz = dt.UTC if col.timezone else None
-        return np.asarray([(EPOCH + dt.timedelta(seconds=float(s))).replace(tzinfo=tz)
-                           for s in secs], dtype=object)
+        secs = np.clip(np.round(raw), _MIN_DAY * 86400, _MAX_DAY * 86400).astype("int64")
+        out = np.asarray(secs.astype("datetime64[s]").astype(object), dtype=object)
+        if col.timezone:
+            out = np.asarray([v.replace(tzinfo=dt.UTC) for v in out], dtype=object)
+        return out
     if kind == "time":
         return np.asarray([(dt.datetime.min + dt.timedelta(seconds=int(s) % 86400)).time()
                            for s in raw], dtype=object)
@@ -553,24 +573,6 @@ def _generation_order(columns: tuple[ColumnModel, ...]) -> list[ColumnModel]:
             done.add(c.name)
         todo = [c for c in todo if c.name not in done]
     return out
-
-
-def _shift(col: Column, base: Any, delta: float) -> Any:
-    try:
-        return _shift_unsafe(col, base, delta)
-    except OverflowError:
-        return dt.date.max if col.kind == "date" else dt.datetime(9999, 12, 31, 23, 59, 59)
-
-
-def _shift_unsafe(col: Column, base: Any, delta: float) -> Any:
-    if col.kind == "date":
-        b = base.date() if isinstance(base, dt.datetime) else base
-        return b + dt.timedelta(days=int(round(delta)))
-    if isinstance(base, dt.datetime):
-        return base + dt.timedelta(seconds=float(round(delta)))
-    if isinstance(base, dt.date):
-        return dt.datetime.combine(base, dt.time()) + dt.timedelta(seconds=float(round(delta)))
-    return base + delta
 
 
 def from_json(col: Column, values: list[Any]) -> np.ndarray:
