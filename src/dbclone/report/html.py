@@ -1,0 +1,141 @@
+"""One self-contained HTML page for a `Report`: inline CSS and SVG, nothing fetched."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from dbclone.report import svg
+from dbclone.report.model import METRICS, ForeignKeyReport, Report, TableReport
+from dbclone.report.text import fmt
+
+_CSS = """
+body{font-family:sans-serif;margin:24px;color:#222;max-width:1400px}
+h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px}
+h3{font-size:15px;margin-bottom:4px}
+.banner{padding:12px 16px;font-size:18px;font-weight:bold;border-radius:6px;margin:12px 0}
+.ok{background:#e3f4e6;color:#1e6b2e}.bad{background:#fbe0dd;color:#a3261a}
+.cards{display:flex;flex-wrap:wrap;gap:10px}
+.card{border:1px solid #ccd;border-radius:6px;padding:8px 12px;min-width:130px}
+.card b{display:block;font-size:22px}.card small{color:#666}
+.grid{display:flex;flex-wrap:wrap;gap:8px}
+table.t{border-collapse:collapse;font-size:13px;margin:6px 0}
+table.t td,table.t th{border:1px solid #ddd;padding:3px 8px;text-align:left}
+.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}
+.muted{color:#777;font-size:12px}
+"""
+
+
+def render_html(report: Report) -> str:
+    """The whole report as one HTML document (no scripts, no external resources)."""
+    body = [
+        f"<h1>dbclone report</h1><p>{escape(report.source)} &rarr; {escape(report.target)}</p>",
+        _banner(report), _cards(report), _legend(), _integrity(report),
+        "<h2>Foreign-key graph</h2>", _graph(report),
+        "<h2>Tables (worst first)</h2>",
+        *[_table(report, t) for t in sorted(report.tables, key=_badness, reverse=True)],
+        _privacy(report),
+        "<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>",
+        f'<p class="muted">Built in {report.elapsed_seconds:.1f} s.</p>',
+    ]
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>dbclone report</title><style>{_CSS}</style></head><body>"
+            + "\n".join(body) + "</body></html>")
+
+
+def _banner(report: Report) -> str:
+    total = report.scores.get("integrity") or 0
+    unchecked = len(report.unchecked)
+    extra = f" ({unchecked} constraint(s) not checked)" if unchecked else ""
+    if total:
+        return (f'<div class="banner bad">INTEGRITY FAILED: {total} constraint violation(s) '
+                f"in the target{extra}</div>")
+    return f'<div class="banner ok">Integrity OK: no constraint violations{extra}</div>'
+
+
+def _cards(report: Report) -> str:
+    cards = []
+    for name, (higher, meaning) in METRICS.items():
+        hint = "higher is better" if higher else "lower is better"
+        cards.append(f'<div class="card" title="{escape(meaning)}">{escape(name)}'
+                     f"<b>{fmt(report.scores.get(name))}</b><small>{hint}</small></div>")
+    return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def _legend() -> str:
+    return (f'<p class="legend">Charts:<span style="background:{svg.REAL}"></span>source'
+            f'<span style="background:{svg.SYNTH}"></span>target</p>')
+
+
+def _integrity(report: Report) -> str:
+    rows = sorted(report.integrity, key=lambda c: (c.violations == 0, c.table, c.kind))
+    shown = [c for c in rows if c.violations != 0]
+    body = "".join(
+        f"<tr><td>{escape(c.kind)}</td><td>{escape(c.table)}</td><td>{escape(c.constraint)}</td>"
+        f"<td>{'not checked' if c.violations is None else c.violations}</td>"
+        f"<td>{escape(c.note)}</td></tr>" for c in shown)
+    passed = len(rows) - len(shown)
+    head = "<tr><th>kind</th><th>table</th><th>constraint</th><th>violations</th><th></th></tr>"
+    table = f'<table class="t">{head}{body}</table>' if shown else ""
+    return f"<h2>Integrity</h2>{table}<p>{passed} check(s) passed with 0 violations.</p>"
+
+
+def _graph(report: Report) -> str:
+    nodes = [t.name for t in report.tables]
+    nodes += sorted({n for p, c, _ in report.graph_edges for n in (p, c)} - set(nodes))
+    flagged = {(c.table, c.constraint) for c in report.integrity if c.kind == "orphans"
+               and c.violations}
+    bad = {(p, ch) for p, ch, label in report.graph_edges
+           if (ch, f"({label}) -> {p}") in flagged}
+    return svg.fk_graph(report.graph_edges, nodes, bad)
+
+
+def _badness(table: TableReport) -> float:
+    """Sort key: the larger, the worse (low shapes, high detection)."""
+    shape = table.shape_score
+    acc = table.detection.accuracy if table.detection else math.nan
+    return max(1 - shape if math.isfinite(shape) else 0.0,
+               (acc - 0.5) * 2 if math.isfinite(acc) else 0.0)
+
+
+def _table(report: Report, table: TableReport) -> str:
+    det = table.detection
+    priv = table.privacy
+    facts = (f"rows {table.rows_source} &rarr; {table.rows_target} (compared "
+             f"{table.sampled_source} / {table.sampled_target}); shapes {fmt(table.shape_score)};"
+             f" pair trends {fmt(table.pair_score)}; detection "
+             f"{fmt(det.accuracy) if det else 'n/a'}"
+             f"{' &plusmn; ' + fmt(det.stderr) if det and math.isfinite(det.stderr) else ''}"
+             f"{' (' + escape(det.note) + ')' if det and det.note else ''}; copies "
+             f"{fmt(priv.copies) if priv else 'n/a'}; DCR closer "
+             f"{fmt(priv.dcr_closer) if priv else 'n/a'}")
+    charts = [svg.chart(c.chart, f"{c.column} {c.metric} {fmt(c.score, 2)}")
+              for c in table.columns if c.chart]
+    charts += [svg.chart(f.chart, f"children per {f.parent} ({', '.join(f.columns)}) "
+                                  f"{fmt(f.cardinality, 2)}")
+               for f in _fks_of(report, table.name) if f.chart]
+    names, matrix = table.pair_matrix
+    heat = svg.heatmap(names, matrix, "pair-trend loss") if len(names) > 1 else ""
+    return (f'<h3 id="t-{escape(table.name)}">{escape(table.name)}</h3><p>{facts}</p>'
+            f'<div class="grid">{"".join(charts)}{heat}</div>')
+
+
+def _fks_of(report: Report, child: str) -> list[ForeignKeyReport]:
+    return [f for f in report.foreign_keys if f.child == child]
+
+
+def _privacy(report: Report) -> str:
+    rows = sorted(report.overlaps, key=lambda o: -o.share)
+    body = "".join(f"<tr><td>{escape(o.table)}.{escape(o.column)}</td><td>{o.shared}</td>"
+                   f"<td>{o.distinct_target}</td><td>{fmt(o.share)}</td></tr>" for o in rows)
+    copies = sorted((t.privacy for t in report.tables if t.privacy), key=lambda p: p.table)
+    cbody = "".join(
+        f"<tr><td>{escape(p.table)}</td><td>{fmt(p.copies)}</td><td>{p.copied_rows}</td>"
+        f"<td>{fmt(p.dcr_closer)}</td><td>{fmt(p.dcr_median_ratio)}</td>"
+        f"<td>{escape(p.note)}</td></tr>" for p in copies)
+    return ("<h2>Privacy</h2><h3>Rows and distances</h3><table class='t'><tr><th>table</th>"
+            "<th>copied share</th><th>copied rows</th><th>DCR closer (0.5 ideal)</th>"
+            f"<th>DCR median ratio</th><th></th></tr>{cbody}</table>"
+            "<h3>Near-unique values shared with the source</h3><table class='t'><tr>"
+            "<th>column</th><th>shared</th><th>distinct in target</th><th>share</th></tr>"
+            f"{body}</table>")

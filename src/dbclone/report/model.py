@@ -1,0 +1,211 @@
+"""The report's value types: frozen dataclasses of plain values, JSON-ready through `to_dict`.
+
+Everything `render_html` and `render_text` show lives here, chart data included, so a report
+written as JSON can be rendered again later without touching either database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+#: Every headline metric: name -> (higher_is_better, one-line meaning). `--fail-under NAME=V`
+#: fails when the metric is *worse* than V: below V for higher-is-better metrics, above V for
+#: lower-is-better ones (detection accuracy, privacy leaks, integrity violations).
+METRICS: dict[str, tuple[bool, str]] = {
+    "fidelity": (True, "mean of shapes, pair_trends and cardinality (1 = same as source)"),
+    "shapes": (True, "mean per-column 1-KS (numbers, dates, text lengths) / 1-TVD (categories)"),
+    "null_rates": (True, "mean per-column 1 - |null rate source - null rate target|"),
+    "pair_trends": (True, "mean correlation / contingency similarity, within tables and FK joins"),
+    "cardinality": (True, "mean 1-KS of children-per-parent counts per foreign key"),
+    "detection": (False, "mean 5-fold classifier accuracy real vs synthetic (0.5 = ideal)"),
+    "detection_worst": (False, "highest per-table detection accuracy"),
+    "privacy_copies": (False, "share of target rows copying a source row's non-key values"),
+    "privacy_overlap": (False, "share of near-unique target values also present in the source"),
+    "privacy_dcr": (False, "P(target row closer to source than a fresh source row; 0.5 = ideal)"),
+    "integrity": (False, "constraint violations counted in the target (must be 0)"),
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Data for one real-vs-synthetic chart: a histogram (`edges`) or a bar chart (`labels`).
+
+    `real` and `synth` are shares (each sums to 1 over the bins that hold values)."""
+
+    kind: str  # "hist" or "bar"
+    real: tuple[float, ...]
+    synth: tuple[float, ...]
+    edges: tuple[float, ...] = ()
+    labels: tuple[str, ...] = ()
+    x_is_time: bool = False
+
+
+@dataclass(frozen=True)
+class IntegrityCheck:
+    """One constraint counted in the target. `violations` is None when it could not be checked."""
+
+    kind: str  # orphans, primary_key, unique, not_null, check, missing_table
+    table: str
+    constraint: str
+    violations: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ColumnShape:
+    table: str
+    column: str
+    family: str  # numeric, datetime, categorical, text (compared by length)
+    metric: str  # "KS", "TVD" or "KS(length)"
+    score: float  # 1 - statistic; NaN when there is nothing to compare
+    null_source: float
+    null_target: float
+    chart: Chart | None = None
+
+    @property
+    def null_score(self) -> float:
+        return 1.0 - abs(self.null_source - self.null_target)
+
+
+@dataclass(frozen=True)
+class PairTrend:
+    """Similarity of one column pair's trend; `scope` is a table name or `child->parent`."""
+
+    scope: str
+    left: str
+    right: str
+    metric: str  # "correlation" or "contingency"
+    score: float
+    real: float | None = None  # the correlations, for correlation pairs
+    synth: float | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """C2ST-Agg / DDA for one table: cross-validated accuracy and its standard error."""
+
+    table: str
+    accuracy: float
+    stderr: float
+    rows_per_class: int
+    features: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ForeignKeyReport:
+    child: str
+    columns: tuple[str, ...]
+    parent: str
+    ref_columns: tuple[str, ...]
+    cardinality: float  # 1 - KS of children-per-parent counts, zeros included
+    chart: Chart | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.child}({', '.join(self.columns)}) -> {self.parent}"
+
+
+@dataclass(frozen=True)
+class TablePrivacy:
+    table: str
+    copies: float | None  # share of target rows copying a source row's non-key values
+    copied_rows: int
+    compared_rows: int
+    dcr_closer: float | None  # see privacy.py for the definition
+    dcr_median_ratio: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ValueOverlap:
+    """A near-unique source column (names, emails, ids) and how many target values it shares."""
+
+    table: str
+    column: str
+    distinct_target: int
+    shared: int
+
+    @property
+    def share(self) -> float:
+        return self.shared / self.distinct_target if self.distinct_target else 0.0
+
+
+@dataclass(frozen=True)
+class TableReport:
+    name: str
+    rows_source: int
+    rows_target: int
+    sampled_source: int
+    sampled_target: int
+    columns: tuple[ColumnShape, ...] = ()
+    pairs: tuple[PairTrend, ...] = ()
+    pair_matrix: tuple[tuple[str, ...], tuple[tuple[float | None, ...], ...]] = ((), ())
+    detection: Detection | None = None
+    privacy: TablePrivacy | None = None
+
+    @property
+    def shape_score(self) -> float:
+        return mean([c.score for c in self.columns])
+
+    @property
+    def pair_score(self) -> float:
+        return mean([p.score for p in self.pairs])
+
+
+@dataclass(frozen=True)
+class Report:
+    source: str
+    target: str
+    sample_rows: int
+    seed: int
+    scores: dict[str, float | int | None]
+    integrity: tuple[IntegrityCheck, ...]
+    tables: tuple[TableReport, ...]
+    foreign_keys: tuple[ForeignKeyReport, ...]
+    fk_pairs: tuple[PairTrend, ...]
+    overlaps: tuple[ValueOverlap, ...]
+    graph_edges: tuple[tuple[str, str, str], ...]  # (parent, child, label) for the FK graph
+    notes: tuple[str, ...] = ()
+    elapsed_seconds: float = 0.0
+
+    @property
+    def integrity_ok(self) -> bool:
+        return not any(c.violations for c in self.integrity)
+
+    @property
+    def unchecked(self) -> tuple[IntegrityCheck, ...]:
+        return tuple(c for c in self.integrity if c.violations is None)
+
+    def table(self, name: str) -> TableReport:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-serialisable dict; NaN becomes None (JSON has no NaN)."""
+        data = dataclasses.asdict(self)
+        data["integrity_ok"] = self.integrity_ok
+        data["metrics"] = {k: {"higher_is_better": hib, "meaning": text}
+                           for k, (hib, text) in METRICS.items()}
+        return _clean(data)
+
+
+def mean(values: list[float]) -> float:
+    """Mean of the finite values; NaN when there are none (a metric with nothing to measure)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value

@@ -1,0 +1,99 @@
+"""Plain-text summary of a `Report`: scores first, integrity loudly, worst items first."""
+
+from __future__ import annotations
+
+import math
+
+from dbclone.report.model import METRICS, Report
+
+#: Rows per "worst first" list in the text summary (the HTML and JSON hold everything).
+WORST = 5
+
+
+def fmt(value: float | int | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def render_text(report: Report) -> str:
+    """A terminal-sized summary; plain text (no markup), one section per concern."""
+    lines = [f"dbclone report: {report.source} -> {report.target}", ""]
+    lines += _integrity(report) + [""] + _scores(report) + [""]
+    lines += _worst_columns(report) + _worst_tables(report) + _worst_fks(report)
+    lines += _privacy(report)
+    lines += ["", *report.notes, f"Finished in {report.elapsed_seconds:.1f} s."]
+    return "\n".join(lines)
+
+
+def _integrity(report: Report) -> list[str]:
+    broken = [c for c in report.integrity if c.violations]
+    lines = []
+    if broken:
+        total = sum(c.violations or 0 for c in broken)
+        lines.append(f"!!! INTEGRITY FAILED: {total} violation(s) in the target !!!")
+        lines += [f"  {c.kind:<12} {c.table}: {c.constraint} -> {c.violations}"
+                  f"{' (' + c.note + ')' if c.note else ''}" for c in broken]
+    else:
+        lines.append(f"Integrity OK: 0 violations in {len(report.integrity)} checks.")
+    for c in report.unchecked:
+        lines.append(f"  not checked  {c.table}: {c.constraint} ({c.note})")
+    return lines
+
+
+def _scores(report: Report) -> list[str]:
+    lines = ["Scores (higher is better unless marked 'lower'):"]
+    for name, (higher, meaning) in METRICS.items():
+        tag = "" if higher else " (lower)"
+        lines.append(f"  {name + tag:<28} {fmt(report.scores.get(name)):>8}   {meaning}")
+    return lines
+
+
+def _worst_columns(report: Report) -> list[str]:
+    cols = sorted((c for t in report.tables for c in t.columns if math.isfinite(c.score)),
+                  key=lambda c: c.score)[:WORST]
+    lines = ["Worst columns (shape):"]
+    lines += [f"  {c.table + '.' + c.column:<40} {c.metric:<11} {fmt(c.score)}  nulls "
+              f"{fmt(c.null_source, 2)} vs {fmt(c.null_target, 2)}" for c in cols]
+    pairs = sorted((p for t in report.tables for p in t.pairs if math.isfinite(p.score)),
+                   key=lambda p: p.score)[:WORST]
+    pairs += sorted((p for p in report.fk_pairs if math.isfinite(p.score)),
+                    key=lambda p: p.score)[:WORST]
+    lines.append("Worst pair trends:")
+    lines += [f"  {p.scope}: {p.left} ~ {p.right}  {p.metric} {fmt(p.score)}"
+              for p in sorted(pairs, key=lambda p: p.score)[:WORST]]
+    return lines
+
+
+def _worst_tables(report: Report) -> list[str]:
+    found = [t for t in report.tables if t.detection and math.isfinite(t.detection.accuracy)]
+    found.sort(key=lambda t: -(t.detection.accuracy if t.detection else 0.0))
+    lines = ["Detection per table (accuracy +- standard error; 0.5 = indistinguishable):"]
+    for t in found[:WORST * 2]:
+        assert t.detection is not None
+        lines.append(f"  {t.name:<30} {fmt(t.detection.accuracy)} +- "
+                     f"{fmt(t.detection.stderr)}  ({t.detection.rows_per_class} rows/class)")
+    return lines
+
+
+def _worst_fks(report: Report) -> list[str]:
+    fks = sorted((f for f in report.foreign_keys if math.isfinite(f.cardinality)),
+                 key=lambda f: f.cardinality)[:WORST]
+    return ["Worst cardinality (children per parent):"] + \
+        [f"  {f.label:<50} {fmt(f.cardinality)}" for f in fks]
+
+
+def _privacy(report: Report) -> list[str]:
+    lines = ["Privacy:"]
+    copied = sorted((t.privacy for t in report.tables
+                     if t.privacy and t.privacy.copies), key=lambda p: -(p.copies or 0.0))
+    lines += [f"  copies   {p.table:<30} {fmt(p.copies)} ({p.copied_rows}/{p.compared_rows} rows)"
+              for p in copied[:WORST]]
+    shared = sorted((o for o in report.overlaps if o.shared), key=lambda o: -o.share)
+    lines += [f"  overlap  {o.table + '.' + o.column:<30} {o.shared}/{o.distinct_target} values"
+              for o in shared[:WORST]]
+    if len(lines) == 1:
+        lines.append("  no copied rows and no shared near-unique values")
+    return lines
