@@ -4,6 +4,7 @@ the generator's own logic; the end-to-end tests load the result into real databa
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 
@@ -51,3 +52,23 @@ def test_impossible_rows_are_dropped_and_unknown_sql_is_reported() -> None:
     assert len(out["a"]) == 0
     _, notes = repair(_table("missing_col > 0"), "postgresql", _data(), np.random.default_rng(0))
     assert notes and "missing_col" in notes[0]
+
+
+def test_null_link_and_formats_hold() -> None:
+    """`(status = 'closed') = (closed_on IS NOT NULL)` and a regex format, as PostgreSQL
+    reflects them: failing rows take a passing row's values or a new value in the format."""
+    d = dt.date
+    table = Table("case_file", (Column("status", "string", "TEXT"),
+                                Column("closed_on", "date", "DATE"),
+                                Column("code", "string", "TEXT")),
+                  checks=(CheckConstraint(None, "(status = 'closed'::case_status) = "
+                                                "(closed_on IS NOT NULL)"),
+                          CheckConstraint(None, "code::text ~ '^SOC-[0-9]{4}$'::text")))
+    data = {"status": np.array(["closed", "open", "closed", "open"], dtype=object),
+            "closed_on": np.array([None, d(2020, 1, 1), d(2020, 2, 1), None], dtype=object),
+            "code": np.array(["x", "SOC-1234", "SOC-99", "SOC-0001"], dtype=object)}
+    out, notes = repair(table, "postgresql", data, np.random.default_rng(1))
+    assert not notes and len(out["status"]) == 4
+    for status, closed in zip(out["status"], out["closed_on"], strict=True):
+        assert (status == "closed") == (closed is not None)
+    assert all(re.fullmatch(r"SOC-[0-9]{4}", c) for c in out["code"])

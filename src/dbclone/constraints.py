@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from dbclone import strgen
 from dbclone.schema import Column, Table
 
 Columns = dict[str, np.ndarray]
@@ -95,7 +97,8 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
         v = _eval(node.this, data, n)
         if not isinstance(node.expression, exp.Null):
             raise Unsupported("IS with a non-NULL operand")
-        return _V(np.asarray(v.null, dtype=bool), False)
+        is_null = np.asarray(v.null, dtype=bool)
+        return _V(~is_null if node.args.get("negate") else is_null, False)
     if isinstance(node, exp.Between):
         low = _compare(operator.ge, _eval(node.this, data, n), _eval(node.args["low"], data, n))
         high = _compare(operator.le, _eval(node.this, data, n),
@@ -105,8 +108,7 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
         options = [_eval(e, data, n).values for e in node.expressions]
         return _member(_eval(node.this, data, n), options)
     if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
-        inner = node.expression.this
-        inner = inner.this if isinstance(inner, exp.Paren) else inner
+        inner = _strip(node.expression.this)
         if not isinstance(inner, exp.Array):
             raise Unsupported("ANY over a non-array")
         return _member(_eval(node.this, data, n),
@@ -118,6 +120,10 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
     for cls, op in ops.items():
         if type(node) is cls:
             return _compare(op, _eval(node.this, data, n), _eval(node.expression, data, n))
+    pattern = _pattern(node)
+    if pattern is not None:
+        v = _eval(node.this, data, n)
+        return _V(_map1(v.values, lambda x: pattern.matches(str(x))), v.null)
     if isinstance(node, exp.Length):
         v = _eval(node.this, data, n)
         return _V(_map1(v.values, lambda x: len(str(x))), v.null)
@@ -126,6 +132,42 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
         fn = str.lower if isinstance(node, exp.Lower) else str.upper
         return _V(_map1(v.values, lambda x: fn(str(x))), v.null)
     raise Unsupported(f"{type(node).__name__} in a CHECK")
+
+
+def _pattern(node: Any) -> strgen.Pattern | None:
+    """The format demanded by a REGEXP / ~ / GLOB / LIKE node, if it is one."""
+    from sqlglot import exp
+
+    if not isinstance(node, exp.RegexpLike | exp.Glob | exp.Like):
+        return None
+    text = _const(node.expression)
+    if not isinstance(text, str):
+        raise Unsupported("a pattern that is not a literal")
+    try:
+        if isinstance(node, exp.Glob):
+            return strgen.from_glob(text)
+        if isinstance(node, exp.Like):
+            return strgen.from_like(text)
+        return strgen.Pattern(text)
+    except (re.error, ValueError) as exc:
+        raise Unsupported(f"pattern {text!r}: {exc}") from None
+
+
+def column_patterns(table: Table, dialect: str) -> dict[str, strgen.Pattern]:
+    """Columns whose CHECK demands a format, with that format (for generating new values)."""
+    from sqlglot import exp
+
+    out: dict[str, strgen.Pattern] = {}
+    for check in table.checks:
+        try:
+            tree = parse(check.sqltext, dialect)
+            for node in tree.find_all(exp.RegexpLike, exp.Glob, exp.Like):
+                pattern = _pattern(node)
+                if pattern is not None and isinstance(_strip(node.this), exp.Column):
+                    out[_strip(node.this).name] = pattern
+        except Unsupported:
+            continue
+    return out
 
 
 def _map1(values: Any, fn: Callable[[Any], Any]) -> Any:
@@ -201,27 +243,58 @@ def _logic(node: Any, data: Columns, n: int) -> _V:
 
 # -- repair ------------------------------------------------------------------------------------
 
-def repair(table: Table, dialect: str, data: Columns, rng: np.random.Generator
-           ) -> tuple[Columns, list[str]]:
-    """Make every evaluable CHECK hold; returns the rows kept and notes on what was not
-    evaluable."""
+def repair(table: Table, dialect: str, data: Columns, rng: np.random.Generator, *,
+           fix: bool = True) -> tuple[Columns, list[str]]:
+    """Make every evaluable CHECK hold: targeted fixes first, then the check's columns copied
+    from a random valid synthetic row, and the rows that still fail are dropped. With
+    fix=False, only drop. Returns the rows kept and notes on CHECKs that were not evaluable."""
     notes: list[str] = []
+    exprs = []
     for check in table.checks:
-        n = len(next(iter(data.values()))) if data else 0
-        if n == 0:
-            break
         try:
-            expr = parse(check.sqltext, dialect)
-            ok = satisfied(expr, data, n)
-            if not ok.all():
-                _fix(expr, table, data, ~ok, rng)
-                ok = satisfied(expr, data, n)
+            exprs.append(parse(check.sqltext, dialect))
         except Unsupported as why:
             notes.append(f"{table.name}: CHECK {check.sqltext!r} not evaluated ({why})")
-            continue
-        if not ok.all():
-            data = {c: v[ok] for c, v in data.items()}
+    keys = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
+    live = []
+    for expr in exprs:
+        n = _rows(data)
+        try:
+            ok = satisfied(expr, data, n)
+            if fix and not ok.all():
+                _fix(expr, table, data, ~ok, rng)
+                ok = satisfied(expr, data, n)
+            if fix and not ok.all():
+                _donate(expr, data, ok, keys, rng)
+            live.append(expr)
+        except Unsupported as why:
+            notes.append(f"{table.name}: CHECK {expr.sql()!r} not evaluated ({why})")
+    keep = np.ones(_rows(data), dtype=bool)
+    for expr in live:  # a later repair may have broken an earlier CHECK: verify all again
+        keep &= satisfied(expr, data, len(keep))
+    if not keep.all():
+        data = {c: v[keep] for c, v in data.items()}
     return data, notes
+
+
+def _rows(data: Columns) -> int:
+    return len(next(iter(data.values()))) if data else 0
+
+
+def _donate(expr: Any, data: Columns, ok: np.ndarray, keys: set[str],
+            rng: np.random.Generator) -> None:
+    """Give each failing row the check's columns of a random row that passes."""
+    from sqlglot import exp
+
+    donors = np.flatnonzero(ok)
+    if not len(donors):
+        return
+    names = {_name(data, c.name) for c in expr.find_all(exp.Column)}
+    cols = [c for c in names if c is not None and c not in keys]
+    bad = np.flatnonzero(~ok)
+    picks = donors[rng.integers(0, len(donors), len(bad))]
+    for c in cols:
+        data[c][bad] = data[c][picks]
 
 
 def _fix(expr: Any, table: Table, data: Columns, bad: np.ndarray,
@@ -238,26 +311,48 @@ def _fix(expr: Any, table: Table, data: Columns, bad: np.ndarray,
     if not bad.any():
         return
     if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any) \
-            and isinstance(node.this, exp.Column):
-        inner = _unparen(node.expression.this)
+            and isinstance(_strip(node.this), exp.Column):
+        inner = _strip(node.expression.this)
         if isinstance(inner, exp.Array):
             options = [_const(e) for e in inner.expressions]
-            _choose(data, node.this.name, bad, [o for o in options if o is not None], rng)
+            _choose(data, _strip(node.this).name, bad, [o for o in options if o is not None],
+                    rng)
         return
-    if isinstance(node, exp.Or) and isinstance(_unparen(node.this), exp.Is):
-        _fix(node.expression, table, data, bad, rng)
+    if isinstance(node, exp.Or):
+        left, right = _unparen(node.this), _unparen(node.expression)
+        _fix(right if isinstance(left, exp.Is) else left, table, data, bad, rng)
+        return
+    pattern = _pattern(node)
+    if pattern is not None and isinstance(_strip(node.this), exp.Column):
+        col = _name(data, _strip(node.this).name)
+        if col is not None:
+            column = column_for(table, col)
+            width = column.length if column is not None else None
+            for i in np.flatnonzero(bad):
+                if data[col][i] is not None:
+                    data[col][i] = pattern.generate(rng)[:width] if width else \
+                        pattern.generate(rng)
         return
     if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
         lo, hi = _const(node.args["low"]), _const(node.args["high"])
         if lo is not None and hi is not None:
             _clip(data, table, node.this.name, bad, lo, hi)
         return
-    if isinstance(node, exp.In) and isinstance(node.this, exp.Column):
+    if isinstance(node, exp.In) and isinstance(_strip(node.this), exp.Column):
         options = [_const(e) for e in node.expressions]
-        _choose(data, node.this.name, bad, [o for o in options if o is not None], rng)
+        _choose(data, _strip(node.this).name, bad, [o for o in options if o is not None], rng)
         return
     if isinstance(node, exp.GT | exp.GTE | exp.LT | exp.LTE):
         _fix_compare(node, table, data, bad)
+
+
+def _strip(node: Any) -> Any:
+    """The expression inside any parentheses and casts (``(status)::text`` is status)."""
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren | exp.Cast):
+        node = node.this
+    return node
 
 
 def _unparen(node: Any) -> Any:
@@ -311,7 +406,7 @@ def _choose(data: Columns, name: str, bad: np.ndarray, options: list[Any],
 def _fix_compare(node: Any, table: Table, data: Columns, bad: np.ndarray) -> None:
     from sqlglot import exp
 
-    left, right = _unparen(node.this), _unparen(node.expression)
+    left, right = _strip(node.this), _strip(node.expression)
     strict = isinstance(node, exp.GT | exp.LT)
     # Normalise to "big >= small".
     if isinstance(node, exp.LT | exp.LTE):

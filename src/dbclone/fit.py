@@ -460,6 +460,8 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
                      null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
     """Frequencies of categories seen at least k times; rarer ones are never reproduced."""
     keys = [_jsonable(v) for v in values]
+    if col.kind == "integer":  # a NULL in the column made pandas read floats
+        keys = [int(v) if isinstance(v, float) and v.is_integer() else v for v in keys]
     counts = Counter(keys)
     k = ctx.opts.rare_threshold
     people = _distinct_owners(ctx, values, keys)
@@ -507,7 +509,7 @@ def _fit_string(ctx: _Ctx, col: Column, values: pd.Series,
     det = pii.detect(col.name, text.head(500).tolist())
     if det:
         return ColumnModel(col.name, "pii", null_rate=null_rate, pii=det.provider,
-                           lengths=_length_grid(text), pattern=_patterns(text),
+                           lengths=_length_grid(text), pattern=_top_shape(text),
                            reason=det.reason), None
     distinct = text.nunique()
     if distinct <= max(30, 0.2 * len(text)) or col.enum_values:
@@ -523,7 +525,37 @@ def _fit_string_fallback(ctx: _Ctx, col: Column, values: pd.Series, null_rate: f
     if patterns and not any(" " in v for v in text.head(200)):
         return ColumnModel(col.name, "pattern", null_rate=null_rate, pattern=patterns,
                            lengths=lengths, reason=why), None
-    return ColumnModel(col.name, "text", null_rate=null_rate, lengths=lengths, reason=why), None
+    words, probs = _vocabulary(text, ctx.opts.rare_threshold)
+    sentences = ("sentences",) if text.str.rstrip().str.endswith(".").mean() >= 0.5 else ()
+    return ColumnModel(col.name, "text", null_rate=null_rate, lengths=lengths, values=words,
+                       probs=probs, pattern=sentences, reason=why), None
+
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _vocabulary(text: pd.Series, k: int, size: int = 2000) -> tuple[tuple[str, ...],
+                                                                      tuple[float, ...]]:
+    """Words used in at least k different rows, with their frequencies: text in the source's
+    language and domain, never a source sentence (words are drawn independently)."""
+    rows: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    capital: Counter[str] = Counter()  # capitalised away from a sentence start: a name
+    for value in text.head(20000):
+        for sentence in re.split(r"[.!?]\s+", value):
+            found = _WORD.findall(sentence)
+            capital.update(w.lower() for w in found[1:] if w[:1].isupper())
+        found = [w.lower() for w in _WORD.findall(value)]
+        total.update(found)
+        rows.update(set(found))
+    kept = [(w, total[w]) for w, r in rows.items()
+            if r >= k and capital[w] < 0.3 * total[w]]
+    kept.sort(key=lambda wc: (-wc[1], wc[0]))
+    kept = kept[:size]
+    if len(kept) < 20:
+        return (), ()
+    norm = float(sum(c for _, c in kept))
+    return tuple(w for w, _ in kept), tuple(c / norm for _, c in kept)
 
 
 def _length_grid(text: pd.Series) -> tuple[float, ...]:
@@ -537,20 +569,43 @@ def shape_of(value: str) -> str:
     return _SHAPE.sub(lambda m: "9" if m[0].isdigit() else ("A" if m[0].isupper() else "a"), value)
 
 
-def _patterns(text: pd.Series) -> tuple[str, ...]:
-    """Templates of code-like values: per position a literal shared by all values of the
-    shape, or a character class (9, A, a). Empty when the values follow no dominant shape."""
+def _top_shape(text: pd.Series) -> tuple[str, ...]:
+    """The dominant character-class shape (``99999999-9999``), if 80% of values share it."""
     sample = text.head(5000)
-    shapes = sample.map(shape_of)
-    top, count = Counter(shapes).most_common(1)[0]
-    if count < 0.8 * len(sample) or len(top) > 40:
+    if not len(sample):
         return ()
-    members = sample[shapes == top]
-    template = []
-    for i, cls in enumerate(top):
-        chars = {v[i] for v in members}
-        template.append(("\\" + chars.pop()) if len(chars) == 1 and len(members) > 1 else cls)
-    return ("".join(template),)
+    top, count = Counter(sample.map(shape_of)).most_common(1)[0]
+    return (top,) if count >= 0.8 * len(sample) and len(top) <= 40 else ()
+
+
+def _patterns(text: pd.Series) -> tuple[str, ...]:
+    """A regular expression for code-like values of the dominant shape: per position the
+    characters seen there (``SOC-20[12][0-9]-[0-9]{6}``). Empty when no shape dominates."""
+    shape = _top_shape(text)
+    if not shape:
+        return ()
+    sample = text.head(5000)
+    members = sample[sample.map(shape_of) == shape[0]]
+    classes = [_char_class({v[i] for v in members}, cls) for i, cls in enumerate(shape[0])]
+    out: list[str] = []
+    i = 0
+    while i < len(classes):
+        j = i
+        while j + 1 < len(classes) and classes[j + 1] == classes[i]:
+            j += 1
+        run = j - i + 1
+        out.append(classes[i] + (f"{{{run}}}" if run > 1 else ""))
+        i = j + 1
+    return ("^" + "".join(out) + "$",)
+
+
+def _char_class(chars: set[str], cls: str) -> str:
+    if len(chars) == 1:
+        return re.escape(next(iter(chars)))
+    full = {"9": "[0-9]", "A": "[A-Z]", "a": "[a-z]"}.get(cls)
+    if full and len(chars) >= {"9": 7, "A": 13, "a": 13}[cls]:
+        return full
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
 
 def _fit_bytes(ctx: _Ctx, col: Column, values: pd.Series,

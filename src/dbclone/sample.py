@@ -9,6 +9,7 @@ a cycle (written after both tables are in).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from dbclone import copula
-from dbclone.constraints import repair
+from dbclone.constraints import column_patterns, repair
 from dbclone.fit import EPOCH
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.pii import Generator
 from dbclone.plan import Plan
 from dbclone.schema import Column, Table
+from dbclone.strgen import Pattern
 
 #: Values are built as object columns: None is NULL.
 Columns = dict[str, np.ndarray]
@@ -104,8 +106,9 @@ class Sampler:
                 self._assign_fk(table, data, fk, driver, n)
         data = _drop_orphans(table, data)
         data, notes = repair(table, self.schema.dialect, data, self.rng)
-        data = enforce_unique(table, data, self.rng)
-        data, _ = repair(table, self.schema.dialect, data, self.rng)  # uniqueness nudges
+        patterns = column_patterns(table, self.schema.dialect)
+        data = enforce_unique(table, data, self.rng, patterns)
+        data, _ = repair(table, self.schema.dialect, data, self.rng, fix=False)
         self.notes += notes
         kept = data.pop(_ROW)
         self._remember(table, tm, data, latent[kept], len(kept))
@@ -241,8 +244,7 @@ class Sampler:
         if s == "pii":
             return self._pii(table, col, cm, n, data)
         if s == "pattern":
-            return np.asarray([fill_pattern(cm.pattern[0], self.rng) for _ in range(n)],
-                              dtype=object)
+            return self._from_pattern(cm.pattern[0], n)
         if s == "text":
             return self._text(col, cm, n)
         if s == "uuid":
@@ -272,12 +274,31 @@ class Sampler:
             return np.asarray([str(uuid.UUID(int=int(x))) for x in self._bits(n, 128)],
                               dtype=object)
         if cm.pattern:
-            return np.asarray([fill_pattern(cm.pattern[0], self.rng) for _ in range(n)],
-                              dtype=object)
+            return self._from_pattern(cm.pattern[0], n)
         width = max(len(str(n)), 1)
         return np.asarray([f"K{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
 
+    def _words(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
+        """Text from the source's own vocabulary (words seen in at least k rows)."""
+        lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
+        vocab = np.asarray(cm.values, dtype=object)
+        p = _norm(cm.probs)
+        sentences = bool(cm.pattern)
+        avg = float(np.dot([len(w) for w in cm.values], p)) + 1
+        out = []
+        for k in lengths:
+            k = max(int(k), 1)
+            words = vocab[self.rng.choice(len(vocab), size=int(k / avg) + 2, p=p)]
+            out.append(_fit_length(_compose(list(words), k, sentences, self.rng), col))
+        return np.asarray(out, dtype=object)
+
+    def _from_pattern(self, regex: str, n: int) -> np.ndarray:
+        pattern = Pattern(regex)
+        return np.asarray([pattern.generate(self.rng) for _ in range(n)], dtype=object)
+
     def _text(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
+        if cm.values:
+            return self._words(col, cm, n)
         lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
         pool = self.fake.pool("sentence", 2000)
         picks = self.rng.integers(0, len(pool), n)
@@ -298,13 +319,15 @@ class Sampler:
             values = self.fake.emails(first, last, n)
         elif provider == "personnummer":
             values = self._personnummer(table, cm, n, data)
+        elif provider in _SHAPED and cm.pattern:
+            values = self._from_pattern(_shape_regex(cm.pattern[0]), n)
         else:
             values = self.fake.draw(provider, n)
         return np.asarray([_fit_length(str(v), col) for v in values], dtype=object)
 
     def _personnummer(self, table: Table, cm: ColumnModel, n: int, data: Columns) -> np.ndarray:
-        template = cm.pattern[0] if cm.pattern else "99999999\\-9999"
-        digits_before = len(template.replace("\\", "").split("-")[0].split("+")[0])
+        template = cm.pattern[0] if cm.pattern else "99999999-9999"
+        digits_before = len(template.split("-")[0].split("+")[0])
         births = None
         for c in table.columns:
             if c.kind in ("date", "datetime") and "birth" in c.name.lower() and c.name in data:
@@ -419,6 +442,38 @@ class Sampler:
 
 # -- helpers -----------------------------------------------------------------------------------
 
+#: Personal data whose format differs by country and system: generated in the source's own
+#: shape (``999 99`` for a Swedish postcode) rather than Faker's.
+_SHAPED = ("postcode", "phone", "bank_account")
+
+
+def _shape_regex(shape: str) -> str:
+    classes = {"9": "[0-9]", "A": "[A-Z]", "a": "[a-z]"}
+    return "^" + "".join(classes.get(c, re.escape(c)) for c in shape) + "$"
+
+
+def _compose(words: list[str], length: int, sentences: bool, rng: np.random.Generator) -> str:
+    """Words into text of about `length` characters, in sentences when the source has them."""
+    parts: list[str] = []
+    size = 0
+    start = True
+    until_stop = int(rng.integers(6, 15))
+    for w in words:
+        if size + len(w) + 1 > length and parts:
+            break
+        parts.append(w.capitalize() if start and sentences else w)
+        size += len(w) + 1
+        start = False
+        until_stop -= 1
+        if sentences and until_stop == 0:
+            parts[-1] += "."
+            start, until_stop = True, int(rng.integers(6, 15))
+    text = " ".join(parts) or words[0][:length]
+    if sentences and not text.endswith("."):
+        text += "."
+    return text
+
+
 def _norm(probs: tuple[float, ...]) -> np.ndarray:
     p = np.asarray(probs, dtype=float)
     return p / p.sum()
@@ -493,27 +548,6 @@ def _py(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def fill_pattern(template: str, rng: np.random.Generator) -> str:
-    out = []
-    i = 0
-    while i < len(template):
-        ch = template[i]
-        if ch == "\\" and i + 1 < len(template):
-            out.append(template[i + 1])
-            i += 2
-            continue
-        if ch == "9":
-            out.append(str(rng.integers(0, 10)))
-        elif ch == "A":
-            out.append(chr(65 + int(rng.integers(0, 26))))
-        elif ch == "a":
-            out.append(chr(97 + int(rng.integers(0, 26))))
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 _MIN_DAY = (dt.date.min - EPOCH.date()).days
 _MAX_DAY = (dt.date.max - EPOCH.date()).days
 
@@ -563,7 +597,8 @@ def _generation_order(columns: tuple[ColumnModel, ...]) -> list[ColumnModel]:
     """Columns after the columns they are based on."""
     done: set[str] = set()
     out: list[ColumnModel] = []
-    todo = list(columns)
+    # Emails follow the row's names, personnummer its birth date: generate those last.
+    todo = sorted(columns, key=lambda c: c.pii in ("email", "personnummer"))
     while todo:
         ready = [c for c in todo if not c.base or c.base.startswith("^") or c.base in done]
         if not ready:  # a cycle cannot come out of fit; be safe anyway
@@ -594,7 +629,8 @@ def _drop_orphans(table: Table, data: Columns) -> Columns:
     return data if keep.all() else {c: v[keep] for c, v in data.items()}
 
 
-def enforce_unique(table: Table, data: Columns, rng: np.random.Generator) -> Columns:
+def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
+                   patterns: dict[str, Pattern] | None = None) -> Columns:
     """Make every PK / UNIQUE column set unique: perturb a non-FK member, or drop the row."""
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     for cols in table.unique_sets():
@@ -610,12 +646,13 @@ def enforce_unique(table: Table, data: Columns, rng: np.random.Generator) -> Col
                 data = {c: v[~dup] for c, v in data.items()}
                 break
             target = free[-1]
-            data[target] = _perturb(table.column(target), data[target], dup, rng)
+            data[target] = _perturb(table.column(target), data[target], dup, rng,
+                                    (patterns or {}).get(target))
     return data
 
 
-def _perturb(col: Column, values: np.ndarray, dup: np.ndarray,
-             rng: np.random.Generator) -> np.ndarray:
+def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Generator,
+             pattern: Pattern | None = None) -> np.ndarray:
     out = values.copy()
     idx = np.flatnonzero(dup)
     for i in idx:
@@ -630,6 +667,8 @@ def _perturb(col: Column, values: np.ndarray, dup: np.ndarray,
             out[i] = v + int(rng.integers(1, 1000))
         elif isinstance(v, float):
             out[i] = v + float(rng.random())
+        elif isinstance(v, str) and pattern is not None:
+            out[i] = pattern.generate(rng)  # a CHECK demands this format: a new value in it
         elif isinstance(v, str):
             suffix = str(int(rng.integers(0, 10**6)))
             if col.length and len(v) + len(suffix) > col.length:
