@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 import string
+
+# Python 3.11+: the regex parser the re module itself uses.
+from re import _constants as sre_c  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import numpy as np
-
-from re import _constants as sre_c  # Python 3.11+: the regex parser the re module uses
-from re import _parser as sre_parse
 
 _MAX_REPEAT = 8
 _CATEGORIES = {
