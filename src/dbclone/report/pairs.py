@@ -73,7 +73,7 @@ def _contingency(real: pd.DataFrame, synth: pd.DataFrame, a: Feature, b: Feature
     n, width = len(ra), int(cell.max()) + 1
     p = np.bincount(cell[:n], minlength=width) / n
     q = np.bincount(cell[n:], minlength=width) / (len(cell) - n)
-    return float(1.0 - 0.5 * np.abs(p - q).sum())
+    return max(0.0, float(1.0 - 0.5 * np.abs(p - q).sum()))
 
 
 def _discrete(real: pd.Series, synth: pd.Series, family: str) -> tuple[pd.Series, pd.Series]:

@@ -3,7 +3,9 @@
 Copies. A target row is a copy when its non-key values (every column but primary and foreign
 keys) equal those of some source row. Tables with fewer than two non-key columns are left out:
 a lookup table (genre names, currencies) is *meant* to repeat the source's vocabulary, and a
-single identifying value is caught by the overlap measure instead.
+single identifying value is caught by the overlap measure instead. Tables whose non-key value
+combinations mostly repeat in the source (invoice lines of price x quantity) are left out too:
+repeating a common combination singles nobody out.
 
 Overlap. For each string column whose source values are near-unique (>= 90 % distinct over at
 least 10 values: names, emails, identity numbers), the share of the target's distinct values
@@ -49,7 +51,10 @@ def copies(table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> tuple[float
         return None, 0, 0, "fewer than two non-key columns: not a row to copy"
     if synth.empty:
         return 0.0, 0, 0, "target is empty"
-    real_rows = set(_row_hashes(real[cols]))
+    hashes = _row_hashes(real[cols])
+    real_rows = set(hashes)
+    if len(real_rows) < 0.5 * len(hashes):
+        return None, 0, 0, "non-key values mostly repeat (e.g. price, quantity): no row to copy"
     hits = int(np.isin(_row_hashes(synth[cols]), list(real_rows)).sum())
     return hits / len(synth), hits, len(synth), ""
 

@@ -77,7 +77,7 @@ def tvd_score(real: pd.Series, synth: pd.Series) -> tuple[float, Chart | None]:
     q = synth.value_counts(normalize=True)
     both = p.index.union(q.index)
     p, q = p.reindex(both, fill_value=0.0), q.reindex(both, fill_value=0.0)
-    score = float(1.0 - 0.5 * np.abs(p - q).sum())
+    score = max(0.0, float(1.0 - 0.5 * np.abs(p - q).sum()))  # no -0.0 from rounding
     return score, _bars(p, q)
 
 
