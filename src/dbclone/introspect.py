@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +36,13 @@ def introspect(engine: Engine, schema: str | None = None, *, count_rows: bool = 
 
 def _introspect(conn: Connection, dialect: Dialect, schema: str | None,
                 count_rows: bool) -> Schema:
+    with warnings.catch_warnings():
+        # expression indexes the inspector skips are read by the dialect (refine_table)
+        warnings.filterwarnings("ignore", message="Skipped unsupported reflection")
+        return _read(conn, dialect, schema, count_rows)
+
+
+def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bool) -> Schema:
     inspector = sa.inspect(conn)
     default = dialect.default_schema(inspector)
     name = schema or default
@@ -128,6 +136,7 @@ def _column(dialect: Dialect, table: str, info: dict[str, Any], warnings: list[s
         enum_name=getattr(sa_type, "name", None) if kind == "enum" else None,
         timezone=bool(getattr(sa_type, "timezone", False)),
         computed=computed["sqltext"] if computed else None,
+        persisted=computed.get("persisted") if computed else None,
         comment=info.get("comment"),
     )
     if not isinstance(fields["length"], int):

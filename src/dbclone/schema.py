@@ -43,6 +43,8 @@ class Column:
     collation: str | None = None
     #: The value is stored (STORED) rather than computed on read (VIRTUAL); generated only.
     persisted: bool | None = None
+    #: MySQL/MariaDB `ON UPDATE` expression (`current_timestamp()`).
+    on_update: str | None = None
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,8 @@ class Dialect:
         parts = [self.quote(col.name), col.sql_type]
         if col.computed:
             parts.append(f"GENERATED ALWAYS AS ({col.computed})")
+            if col.persisted is not None:
+                parts.append("STORED" if col.persisted else "VIRTUAL")
         if col.default is not None and not col.computed:
             parts.append(f"DEFAULT {col.default}")
         if not col.nullable:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dbclone.dialects import mysql_catalog
 from dbclone.dialects.base import Dialect
-from dbclone.schema import Column, Table
+from dbclone.schema import Column, Index, Table, View
+
+#: Table options kept in `Table.options`, by the inspector's key.
+_OPTIONS = {"mysql_engine": "engine", "mysql_default charset": "charset",
+            "mysql_collate": "collation"}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 class MySQLDialect(Dialect):
@@ -38,12 +50,43 @@ class MySQLDialect(Dialect):
 
     def column_ddl(self, col: Column) -> str:
         sql = super().column_ddl(col)
+        if col.nullable and not col.computed:
+            sql += " NULL"  # explicit: a bare TIMESTAMP may otherwise become NOT NULL
+        if col.on_update:
+            sql += f" ON UPDATE {col.on_update}"
         if col.autoincrement:
             sql += " AUTO_INCREMENT"
+        if col.comment is not None:
+            sql += f" COMMENT {_literal(col.comment)}"
         return sql
 
+    def refine_table(self, conn: Connection, table: Table,
+                     read: Callable[[str], Table]) -> Table:
+        table = mysql_catalog.refine(conn, table)
+        raw = sa.inspect(conn).get_table_options(table.name, schema=table.schema)
+        options = tuple(sorted((key, str(raw[k])) for k, key in _OPTIONS.items() if raw.get(k)))
+        return dataclasses.replace(table, options=options)
+
     def table_options(self, table: Table) -> str:
-        return " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        opts = dict(table.options) or {"engine": "InnoDB", "charset": "utf8mb4"}
+        sql = ""
+        if "engine" in opts:
+            sql += f" ENGINE={opts['engine']}"
+        if "charset" in opts:
+            sql += f" DEFAULT CHARSET={opts['charset']}"
+        if "collation" in opts:
+            sql += f" COLLATE={opts['collation']}"
+        if table.comment is not None:
+            sql += f" COMMENT={_literal(table.comment)}"
+        return sql
+
+    def create_index_ddl(self, table: Table | View, index: Index) -> str:
+        sql = super().create_index_ddl(table, index)
+        for kind in ("FULLTEXT", "SPATIAL"):  # the index kind goes before INDEX here
+            if index.definition and index.definition.startswith(kind + " "):
+                sql = sql.replace("CREATE INDEX", f"CREATE {kind} INDEX", 1)
+                sql = sql.replace(f" {index.definition}", f" {index.definition[len(kind) + 1:]}")
+        return sql
 
     def drop_existing(self, conn: Connection, name: str, schema: str | None) -> None:
         conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")

@@ -59,18 +59,20 @@ def inherited_constraints(conn: Connection, schema: str, table: str) -> set[str]
         schema=schema, table=table)}
 
 
-_INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
+_IDENT = r'(?:"(?:[^"]|"")*"|[^\s."]+)'
+_INDEX_HEAD = re.compile(rf"^CREATE (UNIQUE )?INDEX {_IDENT} ON (ONLY )?{_IDENT}(?:\.{_IDENT})? ")
 
 
-def index_definitions(conn: Connection, schema: str, table: str) -> dict[str, tuple[str, bool]]:
-    """name -> (definition after the table name, attached to a parent's index)."""
+def index_definitions(conn: Connection, schema: str,
+                      table: str) -> dict[str, tuple[str, bool, bool]]:
+    """name -> (definition after the table name, attached to a parent's index, unique)."""
     out = {}
-    for name, text, attached in _rows(conn, f"""
+    for name, text, attached, unique in _rows(conn, f"""
             SELECT i.relname, pg_get_indexdef(i.oid),
-                   EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.oid)
+                   EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.oid), x.indisunique
             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
             WHERE x.indrelid = ({_REL})""", schema=schema, table=table):
-        out[name] = (_INDEX_HEAD.sub("", text, count=1), bool(attached))
+        out[name] = (_INDEX_HEAD.sub("", text, count=1), bool(attached), bool(unique))
     return out
 
 
@@ -104,8 +106,8 @@ def views(conn: Connection, schema: str) -> tuple[View, ...]:
         indexes: tuple[Index, ...] = ()
         if kind == "m":
             defs = index_definitions(conn, schema, name)
-            indexes = tuple(Index(name=n, columns=(), unique=d.startswith("UNIQUE"),
-                                  definition=d) for n, (d, _) in sorted(defs.items()))
+            indexes = tuple(Index(name=n, columns=(), unique=u, definition=d)
+                            for n, (d, _, u) in sorted(defs.items()))
         out.append(View(name=name, definition=text.strip().rstrip(";"),
                         materialized=kind == "m", indexes=indexes, comment=comment))
     return tuple(out)

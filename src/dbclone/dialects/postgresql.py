@@ -66,10 +66,12 @@ class PostgresDialect(Dialect):
 
     # -- structure beyond the inspector (see pg_catalog / pg_ddl) ---------------------------
     def kind_of(self, sa_type: Any) -> str:
-        from sqlalchemy.dialects.postgresql import DOMAIN
+        from sqlalchemy.dialects.postgresql import DOMAIN, INTERVAL
 
         if isinstance(sa_type, DOMAIN):
             return self.kind_of(sa_type.data_type)
+        if isinstance(sa_type, INTERVAL):
+            return "interval"
         return super().kind_of(sa_type)
 
     def _schema_of(self, conn: Connection, schema: str | None) -> str:

@@ -1,0 +1,100 @@
+"""MySQL/MariaDB structure SQLAlchemy's inspector leaves out, read from information_schema:
+column-level CHECKs (MariaDB prints them inside the column, where the inspector does not look),
+MariaDB's JSON (an alias of LONGTEXT plus a `json_valid` CHECK), ON UPDATE clauses, and index
+details (prefix lengths, descending parts, FULLTEXT/SPATIAL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from dbclone.schema import CheckConstraint, Column, Table
+
+_JSON_VALID = re.compile(r"^json_valid\(`(?P<col>(?:[^`]|``)+)`\)$", re.IGNORECASE)
+
+
+def _rows(conn: Connection, sql: str, **params: Any) -> list[Any]:
+    return list(conn.execute(sa.text(sql), params))
+
+
+def _db(conn: Connection, schema: str | None) -> str:
+    return schema or str(conn.exec_driver_sql("SELECT DATABASE()").scalar())
+
+
+def column_checks(conn: Connection, schema: str | None, table: str) -> list[tuple[str, str]]:
+    """(name, clause) of column-level CHECKs (MariaDB); empty on MySQL, which has none."""
+    try:
+        rows = _rows(conn, """
+            SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+            WHERE CONSTRAINT_SCHEMA = :db AND TABLE_NAME = :t AND LEVEL = 'Column'
+            ORDER BY CONSTRAINT_NAME""", db=_db(conn, schema), t=table)
+    except SQLAlchemyError:
+        return []
+    return [(r[0], r[1]) for r in rows]
+
+
+def on_update(conn: Connection, schema: str | None, table: str) -> dict[str, str]:
+    """column -> its ON UPDATE expression (`current_timestamp()`)."""
+    out = {}
+    for name, extra in _rows(conn, """
+            SELECT COLUMN_NAME, EXTRA FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = :db AND TABLE_NAME = :t""", db=_db(conn, schema), t=table):
+        match = re.search(r"on update (\S+)", extra or "", re.IGNORECASE)
+        if match:
+            out[name] = match[1]
+    return out
+
+
+def index_definitions(conn: Connection, schema: str | None, table: str) -> dict[str, str]:
+    """name -> `(col(10), col2 DESC)` for indexes a plain column list cannot express;
+    FULLTEXT and SPATIAL indexes start with that word."""
+    parts: dict[str, list[str]] = {}
+    special: dict[str, bool] = {}
+    kinds: dict[str, str] = {}
+    for name, col, sub, order, kind in _rows(conn, """
+            SELECT INDEX_NAME, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE
+            FROM information_schema.STATISTICS
+            WHERE TABLE_SCHEMA = :db AND TABLE_NAME = :t AND INDEX_NAME <> 'PRIMARY'
+            ORDER BY INDEX_NAME, SEQ_IN_INDEX""", db=_db(conn, schema), t=table):
+        quoted = "`" + str(col).replace("`", "``") + "`"
+        text = quoted + (f"({sub})" if sub else "") + (" DESC" if order == "D" else "")
+        parts.setdefault(name, []).append(text)
+        kinds[name] = kind
+        special[name] = special.get(name, False) or bool(sub) or order == "D" \
+            or kind in ("FULLTEXT", "SPATIAL")
+    out = {}
+    for name, cols in parts.items():
+        if special[name]:
+            prefix = f"{kinds[name]} " if kinds[name] in ("FULLTEXT", "SPATIAL") else ""
+            out[name] = f"{prefix}({', '.join(cols)})"
+    return out
+
+
+def refine(conn: Connection, table: Table) -> Table:
+    checks = list(table.checks)
+    json_cols = set()
+    for name, clause in column_checks(conn, table.schema, table.name):
+        match = _JSON_VALID.match(clause.strip())
+        if match and match["col"].replace("``", "`") == name:
+            json_cols.add(name)  # MariaDB's JSON: recreated by declaring the column JSON
+        elif not any(c.name == name for c in checks):
+            checks.append(CheckConstraint(name=name, sqltext=clause))
+    updates = on_update(conn, table.schema, table.name)
+    columns = tuple(_column(c, c.name in json_cols, updates.get(c.name)) for c in table.columns)
+    defs = index_definitions(conn, table.schema, table.name)
+    indexes = tuple(dataclasses.replace(i, definition=defs.get(i.name or ""))
+                    for i in table.indexes)
+    return dataclasses.replace(table, columns=columns, checks=tuple(checks), indexes=indexes)
+
+
+def _column(col: Column, is_json: bool, update: str | None) -> Column:
+    if is_json:
+        col = dataclasses.replace(col, kind="json", sql_type="JSON", length=None)
+    if update:
+        col = dataclasses.replace(col, on_update=update)
+    return col

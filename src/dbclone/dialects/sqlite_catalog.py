@@ -1,0 +1,153 @@
+"""SQLite structure the inspector leaves out, read from PRAGMAs and the stored CREATE text:
+declared types as written, AUTOINCREMENT, WITHOUT ROWID / STRICT, column collations,
+column-level UNIQUE, and expression indexes (kept as their SQL tail)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from dbclone.schema import Column, ForeignKey, Index, Table, UniqueConstraint
+
+_INDEX_TAIL = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+.*?\s+ON\s+"
+                         r"(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|\S+?)\s*(?=\()",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _rows(conn: Connection, sql: str, *params: Any) -> list[Any]:
+    return list(conn.exec_driver_sql(sql, params).fetchall() if params else
+                conn.exec_driver_sql(sql).fetchall())
+
+
+def split_top_level(body: str) -> list[str]:
+    """Split a CREATE TABLE body at commas outside parentheses and quotes."""
+    items, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(body):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'`[":
+            quote = "]" if ch == "[" else ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(body[start:i].strip())
+            start = i + 1
+    items.append(body[start:].strip())
+    return items
+
+
+def _body_and_tail(sql: str) -> tuple[str, str]:
+    start = sql.index("(")
+    end = sql.rindex(")")
+    return sql[start + 1:end], sql[end + 1:]
+
+
+def _column_name(item: str) -> str | None:
+    m = re.match(r'\s*("(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(]+)', item)
+    if not m:
+        return None
+    token = m[1]
+    if token[0] == '"':
+        return token[1:-1].replace('""', '"')
+    if token[0] in "`[":
+        return token[1:-1]
+    return token
+
+
+def refine(conn: Connection, table: Table) -> Table:
+    rows = _rows(conn, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                 table.name)
+    if not rows or not rows[0][0]:
+        return table
+    sql = rows[0][0]
+    body, tail = _body_and_tail(sql)
+    declared = {r[1]: r[2] for r in _rows(conn, f"PRAGMA table_xinfo({_q(table.name)})")}
+    collations: dict[str, str] = {}
+    autoinc: set[str] = set()
+    for item in split_top_level(body):
+        name = _column_name(item)
+        if name is None or name not in declared:
+            continue  # a table constraint
+        m = re.search(r"\bCOLLATE\s+(\w+)", item, re.IGNORECASE)
+        if m:
+            collations[name] = m[1]
+        if re.search(r"\bAUTOINCREMENT\b", item, re.IGNORECASE):
+            autoinc.add(name)
+    columns = tuple(_column(c, declared.get(c.name), collations.get(c.name), c.name in autoinc)
+                    for c in table.columns)
+    options = tuple(sorted((opt, "true") for opt, word in
+                           (("strict", "STRICT"), ("without_rowid", r"WITHOUT\s+ROWID"))
+                           if re.search(rf"\b{word}\b", tail, re.IGNORECASE)))
+    return dataclasses.replace(table, columns=columns, options=options,
+                               uniques=table.uniques + _column_uniques(conn, table),
+                               indexes=_indexes(conn, table),
+                               foreign_keys=_fk_actions(conn, table))
+
+
+def _fk_actions(conn: Connection, table: Table) -> tuple[ForeignKey, ...]:
+    """ON DELETE / ON UPDATE from the PRAGMA: the inspector misses them on column REFERENCES."""
+    actions: dict[tuple[str, tuple[str, ...]], tuple[str | None, str | None]] = {}
+    parts: dict[int, list[Any]] = {}
+    for row in _rows(conn, f"PRAGMA foreign_key_list({_q(table.name)})"):
+        parts.setdefault(row[0], []).append(row)
+    for rows in parts.values():
+        rows.sort(key=lambda r: r[1])
+        cols = tuple(r[3] for r in rows)
+        upd, dele = (None if a == "NO ACTION" else a for a in (rows[0][5], rows[0][6]))
+        actions[(rows[0][2], cols)] = (dele, upd)
+    out = []
+    for fk in table.foreign_keys:
+        dele, upd = actions.get((fk.ref_table, fk.columns), (fk.on_delete, fk.on_update))
+        out.append(dataclasses.replace(fk, on_delete=dele, on_update=upd))
+    return tuple(out)
+
+
+def _column(col: Column, declared: str | None, collation: str | None, autoinc: bool) -> Column:
+    changes: dict[str, Any] = {}
+    if declared is not None:
+        changes["sql_type"] = declared
+    if collation:
+        changes["collation"] = collation
+    if autoinc:
+        changes["autoincrement"] = True
+    return dataclasses.replace(col, **changes) if changes else col
+
+
+def _column_uniques(conn: Connection, table: Table) -> tuple[UniqueConstraint, ...]:
+    """UNIQUE written on a column (or unnamed in the table) lives only as an automatic index."""
+    have = {u.columns for u in table.uniques}
+    out = []
+    for row in _rows(conn, f"PRAGMA index_list({_q(table.name)})"):
+        name, origin = row[1], row[3]
+        if origin != "u":
+            continue
+        cols = tuple(r[2] for r in _rows(conn, f"PRAGMA index_info({_q(name)})"))
+        if cols not in have:
+            out.append(UniqueConstraint(name=None, columns=cols))
+            have.add(cols)
+    return tuple(out)
+
+
+def _indexes(conn: Connection, table: Table) -> tuple[Index, ...]:
+    """Explicit indexes with their SQL tail, including expression indexes the inspector skips."""
+    known = {i.name: i for i in table.indexes}
+    out = []
+    for name, sql in _rows(conn, "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                 "AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+                           table.name):
+        m = _INDEX_TAIL.match(sql)
+        definition = sql[m.end():].strip() if m else None
+        base = known.get(name) or Index(name=name, columns=(),
+                                        unique=bool(re.match(r"\s*CREATE\s+UNIQUE", sql, re.I)))
+        out.append(dataclasses.replace(base, definition=definition))
+    return tuple(out)
