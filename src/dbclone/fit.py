@@ -465,7 +465,11 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
     counts = Counter(keys)
     k = ctx.opts.rare_threshold
     people = _distinct_owners(ctx, values, keys)
-    kept = [(v, c) for v, c in counts.most_common() if c >= k and people.get(v, k) >= k]
+    # A value must be held by k rows and, in a child table, by k distinct parents (or by
+    # every parent when there are fewer than k: customers served by three sales reps).
+    owners_k = min(k, ctx.owners.nunique()) if ctx.owners is not None else k
+    kept = [(v, c) for v, c in counts.most_common()
+            if c >= k and people.get(v, owners_k) >= owners_k]
     if col.enum_values or col.kind == "boolean":
         kept = list(counts.most_common())  # the type itself lists every allowed value
     if not kept:
@@ -520,6 +524,10 @@ def _fit_string(ctx: _Ctx, col: Column, values: pd.Series,
 def _fit_string_fallback(ctx: _Ctx, col: Column, values: pd.Series, null_rate: float,
                          why: str) -> tuple[ColumnModel, np.ndarray | None]:
     text = values.astype(str)
+    provider = pii.quasi_identifier(col.name)
+    if provider:  # rare countries, companies, job titles: Faker's, not the source's
+        return ColumnModel(col.name, "pii", null_rate=null_rate, pii=provider,
+                           lengths=_length_grid(text), reason=f"{why}; Faker {provider}"), None
     patterns = _patterns(text)
     lengths = _length_grid(text)
     if patterns and not any(" " in v for v in text.head(200)):

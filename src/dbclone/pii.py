@@ -35,6 +35,15 @@ _NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("user_name", ("username", "user_name", "login", "anvandarnamn")),
 )
 
+#: Columns that single someone out only through rare values: modelled as categories while
+#: values are common, replaced by Faker's when every value is rare.
+_QUASI_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("country", ("country", "land", "nation")),
+    ("state", ("state", "province", "region", "county", "lan")),
+    ("company", ("company", "organisation", "organization", "employer", "foretag")),
+    ("job", ("title", "job", "job_title", "position", "occupation", "yrke", "befattning")),
+)
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$")
 _PNR = re.compile(r"^(\d{2})?(\d{6})[-+]?(\d{4})$")
 _PHONE = re.compile(r"^\+?[\d\s\-().]{7,20}$")
@@ -89,6 +98,16 @@ def detect(column: str, values: Sequence[str]) -> Detection | None:
     return None
 
 
+def quasi_identifier(column: str) -> str | None:
+    """The Faker provider for a quasi-identifying column (country, company, job title)."""
+    name = _fold(column)
+    tokens = set(name.split("_"))
+    for provider, names in _QUASI_RULES:
+        if any(n in tokens or name == n for n in names):
+            return provider
+    return None
+
+
 def _is_pnr(value: str) -> bool:
     m = _PNR.match(value)
     return m is not None and luhn_ok(m.group(2) + m.group(3))
@@ -136,7 +155,8 @@ class Generator:
             "bank_account": lambda: fake.bothify("####-#########"),
             "user_name": fake.user_name, "word": fake.word,
             "sentence": lambda: fake.sentence(nb_words=12),
-            "company": fake.company,
+            "company": fake.company, "country": fake.country, "job": fake.job,
+            "state": getattr(fake, "state_abbr", fake.city_suffix),
         }.get(provider, fake.word)
 
     def draw(self, provider: str, n: int) -> np.ndarray:
