@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbclone import model as model_io
-from dbclone.connect import engine_for, sqlite_path
+from dbclone.connect import engine_for
 from dbclone.fit import FitOptions, fit
 from dbclone.introspect import introspect, require_tables
 from dbclone.load import LoadProgress, LoadResult, check_target, load
@@ -61,17 +60,10 @@ def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
 def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int = 0,
                  replace: bool = False, progress: LoadProgress | None = None) -> LoadResult:
     engine = engine_for(target_url, must_exist=False)
-    path = sqlite_path(engine)
-    fresh_file = path is not None and not os.path.exists(path)
-    try:
-        check_target(engine, model.schema, replace)
-        plan = make_plan(model.schema)
-        sampler = Sampler(model, plan, scale=scale, seed=seed)
-        return load(engine, model.schema, sampler.run(), replace=replace, progress=progress)
-    except BaseException:
-        if fresh_file and path and os.path.exists(path):
-            os.remove(path)  # the target did not exist before: leave nothing behind
-        raise
+    check_target(engine, model.schema, replace)  # fail fast; load checks again under its lock
+    plan = make_plan(model.schema)
+    sampler = Sampler(model, plan, scale=scale, seed=seed)
+    return load(engine, model.schema, sampler.run(), replace=replace, progress=progress)
 
 
 def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,

@@ -7,6 +7,7 @@ heavier than Typer and rich at import time (SDV, pandas and friends load when a 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,9 +27,11 @@ app = typer.Typer(
 T = TypeVar("T")
 
 SourceArg = Annotated[str, typer.Argument(help="Source database URL (postgresql://, mysql://, "
-                                          "sqlite:///file.db).", show_default=False)]
+                                          "sqlite:///file.db).", show_default=False,
+                                          envvar="DBCLONE_SOURCE_URL")]
 TargetArg = Annotated[str, typer.Argument(help="Target database URL; must be empty unless "
-                                          "--replace.", show_default=False)]
+                                          "--replace.", show_default=False,
+                                          envvar="DBCLONE_TARGET_URL")]
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="PostgreSQL schema to read "
                                                "(default: the search path's, usually public).")]
 ScaleOpt = Annotated[float, typer.Option("--scale", help="Size of the clone relative to the "
@@ -47,15 +50,24 @@ def _fail(err: DbcloneError) -> None:
     raise typer.Exit(err.exit_code)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every rollback and clean-up on the way out runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def run(fn: Callable[[], T]) -> T:
     """Call into the library, turning its errors into one line and an exit code."""
     try:
         return fn()
     except DbcloneError as err:
         _fail(err)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        code = 143 if isinstance(exc, _Terminated) else 130
         typer.echo("dbclone: interrupted; the target was left as it was", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(code) from None
     raise AssertionError("unreachable")
 
 
@@ -70,6 +82,7 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
                                                help="Show the version and exit.")] = False
          ) -> None:
     """dbclone: realistic, constraint-keeping, personal-data-free copies of databases."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 @app.command()
@@ -196,6 +209,14 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
     if not quiet:
         typer.echo(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
                    f"{time.perf_counter() - start:.1f} s")
+
+
+@app.command()
+def refresh(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
+            target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
+            quiet: QuietOpt = False) -> None:
+    """Replace TARGET's contents with a fresh clone from a saved model, atomically (cron)."""
+    sample(model_file, target, scale=scale, seed=seed, replace=True, quiet=quiet)
 
 
 def _register_plugins() -> None:

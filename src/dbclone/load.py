@@ -1,16 +1,35 @@
 """Stage 5: create the target schema and bulk-load the generated rows, all or nothing.
 
-PostgreSQL and SQLite run DDL and data in one transaction, so any failure rolls the target back
-to what it was. MySQL/MariaDB commit DDL implicitly, so there a failure drops every table the
-load created (the target was empty before, so that restores it).
+How each dialect keeps "all or nothing" (its ``load_via`` flag):
+
+- ``transaction`` (PostgreSQL, an existing SQLite file): DDL, data, verification and the
+  replacement of old tables run in one transaction of the target; an error, a signal or
+  ``kill -9`` at any moment rolls it back.
+- ``new_file`` (SQLite, when the target file does not exist yet): the database is built in a
+  hidden file next to the target and hard-linked into place only when complete, so an
+  interrupted load leaves no file behind.
+- ``staging_database`` (MySQL/MariaDB, whose DDL commits implicitly): the tables are built in
+  a side database ``<target>__dbclone_<random>`` and moved into the target with one atomic
+  ``RENAME TABLE`` (old tables out, new tables in); side databases left by a killed run are
+  dropped by the next one.
+
+A second load into the same target while one runs is refused (PostgreSQL advisory lock,
+MariaDB ``GET_LOCK``, SQLite write lock), never interleaved.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import secrets
+import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,59 +40,229 @@ from dbclone.schema import Schema, Table
 
 LoadProgress = Callable[[str, int, int], None]
 
+#: Test hook (never set in production): pause the load at a named point so tests can signal or
+#: kill the process there. Values: ``batch:N`` (after N batches), ``finish`` (data in, before
+#: indexes/FKs), ``commit`` (verified, before commit or swap).
+PAUSE_ENV = "DBCLONE_TEST_PAUSE_AT"
+
 
 @dataclass
 class LoadResult:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Time spent in the database (DDL, bulk inserts, indexes, FKs, verification), excluding
+    #: the time the generator took to produce the rows.
+    load_seconds: float = 0.0
 
 
 def check_target(engine: Engine, schema: Schema, replace: bool) -> None:
-    """Refuse a target that already holds tables, unless told to replace them."""
-    dialect = dialect_for(engine)
-    if dialect.name != schema.dialect:
-        raise UsageError(f"the source is {schema.dialect} but the target is {dialect.name}; "
-                         "clone into a target of the same dialect")
+    """Refuse a target of another dialect, or one that holds tables unless told to replace."""
+    dialect = _dialect(engine, schema)
+    path = _sqlite_file(engine)
+    if path is not None and not os.path.exists(path):
+        return  # a new SQLite file: nothing to check, and connecting would create it
     with engine.connect() as conn:
-        existing = dialect.user_tables(conn, schema.schema_name)
-    if existing and not replace:
-        shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
-        raise TargetNotEmptyError(
-            f"target {mask(str(engine.url))} is not empty ({len(existing)} tables: {shown}); "
-            "use an empty database, or --replace to overwrite it")
+        _check_empty(conn, dialect, schema, replace)
 
 
 def load(engine: Engine, schema: Schema, items: Iterable[TableData | DeferredUpdate], *,
          replace: bool = False, progress: LoadProgress | None = None) -> LoadResult:
-    dialect = dialect_for(engine)
-    check_target(engine, schema, replace)
-    created: list[Table] = []
+    """Create `schema` in the target and fill it from `items`, all or nothing (see module doc)."""
+    dialect = _dialect(engine, schema)
+    path = _sqlite_file(engine)
     result = LoadResult()
-    conn = engine.connect()
+    job = _Job(dialect, schema, items, result, progress, replace)
     try:
-        with conn.begin():
-            dialect.prepare_load(conn)
-            if replace:
-                _drop_existing(conn, dialect, schema)
-            _create(conn, dialect, schema, created)
-            _fill(conn, dialect, items, result, progress)
-            _finish(conn, dialect, schema)
-            _verify(conn, dialect, schema, result)
-    except BaseException as exc:
-        if not dialect.transactional_ddl:
-            _drop_created(engine, dialect, created)
-        if isinstance(exc, SQLAlchemyError):
-            raise LoadError(f"load failed, target left as it was: {_first_line(exc)}") from None
-        raise
-    finally:
-        conn.close()
+        if path is not None and not os.path.exists(path):
+            _load_new_file(engine, path, job)
+        elif dialect.load_via == "staging_database":
+            _load_staged(engine, job)
+        else:
+            _load_in_transaction(engine, job)
+    except SQLAlchemyError as exc:
+        raise LoadError(f"load failed, target left as it was: {_first_line(exc)}") from None
     return result
 
 
-def _first_line(exc: SQLAlchemyError) -> str:
+@dataclass
+class _Job:
+    dialect: Dialect
+    schema: Schema
+    items: Iterable[TableData | DeferredUpdate]
+    result: LoadResult
+    progress: LoadProgress | None
+    replace: bool
+
+
+# -- strategies -----------------------------------------------------------------------------
+
+def _load_in_transaction(engine: Engine, job: _Job) -> None:
+    dialect = job.dialect
+    with engine.connect() as conn:
+        dialect.prepare_session(conn)
+        conn.commit()
+        with conn.begin():
+            _lock(conn, dialect, engine)
+            _check_empty(conn, dialect, job.schema, job.replace)
+            dialect.prepare_load(conn)
+            if job.replace:
+                _drop_existing(conn, dialect, job.schema)
+            _build(conn, job)
+            _pause("commit")
+
+
+def _load_new_file(engine: Engine, path: str, job: _Job) -> None:
+    """SQLite target that does not exist: build a hidden file beside it, link it into place."""
+    target = Path(path)
+    _remove_stale_files(target)
+    tmp = target.with_name(f".{target.name}.dbclone-{secrets.token_hex(4)}.tmp")
+    with open(tmp, "wb") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # marks the file as in use for stale-file cleanup
+        try:
+            tmp_engine = sa.create_engine(f"sqlite:///{tmp}", poolclass=sa.pool.NullPool)
+            with tmp_engine.connect() as conn:
+                job.dialect.prepare_session(conn)
+                job.dialect.prepare_new_file(conn)
+                conn.commit()
+                with conn.begin():
+                    conn.exec_driver_sql("BEGIN")
+                    job.dialect.prepare_load(conn)
+                    _build(conn, job)
+                    _pause("commit")
+            os.fsync(holder.fileno())
+            try:
+                os.link(tmp, target)  # fails if the target appeared meanwhile: never clobber
+            except FileExistsError:
+                raise LoadError(f"target {path!r} was created by someone else while dbclone "
+                                "loaded it; run again (with --replace to overwrite it)") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def _remove_stale_files(target: Path) -> None:
+    """Hidden build files of earlier runs that were killed (and so hold no lock any more)."""
+    for stale in target.parent.glob(f".{target.name}.dbclone-*.tmp"):
+        try:
+            with open(stale, "rb") as f:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                stale.unlink(missing_ok=True)
+        except OSError:
+            continue  # another dbclone is building it right now
+
+
+def _load_staged(engine: Engine, job: _Job) -> None:
+    """MySQL/MariaDB: build in a side database, swap it in with one atomic RENAME TABLE."""
+    dialect = job.dialect
+    db = engine.url.database
+    if not db:
+        raise UsageError(f"the target URL {mask(str(engine.url))} names no database; add /DBNAME")
+    admin_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as admin:
+        _lock(admin, dialect, engine)
+        try:
+            dialect.prepare_load(admin)  # drop side databases whatever their FKs
+            _check_empty(admin, dialect, job.schema, job.replace)
+            for stale in dialect.staging_databases(admin, db):
+                admin.exec_driver_sql(f"DROP DATABASE IF EXISTS {dialect.quote(stale)}")
+            staging, trash = dialect.staging_name(db, secrets.token_hex(4))
+            try:
+                admin.exec_driver_sql(dialect.create_database_sql(admin, db, staging))
+                admin.exec_driver_sql(dialect.create_database_sql(admin, db, trash))
+                with engine.connect() as conn, conn.begin():
+                    conn.exec_driver_sql(f"USE {dialect.quote(staging)}")
+                    dialect.prepare_load(conn)
+                    _build(conn, job)
+                _pause("commit")
+                _check_empty(admin, dialect, job.schema, job.replace)  # still, under the lock
+                old = dialect.user_tables(admin, None)
+                new = [t.name for t in job.schema.tables]
+                admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new))
+            finally:
+                for side in (staging, trash):
+                    _quietly(admin, f"DROP DATABASE IF EXISTS {dialect.quote(side)}")
+        finally:
+            dialect.unlock_load(admin)
+
+
+# -- steps shared by the strategies -----------------------------------------------------------
+
+def _build(conn: Connection, job: _Job) -> None:
+    """Create the tables, fill them, add indexes/FKs/sequences and verify, in `conn`."""
+    start = time.perf_counter()
+    waited = [0.0]
+    _create(conn, job.dialect, job.schema)
+    _fill(conn, job.dialect, _timed(job.items, waited), job.result, job.progress)
+    _pause("finish")
+    _finish(conn, job.dialect, job.schema)
+    verify(conn, job.dialect, job.schema, job.result.rows)
+    job.result.load_seconds = time.perf_counter() - start - waited[0]
+
+
+def _timed(items: Iterable[TableData | DeferredUpdate],
+           waited: list[float]) -> Iterator[TableData | DeferredUpdate]:
+    """Pass the items through, adding the time spent generating them to waited[0]."""
+    it = iter(items)
+    while True:
+        t0 = time.perf_counter()
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        finally:
+            waited[0] += time.perf_counter() - t0
+        yield item
+
+
+def _lock(conn: Connection, dialect: Dialect, engine: Engine) -> None:
+    if not dialect.lock_load(conn):
+        raise LoadError(f"another dbclone load or refresh of {mask(str(engine.url))} is running; "
+                        "wait for it to finish (loads are never interleaved)")
+
+
+def _check_empty(conn: Connection, dialect: Dialect, schema: Schema, replace: bool) -> None:
+    existing = dialect.user_tables(conn, schema.schema_name)
+    if existing and not replace:
+        shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
+        url = mask(conn.engine.url.render_as_string(hide_password=True))
+        raise TargetNotEmptyError(
+            f"target {url} is not empty ({len(existing)} tables: {shown}); "
+            "use an empty database, or --replace to overwrite it")
+
+
+def _dialect(engine: Engine, schema: Schema) -> Dialect:
+    dialect = dialect_for(engine)
+    if dialect.name != schema.dialect:
+        raise UsageError(f"the source is {schema.dialect} but the target is {dialect.name}; "
+                         "clone into a target of the same dialect")
+    return dialect
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The target's file, for dialects whose database is one file (SQLite)."""
+    if not dialect_for(engine).single_file:
+        return None
+    db = engine.url.database
+    return db if db and db != ":memory:" else None
+
+
+def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip().splitlines()
     return mask(text[0] if text else type(exc).__name__)
+
+
+def _quietly(conn: Connection, sql: str) -> None:
+    with contextlib.suppress(SQLAlchemyError):
+        conn.exec_driver_sql(sql)
+
+
+def _pause(point: str) -> None:
+    """The test hook: stop at `point` for a while when DBCLONE_TEST_PAUSE_AT names it."""
+    if os.environ.get(PAUSE_ENV) != point:
+        return
+    sys.stderr.write(f"dbclone-test: paused at {point}\n")
+    sys.stderr.flush()
+    time.sleep(float(os.environ.get("DBCLONE_TEST_PAUSE_SECONDS", "30")))
 
 
 def _drop_existing(conn: Connection, dialect: Dialect, schema: Schema) -> None:
@@ -81,19 +270,19 @@ def _drop_existing(conn: Connection, dialect: Dialect, schema: Schema) -> None:
         dialect.drop_existing(conn, name, schema.schema_name)
 
 
-def _create(conn: Connection, dialect: Dialect, schema: Schema, created: list[Table]) -> None:
+def _create(conn: Connection, dialect: Dialect, schema: Schema) -> None:
     for stmt in dialect.pre_table_ddl(schema):
         conn.exec_driver_sql(stmt)
     for table in schema.tables:
         conn.exec_driver_sql(dialect.create_table_ddl(
             table, with_fks=not dialect.constraints_after_load))
-        created.append(table)
     for stmt in dialect.post_table_ddl(schema):  # comments, partitions, functions
         conn.exec_driver_sql(stmt)
 
 
 def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | DeferredUpdate],
           result: LoadResult, progress: LoadProgress | None) -> None:
+    batches = 0
     for item in items:
         if isinstance(item, DeferredUpdate):
             _update(conn, dialect, item)
@@ -102,12 +291,13 @@ def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferr
         total = item.n_rows
         step = dialect.batch_rows
         for lo in range(0, total, step):
-            rows = item.rows(lo, lo + step)
             try:
-                dialect.bulk_insert(conn, item.table, item.columns, rows)
+                dialect.bulk_insert(conn, item.table, item.columns, item.rows(lo, lo + step))
             except Exception as exc:
                 raise LoadError(f"loading table {item.table.name} failed, target left as it "
-                                f"was: {mask(str(exc).strip().splitlines()[0])}") from None
+                                f"was: {_first_line(exc)}") from None
+            batches += 1
+            _pause(f"batch:{batches}")
             if progress:
                 progress(item.table.name, min(lo + step, total), total)
         if progress and total == 0:
@@ -150,19 +340,40 @@ def _finish(conn: Connection, dialect: Dialect, schema: Schema) -> None:
         conn.exec_driver_sql(stmt)
 
 
-def _verify(conn: Connection, dialect: Dialect, schema: Schema, result: LoadResult) -> None:
+# -- verification ------------------------------------------------------------------------------
+
+def verify(conn: Connection, dialect: Dialect, schema: Schema, rows: dict[str, int]) -> None:
+    """Row counts, FK integrity and sequences of the loaded tables; VerifyError lists every
+    problem (the load is then rolled back / not swapped in)."""
+    problems: list[str] = []
     for table in schema.tables:
-        want = result.rows.get(table.name, 0)
+        want = rows.get(table.name, 0)
         got = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {dialect.qualified(table)}").scalar()
         if got != want:
-            raise VerifyError(f"table {table.name}: {got} rows in the target, {want} generated")
+            problems.append(f"table {table.name}: {got} rows in the target, {want} generated")
+        if not dialect.checks_fks_on_load:
+            problems += _orphans(conn, dialect, schema, table)
+        problems += dialect.sequence_problems(conn, table)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise VerifyError("verification failed, target left as it was: "
+                          + "; ".join(problems[:3]) + more)
 
 
-def _drop_created(engine: Engine, dialect: Dialect, created: list[Table]) -> None:
-    try:
-        with engine.begin() as conn:
-            dialect.prepare_load(conn)
-            for table in reversed(created):
-                conn.exec_driver_sql(dialect.drop_table_ddl(table))
-    except SQLAlchemyError:
-        pass
+def _orphans(conn: Connection, dialect: Dialect, schema: Schema, table: Table) -> list[str]:
+    out = []
+    for fk in table.foreign_keys:
+        parent = next((t for t in schema.tables if t.name == fk.ref_table), None)
+        if parent is None:
+            continue
+        on = " AND ".join(f"p.{dialect.quote(r)} = c.{dialect.quote(c)}"
+                          for c, r in zip(fk.columns, fk.ref_columns, strict=True))
+        notnull = " AND ".join(f"c.{dialect.quote(c)} IS NOT NULL" for c in fk.columns)
+        sql = (f"SELECT COUNT(*) FROM {dialect.qualified(table)} c LEFT JOIN "
+               f"{dialect.qualified(parent)} p ON {on} WHERE {notnull} "
+               f"AND p.{dialect.quote(fk.ref_columns[0])} IS NULL")
+        n = conn.exec_driver_sql(sql).scalar()
+        if n:
+            out.append(f"{table.name}({', '.join(fk.columns)}) -> {fk.ref_table}: "
+                       f"{n} rows without a parent")
+    return out

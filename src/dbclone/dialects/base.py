@@ -59,6 +59,14 @@ class Dialect:
     supports_schemas: ClassVar[bool] = False
     #: Rows per batch for bulk inserts.
     batch_rows: ClassVar[int] = 5000
+    #: How a load stays all-or-nothing: "transaction" (one transaction in the target) or
+    #: "staging_database" (built in a side database, swapped in with one atomic rename).
+    load_via: ClassVar[str] = "transaction"
+    #: The database is one file (SQLite): a new target is built beside it and linked in.
+    single_file: ClassVar[bool] = False
+    #: FK constraints are checked by the database during the load (else dbclone counts
+    #: orphans itself after the load).
+    checks_fks_on_load: ClassVar[bool] = True
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -226,6 +234,37 @@ class Dialect:
 
     def prepare_load(self, conn: Connection) -> None:
         """Session settings for a bulk load (run inside the load transaction)."""
+
+    def prepare_session(self, conn: Connection) -> None:
+        """Session settings that must be made before the load transaction begins."""
+
+    def prepare_new_file(self, conn: Connection) -> None:
+        """Settings for a database built in a new file that replaces nothing until complete."""
+
+    def lock_load(self, conn: Connection) -> bool:
+        """Take the target's load lock (first statement of the load transaction, or on the
+        session for staged loads); False when another load holds it."""
+        return True
+
+    def unlock_load(self, conn: Connection) -> None:
+        """Release a session-level load lock (transaction-level locks need nothing)."""
+
+    # Staged loads (load_via = "staging_database") build in a side database and swap it in.
+    def staging_name(self, db: str, token: str) -> tuple[str, str]:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def staging_databases(self, conn: Connection, db: str) -> list[str]:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def create_database_sql(self, conn: Connection, db: str, name: str) -> str:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def swap_sql(self, db: str, staging: str, trash: str, old: list[str], new: list[str]) -> str:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def sequence_problems(self, conn: Connection, table: Table) -> list[str]:
+        """After the load: sequences / counters that would hand out an existing key."""
+        return []
 
     def adapt_value(self, col: Column, value: Any) -> Any:
         return value

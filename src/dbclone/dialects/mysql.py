@@ -26,6 +26,8 @@ class MySQLDialect(Dialect):
     name: ClassVar[str] = "mysql"
     #: DDL commits implicitly, so a failed load must drop what it created.
     transactional_ddl: ClassVar[bool] = False
+    load_via: ClassVar[str] = "staging_database"
+    checks_fks_on_load: ClassVar[bool] = False
     batch_rows: ClassVar[int] = 2000
 
     def default_schema(self, inspector: Any) -> str | None:
@@ -99,3 +101,54 @@ class MySQLDialect(Dialect):
     def reset_sequence_sql(self, table: Table) -> list[str]:
         # InnoDB moves AUTO_INCREMENT past explicitly inserted keys by itself.
         return []
+
+    # -- all-or-nothing loads through a staging database (DDL commits implicitly here) --------
+    def lock_load(self, conn: Connection) -> bool:
+        return bool(conn.exec_driver_sql(
+            "SELECT GET_LOCK(LEFT(CONCAT('dbclone.load.', DATABASE()), 64), 0)").scalar())
+
+    def unlock_load(self, conn: Connection) -> None:
+        conn.exec_driver_sql("SELECT RELEASE_LOCK(LEFT(CONCAT('dbclone.load.', DATABASE()), 64))")
+
+    def staging_name(self, db: str, token: str) -> tuple[str, str]:
+        """Side databases of one load: where the new tables are built, where old ones go."""
+        staging = f"{self._staging_prefix(db)}{token}"
+        return staging, f"{staging}_old"
+
+    def _staging_prefix(self, db: str) -> str:
+        return f"{db[:40]}__dbclone_"  # names stay under MySQL's 64 characters
+
+    def staging_databases(self, conn: Connection, db: str) -> list[str]:
+        """Side databases of earlier loads into `db` (left behind only by a killed run)."""
+        prefix = self._staging_prefix(db)
+        names = conn.exec_driver_sql("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+        return [n for (n,) in names if n.startswith(prefix)]
+
+    def create_database_sql(self, conn: Connection, db: str, name: str) -> str:
+        charset, collation = conn.exec_driver_sql(
+            "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM "
+            "information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (db,)).one()
+        return f"CREATE DATABASE {self.quote(name)} CHARACTER SET {charset} COLLATE {collation}"
+
+    def swap_sql(self, db: str, staging: str, trash: str, old: list[str], new: list[str]) -> str:
+        """One RENAME TABLE: atomic, so clients see the old tables or the new, never a mix.
+        InnoDB foreign keys follow their tables."""
+        q = self.quote
+        moves = [f"{q(db)}.{q(t)} TO {q(trash)}.{q(t)}" for t in old]
+        moves += [f"{q(staging)}.{q(t)} TO {q(db)}.{q(t)}" for t in new]
+        return "RENAME TABLE " + ", ".join(moves)
+
+    def sequence_problems(self, conn: Connection, table: Table) -> list[str]:
+        out = []
+        for col in table.columns:
+            if not col.autoincrement:
+                continue
+            nxt = conn.exec_driver_sql(
+                "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE "
+                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (table.name,)).scalar()
+            top = conn.exec_driver_sql(
+                f"SELECT MAX({self.quote(col.name)}) FROM {self.qualified(table)}").scalar()
+            if top is not None and nxt is not None and nxt <= top:
+                out.append(f"{table.name}.{col.name}: AUTO_INCREMENT is {nxt}, but the column "
+                           f"already holds up to {top}")
+        return out

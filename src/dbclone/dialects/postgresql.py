@@ -140,6 +140,32 @@ class PostgresDialect(Dialect):
             return pg_ddl.partition_fks_ddl(super().add_fk_ddl, table, fk)
         return super().add_fk_ddl(table, fk)
 
+    def lock_load(self, conn: Connection) -> bool:
+        # Advisory locks are per database; the transaction-level one is released by the
+        # commit or rollback, and by the server when the client dies.
+        return bool(conn.exec_driver_sql(
+            "SELECT pg_try_advisory_xact_lock(hashtext('dbclone.load'))").scalar())
+
+    def sequence_problems(self, conn: Connection, table: Table) -> list[str]:
+        out = []
+        for col in table.columns:
+            if not (col.sequence or col.identity):
+                continue
+            tname = self.qualified(table).replace("'", "''")
+            cname = col.name.replace("'", "''")
+            seq = conn.exec_driver_sql(
+                f"SELECT pg_get_serial_sequence('{tname}', '{cname}')").scalar()
+            if seq is None:
+                out.append(f"{table.name}.{col.name}: no sequence owned by the column")
+                continue
+            last, called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {seq}").one()
+            top = conn.exec_driver_sql(
+                f"SELECT MAX({self.quote(col.name)}) FROM {self.qualified(table)}").scalar()
+            if top is not None and last + (1 if called else 0) <= top:
+                out.append(f"{table.name}.{col.name}: sequence {seq} would hand out {last}, "
+                           f"but the column already holds up to {top}")
+        return out
+
     def column_extras(self, info: dict[str, Any], table: str) -> dict[str, Any]:
         extras: dict[str, Any] = {}
         default = info.get("default")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from dbclone.dialects import sqlite_catalog
 from dbclone.dialects.base import Dialect
@@ -49,8 +50,28 @@ class SQLiteDialect(Dialect):
         chosen = [words[k] for k, _ in table.options if k in words]
         return (" " + ", ".join(chosen)) if chosen else ""
 
-    def prepare_load(self, conn: Connection) -> None:
-        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    single_file: ClassVar[bool] = True
+    checks_fks_on_load: ClassVar[bool] = False
+
+    def prepare_session(self, conn: Connection) -> None:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+
+    def prepare_new_file(self, conn: Connection) -> None:
+        """A new file only becomes the target once complete: no need for a durable journal."""
+        conn.exec_driver_sql("PRAGMA journal_mode = MEMORY")
+        conn.exec_driver_sql("PRAGMA synchronous = OFF")
+
+    def lock_load(self, conn: Connection) -> bool:
+        # The pysqlite driver opens no transaction before DDL: begin one explicitly, taking
+        # the write lock now so a second load is refused instead of interleaved.
+        conn.exec_driver_sql("PRAGMA busy_timeout = 2000")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:
+            if "locked" in str(exc.orig):
+                return False
+            raise
+        return True
 
     def reset_sequence_sql(self, table: Table) -> list[str]:
         # INTEGER PRIMARY KEY takes MAX(rowid)+1 by itself; sqlite_sequence follows inserts.
