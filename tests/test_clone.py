@@ -117,3 +117,16 @@ def test_clone_kommun_sample(dialect: str, new_db) -> None:
         managers = conn.execute(sa.text(
             "SELECT COUNT(*) FROM caseworker WHERE manager_id IS NOT NULL")).scalar_one()
     assert heads > 0 and managers > 0
+
+
+def test_parent_totals_are_sums_of_children(shared, new_db) -> None:
+    """Invoice.Total equals SUM(UnitPrice * Quantity) of its lines in the source; the clone
+    recomputes it from the synthetic lines instead of drawing it independently."""
+    source = shared("chinook", "sqlite")
+    target = new_db("sqlite")
+    clone(source, target, seed=6)
+    q = ("SELECT COUNT(*) FROM Invoice i WHERE ABS(i.Total - COALESCE((SELECT SUM(l.UnitPrice "
+         "* l.Quantity) FROM InvoiceLine l WHERE l.InvoiceId = i.InvoiceId), 0)) > 0.005")
+    with engine_for(target).connect() as conn:
+        assert conn.execute(sa.text(q)).scalar_one() == 0
+        assert conn.execute(sa.text("SELECT COUNT(DISTINCT Total) FROM Invoice")).scalar_one() > 5

@@ -7,6 +7,7 @@ table's columns, its children counts and its driving parent's latent scores.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
@@ -134,6 +135,7 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         counts = _children_counts(df, ctx.frames[child.name], fk)
         dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
+    columns = _mark_derived(ctx, table, df, columns)
     own_dims = tuple(dims)
     own_z = np.column_stack(zs) if zs else np.zeros((len(df), 0))
     ctx.latents[table.name] = _Latent(df, own_z, own_dims)
@@ -271,6 +273,64 @@ def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
     return cm, z
 
 
+# -- aggregates of children ---------------------------------------------------------------
+
+_NUMERIC = ("integer", "float", "decimal")
+
+
+def _mark_derived(ctx: _Ctx, table: Table, df: pd.DataFrame,
+                  columns: list[ColumnModel]) -> list[ColumnModel]:
+    """Parent columns that equal an aggregate of their children (an invoice's total is the sum
+    of its lines' price x quantity) are recomputed after the children are generated."""
+    out = []
+    for cm in columns:
+        col = table.column(cm.name)
+        found = None
+        if cm.strategy == "numeric" and col.kind in _NUMERIC and len(df) >= 10:
+            found = _derived_from(ctx, table, df, col)
+        out.append(dataclasses.replace(cm, derived=found) if found else cm)
+    return out
+
+
+def _derived_from(ctx: _Ctx, table: Table, df: pd.DataFrame,
+                  col: Column) -> tuple[str, ...] | None:
+    target = pd.to_numeric(df[col.name], errors="coerce").astype(float)
+    tol = 0.5 * 10.0 ** -(col.scale or 0) if col.kind == "decimal" else 1e-6
+    for child, fk in _child_fks(ctx, table):
+        if child.name == table.name:
+            continue
+        cdf = ctx.frames[child.name]
+        nums = [c.name for c in child.columns if c.kind in _NUMERIC
+                and c.name not in fk.columns and c.name not in child.primary_key]
+        candidates: list[tuple[str, ...]] = [("count",)]
+        candidates += [("sum", a) for a in nums]
+        candidates += [("sum_product", a, b) for i, a in enumerate(nums) for b in nums[i + 1:]]
+        for cand in candidates:
+            agg = _aggregate(df, cdf, fk, cand)
+            known = target.notna()
+            if known.sum() >= 10 and (np.abs(agg[known] - target[known]) <= tol + 1e-9).mean() \
+                    >= 0.99:
+                return (child.name, "/".join(fk.columns), *cand)
+    return None
+
+
+def _aggregate(parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey,
+               how: tuple[str, ...]) -> pd.Series:
+    keys = child[list(fk.columns)].copy()
+    keys.columns = list(fk.ref_columns)
+    if how[0] == "count":
+        keys["_v"] = 1.0
+    elif how[0] == "sum":
+        keys["_v"] = pd.to_numeric(child[how[1]], errors="coerce").astype(float)
+    else:
+        keys["_v"] = (pd.to_numeric(child[how[1]], errors="coerce").astype(float)
+                      * pd.to_numeric(child[how[2]], errors="coerce").astype(float))
+    sums = keys.groupby(list(fk.ref_columns), dropna=True)["_v"].sum().rename("_agg")
+    merged = parent[list(fk.ref_columns)].merge(sums.reset_index(), how="left",
+                                                 on=list(fk.ref_columns))
+    return pd.Series(merged["_agg"].fillna(0.0).to_numpy(), index=parent.index)
+
+
 def _child_fks(ctx: _Ctx, table: Table) -> list[tuple[Table, ForeignKey]]:
     out = []
     for child in ctx.schema.tables:
@@ -318,8 +378,6 @@ def _choose_driver(table: Table, fks: list[FKModel]) -> list[FKModel]:
             best, best_mean = i, mean
     if best is None:
         return fks
-    import dataclasses
-
     fks[best] = dataclasses.replace(fks[best], driving=True)
     return fks
 

@@ -47,6 +47,9 @@ class ColumnModel:
     #: When set, the column is ``base + delta`` and the marginal describes delta: the source
     #: never had this column before `base` (a column of the row, or ``^col`` of the parent).
     base: str | None = None
+    #: When set, the column is recomputed from the children once they exist:
+    #: (child table, FK columns joined by "/", "count" | "sum" | "sum_product", columns...).
+    derived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ class Sampler:
         self.fake = Generator(model.locale, seed)
         self.done: dict[str, _Generated] = {}
         self.pending: list[tuple[Table, FKModel, np.ndarray]] = []
+        self.derived: list[DeferredUpdate] = []
         self.notes: list[str] = []
 
     def run(self) -> Iterator[TableData | DeferredUpdate]:
@@ -112,6 +113,7 @@ class Sampler:
         self.notes += notes
         kept = data.pop(_ROW)
         self._remember(table, tm, data, latent[kept], len(kept))
+        self._derive_parents(table, data)
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
         return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
 
@@ -418,10 +420,45 @@ class Sampler:
             idx[here] = above[self.rng.choice(len(above), size=len(here), p=fan)]
         return idx
 
+    def _derive_parents(self, child: Table, data: Columns) -> None:
+        """Recompute parent columns that aggregate this table's rows (invoice totals)."""
+        for tm in self.model.tables:
+            for cm in tm.columns:
+                if not cm.derived or cm.derived[0] != child.name or tm.name not in self.done:
+                    continue
+                fk = next(f for f in child.foreign_keys
+                          if "/".join(f.columns) == cm.derived[1])
+                self.derived.append(self._aggregate_update(tm, cm, fk, data))
+
+    def _aggregate_update(self, tm: TableModel, cm: ColumnModel, fk: Any,
+                          data: Columns) -> DeferredUpdate:
+        how = cm.derived[2:]
+        frame = pd.DataFrame({r: data[c] for c, r in zip(fk.columns, fk.ref_columns,
+                                                          strict=True)})
+        if how[0] == "count":
+            frame["_v"] = 1.0
+        elif how[0] == "sum":
+            frame["_v"] = pd.to_numeric(pd.Series(data[how[1]]), errors="coerce")
+        else:
+            frame["_v"] = (pd.to_numeric(pd.Series(data[how[1]]), errors="coerce")
+                           * pd.to_numeric(pd.Series(data[how[2]]), errors="coerce"))
+        sums = frame.groupby(list(fk.ref_columns), dropna=True)["_v"].sum()
+        parent = self.schema.table(tm.name)
+        col = parent.column(cm.name)
+        keys = self.done[tm.name].keys[list(fk.ref_columns)]
+        index = pd.MultiIndex.from_frame(keys) if len(fk.ref_columns) > 1 else \
+            pd.Index(keys[fk.ref_columns[0]])
+        values = sums.reindex(index).fillna(0.0).to_numpy(dtype=float)
+        typed = to_python(col, values)
+        rows = [(v, *map(_py, k)) for v, k in zip(typed, keys.itertuples(index=False,
+                                                                         name=None),
+                                                  strict=True)]
+        return DeferredUpdate(parent, tuple(fk.ref_columns), (cm.name,), rows)
+
     def _deferred_updates(self) -> Iterator[DeferredUpdate]:
+        yield from self.derived
         for table, fk, rows in self.pending:
             parent = self.done[fk.ref_table]
-            tm = self.model.table(table.name)
             key_cols = table.primary_key or table.column_names
             own_keys = self.done[table.name].keys
             if not set(key_cols) <= set(own_keys.columns):
@@ -436,7 +473,6 @@ class Sampler:
                 fk_vals = tuple(parent.keys[r].iloc[idx[i]] for r in fk.ref_columns)
                 key_vals = tuple(own_keys[k].iloc[rows[i]] for k in key_cols)
                 out.append(tuple(_py(v) for v in fk_vals + key_vals))
-            del tm
             yield DeferredUpdate(table, tuple(key_cols), fk.columns, out)
 
 
