@@ -39,3 +39,22 @@ def test_shared_full_clone_keeps_schema(name: str, shared, new_db) -> None:
     result = clone(source, target, seed=5)
     assert result.total_rows > 1000
     assert roundtrip_diff(source, target) == []
+
+
+def test_cli_schema_only_then_diff(shared, new_db) -> None:
+    """`clone --schema-only` creates structure and no rows; `diff` then finds nothing."""
+    from typer.testing import CliRunner
+
+    from dbclone.cli import app
+
+    source = shared("pagila", "postgresql")
+    target = new_db("postgresql")
+    runner = CliRunner()
+    made = runner.invoke(app, ["clone", "--schema-only", source, target])
+    assert made.exit_code == 0, made.output
+    assert "15 tables and 8 views" in made.output
+    assert introspect(engine_for(target)).table("film").row_count == 0
+    same = runner.invoke(app, ["diff", source, target])
+    assert same.exit_code == 0 and "equal" in same.output
+    again = runner.invoke(app, ["clone", "--schema-only", "--replace", source, target])
+    assert again.exit_code == 0, again.output

@@ -165,11 +165,21 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
 @app.command()
 def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
           schema: SchemaOpt = None, replace: ReplaceOpt = False, locale: LocaleOpt = None,
-          quiet: QuietOpt = False) -> None:
+          quiet: QuietOpt = False,
+          schema_only: Annotated[bool, typer.Option("--schema-only", help="Create the tables, "
+                                                    "constraints, indexes and views; no rows.")]
+          = False) -> None:
     """Fit a model of SOURCE and fill TARGET with a synthetic clone."""
     from dbclone.api import clone as do_clone
+    from dbclone.api import clone_schema
 
     start = time.perf_counter()
+    if schema_only:
+        s = run(lambda: clone_schema(source, target, schema=schema, replace=replace))
+        if not quiet:
+            typer.echo(f"created {len(s.tables)} tables and {len(s.views)} views (no rows) in "
+                       f"{time.perf_counter() - start:.1f} s")
+        return
     with _progress(quiet) as progress:
         result = run(lambda: do_clone(source, target, scale=scale, seed=seed, schema=schema,
                                       replace=replace, locale=locale, progress=progress))

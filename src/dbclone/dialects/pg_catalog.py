@@ -145,4 +145,4 @@ def _aggregate(conn: Connection, schema: str, signature: str) -> str:
         parts.append(f"FINALFUNC = {final}")
     if init is not None:
         parts.append("INITCOND = '" + init.replace("'", "''") + "'")
-    return f"CREATE AGGREGATE {signature} ({', '.join(parts)})"
+    return f"CREATE OR REPLACE AGGREGATE {signature} ({', '.join(parts)})"
