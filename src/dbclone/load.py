@@ -22,12 +22,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import queue
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -39,6 +42,7 @@ from dbclone.sample import DeferredUpdate, TableData
 from dbclone.schema import Schema, Table
 
 LoadProgress = Callable[[str, int, int], None]
+_Item = TableData | DeferredUpdate
 
 #: Test hook (never set in production): pause the load at a named point so tests can signal or
 #: kill the process there. Values: ``batch:N`` (after N batches), ``finish`` (data in, before
@@ -191,11 +195,57 @@ def _build(conn: Connection, job: _Job) -> None:
     start = time.perf_counter()
     waited = [0.0]
     _create(conn, job.dialect, job.schema)
-    _fill(conn, job.dialect, _timed(job.items, waited), job.result, job.progress)
+    _fill(conn, job.dialect, _timed(_prefetch(job.items), waited), job.result, job.progress)
     _pause("finish")
     _finish(conn, job.dialect, job.schema)
     verify(conn, job.dialect, job.schema, job.result.rows)
     job.result.load_seconds = time.perf_counter() - start - waited[0]
+
+
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def _prefetch(items: Iterable[_Item]) -> Iterator[_Item]:
+    """Generate the next table in a thread while this one loads, so the generator's work
+    overlaps the database's (the drivers release the GIL while they wait on the server).
+    At most one table waits in the queue: memory stays bounded."""
+    slot: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(obj: object) -> bool:
+        while not stop.is_set():
+            try:
+                slot.put(obj, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the loading thread
+            put(_Failed(exc))
+
+    threading.Thread(target=produce, name="dbclone-generate", daemon=True).start()
+    try:
+        while True:
+            obj = slot.get()
+            if obj is _DONE:
+                return
+            if isinstance(obj, _Failed):
+                raise obj.exc
+            yield cast(_Item, obj)
+    finally:
+        stop.set()
 
 
 def _timed(items: Iterable[TableData | DeferredUpdate],

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
 
-from dbclone.dialects import pg_catalog, pg_ddl
+from dbclone.dialects import pg_catalog, pg_copy, pg_ddl
 from dbclone.dialects.base import Dialect
 from dbclone.schema import (
     Column,
@@ -25,28 +24,6 @@ from dbclone.schema import (
 )
 
 _NEXTVAL = re.compile(r"nextval\('(?P<seq>[^']+)'(::regclass)?\)")
-
-
-def _copy_text(value: Any) -> str:
-    """One field in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "\\\\x" + bytes(value).hex()
-    if isinstance(value, list | tuple):
-        value = "{" + ",".join(_array_item(v) for v in value) + "}"
-    text = str(value)
-    return (text.replace("\\", "\\\\").replace("\t", "\\t")
-            .replace("\n", "\\n").replace("\r", "\\r"))
-
-
-def _array_item(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
 
 
 class PostgresDialect(Dialect):
@@ -227,11 +204,7 @@ class PostgresDialect(Dialect):
         try:
             with cursor.copy(sql) as copy:
                 for start in range(0, len(rows), self.batch_rows):
-                    buf = io.StringIO()
-                    for row in rows[start:start + self.batch_rows]:
-                        buf.write("\t".join(_copy_text(v) for v in row))
-                        buf.write("\n")
-                    copy.write(buf.getvalue())
+                    copy.write(pg_copy.encode_rows(rows[start:start + self.batch_rows]))
         finally:
             cursor.close()
 

@@ -1,0 +1,160 @@
+"""Loading benchmark (run on demand, not a test): how close is dbclone to the database's own
+tools at moving the same rows?
+
+For each dialect and scale: clone the shared Employees sample (loaded into
+``dbclone_bench_src``) into a new database and measure
+
+  (a) dbclone's load phase (DDL, bulk insert, indexes, FKs, sequences, verification; the time
+      spent generating rows excluded),
+  (b) the whole clone (fit + sample + load),
+  (c) the database's own restore of the resulting clone: ``pg_dump -Fc`` then ``pg_restore``
+      into a new database (PostgreSQL), ``mariadb-dump`` then ``mariadb < dump`` (MariaDB);
+      the restore alone is (c), the dump time is reported beside it,
+
+plus the peak RSS of the dbclone process. Usage (from the project root, venv active):
+
+    python bench/load_bench.py --dialect postgresql --scale 10 --scale 50
+    python bench/load_bench.py --dialect mysql --scale 10
+
+Needs ../shared/sampledbs and the servers of tests/conftest.py (PostgreSQL as postgres on
+127.0.0.1:5432, MariaDB as root on 127.0.0.1:3306). Every database it creates is named
+``dbclone_bench_*`` and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "sampledbs"
+PG = "postgresql://postgres@127.0.0.1:5432"
+MY = "mysql://root@127.0.0.1:3306"
+PG_ENV = {"PGHOST": "127.0.0.1", "PGPORT": "5432", "PGUSER": "postgres"}
+MY_CLI = ["-h127.0.0.1", "-uroot"]
+
+
+def _child(source: str, target: str, scale: float) -> None:
+    """Runs in a separate process so its peak RSS is measured alone."""
+    from dbclone.api import fit_source, sample_model
+
+    t0 = time.perf_counter()
+    model = fit_source(source, seed=1)
+    t1 = time.perf_counter()
+    result = sample_model(model, target, scale=scale, seed=1)
+    t2 = time.perf_counter()
+    print(json.dumps({"fit": t1 - t0, "sample_load": t2 - t1, "load": result.load_seconds,
+                      "clone": t2 - t0, "rows": sum(result.rows.values())}))
+
+
+def _run_child(source: str, target: str, scale: float) -> dict[str, float]:
+    proc = subprocess.Popen([sys.executable, __file__, "--child", source, target, str(scale)],
+                            stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"clone failed at scale {scale} (status {status})")
+    stats = json.loads(out.strip().splitlines()[-1])
+    stats["peak_rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return stats
+
+
+def _sh(cmd: list[str] | str, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, shell=isinstance(cmd, str), env={**os.environ, **(env or {})},
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+class Postgres:
+    name = "postgresql"
+    tool = "pg_dump -Fc + pg_restore"
+
+    def url(self, db: str) -> str:
+        return f"{PG}/{db}"
+
+    def create(self, db: str) -> None:
+        self.drop(db)
+        _sh(["createdb", db], PG_ENV)
+
+    def drop(self, db: str) -> None:
+        _sh(["dropdb", "--if-exists", "--force", db], PG_ENV)
+
+    def native(self, src: str, dst: str, dump: Path) -> tuple[float, float]:
+        t_dump = _sh(["pg_dump", "-Fc", "-f", str(dump), src], PG_ENV)
+        self.create(dst)
+        t_restore = _sh(["pg_restore", "-d", dst, str(dump)], PG_ENV)
+        return t_dump, t_restore
+
+
+class MariaDB:
+    name = "mysql"
+    tool = "mariadb-dump + mariadb"
+
+    def url(self, db: str) -> str:
+        return f"{MY}/{db}"
+
+    def create(self, db: str) -> None:
+        self.drop(db)
+        _sh(["mariadb", *MY_CLI, "-e", f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4"])
+
+    def drop(self, db: str) -> None:
+        _sh(["mariadb", *MY_CLI, "-e", f"DROP DATABASE IF EXISTS `{db}`"])
+
+    def native(self, src: str, dst: str, dump: Path) -> tuple[float, float]:
+        t_dump = _sh(f"mariadb-dump {' '.join(MY_CLI)} --single-transaction {src} > {dump}")
+        self.create(dst)
+        t_restore = _sh(f"mariadb {' '.join(MY_CLI)} {dst} < {dump}")
+        return t_dump, t_restore
+
+
+def bench(dialect: Postgres | MariaDB, scales: list[float], tmp: Path) -> list[dict[str, float]]:
+    src = "dbclone_bench_src"
+    subprocess.run(["bash", str(SHARED / "load.sh"), "employees", dialect.name, src], check=True,
+                   capture_output=True)
+    rows = []
+    try:
+        for scale in scales:
+            dst, native = "dbclone_bench_clone", "dbclone_bench_native"
+            dialect.create(dst)
+            stats = _run_child(dialect.url(src), dialect.url(dst), scale)
+            t_dump, t_restore = dialect.native(dst, native, tmp / f"bench-{dialect.name}.dump")
+            stats.update(scale=scale, dump=t_dump, restore=t_restore,
+                         a_over_c=stats["load"] / t_restore, b_over_c=stats["clone"] / t_restore)
+            rows.append(stats)
+            print(_line(dialect, stats), flush=True)
+            for db in (dst, native):
+                dialect.drop(db)
+    finally:
+        dialect.drop(src)
+    return rows
+
+
+def _line(dialect: Postgres | MariaDB, s: dict[str, float]) -> str:
+    return (f"| {dialect.name} | {s['scale']:g} | {int(s['rows']):,} | {s['load']:.1f} | "
+            f"{s['clone']:.1f} (fit {s['fit']:.1f}) | {s['restore']:.1f} (dump {s['dump']:.1f}) | "
+            f"{s['a_over_c']:.2f} | {s['b_over_c']:.2f} | {s['peak_rss_mb']:.0f} |")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dialect", choices=["postgresql", "mysql"], default="postgresql")
+    ap.add_argument("--scale", type=float, action="append", help="repeatable (default 10)")
+    args = ap.parse_args()
+    dialect = Postgres() if args.dialect == "postgresql" else MariaDB()
+    print(f"| dialect | scale | rows | (a) load s | (b) clone s | (c) {dialect.tool} s | a/c | "
+          "b/c | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|", flush=True)
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    bench(dialect, args.scale or [10.0], tmp)
+
+
+if __name__ == "__main__":
+    main()

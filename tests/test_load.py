@@ -1,0 +1,124 @@
+"""Loading: verification after the load, a read-only source, refresh from a saved model, and
+connection settings from the environment."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from dbclone.api import clone
+from dbclone.cli import app
+from dbclone.connect import engine_for
+from dbclone.dialects import dialect_for
+from dbclone.errors import EXIT_VERIFY, VerifyError
+from dbclone.introspect import introspect
+from dbclone.load import verify
+from tests.conftest import PG_SERVER, SHARED, _admin
+from tests.helpers import table_digest
+
+_DDL = ["CREATE TABLE parent (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent (id))"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "sqlite"])
+def test_verify_counts_orphans(dialect: str, new_db: Callable[[str], str]) -> None:
+    """Where FKs are not checked during the load, dbclone counts orphans itself."""
+    url = new_db(dialect)
+    engine = engine_for(url, must_exist=False)
+    with engine.begin() as conn:
+        if dialect == "mysql":
+            conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+        for stmt in _DDL:
+            conn.exec_driver_sql(stmt)
+        conn.exec_driver_sql("INSERT INTO parent VALUES (1)")
+        conn.exec_driver_sql("INSERT INTO child VALUES (1, 1), (2, 7), (3, NULL)")
+    schema = introspect(engine)
+    with engine.connect() as conn:
+        with pytest.raises(VerifyError, match=r"child\(pid\) -> parent: 1 rows without a parent"):
+            verify(conn, dialect_for(engine), schema, {"parent": 1, "child": 3})
+        with pytest.raises(VerifyError, match="parent: 1 rows in the target, 2 generated"):
+            verify(conn, dialect_for(engine), schema, {"parent": 2, "child": 3})
+    assert VerifyError("x").exit_code == EXIT_VERIFY == 4
+
+
+def test_verify_checks_sequences(new_db: Callable[[str], str]) -> None:
+    url = new_db("postgresql")
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE item (id SERIAL PRIMARY KEY, name TEXT)")
+        conn.exec_driver_sql("INSERT INTO item (id, name) VALUES (1, 'a'), (2, 'b')")
+    schema = introspect(engine)
+    with engine.connect() as conn:
+        with pytest.raises(VerifyError, match=r"item\.id: sequence .* holds up to 2"):
+            verify(conn, dialect_for(engine), schema, {"item": 2})
+        conn.exec_driver_sql("SELECT setval('item_id_seq', 2)")
+        verify(conn, dialect_for(engine), schema, {"item": 2})
+
+
+def test_source_read_with_select_only_role(new_db: Callable[[str], str]) -> None:
+    """A role that may only SELECT is enough to clone: dbclone never writes to the source,
+    and its read transaction refuses writes even to a superuser."""
+    if not (SHARED / "employees" / "postgresql.sql").exists():
+        pytest.skip("shared sample databases not found")
+    source = new_db("postgresql")
+    db = sa.make_url(source).database
+    subprocess.run(["bash", str(SHARED / "load.sh"), "employees", "postgresql", str(db)],
+                   check=True, capture_output=True)
+    role = f"dbclone_test_ro_{uuid.uuid4().hex[:8]}"
+    _admin("postgresql", f"CREATE ROLE {role} LOGIN")
+    try:
+        with engine_for(source).begin() as conn:
+            conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
+            conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        before = table_digest(source)
+        ro_url = PG_SERVER.replace("postgres@", f"{role}@") + f"/{db}"
+        target = new_db("postgresql")
+        result = clone(ro_url, target, scale=0.2, seed=5)
+        assert result.total_rows > 1000
+        assert table_digest(source) == before
+        engine = engine_for(source)
+        with engine.connect() as conn:
+            dialect_for(engine).begin_read_only(conn)
+            with pytest.raises(sa.exc.InternalError, match="read-only transaction"):
+                conn.exec_driver_sql("CREATE TABLE dbclone_should_fail (i int)")
+    finally:
+        with engine_for(source).begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+        _admin("postgresql", f"DROP ROLE IF EXISTS {role}")
+
+
+def test_refresh_from_saved_model_with_env_urls(tmp_path: Path, shared) -> None:
+    """The README's nightly job: fit once, then `dbclone refresh` with URLs from the
+    environment; each refresh replaces the target's contents."""
+    source = shared("chinook", "sqlite")
+    target = f"sqlite:///{tmp_path / 'staging.db'}"
+    model = str(tmp_path / "model.json.gz")
+    runner = CliRunner()
+    env = {"DBCLONE_SOURCE_URL": source, "DBCLONE_TARGET_URL": target}
+    res = runner.invoke(app, ["fit", "-o", model, "--quiet"], env=env)
+    assert res.exit_code == 0, res.output
+    digests = []
+    for seed in ("1", "2"):
+        res = runner.invoke(app, ["refresh", model, "--seed", seed, "--quiet"], env=env)
+        assert res.exit_code == 0, res.output
+        digests.append(table_digest(target))
+    assert digests[0] != digests[1]
+    res = runner.invoke(app, ["sample", model, "--seed", "1"], env=env)
+    assert res.exit_code == 1 and "not empty" in res.output
+
+
+def test_libpq_environment_variables(monkeypatch: pytest.MonkeyPatch,
+                                     new_db: Callable[[str], str]) -> None:
+    """`postgresql:///db` takes host, user and password from PGHOST, PGUSER, PGPASSWORD."""
+    url = sa.make_url(new_db("postgresql"))
+    monkeypatch.setenv("PGHOST", url.host or "127.0.0.1")
+    monkeypatch.setenv("PGPORT", str(url.port or 5432))
+    monkeypatch.setenv("PGUSER", url.username or "postgres")
+    with engine_for(f"postgresql:///{url.database}").connect() as conn:
+        assert conn.exec_driver_sql("SELECT current_database()").scalar() == url.database
