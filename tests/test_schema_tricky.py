@@ -105,6 +105,8 @@ def test_tricky_sqlite(new_db) -> None:
     assert dict(s.table("order").options) == {"without_rowid": "true"}
     assert s.table("order").foreign_keys[0].on_delete == "CASCADE"
     assert [c.sql_type for c in s.table("tom").columns] == ["ANYTHING_GOES", ""]
+    assert [v.name for v in s.views] == ["Stora kunder"]
+    assert [t.name for t in s.table("rad").triggers] == ["rad_logg"]
 
 
 def generated_schema(n_tables: int = 300, wide: int = 200) -> str:

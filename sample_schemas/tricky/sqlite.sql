@@ -36,3 +36,6 @@ CREATE TABLE rad (
 );
 
 CREATE TABLE tom (x ANYTHING_GOES, y);
+
+CREATE VIEW "Stora kunder" AS SELECT "Id", namn FROM "Kund Register" WHERE saldo > 100;
+CREATE TRIGGER rad_logg AFTER INSERT ON rad BEGIN INSERT INTO tom (x) VALUES (NEW.antal); END;

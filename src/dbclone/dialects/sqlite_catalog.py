@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from dbclone.schema import Column, ForeignKey, Index, Table, UniqueConstraint
+from dbclone.schema import Column, ForeignKey, Index, Table, Trigger, UniqueConstraint, View
 
 _INDEX_TAIL = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+.*?\s+ON\s+"
                          r"(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|\S+?)\s*(?=\()",
@@ -91,7 +91,8 @@ def refine(conn: Connection, table: Table) -> Table:
     return dataclasses.replace(table, columns=columns, options=options,
                                uniques=table.uniques + _column_uniques(conn, table),
                                indexes=_indexes(conn, table),
-                               foreign_keys=_fk_actions(conn, table))
+                               foreign_keys=_fk_actions(conn, table),
+                               triggers=triggers(conn, table.name))
 
 
 def _fk_actions(conn: Connection, table: Table) -> tuple[ForeignKey, ...]:
@@ -151,3 +152,24 @@ def _indexes(conn: Connection, table: Table) -> tuple[Index, ...]:
                                         unique=bool(re.match(r"\s*CREATE\s+UNIQUE", sql, re.I)))
         out.append(dataclasses.replace(base, definition=definition))
     return tuple(out)
+
+
+_VIEW_HEAD = re.compile(r"^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+                        r"(?:\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|[^\s(]+)\s*(?:\([^)]*\)\s*)?"
+                        r"AS\s+", re.IGNORECASE)
+
+
+def views(conn: Connection) -> tuple[View, ...]:
+    """Views in creation order; the definition is the SELECT after AS."""
+    out = []
+    for name, sql in _rows(conn, "SELECT name, sql FROM sqlite_master WHERE type = 'view' "
+                                 "ORDER BY rowid"):
+        m = _VIEW_HEAD.match(sql)
+        out.append(View(name=name, definition=sql[m.end():].strip() if m else sql))
+    return tuple(out)
+
+
+def triggers(conn: Connection, table: str) -> tuple[Trigger, ...]:
+    return tuple(Trigger(name=r[0], definition=r[1]) for r in _rows(
+        conn, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+              "ORDER BY name", table))
