@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-import dataclasses
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
@@ -53,29 +51,6 @@ class SQLiteDialect(Dialect):
     def post_load_ddl(self, schema: Schema) -> list[str]:
         stmts = [f"CREATE VIEW {self.quote(v.name)} AS {v.definition}" for v in schema.views]
         return stmts + [t.definition for table in schema.tables for t in table.triggers]
-
-    def table_options(self, table: Table) -> str:
-        words = {"strict": "STRICT", "without_rowid": "WITHOUT ROWID"}
-        chosen = [words[k] for k, _ in table.options if k in words]
-        return (" " + ", ".join(chosen)) if chosen else ""
-
-    # -- structure: declared types, AUTOINCREMENT, WITHOUT ROWID, collations (sqlite_catalog)
-    def refine_table(self, conn: Connection, table: Table,
-                     read: Callable[[str], Table]) -> Table:
-        return sqlite_catalog.refine(conn, table)
-
-    def column_ddl(self, col: Column) -> str:
-        sql = super().column_ddl(col)
-        if col.collation:
-            sql += f" COLLATE {col.collation}"
-        if col.autoincrement and col.sql_type.upper() == "INTEGER":
-            sql += " PRIMARY KEY AUTOINCREMENT"  # only allowed inline, on INTEGER PRIMARY KEY
-        return sql
-
-    def create_table_ddl(self, table: Table, with_fks: bool) -> str:
-        if any(c.autoincrement and c.sql_type.upper() == "INTEGER" for c in table.columns):
-            table = dataclasses.replace(table, primary_key=())  # declared on the column
-        return super().create_table_ddl(table, with_fks)
 
     def table_options(self, table: Table) -> str:
         words = {"strict": "STRICT", "without_rowid": "WITHOUT ROWID"}
