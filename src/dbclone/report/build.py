@@ -15,8 +15,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from dbclone.connect import display_url
 from dbclone.dialects import Dialect, dialect_for
+from dbclone.errors import DbcloneError
 from dbclone.introspect import introspect
-from dbclone.report import detection, pairs, privacy, relations
+from dbclone.plan import Plan, make_plan
+from dbclone.report import detection, pairs, personal, privacy, relations
 from dbclone.report.data import (
     Feature,
     features,
@@ -29,6 +31,7 @@ from dbclone.report.integrity import check_integrity
 from dbclone.report.model import (
     ForeignKeyReport,
     PairTrend,
+    PersonalColumn,
     Report,
     TablePrivacy,
     TableReport,
@@ -69,6 +72,7 @@ class Context:
     seed: int
     features: dict[str, list[Feature]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    plan: Plan | None = None  # the source's plan: which FK drives each table
 
 
 def build_report(source_engine: Engine, target_engine: Engine, *, sample_rows: int = 20000,
@@ -85,6 +89,7 @@ def build_report(source_engine: Engine, target_engine: Engine, *, sample_rows: i
 
 
 def _build(ctx: Context) -> Report:
+    ctx.plan = _plan(ctx.source.schema)
     integrity = check_integrity(ctx.source.schema, _aligned(ctx), ctx.target.engine,
                                 ctx.target.dialect)
     shared = [t for t in ctx.source.schema.tables if ctx.target.table(t.name) is not None]
@@ -102,7 +107,24 @@ def _build(ctx: Context) -> Report:
         scores=_scores(integrity, tables, [f for f, _ in fks], fk_pairs, overlaps),
         integrity=integrity, tables=tuple(tables), foreign_keys=tuple(f for f, _ in fks),
         fk_pairs=tuple(fk_pairs), overlaps=tuple(overlaps), graph_edges=_edges(ctx.source),
-        notes=tuple(_notes(ctx, shared)))
+        personal=_personal(ctx, tables), notes=tuple(_notes(ctx, shared)))
+
+
+def _plan(schema: Schema) -> Plan | None:
+    try:
+        return make_plan(schema)
+    except DbcloneError:  # a cycle nothing can break: no deferred FKs to leave out
+        return None
+
+
+def _personal(ctx: Context, tables: list[TableReport]) -> tuple[PersonalColumn, ...]:
+    """Every column replaced by Faker values, with its length score, table by table."""
+    found = []
+    for table in tables:
+        scores = {c.column: c.score for c in table.columns}
+        found += [PersonalColumn(table.name, f.column, f.provider, f.reason, scores[f.column])
+                  for f in ctx.features[table.name] if f.family == "personal"]
+    return tuple(found)
 
 
 def _side(engine: Engine, conn: Connection) -> Side:
@@ -136,7 +158,10 @@ def _load(ctx: Context, table: Table) -> None:
         raw = raw if len(raw.columns) else pd.DataFrame(columns=cols)
         side.raw[table.name] = raw
         side.values[table.name] = normalise(table, raw)
-    ctx.features[table.name] = features(table, ctx.source.values[table.name])
+    owners = personal.driving_owners(table, ctx.source.schema, ctx.plan,
+                                     ctx.source.raw[table.name])
+    ctx.features[table.name] = features(table, ctx.source.values[table.name], ctx.source.schema,
+                                        owners)
 
 
 def _table_report(ctx: Context, table: Table) -> TableReport:
@@ -234,7 +259,7 @@ def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
         if here is None or child.name not in side.values:
             continue
         for n, fk in enumerate(f for f in child.foreign_keys if f.ref_table == table.name):
-            numeric = _child_numeric(child)
+            numeric = _child_numeric(child, ctx.source.schema)
             agg = relations.child_aggregates(side.conn, side.dialect, here, fk, numeric)
             merged = _merge_keys(raw, fk, agg)
             prefix = f"{child.name}.{n}"
@@ -244,8 +269,8 @@ def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
     return extra
 
 
-def _child_numeric(child: Table) -> list[str]:
-    keys = key_columns(child)
+def _child_numeric(child: Table, schema: Schema) -> list[str]:
+    keys = key_columns(child, schema)
     return [c.name for c in child.columns
             if c.kind in ("integer", "float", "decimal") and c.name not in keys][:MAX_CHILD_MEANS]
 

@@ -1,8 +1,10 @@
 """Detection: can a classifier tell target rows from source rows? (SyntheRela's DDA/C2ST-Agg)
 
 Per table, each row's features are its own comparable non-key columns (numbers as numbers,
-dates as epoch seconds, categories as codes, text as its length) plus, for every foreign key
-pointing at the table, the number of children and the mean of each numeric child column.
+dates as epoch seconds, categories as codes, text and personal data as their length) plus,
+for every foreign key pointing at the table, the number of children and the mean of each
+numeric non-key child column. Key values (primary keys, foreign keys, referenced columns) are
+never features: dbclone generates them anew, so their raw values say nothing.
 A gradient-boosted classifier is cross-validated (5 folds) on a class-balanced sample; its
 accuracy is reported with the standard error across folds. 0.5 means indistinguishable.
 """

@@ -30,7 +30,7 @@ def render_html(report: Report) -> str:
     """The whole report as one HTML document (no scripts, no external resources)."""
     body = [
         f"<h1>dbclone report</h1><p>{escape(report.source)} &rarr; {escape(report.target)}</p>",
-        _banner(report), _cards(report), _legend(), _integrity(report),
+        _banner(report), _cards(report), _legend(), _integrity(report), _personal(report),
         "<h2>Foreign-key graph</h2>", _graph(report),
         "<h2>Tables (worst first)</h2>",
         *[_table(report, t) for t in sorted(report.tables, key=_badness, reverse=True)],
@@ -78,6 +78,21 @@ def _integrity(report: Report) -> str:
     head = "<tr><th>kind</th><th>table</th><th>constraint</th><th>violations</th><th></th></tr>"
     table = f'<table class="t">{head}{body}</table>' if shown else ""
     return f"<h2>Integrity</h2>{table}<p>{passed} check(s) passed with 0 violations.</p>"
+
+
+def _personal(report: Report) -> str:
+    """The columns replaced with Faker values and their length scores."""
+    head = f"<h2>{escape(report.personal_summary[:1].upper() + report.personal_summary[1:])}</h2>"
+    if not report.personal:
+        return head
+    rows = "".join(
+        f"<tr><td>{escape(c.table)}.{escape(c.column)}</td><td>{escape(c.provider)}</td>"
+        f"<td>{fmt(c.score)}</td><td>{escape(c.reason)}</td></tr>" for c in report.personal)
+    return (f"{head}<p>dbclone never reproduces these columns: it fills them with Faker "
+            "values. Their values and categories are not compared; shapes and detection use "
+            "the length of their values, and pair trends leave them out.</p>"
+            "<table class='t'><tr><th>column</th><th>replaced with</th><th>length (1-KS)</th>"
+            f"<th>detected by</th></tr>{rows}</table>")
 
 
 def _graph(report: Report) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 #: lower-is-better ones (detection accuracy, privacy leaks, integrity violations).
 METRICS: dict[str, tuple[bool, str]] = {
     "fidelity": (True, "mean of shapes, pair_trends and cardinality (1 = same as source)"),
-    "shapes": (True, "mean per-column 1-KS (numbers, dates, text lengths) / 1-TVD (categories)"),
+    "shapes": (True, "mean per-column 1-KS (numbers, dates; lengths of text and replaced "
+                     "personal data) / 1-TVD (categories)"),
     "null_rates": (True, "mean per-column 1 - |null rate source - null rate target|"),
     "pair_trends": (True, "mean correlation / contingency similarity, within tables and FK joins"),
     "cardinality": (True, "mean 1-KS of children-per-parent counts per foreign key"),
@@ -58,7 +59,7 @@ class IntegrityCheck:
 class ColumnShape:
     table: str
     column: str
-    family: str  # numeric, datetime, categorical, text (compared by length)
+    family: str  # numeric, datetime, categorical; text and personal compared by length
     metric: str  # "KS", "TVD" or "KS(length)"
     score: float  # 1 - statistic; NaN when there is nothing to compare
     null_source: float
@@ -135,6 +136,17 @@ class ValueOverlap:
 
 
 @dataclass(frozen=True)
+class PersonalColumn:
+    """A column the synthesizer replaces with Faker values, compared by value length only."""
+
+    table: str
+    column: str
+    provider: str  # the Faker provider: first_name, email, street_address, country, ...
+    reason: str  # why the detector flagged it
+    score: float  # 1 - KS of the value lengths
+
+
+@dataclass(frozen=True)
 class TableReport:
     name: str
     rows_source: int
@@ -169,6 +181,7 @@ class Report:
     fk_pairs: tuple[PairTrend, ...]
     overlaps: tuple[ValueOverlap, ...]
     graph_edges: tuple[tuple[str, str, str], ...]  # (parent, child, label) for the FK graph
+    personal: tuple[PersonalColumn, ...] = ()
     notes: tuple[str, ...] = ()
     elapsed_seconds: float = 0.0
 
@@ -180,6 +193,13 @@ class Report:
     def unchecked(self) -> tuple[IntegrityCheck, ...]:
         return tuple(c for c in self.integrity if c.violations is None)
 
+    @property
+    def personal_summary(self) -> str:
+        """The headline of the "personal data replaced" section."""
+        n = len(self.personal)
+        return (f"personal data replaced: {n} column{'' if n == 1 else 's'}, "
+                "compared by length only")
+
     def table(self, name: str) -> TableReport:
         for t in self.tables:
             if t.name == name:
@@ -190,6 +210,7 @@ class Report:
         """Plain, JSON-serialisable dict; NaN becomes None (JSON has no NaN)."""
         data = dataclasses.asdict(self)
         data["integrity_ok"] = self.integrity_ok
+        data["personal"] = {"summary": self.personal_summary, "columns": data["personal"]}
         data["metrics"] = {k: {"higher_is_better": hib, "meaning": text}
                            for k, (hib, text) in METRICS.items()}
         return _clean(data)

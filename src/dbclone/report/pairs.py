@@ -3,7 +3,8 @@
 Two numeric (or date) columns: correlation similarity, 1 - |r_source - r_target| / 2 (Pearson).
 Any other pair: contingency similarity, 1 - TVD of the joint frequency table, with numbers cut
 into the source's quantile bins (the same scheme as SDMetrics' ColumnPairTrends).
-Text columns (names, free text) are left out: their values are not meant to recur.
+Text columns (free text) and personal data (names, emails, addresses, replaced with Faker
+values) are left out: their values are not meant to recur, so their trends mean nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dbclone.report.data import Feature
+from dbclone.report.data import LENGTH_FAMILIES, Feature
 from dbclone.report.model import PairTrend
 
 #: Quantile bins for numbers in a contingency table.
@@ -25,7 +26,7 @@ _NULL = "<null>"
 
 
 def paired(features: list[Feature]) -> list[Feature]:
-    return [f for f in features if f.family != "text"][:MAX_COLUMNS]
+    return [f for f in features if f.family not in LENGTH_FAMILIES][:MAX_COLUMNS]
 
 
 def within(scope: str, features: list[Feature], real: pd.DataFrame,

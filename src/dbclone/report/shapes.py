@@ -1,4 +1,5 @@
-"""Column shapes: 1-KS for numbers and dates (and text lengths), 1-TVD for categories.
+"""Column shapes: 1-KS for numbers and dates, 1-TVD for categories, and 1-KS of the lengths
+of text and of personal data (which the synthesizer replaces with Faker values).
 
 Scores are computed on non-NULL values; NULL rates are reported beside them, so a column that
 is right except for its NULLs shows a good shape and a bad null score, not one blurred number.
@@ -11,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dbclone.report.data import Feature, numeric_view
+from dbclone.report.data import LENGTH_FAMILIES, Feature, numeric_view
 from dbclone.report.model import Chart, ColumnShape
 
 #: Bins per histogram and bars per category chart (the rest are pooled as "(other)").
@@ -32,7 +33,7 @@ def column_shape(table: str, feature: Feature, real: pd.Series,
         s = numeric_view(synth, feature.family).dropna().to_numpy()
         score = ks_score(r, s)
         chart = histogram(r, s, x_is_time=feature.family == "datetime")
-        metric = "KS(length)" if feature.family == "text" else "KS"
+        metric = "KS(length)" if feature.family in LENGTH_FAMILIES else "KS"
     return ColumnShape(table, feature.column, feature.family, metric, score, null_r, null_s,
                        chart)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from dbclone.report.model import METRICS, Report
+from dbclone.report.model import METRICS, PersonalColumn, Report, mean
 
 #: Rows per "worst first" list in the text summary (the HTML and JSON hold everything).
 WORST = 5
@@ -21,7 +21,7 @@ def fmt(value: float | int | None, digits: int = 3) -> str:
 def render_text(report: Report) -> str:
     """A terminal-sized summary; plain text (no markup), one section per concern."""
     lines = [f"dbclone report: {report.source} -> {report.target}", ""]
-    lines += _integrity(report) + [""] + _scores(report) + [""]
+    lines += _integrity(report) + [""] + _scores(report) + [""] + _personal(report) + [""]
     lines += _worst_columns(report) + _worst_tables(report) + _worst_fks(report)
     lines += _privacy(report)
     lines += ["", *report.notes, f"Finished in {report.elapsed_seconds:.1f} s."]
@@ -48,6 +48,22 @@ def _scores(report: Report) -> list[str]:
     for name, (higher, meaning) in METRICS.items():
         tag = "" if higher else " (lower)"
         lines.append(f"  {name + tag:<28} {fmt(report.scores.get(name)):>8}   {meaning}")
+    return lines
+
+
+def _personal(report: Report) -> list[str]:
+    """Columns replaced with Faker values, one line per table, so no score misleads."""
+    lines = [report.personal_summary[:1].upper() + report.personal_summary[1:] + "."]
+    if not report.personal:
+        return lines
+    lines.append("  (the synthesizer never reproduces them: their values and categories are "
+                 "not compared, and they take no part in pair trends)")
+    by_table: dict[str, list[PersonalColumn]] = {}
+    for col in report.personal:
+        by_table.setdefault(col.table, []).append(col)
+    for table, cols in by_table.items():
+        names = ", ".join(f"{c.column} ({c.provider})" for c in cols)
+        lines.append(f"  {table}: {names}; length {fmt(mean([c.score for c in cols]))}")
     return lines
 
 
