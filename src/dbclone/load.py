@@ -341,8 +341,9 @@ def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferr
         total = item.n_rows
         step = dialect.batch_rows
         for lo in range(0, total, step):
+            values = [item.data[c][lo:lo + step].tolist() for c in item.columns]
             try:
-                dialect.bulk_insert(conn, item.table, item.columns, item.rows(lo, lo + step))
+                dialect.bulk_insert_columns(conn, item.table, item.columns, values)
             except Exception as exc:
                 raise LoadError(f"loading table {item.table.name} failed, target left as it "
                                 f"was: {_first_line(exc)}") from None

@@ -224,6 +224,12 @@ class Dialect:
         finally:
             cursor.close()
 
+    def bulk_insert_columns(self, conn: Connection, table: Table, columns: Sequence[str],
+                            values: list[list[Any]]) -> None:
+        """Insert rows given column by column (values[i] holds column i); dialects whose bulk
+        path is columnar override this to skip building row tuples."""
+        self.bulk_insert(conn, table, columns, list(zip(*values, strict=True)))
+
     def reset_sequence_sql(self, table: Table) -> list[str]:
         """Statements that move sequences / counters past the loaded keys."""
         return []

@@ -21,11 +21,20 @@ _PLAIN = frozenset({int, float, decimal.Decimal, dt.date, dt.datetime, dt.time, 
 _SPECIAL = ("\\", "\t", "\n", "\r")
 
 
+#: Rows per write inside one COPY: small enough for encoding and sending to overlap.
+CHUNK_ROWS = 5000
+
+
 def encode_rows(rows: Sequence[tuple[Any, ...]]) -> str:
     """The rows as one block of COPY text (tab-separated, newline-terminated)."""
-    if not rows:
+    return encode_columns([list(col) for col in zip(*rows, strict=True)]) if rows else ""
+
+
+def encode_columns(values: Sequence[list[Any]]) -> str:
+    """Rows given column by column, as one block of COPY text."""
+    if not values or not values[0]:
         return ""
-    columns = [_encode_column(list(col)) for col in zip(*rows, strict=True)]
+    columns = [_encode_column(col) for col in values]
     return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 

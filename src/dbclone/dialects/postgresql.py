@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.engine import Connection
 
 from dbclone.dialects import pg_catalog, pg_copy, pg_ddl
@@ -29,7 +30,7 @@ _NEXTVAL = re.compile(r"nextval\('(?P<seq>[^']+)'(::regclass)?\)")
 class PostgresDialect(Dialect):
     name: ClassVar[str] = "postgresql"
     supports_schemas: ClassVar[bool] = True
-    batch_rows: ClassVar[int] = 20000
+    batch_rows: ClassVar[int] = 50000
 
     def default_schema(self, inspector: Any) -> str | None:
         return str(inspector.default_schema_name)
@@ -205,6 +206,22 @@ class PostgresDialect(Dialect):
             with cursor.copy(sql) as copy:
                 for start in range(0, len(rows), self.batch_rows):
                     copy.write(pg_copy.encode_rows(rows[start:start + self.batch_rows]))
+        finally:
+            cursor.close()
+
+    def bulk_insert_columns(self, conn: Connection, table: Table, columns: Sequence[str],
+                            values: list[list[Any]]) -> None:
+        """One COPY per batch, encoded in chunks that a writer thread sends while the next
+        chunk is encoded, so encoding overlaps the server's work."""
+        if not values or not values[0]:
+            return
+        sql = f"COPY {self.qualified(table)} ({self._cols(columns)}) FROM STDIN"
+        cursor = conn.connection.cursor()
+        try:
+            with cursor.copy(sql, writer=QueuedLibpqWriter(cast(Any, cursor))) as copy:
+                for start in range(0, len(values[0]), pg_copy.CHUNK_ROWS):
+                    stop = start + pg_copy.CHUNK_ROWS
+                    copy.write(pg_copy.encode_columns([v[start:stop] for v in values]))
         finally:
             cursor.close()
 
