@@ -51,13 +51,18 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(render_notes(saved["cases"]))
         return 0
-    cases = _select(args)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     args.dbclone_path, dbclone_version = dbclone_snapshot(args.dbclone_rev, work)
+    if args.dbclone_path:  # the report scores with the same snapshot's code
+        sys.path.insert(0, args.dbclone_path)
+    if args.rescore:
+        return rescore(args, work, dbclone_version)
+    cases = _select(args)
     run: dict[str, Any] = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
                            "machine": _machine(), "dbclone": dbclone_version,
+                           "scored_with": dbclone_version,
                            "options": vars(args), "cases": []}
     for case in cases:
         print(f"== {case.name}: {case.about}", flush=True)
@@ -92,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="git revision of dbclone to benchmark, extracted into --work so "
                    "edits in the working tree do not leak into a run; 'worktree' runs the "
                    "installed (editable) package instead (default HEAD)")
+    p.add_argument("--rescore", action="store_true",
+                   help="score the outputs of the run in --out (kept in --work) again and "
+                   "rewrite --out; no tool is run")
     p.add_argument("--table-from", metavar="JSON",
                    help="print the table of an earlier run's --out file and exit")
     return p
@@ -140,7 +148,8 @@ def _write(path: str, run: dict[str, Any]) -> None:
 def run_case(case: Case, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     source = build_source(case, work)
     result: dict[str, Any] = {"case": case.name, "about": case.about,
-                              "source_rows": _row_counts(source)}
+                              "source_rows": _row_counts(source),
+                              "load_average": os.getloadavg()}  # the cores are shared
     for tool in TOOLS:
         target = work / f"{case.name}.{tool}.db"
         target.unlink(missing_ok=True)
@@ -153,6 +162,22 @@ def run_case(case: Case, work: Path, args: argparse.Namespace) -> dict[str, Any]
         result[tool] = outcome
         print(f"   {tool}: {_summary(outcome)}", flush=True)
     return result
+
+
+def rescore(args: argparse.Namespace, work: Path, version: str) -> int:
+    """Score an earlier run's outputs (kept in --work) again, e.g. with a newer report."""
+    run = json.loads(Path(args.out).read_text())
+    for case in run["cases"]:
+        source = work / f"{case['case']}.src.db"
+        for tool in TOOLS:
+            if case.get(tool, {}).get("status") == "ok":
+                case[tool]["report"] = score(source, work / f"{case['case']}.{tool}.db", args)
+    run["scored_with"] = version
+    _write(args.out, run)
+    print(render_table(run["cases"]))
+    print()
+    print(render_notes(run["cases"]))
+    return 0
 
 
 def _row_counts(path: Path) -> dict[str, int]:
@@ -208,8 +233,32 @@ def score(source: Path, target: Path, args: argparse.Namespace) -> dict[str, Any
     data = report.to_dict()
     broken = [c for c in data["integrity"] if c["violations"]]
     return {"scores": data["scores"], "integrity_broken": broken,
-            "detection": [t["detection"] for t in data["tables"] if t["detection"]],
+            "tables": [_table_summary(t, table) for t, table in
+                       zip(data["tables"], report.tables, strict=True)],
+            "fk_pairs": [_pair(p) for p in data["fk_pairs"]],
+            "foreign_keys": [{"fk": fk.label, "cardinality": fk.cardinality}
+                             for fk in report.foreign_keys],
             "notes": data["notes"], "elapsed_seconds": data["elapsed_seconds"]}
+
+
+def _table_summary(data: dict[str, Any], table: Any) -> dict[str, Any]:
+    """Per table: mean scores, detection, and every column's and pair's score (worst first)."""
+    columns = sorted(({"column": c["column"], "metric": c["metric"], "score": c["score"]}
+                      for c in data["columns"]), key=lambda c: _sort_key(c["score"]))
+    return {"table": data["name"], "rows": data["rows_target"], "shapes": table.shape_score,
+            "pairs": table.pair_score, "detection": data["detection"],
+            "privacy": data["privacy"], "columns": columns,
+            "pair_scores": sorted((_pair(p) for p in data["pairs"]),
+                                  key=lambda p: _sort_key(p["score"]))}
+
+
+def _pair(p: dict[str, Any]) -> dict[str, Any]:
+    return {"scope": p["scope"], "pair": f"{p['left']} ~ {p['right']}", "metric": p["metric"],
+            "score": p["score"], "real": p["real"], "synth": p["synth"]}
+
+
+def _sort_key(score: float | None) -> float:
+    return 2.0 if score is None or math.isnan(score) else score
 
 
 def _summary(outcome: dict[str, Any]) -> str:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbclone import config as cfg
 from dbclone import model as model_io
+from dbclone.config import Config
 from dbclone.connect import engine_for
 from dbclone.fit import FitOptions, fit
 from dbclone.introspect import introspect, require_tables
@@ -43,12 +45,14 @@ def plan_url(url: str, schema: str | None = None) -> tuple[Schema, Plan]:
 
 def fit_source(url: str, *, schema: str | None = None, seed: int = 0, locale: str | None = None,
                rare_threshold: int = 5,
-               progress: Callable[[str, int], None] | None = None) -> Model:
+               progress: Callable[[str, int], None] | None = None,
+               config: Config | None = None) -> Model:
     engine = engine_for(url)
     s = introspect(engine, schema)
     require_tables(s, url)
     opts = FitOptions(seed=seed, locale=locale, rare_threshold=rare_threshold, progress=progress)
-    return fit(engine, s, make_plan(s), opts)
+    s, opts = cfg.prepare_fit(config, s, opts)
+    return cfg.after_fit(config, engine, fit(engine, s, make_plan(s), opts))
 
 
 def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
@@ -58,8 +62,10 @@ def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
 
 
 def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int = 0,
-                 replace: bool = False, progress: LoadProgress | None = None) -> LoadResult:
+                 replace: bool = False, progress: LoadProgress | None = None,
+                 config: Config | None = None) -> LoadResult:
     engine = engine_for(target_url, must_exist=False)
+    model = cfg.before_sample(config, model, scale)
     check_target(engine, model.schema, replace)  # fail fast; load checks again under its lock
     plan = make_plan(model.schema)
     sampler = Sampler(model, plan, scale=scale, seed=seed)
@@ -69,7 +75,8 @@ def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int
 def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
           schema: str | None = None, replace: bool = False, locale: str | None = None,
           rare_threshold: int = 5, progress: LoadProgress | None = None,
-          fit_progress: Callable[[str, int], None] | None = None) -> CloneResult:
+          fit_progress: Callable[[str, int], None] | None = None,
+          config: Config | None = None) -> CloneResult:
     """Fit a model of the source and load a synthetic clone into the target."""
     if scale <= 0:
         from dbclone.errors import UsageError
@@ -77,10 +84,10 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         raise UsageError(f"--scale must be positive, not {scale}")
     start = time.perf_counter()
     model = fit_source(source_url, schema=schema, seed=seed, locale=locale,
-                       rare_threshold=rare_threshold, progress=fit_progress)
+                       rare_threshold=rare_threshold, progress=fit_progress, config=config)
     fitted = time.perf_counter()
     result = sample_model(model, target_url, scale=scale, seed=seed, replace=replace,
-                          progress=progress)
+                          progress=progress, config=config)
     return CloneResult(rows=result.rows, seconds=result.seconds, fit_seconds=fitted - start,
                        sample_load_seconds=time.perf_counter() - fitted,
                        verbatim=tuple(t.name for t in model.tables if t.verbatim))

@@ -43,9 +43,40 @@ ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Replace the tables 
                                           "target.")]
 LocaleOpt = Annotated[str | None, typer.Option("--locale", help="Faker locale for personal data "
                                                "(default: guessed from the source).")]
+ConfigOpt = Annotated[str | None, typer.Option("--config", help="TOML config file: tables to "
+                                               "exclude or copy, sizes, column overrides "
+                                               "(see README).", envvar="DBCLONE_CONFIG")]
+
+#: Set by --log-json: messages, progress and errors become JSON lines on stderr.
+_LOG_JSON = False
+
+
+def _log(event: str, **fields: Any) -> None:
+    record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields}
+    sys.stderr.write(json.dumps(record, default=str) + "\n")
+    sys.stderr.flush()
+
+
+def _say(message: str, **fields: Any) -> None:
+    """A command's result: a line on stdout, or a JSON "done" record with --log-json."""
+    if _LOG_JSON:
+        _log("done", message=message, **fields)
+    else:
+        typer.echo(message)
+
+
+def _config(path: str | None) -> Any:
+    if path is None:
+        return None
+    from dbclone.config import load_config
+
+    return run(lambda: load_config(path))
 
 
 def _fail(err: DbcloneError) -> None:
+    if _LOG_JSON:
+        _log("error", message=mask(str(err)), error=type(err).__name__, exit_code=err.exit_code)
+        raise typer.Exit(err.exit_code)
     typer.echo(f"dbclone: error: {mask(str(err))}", err=True)
     raise typer.Exit(err.exit_code)
 
@@ -66,6 +97,9 @@ def run(fn: Callable[[], T]) -> T:
         _fail(err)
     except KeyboardInterrupt as exc:
         code = 143 if isinstance(exc, _Terminated) else 130
+        if _LOG_JSON:
+            _log("interrupted", message="the target was left as it was", exit_code=code)
+            raise typer.Exit(code) from None
         typer.echo("dbclone: interrupted; the target was left as it was", err=True)
         raise typer.Exit(code) from None
     raise AssertionError("unreachable")
@@ -79,9 +113,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                               help="Show the version and exit.")] = False
+                                               help="Show the version and exit.")] = False,
+         log_json: Annotated[bool, typer.Option("--log-json", help="Log progress, results "
+                                                "and errors as JSON lines on stderr.")] = False
          ) -> None:
     """dbclone: realistic, constraint-keeping, personal-data-free copies of databases."""
+    global _LOG_JSON
+    _LOG_JSON = log_json
     signal.signal(signal.SIGTERM, _on_sigterm)
 
 
@@ -141,6 +179,12 @@ def diff(source: SourceArg,
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
     """Per-table progress bars with rows/s on a terminal; silence otherwise."""
+    if _LOG_JSON and not quiet:
+        def record(table: str, done: int, total: int) -> None:
+            if done >= total:
+                _log("table", table=table, rows=total)
+        yield record
+        return
     if quiet or not sys.stderr.isatty():
         yield lambda table, done, total: None
         return
@@ -165,7 +209,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
 @app.command()
 def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
           schema: SchemaOpt = None, replace: ReplaceOpt = False, locale: LocaleOpt = None,
-          quiet: QuietOpt = False,
+          quiet: QuietOpt = False, config: ConfigOpt = None,
           schema_only: Annotated[bool, typer.Option("--schema-only", help="Create the tables, "
                                                     "constraints, indexes and views; no rows.")]
           = False) -> None:
@@ -180,13 +224,15 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
             typer.echo(f"created {len(s.tables)} tables and {len(s.views)} views (no rows) in "
                        f"{time.perf_counter() - start:.1f} s")
         return
+    conf = _config(config)
     with _progress(quiet) as progress:
         result = run(lambda: do_clone(source, target, scale=scale, seed=seed, schema=schema,
-                                      replace=replace, locale=locale, progress=progress))
+                                      replace=replace, locale=locale, progress=progress,
+                                      config=conf))
     if not quiet:
-        typer.echo(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
-                   f"{time.perf_counter() - start:.1f} s (fit {result.fit_seconds:.1f} s, "
-                   f"sample+load {result.sample_load_seconds:.1f} s)")
+        _say(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
+             f"{time.perf_counter() - start:.1f} s (fit {result.fit_seconds:.1f} s, "
+             f"sample+load {result.sample_load_seconds:.1f} s)", rows=result.total_rows)
 
 
 @app.command()
@@ -194,39 +240,44 @@ def fit(source: SourceArg,
         out: Annotated[str, typer.Option("--out", "-o", help="Model file to write (JSON; "
                                          ".gz compresses).")],
         schema: SchemaOpt = None, seed: SeedOpt = 0, locale: LocaleOpt = None,
-        quiet: QuietOpt = False) -> None:
+        quiet: QuietOpt = False, config: ConfigOpt = None) -> None:
     """Learn a model of SOURCE (statistics only, no rows) and save it to a file."""
     from dbclone.api import fit_to_file
 
-    model = run(lambda: fit_to_file(source, out, schema=schema, seed=seed, locale=locale))
+    conf = _config(config)
+    model = run(lambda: fit_to_file(source, out, schema=schema, seed=seed, locale=locale,
+                                    config=conf))
     if not quiet:
-        typer.echo(f"model of {len(model.tables)} tables written to {out}")
+        _say(f"model of {len(model.tables)} tables written to {out}", model=out)
 
 
 @app.command()
 def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
            target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
-           replace: ReplaceOpt = False, quiet: QuietOpt = False) -> None:
+           replace: ReplaceOpt = False, quiet: QuietOpt = False,
+           config: ConfigOpt = None) -> None:
     """Fill TARGET from a saved model; needs no access to the source."""
     from dbclone import model as model_io
     from dbclone.api import sample_model
 
     start = time.perf_counter()
     m = run(lambda: model_io.load(model_file))
+    conf = _config(config)
     with _progress(quiet) as progress:
         result = run(lambda: sample_model(m, target, scale=scale, seed=seed, replace=replace,
-                                          progress=progress))
+                                          progress=progress, config=conf))
     if not quiet:
-        typer.echo(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
-                   f"{time.perf_counter() - start:.1f} s")
+        _say(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
+             f"{time.perf_counter() - start:.1f} s", rows=sum(result.rows.values()),
+             load_seconds=round(result.load_seconds, 3))
 
 
 @app.command()
 def refresh(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
             target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
-            quiet: QuietOpt = False) -> None:
+            quiet: QuietOpt = False, config: ConfigOpt = None) -> None:
     """Replace TARGET's contents with a fresh clone from a saved model, atomically (cron)."""
-    sample(model_file, target, scale=scale, seed=seed, replace=True, quiet=quiet)
+    sample(model_file, target, scale=scale, seed=seed, replace=True, quiet=quiet, config=config)
 
 
 def _register_plugins() -> None:

@@ -39,6 +39,8 @@ class FitOptions:
     rare_threshold: int = 5
     #: Referenced tables with at most this many rows and no personal data are copied verbatim.
     reference_rows: int = 50
+    #: Tables the user asked to copy as they are (config file `verbatim`).
+    verbatim: frozenset[str] = frozenset()
     sample_rows: int = 200_000
     progress: Progress | None = None
 
@@ -158,6 +160,8 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
 def _is_reference(ctx: _Ctx, table: Table, columns: list[ColumnModel]) -> bool:
     """A small lookup table (genres, status codes): referenced, no FKs of its own, no
     personal data. Copying it keeps real category names and their shares among children."""
+    if table.name in ctx.opts.verbatim:
+        return True
     if not 0 < table.row_count <= ctx.opts.reference_rows or table.foreign_keys:
         return False
     if not any(fk.ref_table == table.name for t in ctx.schema.tables for fk in t.foreign_keys):
