@@ -11,6 +11,7 @@ from dbclone import config as cfg
 from dbclone import model as model_io
 from dbclone.config import Config
 from dbclone.connect import engine_for
+from dbclone.dialects.typemap import for_target
 from dbclone.fit import FitOptions, fit
 from dbclone.introspect import introspect, require_tables
 from dbclone.load import LoadProgress, LoadResult, check_target, load
@@ -66,6 +67,7 @@ def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int
                  config: Config | None = None) -> LoadResult:
     engine = engine_for(target_url, must_exist=False)
     model = cfg.before_sample(config, model, scale)
+    model = for_target(model, engine)  # PostgreSQL/MariaDB -> SQLite: translated, lossy warned
     check_target(engine, model.schema, replace)  # fail fast; load checks again under its lock
     plan = make_plan(model.schema)
     sampler = Sampler(model, plan, scale=scale, seed=seed)
