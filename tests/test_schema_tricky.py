@@ -64,6 +64,7 @@ def test_tricky_postgresql(new_db) -> None:
     assert "WHERE" in (defs["ix_aktiva"] or "") and "lower" in (defs["ix_lower"] or "")
     assert "INCLUDE" in (defs["ux_uid"] or "") and "gin" in (defs["ix_sok"] or "")
     assert {d.name for d in s.domains} == {"positive_int", "Årtal"}
+    assert s.extensions == ("citext",) and cols["epost"].sql_type == "CITEXT"
     fk = next(f for f in s.table("order").foreign_keys if f.name == "fk_order_kund")
     assert (fk.deferrable, fk.initially_deferred, fk.on_update, fk.on_delete) == (
         True, True, "CASCADE", "RESTRICT")

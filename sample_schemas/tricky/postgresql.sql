@@ -1,4 +1,5 @@
 -- Tricky PostgreSQL schema for dbclone's round-trip tests (see README.md).
+CREATE EXTENSION IF NOT EXISTS citext;
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE DOMAIN positive_int AS integer NOT NULL DEFAULT 1 CONSTRAINT positive CHECK (VALUE > 0);
 CREATE DOMAIN "Årtal" AS smallint CHECK (VALUE BETWEEN 1900 AND 2100);
@@ -29,6 +30,7 @@ CREATE TABLE "Kund Register" (
   sök tsvector,
   saldo_ore bigint GENERATED ALWAYS AS ((saldo * 100)::bigint) STORED,
   "weird ""quoted"" name" text COLLATE "C",
+  epost citext,
   CONSTRAINT uq_region_nr UNIQUE (region, nr),
   CONSTRAINT uq_kod UNIQUE (kod)
 );

@@ -63,7 +63,8 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
     return Schema(dialect=dialect.name, tables=tuple(tables), enums=dialect.enums(inspector, name),
                   schema_name=where, warnings=tuple(warnings),
                   domains=dialect.domains(conn, inspector, name),
-                  views=dialect.views(conn, name), routines=dialect.routines(conn, name))
+                  views=dialect.views(conn, name), routines=dialect.routines(conn, name),
+                  extensions=dialect.extensions(conn))
 
 
 def _indexes_checked(table: Table, warnings: list[str]) -> Table:

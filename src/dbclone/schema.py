@@ -189,6 +189,8 @@ class Schema:
     domains: tuple[DomainType, ...] = ()
     views: tuple[View, ...] = ()
     routines: tuple[Routine, ...] = ()
+    #: PostgreSQL extensions the schema's types, indexes or defaults may need (`citext`).
+    extensions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def table(self, name: str) -> Table:

@@ -117,6 +117,9 @@ class Dialect:
     def routines(self, conn: Connection, schema: str | None) -> tuple[Routine, ...]:
         return ()
 
+    def extensions(self, conn: Connection) -> tuple[str, ...]:
+        return ()
+
     # -- DDL ----------------------------------------------------------------------------
     def column_ddl(self, col: Column) -> str:
         parts = [self.quote(col.name), col.sql_type]

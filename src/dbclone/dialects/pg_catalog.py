@@ -146,3 +146,9 @@ def _aggregate(conn: Connection, schema: str, signature: str) -> str:
     if init is not None:
         parts.append("INITCOND = '" + init.replace("'", "''") + "'")
     return f"CREATE OR REPLACE AGGREGATE {signature} ({', '.join(parts)})"
+
+
+def extensions(conn: Connection) -> tuple[str, ...]:
+    """Installed extensions other than the built-in plpgsql."""
+    return tuple(r[0] for r in _rows(
+        conn, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname"))

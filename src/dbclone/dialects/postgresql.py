@@ -90,6 +90,9 @@ class PostgresDialect(Dialect):
     def routines(self, conn: Connection, schema: str | None) -> tuple[Routine, ...]:
         return pg_catalog.routines(conn, self._schema_of(conn, schema))
 
+    def extensions(self, conn: Connection) -> tuple[str, ...]:
+        return pg_catalog.extensions(conn)
+
     def table_options(self, table: Table) -> str:
         return f" PARTITION BY {table.partition_by}" if table.partition_by else ""
 
@@ -167,7 +170,7 @@ class PostgresDialect(Dialect):
         return sql
 
     def pre_table_ddl(self, schema: Schema) -> list[str]:
-        stmts: list[str] = []
+        stmts = [f"CREATE EXTENSION IF NOT EXISTS {self.quote(e)}" for e in schema.extensions]
         schemas = {t.schema for t in schema.tables if t.schema}
         stmts += [f"CREATE SCHEMA IF NOT EXISTS {self.quote(s)}" for s in sorted(schemas)]
         for enum in schema.enums:
