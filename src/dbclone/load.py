@@ -316,6 +316,8 @@ def _pause(point: str) -> None:
 
 
 def _drop_existing(conn: Connection, dialect: Dialect, schema: Schema) -> None:
+    for view in dialect.views(conn, schema.schema_name):
+        conn.exec_driver_sql(dialect.drop_view_ddl(view, schema.schema_name))
     for name in dialect.user_tables(conn, schema.schema_name):
         dialect.drop_existing(conn, name, schema.schema_name)
 

@@ -198,6 +198,10 @@ class Dialect:
     def drop_table_ddl(self, table: Table) -> str:
         return f"DROP TABLE IF EXISTS {self.qualified(table)}"
 
+    def drop_view_ddl(self, view: View, schema: str | None) -> str:
+        """Drop a view found in the target (for --replace), before its tables."""
+        return f"DROP VIEW IF EXISTS {self.qualified(Table(view.name, (), schema=schema))}"
+
     def drop_existing(self, conn: Connection, name: str, schema: str | None) -> None:
         """Drop a table found in the target (for --replace)."""
         conn.exec_driver_sql(self.drop_table_ddl(Table(name=name, columns=(), schema=schema)))

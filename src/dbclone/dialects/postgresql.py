@@ -195,6 +195,11 @@ class PostgresDialect(Dialect):
             return f"{self.quote(table.schema)}.{self.quote(col.sequence)}"
         return self.quote(col.sequence)
 
+    def drop_view_ddl(self, view: View, schema: str | None) -> str:
+        kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+        name = self.qualified(Table(view.name, (), schema=schema))
+        return f"DROP {kind} IF EXISTS {name} CASCADE"
+
     def drop_table_ddl(self, table: Table) -> str:
         return f"DROP TABLE IF EXISTS {self.qualified(table)} CASCADE"
 
