@@ -39,6 +39,8 @@ def _introspect(conn: Connection, dialect: Dialect, schema: str | None,
     with warnings.catch_warnings():
         # expression indexes the inspector skips are read by the dialect (refine_table)
         warnings.filterwarnings("ignore", message="Skipped unsupported reflection")
+        # types the inspector does not know are named by the dialect and warned about below
+        warnings.filterwarnings("ignore", message="Did not recognize type")
         return _read(conn, dialect, schema, count_rows)
 
 
@@ -56,15 +58,28 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
 
     for tname in names:
         table = _indexes_checked(dialect.refine_table(conn, read(tname), read), warnings)
+        warnings += [f"{table.name}.{c.name}: type {c.sql_type} is not understood; its values "
+                     "will be generated as NULL or copied as text"
+                     for c in table.columns if c.kind == "other"]
         if count_rows:
-            count = conn.execute(sa.text(f"SELECT COUNT(*) FROM {dialect.qualified(table)}"))
-            table = _replace(table, row_count=int(count.scalar_one()))
+            table = _replace(table, row_count=_count(conn, dialect, table))
         tables.append(table)
     return Schema(dialect=dialect.name, tables=tuple(tables), enums=dialect.enums(inspector, name),
                   schema_name=where, warnings=tuple(warnings),
                   domains=dialect.domains(conn, inspector, name),
                   views=dialect.views(conn, name), routines=dialect.routines(conn, name),
                   extensions=dialect.extensions(conn))
+
+
+def _count(conn: Connection, dialect: Dialect, table: Table) -> int:
+    """Rows of `table`; a table the user may not read is named, with the fix."""
+    sql = f"SELECT COUNT(*) FROM {dialect.qualified(table)}"
+    try:
+        return int(conn.execute(sa.text(sql)).scalar_one())
+    except SQLAlchemyError as exc:
+        reason = mask(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        raise SchemaError(f"cannot read table {table.name}: {reason}; grant SELECT on it to the "
+                          "user dbclone connects as") from None
 
 
 def _indexes_checked(table: Table, warnings: list[str]) -> Table:
@@ -122,9 +137,6 @@ def _column(dialect: Dialect, table: str, info: dict[str, Any], warnings: list[s
         sql_type = sa_type.compile(dialect=dialect.sa_dialect)
     except Exception:  # noqa: BLE001 - any type the dialect cannot render is reported below
         sql_type = str(sa_type)
-    if kind == "other":
-        warnings.append(f"{table}.{info['name']}: type {sql_type} is not understood; its values "
-                        "will be generated as NULL or copied as text")
     computed = info.get("computed")
     fields: dict[str, Any] = dict(
         name=info["name"], kind=kind, sql_type=sql_type, nullable=bool(info.get("nullable", True)),

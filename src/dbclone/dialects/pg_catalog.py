@@ -152,3 +152,11 @@ def extensions(conn: Connection) -> tuple[str, ...]:
     """Installed extensions other than the built-in plpgsql."""
     return tuple(r[0] for r in _rows(
         conn, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname"))
+
+
+def column_types(conn: Connection, schema: str, table: str) -> dict[str, str]:
+    """column -> its type as PostgreSQL prints it (for types the inspector does not know)."""
+    return {r[0]: r[1] for r in _rows(conn, f"""
+        SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+        WHERE attrelid = ({_REL}) AND attnum > 0 AND NOT attisdropped""",
+        schema=schema, table=table)}

@@ -61,6 +61,11 @@ class PostgresDialect(Dialect):
     def refine_table(self, conn: Connection, table: Table,
                      read: Callable[[str], Table]) -> Table:
         schema = self._schema_of(conn, table.schema)
+        if any(c.sql_type == "NULL" for c in table.columns):  # a type the inspector lacks
+            types = pg_catalog.column_types(conn, schema, table.name)
+            table = dataclasses.replace(table, columns=tuple(
+                dataclasses.replace(c, sql_type=types.get(c.name, c.sql_type))
+                if c.sql_type == "NULL" else c for c in table.columns))
         defs = pg_catalog.index_definitions(conn, schema, table.name)
         indexes = tuple(dataclasses.replace(i, definition=defs[i.name][0])
                         for i in table.indexes if i.name in defs and not defs[i.name][1])
