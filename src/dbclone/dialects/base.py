@@ -231,6 +231,10 @@ class Dialect:
         finally:
             cursor.close()
 
+    def load_engine(self, engine: Engine) -> Engine:
+        """The engine for the loading connection (MySQL turns on LOAD DATA LOCAL INFILE)."""
+        return engine
+
     def bulk_insert_columns(self, conn: Connection, table: Table, columns: Sequence[str],
                             values: list[list[Any]]) -> None:
         """Insert rows given column by column (values[i] holds column i); dialects whose bulk
