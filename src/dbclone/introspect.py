@@ -53,8 +53,10 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
     warnings: list[str] = []
     where = name if name != default else None
 
+    reflect = _Reflect(inspector, where)
+
     def read(tname: str) -> Table:
-        return _table(inspector, dialect, tname, where, warnings)
+        return _table(reflect, dialect, tname, where, warnings)
 
     for tname in names:
         table = _indexes_checked(dialect.refine_table(conn, read(tname), read), warnings)
@@ -97,17 +99,39 @@ def _replace(table: Table, **changes: Any) -> Table:
     return dataclasses.replace(table, **changes)
 
 
-def _table(inspector: Any, dialect: Dialect, name: str, schema: str | None,
+class _Reflect:
+    """The inspector's per-table answers, fetched for the whole schema at once: SQLAlchemy's
+    `get_multi_*` read PostgreSQL's catalog in a few queries instead of several per table
+    (300 tables: seconds, not tens of seconds); other dialects fall back to per-table calls."""
+
+    _BULK = ("columns", "pk_constraint", "foreign_keys", "unique_constraints",
+             "check_constraints", "indexes", "table_comment")
+
+    def __init__(self, inspector: Any, schema: str | None) -> None:
+        self.inspector, self.schema = inspector, schema
+        self.cache: dict[str, dict[tuple[str | None, str], Any]] = {}
+        for what in self._BULK:
+            with contextlib.suppress(NotImplementedError):
+                self.cache[what] = getattr(inspector, f"get_multi_{what}")(schema=schema)
+
+    def __call__(self, what: str, name: str) -> Any:
+        cached = self.cache.get(what)
+        if cached is not None and (self.schema, name) in cached:
+            return cached[(self.schema, name)]
+        return getattr(self.inspector, f"get_{what}")(name, schema=self.schema)
+
+
+def _table(reflect: _Reflect, dialect: Dialect, name: str, schema: str | None,
            warnings: list[str]) -> Table:
     columns = tuple(_column(dialect, name, info, warnings)
-                    for info in inspector.get_columns(name, schema=schema))
-    pk = tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
-    fks = tuple(_foreign_key(fk) for fk in inspector.get_foreign_keys(name, schema=schema))
+                    for info in reflect("columns", name))
+    pk = tuple(reflect("pk_constraint", name).get("constrained_columns") or ())
+    fks = tuple(_foreign_key(fk) for fk in reflect("foreign_keys", name))
     uniques = tuple(UniqueConstraint(name=u.get("name"), columns=tuple(u["column_names"]))
-                    for u in inspector.get_unique_constraints(name, schema=schema))
+                    for u in reflect("unique_constraints", name))
     try:
         checks = tuple(CheckConstraint(name=c.get("name"), sqltext=c["sqltext"])
-                       for c in inspector.get_check_constraints(name, schema=schema))
+                       for c in reflect("check_constraints", name))
     except NotImplementedError:
         checks = ()
     unique_cols = {u.columns for u in uniques}
@@ -116,12 +140,12 @@ def _table(inspector: Any, dialect: Dialect, name: str, schema: str | None,
               # an expression index has no plain column list; the dialect adds its definition
               columns=tuple(i["column_names"]) if all(i["column_names"]) else (),
               where=_text((i.get("dialect_options") or {}).get("sqlite_where")))
-        for i in inspector.get_indexes(name, schema=schema)
+        for i in reflect("indexes", name)
         if not i.get("duplicates_constraint")
         and not (i.get("unique") and tuple(i["column_names"]) in unique_cols))
     comment = None
     with contextlib.suppress(NotImplementedError):
-        comment = inspector.get_table_comment(name, schema=schema).get("text")
+        comment = reflect("table_comment", name).get("text")
     return Table(name=name, schema=schema, columns=columns, primary_key=pk, foreign_keys=fks,
                  uniques=uniques, checks=checks, indexes=indexes, comment=comment)
 
