@@ -66,6 +66,8 @@ class _Ctx:
     #: counted in distinct parents (persons), not rows, so one customer's seven invoices do
     #: not make their city common.
     owners: pd.Series | None = None
+    #: Tables copied verbatim (lookups): they never drive a child's row count.
+    references: set[str] = field(default_factory=set)
 
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
@@ -76,6 +78,8 @@ def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = No
     tables = []
     for name in plan.order:
         tables.append(_fit_table(ctx, schema.table(name)))
+        if tables[-1].verbatim:
+            ctx.references.add(name)
         if opts.progress:
             opts.progress(name, len(frames[name]))
     by_name = {t.name: t for t in tables}
@@ -116,7 +120,8 @@ def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
 def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     df = ctx.frames[table.name]
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
-    fks = _fit_fks(ctx, table, df)
+    fks = _lookups_as_categories(ctx, table, _fit_fks(ctx, table, df))
+    lookups = {f.columns[0] for f in fks if f.as_category}
     driver = next((f for f in fks if f.driving), None)
     bases = _find_bases(ctx, table, df, driver)
     ctx.owners = (df[list(driver.columns)].astype(str).agg("|".join, axis=1)
@@ -124,9 +129,19 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     columns: list[ColumnModel] = []
     dims: list[str] = []
     zs: list[np.ndarray] = []
+    ratios = _find_ratios(table, df, set(bases))
+    copies = _find_copies(ctx, table, df, driver, set(bases) | set(ratios))
     for col in table.columns:
         if col.name in bases:
             cm, z = _fit_delta(ctx, col, df[col.name], bases[col.name])
+        elif col.name in ratios:
+            cm, z = _fit_ratio(ctx, col, df, ratios[col.name])
+        elif col.name in lookups:
+            cm, z = _fit_lookup(ctx, col, df[col.name])
+        elif col.name in copies:
+            cm, z = ColumnModel(col.name, "parent", null_rate=float(df[col.name].isna().mean()),
+                                base=f"^{copies[col.name]}",
+                                reason=f"a copy of the parent's {copies[col.name]}"), None
         else:
             cm, z = _fit_column(ctx, table, col, df[col.name], fk_cols)
         columns.append(cm)
@@ -138,6 +153,8 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
     columns = _mark_derived(ctx, table, df, columns)
+    _merge_associated(ctx, table, df, columns, dims, zs)
+    _order_categories(ctx, columns, dims, zs)
     own_dims = tuple(dims)
     own_z = np.column_stack(zs) if zs else np.zeros((len(df), 0))
     ctx.latents[table.name] = _Latent(df, own_z, own_dims)
@@ -194,7 +211,7 @@ def _find_bases(ctx: _Ctx, table: Table, df: pd.DataFrame,
         if col.kind not in _ORDERED_KINDS or not df[col.name].notna().any():
             continue
         values = _numbers(col, df[col.name])
-        sentinel = _sentinel(values)
+        sentinel = _sentinel(values, ctx.opts.rare_threshold)
         if sentinel is not None:
             values = values[values != sentinel]
         best: _Base | None = None
@@ -211,14 +228,15 @@ def _find_bases(ctx: _Ctx, table: Table, df: pd.DataFrame,
     return out
 
 
-def _sentinel(values: pd.Series) -> float | None:
+def _sentinel(values: pd.Series, k: int = 5) -> float | None:
     """A far-future marker such as 9999-01-01 ("still valid"): the maximum, held by at least
-    5% of the rows. It is kept as a value of its own, not as a date after the base."""
+    5% of the rows and by at least k rows (so no single row's date is ever kept). It is kept
+    as a value of its own, not as a date after the base."""
     if not len(values):
         return None
     top = values.max()
-    share = float((values == top).mean())
-    return float(top) if share >= 0.05 and values.nunique() > 2 else None
+    hits = int((values == top).sum())
+    return float(top) if hits >= max(k, 0.05 * len(values)) and values.nunique() > 2 else None
 
 
 def _numbers(col: Column, series: pd.Series) -> pd.Series:
@@ -261,7 +279,7 @@ def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
     n = len(series)
     delta = base.delta
     numbers = _numbers(col, series)
-    sentinel = _sentinel(numbers)
+    sentinel = _sentinel(numbers, ctx.opts.rare_threshold)
     marker: tuple[object, ...] = ()
     share: tuple[float, ...] = ()
     if sentinel is not None:
@@ -275,6 +293,217 @@ def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
     z = np.zeros(n)
     z[delta.index.to_numpy()] = copula.numeric_to_normal(delta.to_numpy(), ctx.rng)
     return cm, z
+
+
+# -- proportional numbers -----------------------------------------------------------------
+
+#: Correlation of logarithms above which a number is modelled as another times a ratio.
+RATIO_CORR = 0.95
+
+
+def _find_ratios(table: Table, df: pd.DataFrame, taken: set[str]) -> dict[str, str]:
+    """Positive numbers nearly proportional to another NOT NULL positive number of the row."""
+    logs = {}
+    for c in table.columns:
+        if c.kind not in _NUMERIC or c.name in table.primary_key or not len(df):
+            continue
+        if any(c.name in fk.columns for fk in table.foreign_keys):
+            continue
+        v = pd.to_numeric(df[c.name], errors="coerce").astype(float)
+        if (v.dropna() > 0).all() and v.notna().sum() >= 20 and v.nunique() > 20:
+            logs[c.name] = np.log(v)
+    out: dict[str, str] = {}
+    chosen: dict[str, _Base] = {}
+    for b, lb in logs.items():
+        if b in taken:
+            continue
+        best, best_r = None, RATIO_CORR
+        for a, la in logs.items():
+            if a == b or a in out or table.column(a).nullable:
+                continue
+            r = float(lb.corr(la))
+            if r > best_r:
+                best, best_r = a, r
+        if best is not None and not _makes_cycle(chosen, b, best):
+            out[b] = best
+            chosen[b] = _Base(best, pd.Series(dtype=float))
+    return out
+
+
+def _fit_ratio(ctx: _Ctx, col: Column, df: pd.DataFrame,
+               base: str) -> tuple[ColumnModel, np.ndarray]:
+    ratio = (np.log(pd.to_numeric(df[col.name], errors="coerce").astype(float))
+             - np.log(pd.to_numeric(df[base], errors="coerce").astype(float))).dropna()
+    cm = ColumnModel(col.name, "numeric", null_rate=float(df[col.name].isna().mean()),
+                     quantiles=copula.quantile_grid(ratio.to_numpy()), base=base, op="ratio",
+                     reason=f"proportional to {base}")
+    z = np.zeros(len(df))
+    z[ratio.index.to_numpy()] = copula.numeric_to_normal(ratio.to_numpy(), ctx.rng)
+    return cm, z
+
+
+# -- strongly associated categories ---------------------------------------------------------
+
+#: Cramér's V above which two categorical columns are generated as one joint category; a
+#: Gaussian copula cannot hold "media type 3 always costs 1.99" through a correlation.
+JOINT_V = 0.6
+MAX_JOINT_CATEGORIES = 200
+
+
+def _merge_associated(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
+                      dims: list[str], zs: list[np.ndarray]) -> None:
+    """Groups (up to three) of strongly associated categorical columns become one joint
+    category each: media type, genre and price of a track."""
+    cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
+            and 1 < len(c.values) <= 50]
+    pairs = []
+    for i, first in enumerate(cats):
+        for second in cats[i + 1:]:
+            v = _cramers_v(df[first.name], df[second.name])
+            if v >= JOINT_V:
+                pairs.append((v, first.name, second.name))
+    group_of: dict[str, list[str]] = {}
+    for _, a, b in sorted(pairs, reverse=True):
+        ga, gb = group_of.get(a, [a]), group_of.get(b, [b])
+        if ga is gb or len(ga) + len(gb) > 3:
+            continue
+        merged = ga + gb
+        for name in merged:
+            group_of[name] = merged
+    seen: list[list[str]] = []
+    for group in group_of.values():
+        if group not in seen:
+            seen.append(group)
+            order = [c.name for c in columns if c.name in group]
+            _make_joint(ctx, df, columns, dims, zs, order)
+
+
+def _cramers_v(a: pd.Series, b: pd.Series) -> float:
+    both = a.notna() & b.notna()
+    if both.sum() < 20:
+        return 0.0
+    table = pd.crosstab(a[both].astype(str), b[both].astype(str)).to_numpy(dtype=float)
+    if min(table.shape) < 2:
+        return 0.0
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(chi2 / (table.sum() * (min(table.shape) - 1))))
+
+
+def _make_joint(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel], dims: list[str],
+                zs: list[np.ndarray], names: list[str]) -> bool:
+    both = df[names].notna().all(axis=1)
+    combos = [tuple(_jsonable(v) for v in row)
+              for row in df.loc[both, names].itertuples(index=False, name=None)]
+    counts = Counter(combos)
+    kept = [(c, n) for c, n in counts.most_common() if n >= ctx.opts.rare_threshold]
+    if len(kept) < 2 or len(kept) > MAX_JOINT_CATEGORIES:
+        return False
+    total = sum(n for _, n in kept)
+    values = tuple(list(c) for c, _ in kept)
+    probs = tuple(n / total for _, n in kept)
+    index = {c: i for i, (c, _) in enumerate(kept)}
+    codes = np.asarray([index.get(c, -1) for c in combos])
+    z = np.zeros(len(df))
+    rows = np.flatnonzero(both.to_numpy())
+    known = codes >= 0
+    z[rows[known]] = copula.categorical_to_normal(codes[known], probs, ctx.rng)
+    head, rest = names[0], names[1:]
+    pos = {c.name: i for i, c in enumerate(columns)}
+    columns[pos[head]] = dataclasses.replace(
+        columns[pos[head]], values=values, probs=probs, joint=tuple(rest),
+        reason=f"generated jointly with {', '.join(rest)}")
+    for other in rest:
+        columns[pos[other]] = dataclasses.replace(
+            columns[pos[other]], strategy="joint", values=(), probs=(), base=head,
+            reason=f"generated jointly with {head}")
+        del zs[dims.index(other)]
+        dims.remove(other)
+    zs[dims.index(head)] = z
+    return True
+
+
+def _order_categories(ctx: _Ctx, columns: list[ColumnModel], dims: list[str],
+                      zs: list[np.ndarray]) -> None:
+    """Order each category by the mean score of the numeric column it explains best, so the
+    copula's correlations can carry "video tracks are large" as a monotone trend."""
+    numeric = [i for i, d in enumerate(dims) if not d.startswith("#")
+               and _strategy(columns, d) == "numeric"]
+    if not numeric:
+        return
+    for i, name in enumerate(dims):
+        pos = next((k for k, c in enumerate(columns) if c.name == name), None)
+        if pos is None or columns[pos].strategy != "categorical" or len(columns[pos].probs) < 3:
+            continue
+        cm = columns[pos]
+        mask = zs[i] != 0
+        if mask.sum() < 20:
+            continue
+        codes = copula.normal_to_codes(zs[i][mask], cm.probs)
+        best, best_eta = None, 0.05
+        for j in numeric:
+            eta = _eta2(codes, zs[j][mask])
+            if eta > best_eta:
+                best, best_eta = j, eta
+        if best is None:
+            continue
+        means = pd.Series(zs[best][mask]).groupby(codes).mean()
+        order = sorted(range(len(cm.probs)), key=lambda c: means.get(c, np.inf))
+        rank = np.empty(len(order), dtype=int)
+        rank[order] = np.arange(len(order))
+        probs = tuple(cm.probs[c] for c in order)
+        columns[pos] = dataclasses.replace(cm, values=tuple(cm.values[c] for c in order),
+                                           probs=probs)
+        zs[i][mask] = copula.categorical_to_normal(rank[codes], probs, ctx.rng)
+
+
+def _strategy(columns: list[ColumnModel], name: str) -> str | None:
+    return next((c.strategy for c in columns if c.name == name), None)
+
+
+def _eta2(codes: np.ndarray, values: np.ndarray) -> float:
+    """Share of the variance of `values` explained by the category (correlation ratio²)."""
+    total = float(((values - values.mean()) ** 2).sum())
+    if total <= 0:
+        return 0.0
+    frame = pd.DataFrame({"c": codes, "v": values})
+    grouped = frame.groupby("c")["v"]
+    between = float((grouped.count() * (grouped.mean() - values.mean()) ** 2).sum())
+    return between / total
+
+
+# -- columns copied from the parent --------------------------------------------------------
+
+def _find_copies(ctx: _Ctx, table: Table, df: pd.DataFrame, driver: FKModel | None,
+                 taken: set[str]) -> dict[str, str]:
+    """Columns that repeat a column of the driving parent (an invoice's billing address is
+    the customer's address): at least 95% equal where both are known."""
+    if driver is None or driver.ref_table == table.name or not len(df):
+        return {}
+    parent = ctx.schema.table(driver.ref_table)
+    pdf = ctx.frames[driver.ref_table]
+    keys = list(driver.ref_columns)
+    child = df[list(driver.columns)].copy()
+    child.columns = keys
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
+    pcols = [c.name for c in parent.columns if c.name not in keys]
+    if not pcols:
+        return {}
+    joined = child.merge(pdf[keys + pcols].drop_duplicates(keys), how="left", on=keys)
+    joined.index = df.index
+    out: dict[str, str] = {}
+    for col in table.columns:
+        if col.name in fk_cols or col.name in taken or col.computed:
+            continue
+        for pname in pcols:
+            if parent.column(pname).kind != col.kind:
+                continue
+            both = df[col.name].notna() & joined[pname].notna()
+            if both.sum() >= 10 and df[col.name].nunique() > 1 and \
+                    (df.loc[both, col.name] == joined.loc[both, pname]).mean() >= 0.95:
+                out[col.name] = pname
+                break
+    return out
 
 
 # -- aggregates of children ---------------------------------------------------------------
@@ -368,18 +597,49 @@ def _fit_fks(ctx: _Ctx, table: Table, df: pd.DataFrame) -> list[FKModel]:
             null_rate=null_rate, counts=tuple(int(v) for v in values),
             probs=tuple(float(f) / max(len(counts), 1) for f in freq), deferred=deferred,
             depth_probs=depth))
-    return _choose_driver(table, models)
+    return _choose_driver(table, models, ctx.references)
 
 
-def _choose_driver(table: Table, fks: list[FKModel]) -> list[FKModel]:
-    """The FK whose parents have the most children each drives this table's row count."""
-    best, best_mean = None, 0.0
+def _lookups_as_categories(ctx: _Ctx, table: Table, fks: list[FKModel]) -> list[FKModel]:
+    """FKs into copied lookup tables become categories of the row — unless they are part of a
+    composite key, where the distinct-per-parent draw keeps the key unique."""
+    in_keys = {c for u in table.unique_sets() if len(u) > 1 for c in u}
+    return [dataclasses.replace(f, as_category=True)
+            if (f.ref_table in ctx.references and not f.driving and not f.deferred
+                and len(f.columns) == 1 and f.ref_table != table.name
+                and f.columns[0] not in in_keys) else f
+            for f in fks]
+
+
+def _fit_lookup(ctx: _Ctx, col: Column, series: pd.Series) -> tuple[ColumnModel, np.ndarray]:
+    """An FK into a copied lookup table, as a category over the lookup's real keys."""
+    values = series.dropna()
+    keys = [_jsonable(v) for v in values]
+    if col.kind == "integer":
+        keys = [int(v) if isinstance(v, float) else v for v in keys]
+    counts = Counter(keys).most_common()
+    cats = tuple(v for v, _ in counts)
+    probs = tuple(c / len(keys) for _, c in counts) if keys else ()
+    index = {v: i for i, v in enumerate(cats)}
+    z = np.zeros(len(series))
+    if len(keys):
+        codes = np.asarray([index[v] for v in keys])
+        z[series.notna().to_numpy()] = copula.categorical_to_normal(codes, probs, ctx.rng)
+    return ColumnModel(col.name, "categorical", null_rate=float(series.isna().mean()),
+                       values=cats, probs=probs, reason="key of a copied lookup table"), z
+
+
+def _choose_driver(table: Table, fks: list[FKModel], references: set[str]) -> list[FKModel]:
+    """The FK that drives this table's row count, and whose parent the rows are conditioned
+    on: an owner rather than a lookup (a track belongs to its album, not its media type),
+    then the one whose parents have the most children each."""
+    best, best_key = None, (False, 0.0)
     for i, fk in enumerate(fks):
         if fk.deferred or fk.ref_table == table.name or not fk.counts:
             continue
-        mean = float(np.dot(fk.counts, fk.probs))
-        if mean > best_mean:
-            best, best_mean = i, mean
+        key = (fk.ref_table not in references, float(np.dot(fk.counts, fk.probs)))
+        if best is None or key > best_key:
+            best, best_key = i, key
     if best is None:
         return fks
     fks[best] = dataclasses.replace(fks[best], driving=True)
@@ -467,14 +727,29 @@ def _fit_numeric(ctx: _Ctx, col: Column, values: pd.Series,
     integer = col.kind == "integer" or (col.kind == "decimal" and (col.scale or 0) == 0
                                         and col.precision is not None)
     distinct = np.unique(arr)
-    if col.kind == "integer" and len(distinct) <= MAX_INT_CATEGORIES:
+    if len(distinct) <= MAX_INT_CATEGORIES and col.kind in ("integer", "decimal", "float"):
         return _fit_categorical(ctx, col, values, null_rate)
     if len(distinct) == 1:
         return ColumnModel(col.name, "numeric", null_rate=null_rate,
                            quantiles=(float(distinct[0]),) * 2, integer=integer), None
     cm = ColumnModel(col.name, "numeric", null_rate=null_rate, quantiles=copula.quantile_grid(arr),
-                     integer=integer)
+                     integer=integer, step=_step(col, arr))
     return cm, copula.numeric_to_normal(arr, ctx.rng)
+
+
+def _step(col: Column, arr: np.ndarray) -> float:
+    """The coarsest granularity every value sits on (days for date-only timestamps)."""
+    if col.kind == "datetime":
+        for step in (86400.0, 3600.0, 60.0, 1.0):
+            if np.all(np.mod(arr, step) == 0):
+                return step
+        return 0.0
+    if col.kind in ("float", "decimal") and not (col.kind == "decimal" and col.scale):
+        for digits in range(7):
+            scaled = arr * 10.0**digits
+            if np.all(np.abs(scaled - np.round(scaled)) < 1e-6):
+                return 10.0**-digits
+    return 0.0
 
 
 def _as_float(col: Column, values: pd.Series) -> np.ndarray:

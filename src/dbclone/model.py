@@ -47,9 +47,19 @@ class ColumnModel:
     #: When set, the column is ``base + delta`` and the marginal describes delta: the source
     #: never had this column before `base` (a column of the row, or ``^col`` of the parent).
     base: str | None = None
+    #: How `base` combines with the modelled number: "" adds it (dates), "ratio" multiplies by
+    #: exp of it (a file's bytes are its duration times a bitrate).
+    op: str = ""
+    #: Granularity of a number in its own unit: timestamps that are always midnight (86400),
+    #: prices in whole cents of a FLOAT column (0.01). 0 = none seen.
+    step: float = 0.0
     #: When set, the column is recomputed from the children once they exist:
     #: (child table, FK columns joined by "/", "count" | "sum" | "sum_product", columns...).
     derived: tuple[str, ...] = ()
+    #: Columns generated together with this one: each category is then a list of values,
+    #: this column's first (a media type and its price). Those columns have strategy
+    #: ``joint`` and `base` naming this column.
+    joint: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,9 @@ class FKModel:
     deferred: bool = False
     #: For self-references: share of rows at each depth of the forest (roots first).
     depth_probs: tuple[float, ...] = ()
+    #: An FK to a copied lookup table: its values are a category of the row, modelled with the
+    #: row's other columns (a track's media type goes with its price and size).
+    as_category: bool = False
 
 
 @dataclass(frozen=True)

@@ -159,9 +159,22 @@ class Generator:
             "state": getattr(fake, "state_abbr", fake.city_suffix),
         }.get(provider, fake.word)
 
-    def draw(self, provider: str, n: int) -> np.ndarray:
+    def draw(self, provider: str, n: int, lengths: np.ndarray | None = None) -> np.ndarray:
+        """n values; with `lengths`, each the pool value closest to its target length, so
+        the replaced column keeps the source's length distribution."""
         pool = self.pool(provider)
-        return np.asarray(pool, dtype=object)[self.rng.integers(0, len(pool), n)]
+        if lengths is None:
+            return np.asarray(pool, dtype=object)[self.rng.integers(0, len(pool), n)]
+        by_length = sorted(pool, key=len)
+        sizes = np.asarray([len(v) for v in by_length])
+        # A random pick among the values whose length is nearest the target.
+        lo = np.searchsorted(sizes, lengths, side="left")
+        hi = np.searchsorted(sizes, lengths, side="right")
+        empty = lo == hi
+        lo[empty] = np.clip(lo[empty] - 1, 0, len(sizes) - 1)
+        hi[empty] = np.clip(lo[empty] + 2, 1, len(sizes))
+        picks = lo + (self.rng.random(n) * (hi - lo)).astype(int)
+        return np.asarray(by_length, dtype=object)[np.clip(picks, 0, len(sizes) - 1)]
 
     def emails(self, first: np.ndarray | None, last: np.ndarray | None, n: int) -> np.ndarray:
         """Emails built from the row's name where there is one, so they belong together."""

@@ -76,6 +76,14 @@ class Sampler:
         self.done: dict[str, _Generated] = {}
         self.pending: list[tuple[Table, FKModel, np.ndarray]] = []
         self.derived: list[DeferredUpdate] = []
+        self._joint: dict[str, np.ndarray] = {}  # partner columns of a joint category
+        # Parent columns that children copy: kept in memory with the parent's keys.
+        self.copied: dict[str, set[str]] = {}
+        for tm in model.tables:
+            driver = next((f for f in tm.fks if f.driving), None)
+            for cm in tm.columns:
+                if cm.strategy == "parent" and driver is not None and cm.base:
+                    self.copied.setdefault(driver.ref_table, set()).add(cm.base[1:])
         self.notes: list[str] = []
 
     def run(self) -> Iterator[TableData | DeferredUpdate]:
@@ -98,12 +106,16 @@ class Sampler:
         for cm in _generation_order(tm.columns):
             z = latent[:, own[cm.name]] if cm.name in own else None
             data[cm.name] = self._column(table, cm, z, n, data)
-            if cm.base:
+            if cm.strategy == "parent":
+                self._copy_parent(cm, data, driver, parent_idx)
+            elif cm.base and cm.op == "ratio":
+                self._multiply(table, cm, data)
+            elif cm.base and cm.strategy == "numeric":
                 self._add_base(table, cm, data, driver, parent_idx)
         if driver is not None and parent_idx is not None:
             self._assign_driver(data, driver, parent_idx)
         for fk in tm.fks:
-            if fk is not driver:
+            if fk is not driver and not fk.as_category:
                 self._assign_fk(table, data, fk, driver, n)
         data = _drop_orphans(table, data)
         data, notes = repair(table, self.schema.dialect, data, self.rng)
@@ -125,6 +137,32 @@ class Sampler:
         self._remember(table, tm, data, latent, n)
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
         return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
+
+    def _multiply(self, table: Table, cm: ColumnModel, data: Columns) -> None:
+        """base x exp(modelled log-ratio), rounded to the column's type."""
+        assert cm.base is not None
+        base = np.asarray([np.nan if v is None else float(v) for v in data[cm.base]])
+        ratio = np.asarray([np.nan if v is None else float(v) for v in data[cm.name]])
+        value = base * np.exp(ratio)
+        known = ~np.isnan(value)
+        out = np.full(len(value), None, dtype=object)
+        if known.any():
+            out[known] = to_python(table.column(cm.name), value[known])
+        data[cm.name] = out
+
+    def _copy_parent(self, cm: ColumnModel, data: Columns, driver: FKModel | None,
+                     parent_idx: np.ndarray | None) -> None:
+        """A column that repeats the parent's (billing address = customer's address)."""
+        assert cm.base is not None
+        n = len(data[cm.name])
+        out = np.full(n, None, dtype=object)
+        if driver is not None and parent_idx is not None:
+            src = self.done[driver.ref_table].keys[cm.base[1:]].to_numpy(dtype=object)
+            ok = parent_idx >= 0
+            out[ok] = src[parent_idx[ok]]
+        if cm.null_rate > 0:
+            out[self.rng.random(n) < cm.null_rate] = None
+        data[cm.name] = out
 
     def _add_base(self, table: Table, cm: ColumnModel, data: Columns, driver: FKModel | None,
                   parent_idx: np.ndarray | None) -> None:
@@ -206,6 +244,7 @@ class Sampler:
         refs = {c for t in self.schema.tables for fk in t.foreign_keys
                 if fk.ref_table == table.name for c in fk.ref_columns}
         refs |= {c.name for c in table.columns if c.kind in ("date", "datetime")}
+        refs |= self.copied.get(table.name, set())
         keys = pd.DataFrame({c: data[c] for c in refs if c in data})
         gen = _Generated(n, keys, latent, tm.copula)
         for i, dim in enumerate(tm.copula):
@@ -231,18 +270,29 @@ class Sampler:
         s = cm.strategy
         if s == "key":
             return self._key(col, cm, n)
-        if s in ("fk", "null", "computed"):
+        if s in ("fk", "null", "computed", "parent"):  # "parent": filled by _add_base
             return np.full(n, None, dtype=object)
         if s == "numeric":
             zz = z if z is not None else self.rng.standard_normal(n)
             raw = copula.normal_to_numeric(zz, cm.quantiles, cm.integer)
+            if cm.step:
+                raw = np.round(raw / cm.step) * cm.step
             if cm.base:
                 return np.asarray(raw.tolist(), dtype=object)  # a delta; see _add_base
             return to_python(col, raw)
         if s == "categorical":
             zz = z if z is not None else self.rng.standard_normal(n)
-            codes = copula.normal_to_codes(zz, cm.probs)
-            return np.asarray(cm.values, dtype=object)[np.minimum(codes, len(cm.values) - 1)]
+            codes = np.minimum(copula.normal_to_codes(zz, cm.probs), len(cm.values) - 1)
+            if cm.joint:  # each category holds this column's value and its partners'
+                for j, other in enumerate(cm.joint, start=1):
+                    self._joint[other] = np.asarray([v[j] for v in cm.values],
+                                                    dtype=object)[codes]
+                return np.asarray([v[0] for v in cm.values], dtype=object)[codes]
+            values = np.empty(len(cm.values), dtype=object)
+            values[:] = list(cm.values)
+            return values[codes]
+        if s == "joint":
+            return self._joint.pop(cm.name)
         if s == "pii":
             return self._pii(table, col, cm, n, data)
         if s == "pattern":
@@ -324,7 +374,9 @@ class Sampler:
         elif provider in _SHAPED and cm.pattern:
             values = self._from_pattern(_shape_regex(cm.pattern[0]), n)
         else:
-            values = self.fake.draw(provider, n)
+            lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True) \
+                if cm.lengths else None
+            values = self.fake.draw(provider, n, lengths)
         return np.asarray([_fit_length(str(v), col) for v in values], dtype=object)
 
     def _personnummer(self, table: Table, cm: ColumnModel, n: int, data: Columns) -> np.ndarray:
