@@ -49,8 +49,13 @@ class SQLiteDialect(Dialect):
         return sqlite_catalog.views(conn)
 
     def post_load_ddl(self, schema: Schema) -> list[str]:
-        stmts = [f"CREATE VIEW {self.quote(v.name)} AS {v.definition}" for v in schema.views]
-        return stmts + [t.definition for table in schema.tables for t in table.triggers]
+        stmts = []
+        for v in schema.views:  # a view left in a replaced target would block its successor
+            stmts += [f"DROP VIEW IF EXISTS {self.quote(v.name)}",
+                      f"CREATE VIEW {self.quote(v.name)} AS {v.definition}"]
+        for t in (t for table in schema.tables for t in table.triggers):
+            stmts += [f"DROP TRIGGER IF EXISTS {self.quote(t.name)}", t.definition]
+        return stmts
 
     def table_options(self, table: Table) -> str:
         words = {"strict": "STRICT", "without_rowid": "WITHOUT ROWID"}
