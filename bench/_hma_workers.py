@@ -1,6 +1,6 @@
 """One tool, one case, one process: `python bench/_hma_workers.py {hma|dbclone} SRC TGT OUT`.
 
-hma_vs_dbclone.py runs each tool in a fresh process so its peak memory (ru_maxrss of that
+hma_vs_dbclone.py runs each tool in a fresh process so its peak memory (VmHWM of that
 process, imports included) is its own. The result is written as JSON to OUT: phase wall times,
 peak RSS in MiB, RSS right after the imports (the libraries' own share), and notes.
 
@@ -32,6 +32,18 @@ import sqlalchemy as sa
 
 
 def _rss_mib() -> float:
+    """Peak RSS of this process in MiB.
+
+    VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a worker started
+    by a driver that already holds 470 MiB would report at least 470 MiB whatever it used.
+    VmHWM belongs to the process's own address space, which exec replaces."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
