@@ -67,8 +67,12 @@ def check_target(engine: Engine, schema: Schema, replace: bool) -> None:
     path = _sqlite_file(engine)
     if path is not None and not os.path.exists(path):
         return  # a new SQLite file: nothing to check, and connecting would create it
-    with engine.connect() as conn:
-        _check_empty(conn, dialect, schema, replace)
+    try:
+        with engine.connect() as conn:
+            _check_empty(conn, dialect, schema, replace)
+    except SQLAlchemyError as exc:  # e.g. a SQLite file locked by a load that is committing
+        raise LoadError(f"cannot read target {mask(str(engine.url))}: {_first_line(exc)}"
+                        ) from None
 
 
 def load(engine: Engine, schema: Schema, items: Iterable[TableData | DeferredUpdate], *,
