@@ -4,6 +4,7 @@ of a generated 300-table schema, with checks that the features were read in the 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -47,6 +48,8 @@ def roundtrip(new_db, dialect: str, script: str) -> Schema:
     clone_schema(source, target)
     src = introspect(engine_for(source), count_rows=False)
     assert diff_schemas(src, introspect(engine_for(target), count_rows=False)) == []
+    # the model file carries the schema: it must come back from JSON unchanged
+    assert Schema.from_dict(json.loads(json.dumps(src.to_dict()))) == src
     return src
 
 
