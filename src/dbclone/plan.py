@@ -67,10 +67,38 @@ def make_plan(schema: Schema) -> Plan:
             cycle = nx.find_cycle(graph)
         except nx.NetworkXNoCycle:
             break
-        deferred.append(_break(schema, graph, cycle))
+        deferred += _break_pair(schema, graph, cycle) or [_break(schema, graph, cycle)]
     order = tuple(nx.lexicographical_topological_sort(graph))
     return Plan(order=order, deferred=tuple(deferred), cycles=tuple(sorted(cycles)),
                 self_references=tuple(self_refs))
+
+
+def _break_pair(schema: Schema, graph: nx.MultiDiGraph,
+                cycle: list[tuple[str, str, object]]) -> list[DeferredFK]:
+    """Break the cycle where one parent -> child link consists of breakable FKs only, removing
+    them all: two FKs from firma to person, one of them NOT NULL, cannot break the cycle, but
+    person's one nullable FK to firma can. Prefers nullable over deferrable, then fewer FKs.
+    Empty when no link of the cycle qualifies."""
+    best = None
+    for parent, child in {(p, c) for p, c, _ in cycle}:
+        edges = list(graph.get_edge_data(parent, child).items())
+        table = schema.table(child)
+        if not all(_breakable(table, d["fk"]) for _, d in edges):
+            continue
+        not_null = sum(not all(table.column(c).nullable for c in d["fk"].columns)
+                       for _, d in edges)
+        score = (not_null, len(edges), child, parent)
+        if best is None or score < best[0]:
+            best = (score, parent, child, edges)
+    if best is None:
+        return []
+    _, parent, child, edges = best
+    out = []
+    for key, data in edges:
+        graph.remove_edge(parent, child, key)
+        fk = data["fk"]
+        out.append(DeferredFK(child, fk.name, fk.columns, parent, "cycle"))
+    return out
 
 
 def _break(schema: Schema, graph: nx.MultiDiGraph,
