@@ -17,6 +17,8 @@ from dbclone.schema import Column, DomainType, EnumType, Routine, Schema, Table,
 
 T = TypeVar("T")
 
+_CONSTRAINTS = {"foreign_keys": "foreign key", "uniques": "unique", "checks": "check",
+                "indexes": "index", "triggers": "trigger"}
 #: Fields that are data, bookkeeping or produced by the engine, not declared structure.
 _IGNORED = frozenset({"row_count", "warnings"})
 
@@ -85,9 +87,8 @@ def _diff_table(out: list[str], where: str, a: Table, b: Table) -> None:
     for col in a.columns:
         if col.name in theirs:
             _diff_fields(out, f"{where}: column {col.name}", col, theirs[col.name])
-    for field in ("foreign_keys", "uniques", "checks", "indexes", "triggers"):
-        _unordered(out, f"{where}: {field.rstrip('s').replace('_', ' ')}",
-                   getattr(a, field), getattr(b, field))
+    for field, label in _CONSTRAINTS.items():
+        _unordered(out, f"{where}: {label}", getattr(a, field), getattr(b, field))
     skip = {"name", "columns", "foreign_keys", "uniques", "checks", "indexes", "triggers",
             "partitions"}
     _diff_fields(out, where, a, b, skip=skip)
