@@ -66,7 +66,11 @@ def test_tricky_postgresql(new_db) -> None:
     assert "WHERE" in (defs["ix_aktiva"] or "") and "lower" in (defs["ix_lower"] or "")
     assert "INCLUDE" in (defs["ux_uid"] or "") and "gin" in (defs["ix_sok"] or "")
     assert {d.name for d in s.domains} == {"positive_int", "Årtal"}
-    assert s.extensions == ("citext",) and cols["epost"].sql_type == "CITEXT"
+    assert s.extensions == ("btree_gist", "citext") and cols["epost"].sql_type == "CITEXT"
+    bokning = s.table("bokning")
+    assert bokning.exclusions[0].sqltext.startswith("EXCLUDE USING gist")
+    u = bokning.uniques[0]
+    assert (u.deferrable, u.initially_deferred, u.nulls_not_distinct) == (True, True, True)
     fk = next(f for f in s.table("order").foreign_keys if f.name == "fk_order_kund")
     assert (fk.deferrable, fk.initially_deferred, fk.on_update, fk.on_delete) == (
         True, True, "CASCADE", "RESTRICT")

@@ -66,6 +66,14 @@ ALTER TABLE person ADD FOREIGN KEY (arbetsplats) REFERENCES firma (id);
 ALTER TABLE person ADD FOREIGN KEY (bästa_vän) REFERENCES person (id);
 
 CREATE TABLE logg (t timestamptz NOT NULL, text text);  -- no primary key
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE TABLE bokning (
+  rum integer NOT NULL,
+  tid tsrange NOT NULL,
+  plats integer,
+  CONSTRAINT ingen_krock EXCLUDE USING gist (rum WITH =, tid WITH &&),
+  CONSTRAINT uq_plats UNIQUE NULLS NOT DISTINCT (plats) DEFERRABLE INITIALLY DEFERRED
+);
 CREATE TABLE tom (x integer);                            -- stays empty
 
 CREATE TABLE mätning (

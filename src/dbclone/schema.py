@@ -67,6 +67,10 @@ class ForeignKey:
 class UniqueConstraint:
     name: str | None
     columns: tuple[str, ...]
+    deferrable: bool = False
+    initially_deferred: bool = False
+    #: PostgreSQL 15+: NULLs count as equal (at most one row with NULL in these columns).
+    nulls_not_distinct: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class Table:
     partitions: tuple[Table, ...] = ()
     partition_bound: str | None = None
     triggers: tuple[Trigger, ...] = ()
+    #: PostgreSQL EXCLUDE constraints, as `pg_get_constraintdef` prints them.
+    exclusions: tuple[CheckConstraint, ...] = ()
     #: Storage options that change behaviour: MySQL `engine`, `charset`, `collation`,
     #: SQLite `without_rowid`; sorted (key, value) pairs.
     options: tuple[tuple[str, str], ...] = ()

@@ -138,7 +138,10 @@ class Dialect:
         if table.primary_key:
             lines.append(f"PRIMARY KEY ({self._cols(table.primary_key)})")
         for u in table.uniques:
-            lines.append(f"{self._name(u.name)}UNIQUE ({self._cols(u.columns)})")
+            nulls = "NULLS NOT DISTINCT " if u.nulls_not_distinct else ""
+            defer = (" DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
+                     if u.deferrable else "")
+            lines.append(f"{self._name(u.name)}UNIQUE {nulls}({self._cols(u.columns)}){defer}")
         for ck in table.checks:
             lines.append(f"{self._name(ck.name)}CHECK ({ck.sqltext})")
         if with_fks:

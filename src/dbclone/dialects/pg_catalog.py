@@ -7,13 +7,14 @@ functions, so whatever PostgreSQL can print, dbclone can recreate.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dbclone.schema import CheckConstraint, DomainType, Index, Routine, Trigger, View
+from dbclone.schema import CheckConstraint, DomainType, Index, Routine, Table, Trigger, View
 
 _REL = """
     SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -160,3 +161,27 @@ def column_types(conn: Connection, schema: str, table: str) -> dict[str, str]:
         SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
         WHERE attrelid = ({_REL}) AND attnum > 0 AND NOT attisdropped""",
         schema=schema, table=table)}
+
+
+def constraint_details(conn: Connection, schema: str, table: str) -> list[tuple[str, str, bool,
+                                                                             bool, str]]:
+    """(name, type, deferrable, initially deferred, definition) of UNIQUE and EXCLUDE
+    constraints: what the inspector leaves out of them."""
+    return [(r[0], r[1], bool(r[2]), bool(r[3]), r[4]) for r in _rows(conn, f"""
+        SELECT conname, contype, condeferrable, condeferred, pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE conrelid = ({_REL}) AND contype IN ('u', 'x')
+        ORDER BY conname""", schema=schema, table=table)]
+
+
+def refine_constraints(conn: Connection, schema: str, table: Table) -> Table:
+    uniques = {u.name: u for u in table.uniques}
+    exclusions = []
+    for name, kind, deferrable, deferred, text in constraint_details(conn, schema, table.name):
+        if kind == "x":
+            exclusions.append(CheckConstraint(name=name, sqltext=text))
+        elif name in uniques:
+            uniques[name] = dataclasses.replace(
+                uniques[name], deferrable=deferrable, initially_deferred=deferred,
+                nulls_not_distinct="NULLS NOT DISTINCT" in text)
+    return dataclasses.replace(table, uniques=tuple(uniques.values()),
+                               exclusions=tuple(exclusions))

@@ -105,6 +105,9 @@ def post_load_ddl(q: Quote, qualified: Qualify, add_fk: Callable[[Table, Foreign
             out += [add_fk(part, fk) for fk in part.foreign_keys
                     if not any(same_fk(fk, up) for up in lifted)]
             out += [index_ddl(part, i) for i in part.indexes]
+    for table in schema.tables:  # after the rows: the synthesizer does not know them yet
+        out += [f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {q(x.name or '')} {x.sqltext}"
+                for x in table.exclusions]
     for view in schema.views:
         name = q(view.name) if not schema.schema_name else \
             f"{q(schema.schema_name)}.{q(view.name)}"

@@ -69,6 +69,7 @@ class PostgresDialect(Dialect):
         defs = pg_catalog.index_definitions(conn, schema, table.name)
         indexes = tuple(dataclasses.replace(i, definition=defs[i.name][0])
                         for i in table.indexes if i.name in defs and not defs[i.name][1])
+        table = pg_catalog.refine_constraints(conn, schema, table)
         key = pg_catalog.partition_key(conn, schema, table.name)
         table = dataclasses.replace(table, indexes=indexes, partition_by=key,
                                     triggers=pg_catalog.triggers(conn, schema, table.name))
