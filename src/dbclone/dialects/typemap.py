@@ -98,8 +98,15 @@ class _Ctx:
             checks += extra
         fks = tuple(dataclasses.replace(fk, on_partitions=False, ref_schema=None)
                     for fk in t.foreign_keys)
+        for x in t.exclusions:
+            self.warn(f"{t.name}: EXCLUDE constraint {x.name} not created")
+        for u in t.uniques:
+            if u.nulls_not_distinct:
+                self.warn(f"{t.name}: UNIQUE {u.name} lets NULLs repeat (NULLS DISTINCT)")
+        uniques = tuple(dataclasses.replace(u, nulls_not_distinct=False) for u in t.uniques)
         return dataclasses.replace(
             t, schema=None, columns=tuple(columns), checks=tuple(checks), foreign_keys=fks,
+            uniques=uniques, exclusions=(),
             indexes=tuple(i for i in (self.index(t, i) for i in t.indexes) if i is not None),
             partition_by=None, partitions=(), partition_bound=None, triggers=(), options=())
 
