@@ -103,7 +103,10 @@ class _Ctx:
         for u in t.uniques:
             if u.nulls_not_distinct:
                 self.warn(f"{t.name}: UNIQUE {u.name} lets NULLs repeat (NULLS DISTINCT)")
-        uniques = tuple(dataclasses.replace(u, nulls_not_distinct=False) for u in t.uniques)
+            if u.deferrable:
+                self.warn(f"{t.name}: UNIQUE {u.name} is checked at once (not DEFERRABLE)")
+        uniques = tuple(dataclasses.replace(u, nulls_not_distinct=False, deferrable=False,
+                                            initially_deferred=False) for u in t.uniques)
         return dataclasses.replace(
             t, schema=None, columns=tuple(columns), checks=tuple(checks), foreign_keys=fks,
             uniques=uniques, exclusions=(),
