@@ -36,3 +36,12 @@ def test_unknown_type_is_a_warning_naming_the_column(new_db) -> None:
     target = new_db("postgresql")
     clone_schema(url, target)  # recreated with the type PostgreSQL names
     assert diff_schemas(s, introspect(engine_for(target))) == []
+
+
+def test_table_inheritance_is_a_warning(new_db) -> None:
+    url = new_db("postgresql")
+    with sa.create_engine(url).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE djur (id int PRIMARY KEY, namn text);"
+                             "CREATE TABLE katt (klor int) INHERITS (djur);")
+    s = introspect(engine_for(url))
+    assert "katt: INHERITS djur is not recreated" in " ".join(s.warnings)

@@ -60,6 +60,7 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
 
     for tname in names:
         table = _indexes_checked(dialect.refine_table(conn, read(tname), read), warnings)
+        warnings += dialect.table_warnings(conn, table)
         warnings += [f"{table.name}.{c.name}: type {c.sql_type} is not understood; its values "
                      "will be generated as NULL or copied as text"
                      for c in table.columns if c.kind == "other"]

@@ -120,6 +120,10 @@ class Dialect:
     def extensions(self, conn: Connection) -> tuple[str, ...]:
         return ()
 
+    def table_warnings(self, conn: Connection, table: Table) -> list[str]:
+        """Structure of `table` that dbclone reads but does not recreate, one line each."""
+        return []
+
     # -- DDL ----------------------------------------------------------------------------
     def column_ddl(self, col: Column) -> str:
         parts = [self.quote(col.name), col.sql_type]

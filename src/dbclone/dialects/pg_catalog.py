@@ -185,3 +185,12 @@ def refine_constraints(conn: Connection, schema: str, table: Table) -> Table:
                 nulls_not_distinct="NULLS NOT DISTINCT" in text)
     return dataclasses.replace(table, uniques=tuple(uniques.values()),
                                exclusions=tuple(exclusions))
+
+
+def inheritance_parents(conn: Connection, schema: str, table: str) -> list[str]:
+    """Parents of a table that uses (non-partition) INHERITS."""
+    return [r[0] for r in _rows(conn, f"""
+        SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+        JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhrelid = ({_REL}) AND NOT c.relispartition ORDER BY i.inhseqno""",
+        schema=schema, table=table)]

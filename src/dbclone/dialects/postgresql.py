@@ -99,6 +99,12 @@ class PostgresDialect(Dialect):
     def extensions(self, conn: Connection) -> tuple[str, ...]:
         return pg_catalog.extensions(conn)
 
+    def table_warnings(self, conn: Connection, table: Table) -> list[str]:
+        schema = self._schema_of(conn, table.schema)
+        return [f"{table.name}: INHERITS {parent} is not recreated (a plain table; the "
+                f"parent's row count includes this table's rows)"
+                for parent in pg_catalog.inheritance_parents(conn, schema, table.name)]
+
     def table_options(self, table: Table) -> str:
         return f" PARTITION BY {table.partition_by}" if table.partition_by else ""
 
