@@ -208,8 +208,8 @@ def _find_bases(ctx: _Ctx, table: Table, df: pd.DataFrame,
     candidates = {**own, **_parent_dates(ctx, table, df, driver)}
     out: dict[str, _Base] = {}
     for col in table.columns:
-        if col.kind not in _ORDERED_KINDS or not df[col.name].notna().any():
-            continue
+        if col.kind not in _ORDERED_KINDS or df[col.name].nunique() < 2:
+            continue  # a constant (every row's last_update the same) stays a constant
         values = _numbers(col, df[col.name])
         sentinel = _sentinel(values, ctx.opts.rare_threshold)
         if sentinel is not None:
@@ -611,9 +611,12 @@ def _lookups_as_categories(ctx: _Ctx, table: Table, fks: list[FKModel]) -> list[
             for f in fks]
 
 
-def _fit_lookup(ctx: _Ctx, col: Column, series: pd.Series) -> tuple[ColumnModel, np.ndarray]:
+def _fit_lookup(ctx: _Ctx, col: Column,
+                series: pd.Series) -> tuple[ColumnModel, np.ndarray | None]:
     """An FK into a copied lookup table, as a category over the lookup's real keys."""
     values = series.dropna()
+    if not len(values):
+        return ColumnModel(col.name, "null", null_rate=1.0, reason="no values in the source"), None
     keys = [_jsonable(v) for v in values]
     if col.kind == "integer":
         keys = [int(v) if isinstance(v, float) else v for v in keys]
@@ -760,8 +763,9 @@ def _as_float(col: Column, values: pd.Series) -> np.ndarray:
         except (ValueError, TypeError):
             return np.asarray([(_to_date(v) - EPOCH.date()).days for v in values], dtype=float)
     if col.kind == "datetime" and not col.timezone:
-        try:
-            return np.array(list(values), dtype="datetime64[s]").astype("int64").astype(float)
+        try:  # microseconds kept: a constant last_update must come back exactly
+            stamps = np.array(list(values), dtype="datetime64[us]").astype("int64")
+            return stamps.astype(float) / 1e6
         except (ValueError, TypeError):
             pass
     if col.kind == "datetime":
@@ -847,21 +851,29 @@ def _jsonable(value: object) -> object:
 def _fit_string(ctx: _Ctx, col: Column, values: pd.Series,
                 null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
     text = values.astype(str)
-    det = pii.detect(col.name, text.head(500).tolist())
+    filled = text[text != ""]
+    empty = 1.0 - len(filled) / len(text) if len(text) else 0.0
+    det = pii.detect(col.name, filled.head(500).tolist())
     if det:
+        domains, shares = pii.common_domains(filled.head(20000).tolist(),
+                                             ctx.opts.rare_threshold) \
+            if det.provider == "email" else ((), ())
         return ColumnModel(col.name, "pii", null_rate=null_rate, pii=det.provider,
-                           lengths=_length_grid(text), pattern=_top_shape(text),
+                           lengths=_length_grid(filled), pattern=_top_shape(filled),
+                           empty_rate=empty, values=domains, probs=shares,
+                           case=pii.letter_case(filled.head(2000).tolist()),
                            reason=det.reason), None
     distinct = text.nunique()
     if distinct <= max(30, 0.2 * len(text)) or col.enum_values:
         return _fit_categorical(ctx, col, text, null_rate)
-    return _fit_string_fallback(ctx, col, text, null_rate, "many distinct values")
+    cm, z = _fit_string_fallback(ctx, col, filled, null_rate, "many distinct values")
+    return dataclasses.replace(cm, empty_rate=empty), z
 
 
 def _fit_string_fallback(ctx: _Ctx, col: Column, values: pd.Series, null_rate: float,
                          why: str) -> tuple[ColumnModel, np.ndarray | None]:
     text = values.astype(str)
-    provider = pii.quasi_identifier(col.name)
+    provider = pii.quasi_provider(col.name, float(text.str.len().median()) if len(text) else 0)
     if provider:  # rare countries, companies, job titles: Faker's, not the source's
         return ColumnModel(col.name, "pii", null_rate=null_rate, pii=provider,
                            lengths=_length_grid(text), reason=f"{why}; Faker {provider}"), None
@@ -953,6 +965,23 @@ def _char_class(chars: set[str], cls: str) -> str:
     return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
 
+def _fit_array(ctx: _Ctx, col: Column, values: pd.Series,
+               null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    """Arrays: their length distribution and the elements used by at least k rows."""
+    lists = [list(v) if isinstance(v, list | tuple) else [] for v in values]
+    rows: Counter[object] = Counter()
+    for items in lists:
+        rows.update({_jsonable(x) for x in items if x is not None})
+    kept = [(x, c) for x, c in rows.most_common() if c >= ctx.opts.rare_threshold]
+    total = float(sum(c for _, c in kept)) or 1.0
+    lengths = np.asarray([len(items) for items in lists], dtype=float)
+    return ColumnModel(col.name, "array", null_rate=null_rate,
+                       values=tuple(x for x, _ in kept), probs=tuple(c / total for _, c in kept),
+                       lengths=copula.quantile_grid(lengths) if len(lengths) else (),
+                       reason=f"{len(rows) - len(kept)} rare element(s) suppressed"
+                       if len(rows) > len(kept) else ""), None
+
+
 def _fit_bytes(ctx: _Ctx, col: Column, values: pd.Series,
                null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
     lengths = np.asarray([len(bytes(v)) for v in values], dtype=float)
@@ -985,5 +1014,5 @@ _FITTERS = {
     "date": _fit_numeric, "datetime": _fit_numeric, "time": _fit_numeric,
     "interval": _fit_numeric, "boolean": _fit_categorical, "enum": _fit_categorical,
     "string": _fit_string, "text": _fit_string, "binary": _fit_bytes, "uuid": _fit_uuid,
-    "json": _fit_json,
+    "json": _fit_json, "array": _fit_array,
 }

@@ -53,6 +53,11 @@ class ColumnModel:
     #: Granularity of a number in its own unit: timestamps that are always midnight (86400),
     #: prices in whole cents of a FLOAT column (0.01). 0 = none seen.
     step: float = 0.0
+    #: Share of empty strings among the non-NULL values of a generated text column (an
+    #: unused address line is often '' rather than NULL).
+    empty_rate: float = 0.0
+    #: Letter case of generated personal data when the source writes it so ("upper", "lower").
+    case: str = ""
     #: When set, the column is recomputed from the children once they exist:
     #: (child table, FK columns joined by "/", "count" | "sum" | "sum_product", columns...).
     derived: tuple[str, ...] = ()

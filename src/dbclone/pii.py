@@ -41,7 +41,7 @@ _QUASI_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("country", ("country", "land", "nation")),
     ("state", ("state", "province", "region", "county", "lan")),
     ("company", ("company", "organisation", "organization", "employer", "foretag")),
-    ("job", ("title", "job", "job_title", "position", "occupation", "yrke", "befattning")),
+    ("job", ("job", "job_title", "jobtitle", "occupation", "yrke", "befattning")),
 )
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$")
@@ -108,6 +108,14 @@ def quasi_identifier(column: str) -> str | None:
     return None
 
 
+def quasi_provider(column: str, median_length: float) -> str | None:
+    """The quasi-identifier provider, abbreviated where the source abbreviates (CA, AB)."""
+    provider = quasi_identifier(column)
+    if provider == "state" and median_length <= 3:
+        return "state_abbr"
+    return provider
+
+
 def _is_pnr(value: str) -> bool:
     m = _PNR.match(value)
     return m is not None and luhn_ok(m.group(2) + m.group(3))
@@ -156,7 +164,8 @@ class Generator:
             "user_name": fake.user_name, "word": fake.word,
             "sentence": lambda: fake.sentence(nb_words=12),
             "company": fake.company, "country": fake.country, "job": fake.job,
-            "state": getattr(fake, "state_abbr", fake.city_suffix),
+            "state": getattr(fake, "state", fake.city),
+            "state_abbr": getattr(fake, "state_abbr", fake.city_suffix),
         }.get(provider, fake.word)
 
     def draw(self, provider: str, n: int, lengths: np.ndarray | None = None) -> np.ndarray:
@@ -176,13 +185,16 @@ class Generator:
         picks = lo + (self.rng.random(n) * (hi - lo)).astype(int)
         return np.asarray(by_length, dtype=object)[np.clip(picks, 0, len(sizes) - 1)]
 
-    def emails(self, first: np.ndarray | None, last: np.ndarray | None, n: int) -> np.ndarray:
-        """Emails built from the row's name where there is one, so they belong together."""
-        domains = np.asarray(["example.com", "example.org", "example.net", "mail.example.com"],
-                             dtype=object)
+    def emails(self, first: np.ndarray | None, last: np.ndarray | None, n: int,
+               domains: Sequence[str] = (), weights: Sequence[float] = ()) -> np.ndarray:
+        """Emails built from the row's name where there is one, so they belong together; on
+        the source's common domains (shared by at least k people) when it has them."""
+        if not domains:
+            domains, weights = ("example.com", "example.org", "example.net"), (1, 1, 1)
         if first is None or last is None:
             first, last = self.draw("first_name", n), self.draw("last_name", n)
-        dom = domains[self.rng.integers(0, len(domains), n)]
+        p = np.asarray(weights, dtype=float)
+        dom = np.asarray(domains, dtype=object)[self.rng.choice(len(domains), n, p=p / p.sum())]
         pairs = zip(first, last, dom, strict=True)
         return np.asarray([f"{_ascii(f)}.{_ascii(la)}@{d}" for f, la, d in pairs], dtype=object)
 
@@ -201,6 +213,28 @@ class Generator:
             head = f"{b:%Y%m%d}" if long_form else f"{b:%y%m%d}"
             out.append(f"{head}{sep}{digits[6:]}")
         return np.asarray(out, dtype=object)
+
+
+def common_domains(emails: Sequence[str], k: int) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Email domains used by at least k addresses (gmail.com, the company's), with shares."""
+    from collections import Counter
+
+    counts = Counter(e.rsplit("@", 1)[-1].lower() for e in emails if "@" in e)
+    kept = [(d, c) for d, c in counts.most_common(50) if c >= k]
+    total = float(sum(c for _, c in kept)) or 1.0
+    return tuple(d for d, _ in kept), tuple(c / total for _, c in kept)
+
+
+def letter_case(values: Sequence[str]) -> str:
+    """'upper' or 'lower' when at least 90% of the values are written so."""
+    letters = [v for v in values if any(ch.isalpha() for ch in v)]
+    if len(letters) < 5:
+        return ""
+    if sum(v.isupper() for v in letters) >= 0.9 * len(letters):
+        return "upper"
+    if sum(v.islower() for v in letters) >= 0.9 * len(letters):
+        return "lower"
+    return ""
 
 
 def _ascii(text: str) -> str:

@@ -260,6 +260,9 @@ class Sampler:
                 data: Columns) -> np.ndarray:
         col = table.column(cm.name)
         values = self._values(table, col, cm, z, n, data)
+        if cm.empty_rate > 0:
+            values = values.copy()
+            values[self.rng.random(n) < cm.empty_rate] = ""
         if cm.null_rate > 0 and col.nullable and cm.strategy not in ("key", "fk"):
             values = values.copy()
             values[self.rng.random(n) < cm.null_rate] = None
@@ -302,6 +305,8 @@ class Sampler:
         if s == "uuid":
             return np.asarray([str(uuid.UUID(int=int(x))) for x in self._bits(n, 128)],
                               dtype=object)
+        if s == "array":
+            return self._arrays(cm, n)
         if s == "bytes":
             lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
             return np.asarray([self.rng.bytes(int(k)) for k in lengths], dtype=object)
@@ -344,6 +349,21 @@ class Sampler:
             out.append(_fit_length(_compose(list(words), k, sentences, self.rng), col))
         return np.asarray(out, dtype=object)
 
+    def _arrays(self, cm: ColumnModel, n: int) -> np.ndarray:
+        """Lists of distinct elements with the source's length distribution."""
+        out = np.empty(n, dtype=object)
+        if not cm.values:
+            out[:] = [[] for _ in range(n)]
+            return out
+        lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths or (0, 0),
+                                           True)
+        p = _norm(cm.probs)
+        for i, k in enumerate(lengths):
+            k = int(min(max(k, 0), len(cm.values)))
+            picks = self.rng.choice(len(cm.values), size=k, replace=False, p=p)
+            out[i] = [cm.values[j] for j in picks]
+        return out
+
     def _from_pattern(self, regex: str, n: int) -> np.ndarray:
         pattern = Pattern(regex)
         return np.asarray([pattern.generate(self.rng) for _ in range(n)], dtype=object)
@@ -368,7 +388,7 @@ class Sampler:
         if provider == "email":
             first = _find(table, data, "first_name")
             last = _find(table, data, "last_name")
-            values = self.fake.emails(first, last, n)
+            values = self.fake.emails(first, last, n, cm.values, cm.probs)
         elif provider == "personnummer":
             values = self._personnummer(table, cm, n, data)
         elif provider in _SHAPED and cm.pattern:
@@ -377,7 +397,8 @@ class Sampler:
             lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True) \
                 if cm.lengths else None
             values = self.fake.draw(provider, n, lengths)
-        return np.asarray([_fit_length(str(v), col) for v in values], dtype=object)
+        recase = {"upper": str.upper, "lower": str.lower}.get(cm.case, str)
+        return np.asarray([_fit_length(recase(str(v)), col) for v in values], dtype=object)
 
     def _personnummer(self, table: Table, cm: ColumnModel, n: int, data: Columns) -> np.ndarray:
         template = cm.pattern[0] if cm.pattern else "99999999-9999"
@@ -661,8 +682,9 @@ def to_python(col: Column, raw: np.ndarray) -> np.ndarray:
         days = np.clip(np.round(raw), _MIN_DAY, _MAX_DAY).astype("int64")
         return np.asarray(days.astype("datetime64[D]").astype(object), dtype=object)
     if kind == "datetime":
-        secs = np.clip(np.round(raw), _MIN_DAY * 86400, _MAX_DAY * 86400).astype("int64")
-        out = np.asarray(secs.astype("datetime64[s]").astype(object), dtype=object)
+        micros = np.round(np.clip(raw, _MIN_DAY * 86400, _MAX_DAY * 86400) * 1e6)
+        out = np.asarray(micros.astype("int64").astype("datetime64[us]").astype(object),
+                         dtype=object)
         if col.timezone:
             out = np.asarray([v.replace(tzinfo=dt.UTC) for v in out], dtype=object)
         return out
