@@ -4,8 +4,8 @@ tools at moving the same rows?
 For each dialect and scale: clone the shared Employees sample (loaded into
 ``dbclone_bench_src``) into a new database and measure
 
-  (a) dbclone's load phase (DDL, bulk insert, indexes, FKs, sequences, verification; the time
-      spent generating rows excluded),
+  (a) dbclone's load phase (DDL, bulk insert, indexes, FKs, sequences, verification), measured
+      in a second run that generates the same rows first and then loads them,
   (b) the whole clone (fit + sample + load),
   (c) the database's own restore of the resulting clone: ``pg_dump -Fc`` then ``pg_restore``
       into a new database (PostgreSQL), ``mariadb-dump`` then ``mariadb < dump`` (MariaDB);
@@ -40,7 +40,7 @@ MY_CLI = ["-h127.0.0.1", "-uroot"]
 
 
 def _child(source: str, target: str, scale: float) -> None:
-    """Runs in a separate process so its peak RSS is measured alone."""
+    """The whole clone, in a separate process so that its peak RSS is measured alone."""
     from dbclone.api import fit_source, sample_model
 
     t0 = time.perf_counter()
@@ -48,12 +48,28 @@ def _child(source: str, target: str, scale: float) -> None:
     t1 = time.perf_counter()
     result = sample_model(model, target, scale=scale, seed=1)
     t2 = time.perf_counter()
-    print(json.dumps({"fit": t1 - t0, "sample_load": t2 - t1, "load": result.load_seconds,
-                      "clone": t2 - t0, "rows": sum(result.rows.values())}))
+    print(json.dumps({"fit": t1 - t0, "sample_load": t2 - t1, "clone": t2 - t0,
+                      "rows": sum(result.rows.values())}))
 
 
-def _run_child(source: str, target: str, scale: float) -> dict[str, float]:
-    proc = subprocess.Popen([sys.executable, __file__, "--child", source, target, str(scale)],
+def _load_child(source: str, target: str, scale: float) -> None:
+    """The load phase alone: the same rows generated first, then loaded (in the real clone the
+    next table is generated while one loads, so there the two share the CPU)."""
+    from dbclone.api import fit_source
+    from dbclone.connect import engine_for
+    from dbclone.load import load
+    from dbclone.plan import make_plan
+    from dbclone.sample import Sampler
+
+    model = fit_source(source, seed=1)
+    items = list(Sampler(model, make_plan(model.schema), scale=scale, seed=1).run())
+    result = load(engine_for(target), model.schema, items)
+    print(json.dumps({"load": result.load_seconds}))
+
+
+def _run_child(source: str, target: str, scale: float, mode: str = "--child"
+               ) -> dict[str, float]:
+    proc = subprocess.Popen([sys.executable, __file__, mode, source, target, str(scale)],
                             stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
@@ -121,8 +137,13 @@ def bench(dialect: Postgres | MariaDB, scales: list[float], tmp: Path) -> list[d
     try:
         for scale in scales:
             dst, native = "dbclone_bench_clone", "dbclone_bench_native"
+            only_load = "dbclone_bench_load"
             dialect.create(dst)
             stats = _run_child(dialect.url(src), dialect.url(dst), scale)
+            dialect.create(only_load)
+            stats["load"] = _run_child(dialect.url(src), dialect.url(only_load), scale,
+                                       "--load-child")["load"]
+            dialect.drop(only_load)
             t_dump, t_restore = dialect.native(dst, native, tmp / f"bench-{dialect.name}.dump")
             stats.update(scale=scale, dump=t_dump, restore=t_restore,
                          a_over_c=stats["load"] / t_restore, b_over_c=stats["clone"] / t_restore)
@@ -142,8 +163,9 @@ def _line(dialect: Postgres | MariaDB, s: dict[str, float]) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _child(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    if len(sys.argv) > 1 and sys.argv[1] in ("--child", "--load-child"):
+        run = _child if sys.argv[1] == "--child" else _load_child
+        run(sys.argv[2], sys.argv[3], float(sys.argv[4]))
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dialect", choices=["postgresql", "mysql"], default="postgresql")
