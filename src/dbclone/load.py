@@ -124,6 +124,9 @@ def _load_in_transaction(engine: Engine, job: _Job) -> None:
 def _load_new_file(engine: Engine, path: str, job: _Job) -> None:
     """SQLite target that does not exist: build a hidden file beside it, link it into place."""
     target = Path(path)
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot create SQLite file {path!r}: folder {str(target.parent)!r} "
+                         "does not exist; create it first")
     _remove_stale_files(target)
     tmp = target.with_name(f".{target.name}.dbclone-{secrets.token_hex(4)}.tmp")
     with open(tmp, "wb") as holder:
