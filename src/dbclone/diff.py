@@ -27,7 +27,12 @@ def diff_schemas(source: Schema, target: Schema) -> list[str]:
     """Every structural difference between `source` and `target`, one line each, naming the
     table (and column or constraint). Empty when the schemas are equal."""
     out: list[str] = []
-    if source.dialect != target.dialect:
+    if source.dialect != target.dialect == "sqlite":
+        # a cross-dialect clone: compare with what the type map makes of the source
+        from dbclone.dialects.typemap import to_sqlite
+
+        source, target = _as_declared(to_sqlite(source)), _as_declared(target)
+    elif source.dialect != target.dialect:
         out.append(f"dialect: {source.dialect} in the source, {target.dialect} in the target")
     _named(out, "table", source.tables, target.tables, _diff_table)
     _named(out, "view", source.views, target.views, _diff_fields)
@@ -39,6 +44,18 @@ def diff_schemas(source: Schema, target: Schema) -> list[str]:
     out += [f"extension {e}: only in the target" for e in target.extensions
             if e not in source.extensions]
     return out
+
+
+def _as_declared(schema: Schema) -> Schema:
+    """Only what SQLite declares: the facts about values that the type map keeps for the
+    synthesizer (kind, enum values, lengths ...) cannot be read back from a SQLite file."""
+    blank = {"kind": "other", "length": None, "precision": None, "scale": None,
+             "enum_values": None, "enum_name": None, "timezone": False, "unsigned": False}
+    tables = tuple(dataclasses.replace(
+        t, columns=tuple(dataclasses.replace(c, **blank) for c in t.columns),
+        indexes=tuple(dataclasses.replace(i, definition=None, where=None) for i in t.indexes))
+        for t in schema.tables)
+    return dataclasses.replace(schema, tables=tables, warnings=())
 
 
 def schemas_equal(source: Schema, target: Schema) -> bool:
