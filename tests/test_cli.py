@@ -104,3 +104,11 @@ def test_fit_then_sample_without_source(shared, new_db, tmp_path) -> None:
     out = runner.invoke(app, ["sample", str(model), target, "--seed", "5", "--scale", "0.5"])
     assert out.exit_code == 0, out.output
     assert "loaded 11 tables" in out.output
+
+
+def test_inspect_shows_personal_data_and_why(shared) -> None:
+    result = runner.invoke(app, ["inspect", "--pii", shared("chinook", "sqlite")])
+    assert result.exit_code == 0, result.output
+    assert "Customer.Email: replaced by Faker email (column name 'Email')" in result.output
+    assert "Genre: copied as it is" in result.output
+    assert "Track.Milliseconds" not in result.output  # measurements are modelled, not replaced

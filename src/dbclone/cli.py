@@ -126,10 +126,17 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
 @app.command()
 def inspect(source: SourceArg, schema: SchemaOpt = None,
             as_json: Annotated[bool, typer.Option("--json", help="Print the schema as JSON.")]
+            = False,
+            personal: Annotated[bool, typer.Option("--pii", help="Also read the data and list "
+                                                   "the columns treated as personal data, and "
+                                                   "why (what `clone` will replace).")]
             = False) -> None:
     """Summarise a database's tables, keys and row counts."""
     from dbclone.api import inspect_url
 
+    if personal:
+        _show_personal(source, schema)
+        return
     s = run(lambda: inspect_url(source, schema))
     if as_json:
         typer.echo(json.dumps(s.to_dict(), indent=2, default=str))
@@ -145,6 +152,24 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
     for w in s.warnings:
         typer.echo(f"warning: {w}", err=True)
     del fk_graph
+
+
+def _show_personal(source: str, schema: str | None) -> None:
+    from dbclone.api import fit_source
+
+    model = run(lambda: fit_source(source, schema=schema))
+    typer.echo(f"locale {model.locale}; rare values: fewer than {model.rare_threshold} rows")
+    for t in model.tables:
+        if t.verbatim:
+            typer.echo(f"  {t.name}: copied as it is (small lookup table, no personal data)")
+            continue
+        for c in t.columns:
+            if c.strategy == "pii":
+                typer.echo(f"  {t.name}.{c.name}: replaced by Faker {c.pii} ({c.reason})")
+            elif c.strategy == "text":
+                typer.echo(f"  {t.name}.{c.name}: free text, regenerated ({c.reason})")
+            elif c.strategy == "categorical" and "suppressed" in c.reason:
+                typer.echo(f"  {t.name}.{c.name}: categories kept, {c.reason}")
 
 
 @app.command()

@@ -12,12 +12,16 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-N_QUANTILES = 101
+#: Quantiles kept per marginal: one per five source rows (so no quantile stands for fewer
+#: than about five people), at least 11, at most 501 (enough for monthly seasonality over
+#: decades of dates).
+MIN_QUANTILES, MAX_QUANTILES, ROWS_PER_QUANTILE = 11, 501, 5
 _EPS = 1e-6
 
 
 def quantile_grid(values: np.ndarray) -> tuple[float, ...]:
-    qs = np.quantile(values.astype(float), np.linspace(0.0, 1.0, N_QUANTILES))
+    size = int(np.clip(len(values) // ROWS_PER_QUANTILE, MIN_QUANTILES, MAX_QUANTILES))
+    qs = np.quantile(values.astype(float), np.linspace(0.0, 1.0, size))
     return tuple(float(q) for q in qs)
 
 

@@ -779,6 +779,9 @@ def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Ge
             out[i] = v + float(rng.random())
         elif isinstance(v, str) and pattern is not None:
             out[i] = pattern.generate(rng)  # a CHECK demands this format: a new value in it
+        elif isinstance(v, str) and "@" in v:  # keep an email an email: digits before the @
+            local, _, domain = v.rpartition("@")
+            out[i] = f"{local}{int(rng.integers(0, 10**4))}@{domain}"
         elif isinstance(v, str):
             suffix = str(int(rng.integers(0, 10**6)))
             if col.length and len(v) + len(suffix) > col.length:
