@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dbclone import copula, pii
+from dbclone import copula, jsongen, pii
 from dbclone.dialects import dialect_for
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.plan import Plan
@@ -996,8 +997,11 @@ def _fit_uuid(ctx: _Ctx, col: Column, values: pd.Series,
 
 def _fit_json(ctx: _Ctx, col: Column, values: pd.Series,
               null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    docs = [jsongen.parse(v) for v in values.head(5000)]
+    shape = jsongen.summarise(docs, ctx.opts.rare_threshold)
     return ColumnModel(col.name, "json", null_rate=null_rate,
-                       reason="structure not modelled yet: an empty object"), None
+                       pattern=(json.dumps(shape, default=str),),
+                       reason="structure (keys, types, nesting) kept; values synthetic"), None
 
 
 def _fit_other(ctx: _Ctx, col: Column, values: pd.Series,

@@ -9,6 +9,7 @@ a cycle (written after both tables are in).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbclone import copula
+from dbclone import copula, jsongen
 from dbclone.constraints import column_patterns, repair
 from dbclone.fit import EPOCH
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
@@ -311,7 +312,9 @@ class Sampler:
             lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
             return np.asarray([self.rng.bytes(int(k)) for k in lengths], dtype=object)
         if s == "json":
-            return np.full(n, "{}", dtype=object)
+            shape = json.loads(cm.pattern[0]) if cm.pattern else {"type": "object"}
+            return np.asarray([json.dumps(jsongen.generate(shape, self.rng))
+                               for _ in range(n)], dtype=object)
         return np.full(n, None, dtype=object)
 
     def _bits(self, n: int, bits: int) -> list[int]:
