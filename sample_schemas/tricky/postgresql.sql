@@ -65,6 +65,10 @@ CREATE TABLE firma (id integer PRIMARY KEY, ägare integer NOT NULL REFERENCES p
 ALTER TABLE person ADD FOREIGN KEY (arbetsplats) REFERENCES firma (id);
 ALTER TABLE person ADD FOREIGN KEY (bästa_vän) REFERENCES person (id);
 
+CREATE FUNCTION giltig_kod(k text) RETURNS boolean LANGUAGE sql IMMUTABLE
+  AS $$ SELECT k ~ '^[0-9]{6}$' $$;
+CREATE FUNCTION ny_kod() RETURNS text LANGUAGE sql AS $$ SELECT lpad((random() * 999999)::int::text, 6, '0') $$;
+CREATE TABLE kod (k text PRIMARY KEY DEFAULT ny_kod() CHECK (giltig_kod(k)));  -- calls functions
 CREATE TABLE logg (t timestamptz NOT NULL, text text);  -- no primary key
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE TABLE bokning (

@@ -49,8 +49,9 @@ def diff_schemas(source: Schema, target: Schema) -> list[str]:
 def _as_declared(schema: Schema) -> Schema:
     """Only what SQLite declares: the facts about values that the type map keeps for the
     synthesizer (kind, enum values, lengths ...) cannot be read back from a SQLite file."""
-    blank = {"kind": "other", "length": None, "precision": None, "scale": None,
-             "enum_values": None, "enum_name": None, "timezone": False, "unsigned": False}
+    blank: dict[str, Any] = {
+        "kind": "other", "length": None, "precision": None, "scale": None,
+        "enum_values": None, "enum_name": None, "timezone": False, "unsigned": False}
     tables = tuple(dataclasses.replace(
         t, columns=tuple(dataclasses.replace(c, **blank) for c in t.columns),
         indexes=tuple(dataclasses.replace(i, definition=None, where=None) for i in t.indexes))

@@ -18,6 +18,13 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def try_ddl(statement: str) -> str:
+    """Run `statement` if it can run now; a routine whose return type is a table that does not
+    exist yet fails here and is created again once the tables exist (post_table_ddl)."""
+    return (f"DO $dbclone$ BEGIN EXECUTE {literal(statement)}; "
+            "EXCEPTION WHEN others THEN NULL; END $dbclone$")
+
+
 def domain_ddl(q: Quote, domain: DomainType) -> str:
     """CREATE DOMAIN, skipped if a domain of that name exists (the refresh of a target)."""
     name = q(domain.name) if not domain.schema else f"{q(domain.schema)}.{q(domain.name)}"

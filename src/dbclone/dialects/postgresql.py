@@ -192,6 +192,9 @@ class PostgresDialect(Dialect):
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in enum.values)
             stmts.append(f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({values}); "
                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        if schema.routines:  # early, for defaults, CHECKs and domains that call them
+            stmts.append("SET LOCAL check_function_bodies = off")
+            stmts += [pg_ddl.try_ddl(r.definition) for r in schema.routines]
         stmts += [pg_ddl.domain_ddl(self.quote, d) for d in schema.domains]
         for table in schema.tables:
             for col in table.columns:
