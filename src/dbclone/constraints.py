@@ -84,7 +84,10 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
     if isinstance(node, exp.Boolean):
         return _V(bool(node.this), False)
     if isinstance(node, exp.Cast):
-        return _eval(node.this, data, n)
+        inner = _eval(node.this, data, n)
+        if _numeric_type(node) and isinstance(inner.values, str):
+            return _V(_number(inner.values), inner.null)  # '-1000'::integer
+        return inner
     if isinstance(node, exp.Neg):
         v = _eval(node.this, data, n)
         return _V(_map1(v.values, lambda x: -x), v.null)
@@ -170,6 +173,23 @@ def column_patterns(table: Table, dialect: str) -> dict[str, strgen.Pattern]:
     return out
 
 
+def _numeric_type(cast: Any) -> bool:
+    from sqlglot import exp
+
+    to = cast.args.get("to")
+    return isinstance(to, exp.DataType) and to.this in exp.DataType.NUMERIC_TYPES
+
+
+def _number(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise Unsupported(f"{text!r} is not a number") from None
+
+
 def _map1(values: Any, fn: Callable[[Any], Any]) -> Any:
     if isinstance(values, np.ndarray):
         return np.asarray([None if x is None else fn(x) for x in values], dtype=object)
@@ -199,10 +219,13 @@ def _compare(op: Callable[[Any, Any], Any], a: _V, b: _V) -> _V:
         return _V(None if null else op(*_coerce(av, bv)), null)
     n = len(av) if isinstance(av, np.ndarray) else len(bv)
     out = np.empty(n, dtype=object)
-    for i in range(n):
-        x = av[i] if isinstance(av, np.ndarray) else av
-        y = bv[i] if isinstance(bv, np.ndarray) else bv
-        out[i] = None if x is None or y is None else op(*_coerce(x, y))
+    try:
+        for i in range(n):
+            x = av[i] if isinstance(av, np.ndarray) else av
+            y = bv[i] if isinstance(bv, np.ndarray) else bv
+            out[i] = None if x is None or y is None else op(*_coerce(x, y))
+    except TypeError as exc:  # e.g. text compared with a number: leave it to the database
+        raise Unsupported(str(exc)) from None
     return _V(out, np.broadcast_to(null, (n,)) if np.ndim(null) == 0 else null)
 
 
@@ -367,10 +390,13 @@ def _const(node: Any) -> Any:
     from sqlglot import exp
 
     node = _unparen(node)
+    numeric = False
     while isinstance(node, exp.Cast):
+        numeric = numeric or _numeric_type(node)
         node = _unparen(node.this)
     if isinstance(node, exp.Literal):
-        return _lit(node)
+        value = _lit(node)
+        return _number(value) if numeric and isinstance(value, str) else value
     if isinstance(node, exp.Neg):
         inner = _const(node.this)
         return -inner if inner is not None else None

@@ -970,6 +970,9 @@ def _fit_array(ctx: _Ctx, col: Column, values: pd.Series,
                null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
     """Arrays: their length distribution and the elements used by at least k rows."""
     lists = [list(v) if isinstance(v, list | tuple) else [] for v in values]
+    if any(isinstance(x, list | tuple) for items in lists for x in items):
+        return ColumnModel(col.name, "array", null_rate=null_rate,
+                           reason="multi-dimensional arrays are generated empty"), None
     rows: Counter[object] = Counter()
     for items in lists:
         rows.update({_jsonable(x) for x in items if x is not None})
