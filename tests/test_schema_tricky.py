@@ -100,6 +100,7 @@ def test_tricky_mysql(new_db) -> None:
     assert dict(s.table("logg").options)["engine"] == "MyISAM"
     defs = {i.name: i.definition for i in kund.indexes}
     assert defs["ix_namn_prefix"] == "(`namn`(10))" and "DESC" in (defs["ix_status_saldo"] or "")
+    assert defs["ft_anteckning"] == "FULLTEXT (`anteckning`)"
     assert {c.name for c in s.table("rad").checks} == {"Antal"}
 
 
@@ -111,6 +112,7 @@ def test_tricky_sqlite(new_db) -> None:
     assert ("kod",) in {u.columns for u in kund.uniques}
     assert {i.name for i in kund.indexes} == {"ix_aktiva", "ix_lower_namn", "ux_kod_status"}
     assert dict(s.table("order").options) == {"without_rowid": "true"}
+    assert dict(s.table("strikt").options) == {"strict": "true", "without_rowid": "true"}
     assert s.table("order").foreign_keys[0].on_delete == "CASCADE"
     assert [c.sql_type for c in s.table("tom").columns] == ["ANYTHING_GOES", ""]
     assert [v.name for v in s.views] == ["Stora kunder"]

@@ -21,6 +21,7 @@ CREATE TABLE `Kund Register` (
   UNIQUE KEY `uq_kod` (`kod`),
   KEY `ix_namn_prefix` (`namn`(10)),
   KEY `ix_status_saldo` (`status`, `saldo` DESC),
+  FULLTEXT KEY `ft_anteckning` (`anteckning`),
   CONSTRAINT `saldo_ok` CHECK (`saldo` >= -1000),
   CONSTRAINT `poang_ok` CHECK (`poäng` <= 1000)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='kunder, med mellanslag i namnet';
