@@ -130,3 +130,18 @@ def test_parent_totals_are_sums_of_children(shared, new_db) -> None:
     with engine_for(target).connect() as conn:
         assert conn.execute(sa.text(q)).scalar_one() == 0
         assert conn.execute(sa.text("SELECT COUNT(DISTINCT Total) FROM Invoice")).scalar_one() > 5
+
+
+def test_generated_emails_use_reserved_domains(shared, new_db) -> None:
+    """A test system must never mail a real person: every generated address ends in a domain
+    reserved for examples (RFC 2606), whatever the source's domains were."""
+    source = shared("chinook", "sqlite")
+    target = new_db("sqlite")
+    clone(source, target, seed=9)
+    with engine_for(target).connect() as conn:
+        emails = [r[0] for r in conn.execute(sa.text(
+            "SELECT Email FROM Customer UNION ALL SELECT Email FROM Employee"))]
+    assert len(emails) == 67
+    domains = {e.rsplit("@", 1)[1] for e in emails}
+    assert all(d.endswith((".example", "example.com", "example.org", "example.net"))
+               for d in domains), domains

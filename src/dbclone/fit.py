@@ -859,8 +859,11 @@ def _fit_string(ctx: _Ctx, col: Column, values: pd.Series,
         domains, shares = pii.common_domains(filled.head(20000).tolist(),
                                              ctx.opts.rare_threshold) \
             if det.provider == "email" else ((), ())
+        shapes = _top_shape(filled)
+        if det.provider in pii.SHAPED:
+            shapes, shares = _shapes(filled, ctx.opts.rare_threshold)
         return ColumnModel(col.name, "pii", null_rate=null_rate, pii=det.provider,
-                           lengths=_length_grid(filled), pattern=_top_shape(filled),
+                           lengths=_length_grid(filled), pattern=shapes,
                            empty_rate=empty, values=domains, probs=shares,
                            case=pii.letter_case(filled.head(2000).tolist()),
                            reason=det.reason), None
@@ -925,6 +928,15 @@ _SHAPE = re.compile(r"[0-9]|[A-Z]|[a-z]")
 
 def shape_of(value: str) -> str:
     return _SHAPE.sub(lambda m: "9" if m[0].isdigit() else ("A" if m[0].isupper() else "a"), value)
+
+
+def _shapes(text: pd.Series, k: int) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Formats (``99999``, ``A9A 9A9``) used by at least k values, with their shares: a
+    postcode column of many countries keeps its mix of formats."""
+    counts = Counter(text.head(20000).map(shape_of))
+    kept = [(s, c) for s, c in counts.most_common(20) if c >= k and len(s) <= 40]
+    total = float(sum(c for _, c in kept)) or 1.0
+    return tuple(s for s, _ in kept), tuple(c / total for _, c in kept)
 
 
 def _top_shape(text: pd.Series) -> tuple[str, ...]:

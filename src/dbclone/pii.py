@@ -186,17 +186,27 @@ class Generator:
         return np.asarray(by_length, dtype=object)[np.clip(picks, 0, len(sizes) - 1)]
 
     def emails(self, first: np.ndarray | None, last: np.ndarray | None, n: int,
-               domains: Sequence[str] = (), weights: Sequence[float] = ()) -> np.ndarray:
+               domains: Sequence[str] = (), weights: Sequence[float] = (),
+               lengths: np.ndarray | None = None) -> np.ndarray:
         """Emails built from the row's name where there is one, so they belong together; on
-        the source's common domains (shared by at least k people) when it has them."""
+        the source's common domains (shared by at least k people) when it has them, else on
+        reserved example domains; in the name style whose length is nearest the target."""
         if not domains:
-            domains, weights = ("example.com", "example.org", "example.net"), (1, 1, 1)
+            domains, weights = _EXAMPLE_DOMAINS, (1.0,) * len(_EXAMPLE_DOMAINS)
         if first is None or last is None:
             first, last = self.draw("first_name", n), self.draw("last_name", n)
         p = np.asarray(weights, dtype=float)
         dom = np.asarray(domains, dtype=object)[self.rng.choice(len(domains), n, p=p / p.sum())]
-        pairs = zip(first, last, dom, strict=True)
-        return np.asarray([f"{_ascii(f)}.{_ascii(la)}@{d}" for f, la, d in pairs], dtype=object)
+        out = []
+        for i, (f, la, d) in enumerate(zip(first, last, dom, strict=True)):
+            f, la = _ascii(f), _ascii(la)
+            styles = [f"{f}.{la}", f"{f}{la[:1]}", f"{f[:1]}{la}", f, f"{f}_{la}", f"{f}.{la}1"]
+            if lengths is None:
+                out.append(f"{styles[0]}@{d}")
+                continue
+            want = lengths[i] - len(d) - 1
+            out.append(min(styles, key=lambda s: abs(len(s) - want)) + "@" + d)
+        return np.asarray(out, dtype=object)
 
     def personnummer(self, births: Sequence[date | None] | None, n: int, long_form: bool,
                      sep: str) -> np.ndarray:
@@ -216,13 +226,20 @@ class Generator:
 
 
 def common_domains(emails: Sequence[str], k: int) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    """Email domains used by at least k addresses (gmail.com, the company's), with shares."""
+    """Email domains used by at least k addresses, with shares — moved under the reserved
+    ``.example`` top-level domain (gmail.com becomes gmail.example), so a test system can never
+    mail a real person at a generated address."""
     from collections import Counter
 
-    counts = Counter(e.rsplit("@", 1)[-1].lower() for e in emails if "@" in e)
+    counts = Counter(_example_domain(e.rsplit("@", 1)[-1].lower()) for e in emails if "@" in e)
     kept = [(d, c) for d, c in counts.most_common(50) if c >= k]
     total = float(sum(c for _, c in kept)) or 1.0
     return tuple(d for d, _ in kept), tuple(c / total for _, c in kept)
+
+
+def _example_domain(domain: str) -> str:
+    label = re.sub(r"[^a-z0-9-]", "", domain.split(".")[0]) or "mail"
+    return f"{label}.example"
 
 
 def letter_case(values: Sequence[str]) -> str:
@@ -235,6 +252,15 @@ def letter_case(values: Sequence[str]) -> str:
     if sum(v.islower() for v in letters) >= 0.9 * len(letters):
         return "lower"
     return ""
+
+
+#: Personal data whose format differs by country and system: generated in the source's own
+#: formats (``999 99`` for a Swedish postcode) rather than Faker's.
+SHAPED = ("postcode", "phone", "bank_account")
+
+#: Domains reserved for examples (RFC 2606): a generated address can never be someone's.
+_EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com",
+                    "post.example.org", "ex.example.net")
 
 
 def _ascii(text: str) -> str:

@@ -23,7 +23,7 @@ from dbclone import copula, jsongen
 from dbclone.constraints import column_patterns, repair
 from dbclone.fit import EPOCH
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
-from dbclone.pii import Generator
+from dbclone.pii import SHAPED, Generator
 from dbclone.plan import Plan
 from dbclone.schema import Column, Table
 from dbclone.strgen import Pattern
@@ -367,6 +367,14 @@ class Sampler:
             out[i] = [cm.values[j] for j in picks]
         return out
 
+    def _shaped(self, cm: ColumnModel, n: int) -> np.ndarray:
+        """Values in the source's formats, in their shares."""
+        probs = _norm(cm.probs) if len(cm.probs) == len(cm.pattern) else \
+            np.full(len(cm.pattern), 1.0 / len(cm.pattern))
+        which = self.rng.choice(len(cm.pattern), size=n, p=probs)
+        patterns = [Pattern(_shape_regex(s)) for s in cm.pattern]
+        return np.asarray([patterns[w].generate(self.rng) for w in which], dtype=object)
+
     def _from_pattern(self, regex: str, n: int) -> np.ndarray:
         pattern = Pattern(regex)
         return np.asarray([pattern.generate(self.rng) for _ in range(n)], dtype=object)
@@ -391,11 +399,13 @@ class Sampler:
         if provider == "email":
             first = _find(table, data, "first_name")
             last = _find(table, data, "last_name")
-            values = self.fake.emails(first, last, n, cm.values, cm.probs)
+            lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True) \
+                if cm.lengths else None
+            values = self.fake.emails(first, last, n, cm.values, cm.probs, lengths)
         elif provider == "personnummer":
             values = self._personnummer(table, cm, n, data)
-        elif provider in _SHAPED and cm.pattern:
-            values = self._from_pattern(_shape_regex(cm.pattern[0]), n)
+        elif provider in SHAPED and cm.pattern:
+            values = self._shaped(cm, n)
         else:
             lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True) \
                 if cm.lengths else None
@@ -553,11 +563,6 @@ class Sampler:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-#: Personal data whose format differs by country and system: generated in the source's own
-#: shape (``999 99`` for a Swedish postcode) rather than Faker's.
-_SHAPED = ("postcode", "phone", "bank_account")
-
 
 def _shape_regex(shape: str) -> str:
     classes = {"9": "[0-9]", "A": "[A-Z]", "a": "[a-z]"}
