@@ -67,6 +67,8 @@ def test_tricky_postgresql(new_db) -> None:
     assert "INCLUDE" in (defs["ux_uid"] or "") and "gin" in (defs["ix_sok"] or "")
     assert {d.name for d in s.domains} == {"positive_int", "Årtal"}
     assert s.extensions == ("btree_gist", "citext") and cols["epost"].sql_type == "CITEXT"
+    seqs = {q.name: q.options for q in s.sequences}
+    assert "INCREMENT BY 10" in seqs["fakturanummer"] and "order_id_seq" in seqs
     bokning = s.table("bokning")
     assert bokning.exclusions[0].sqltext.startswith("EXCLUDE USING gist")
     u = bokning.uniques[0]

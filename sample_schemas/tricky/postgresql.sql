@@ -69,6 +69,7 @@ CREATE FUNCTION giltig_kod(k text) RETURNS boolean LANGUAGE sql IMMUTABLE
   AS $$ SELECT k ~ '^[0-9]{6}$' $$;
 CREATE FUNCTION ny_kod() RETURNS text LANGUAGE sql AS $$ SELECT lpad((random() * 999999)::int::text, 6, '0') $$;
 CREATE TABLE kod (k text PRIMARY KEY DEFAULT ny_kod() CHECK (giltig_kod(k)));  -- calls functions
+CREATE SEQUENCE fakturanummer AS integer INCREMENT BY 10 START WITH 1000 CACHE 5;  -- used by the app
 CREATE TABLE logg (t timestamptz NOT NULL, text text);  -- no primary key
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE TABLE bokning (

@@ -39,6 +39,7 @@ def diff_schemas(source: Schema, target: Schema) -> list[str]:
     _named(out, "enum type", source.enums, target.enums, _diff_fields)
     _named(out, "domain", source.domains, target.domains, _diff_fields)
     _named(out, "routine", source.routines, target.routines, _diff_fields)
+    _named(out, "sequence", source.sequences, target.sequences, _diff_fields)
     out += [f"extension {e}: missing in the target" for e in source.extensions
             if e not in target.extensions]
     out += [f"extension {e}: only in the target" for e in target.extensions

@@ -71,7 +71,7 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
                   schema_name=where, warnings=tuple(warnings),
                   domains=dialect.domains(conn, inspector, name),
                   views=dialect.views(conn, name), routines=dialect.routines(conn, name),
-                  extensions=dialect.extensions(conn))
+                  extensions=dialect.extensions(conn), sequences=dialect.sequences(conn, name))
 
 
 def _count(conn: Connection, dialect: Dialect, table: Table) -> int:

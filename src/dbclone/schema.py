@@ -187,6 +187,15 @@ class Routine:
 
 
 @dataclass(frozen=True)
+class SequenceDef:
+    """A PostgreSQL sequence (serial ones included; identity ones belong to their column)."""
+
+    name: str
+    #: `AS integer INCREMENT BY 1 MINVALUE 1 ... CACHE 1`, as CREATE SEQUENCE takes it.
+    options: str
+
+
+@dataclass(frozen=True)
 class Schema:
     dialect: str
     tables: tuple[Table, ...]
@@ -197,6 +206,7 @@ class Schema:
     routines: tuple[Routine, ...] = ()
     #: PostgreSQL extensions the schema's types, indexes or defaults may need (`citext`).
     extensions: tuple[str, ...] = ()
+    sequences: tuple[SequenceDef, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def table(self, name: str) -> Table:

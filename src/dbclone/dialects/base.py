@@ -21,6 +21,7 @@ from dbclone.schema import (
     Index,
     Routine,
     Schema,
+    SequenceDef,
     Table,
     View,
 )
@@ -118,6 +119,9 @@ class Dialect:
         return ()
 
     def extensions(self, conn: Connection) -> tuple[str, ...]:
+        return ()
+
+    def sequences(self, conn: Connection, schema: str | None) -> tuple[SequenceDef, ...]:
         return ()
 
     def table_warnings(self, conn: Connection, table: Table) -> list[str]:

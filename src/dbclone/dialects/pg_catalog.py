@@ -14,7 +14,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dbclone.schema import CheckConstraint, DomainType, Index, Routine, Table, Trigger, View
+from dbclone.schema import (
+    CheckConstraint,
+    DomainType,
+    Index,
+    Routine,
+    SequenceDef,
+    Table,
+    Trigger,
+    View,
+)
 
 _REL = """
     SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -194,3 +203,20 @@ def inheritance_parents(conn: Connection, schema: str, table: str) -> list[str]:
         JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhrelid = ({_REL}) AND NOT c.relispartition ORDER BY i.inhseqno""",
         schema=schema, table=table)]
+
+
+def sequences(conn: Connection, schema: str) -> tuple[SequenceDef, ...]:
+    """Sequences of the schema with their options, except identity columns' own."""
+    out = []
+    for name, dtype, start, low, high, step, cycle, cache in _rows(conn, """
+            SELECT s.sequencename, s.data_type::text, s.start_value, s.min_value, s.max_value,
+                   s.increment_by, s.cycle, s.cache_size
+            FROM pg_sequences s JOIN pg_namespace n ON n.nspname = s.schemaname
+            JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid
+            WHERE s.schemaname = :schema AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                WHERE d.objid = c.oid AND d.deptype IN ('i', 'e'))
+            ORDER BY s.sequencename""", schema=schema):
+        options = (f"AS {dtype} INCREMENT BY {step} MINVALUE {low} MAXVALUE {high} "
+                   f"START WITH {start} CACHE {cache}" + (" CYCLE" if cycle else ""))
+        out.append(SequenceDef(name=name, options=options))
+    return tuple(out)

@@ -20,6 +20,7 @@ from dbclone.schema import (
     Index,
     Routine,
     Schema,
+    SequenceDef,
     Table,
     View,
 )
@@ -98,6 +99,9 @@ class PostgresDialect(Dialect):
 
     def extensions(self, conn: Connection) -> tuple[str, ...]:
         return pg_catalog.extensions(conn)
+
+    def sequences(self, conn: Connection, schema: str | None) -> tuple[SequenceDef, ...]:
+        return pg_catalog.sequences(conn, self._schema_of(conn, schema))
 
     def table_warnings(self, conn: Connection, table: Table) -> list[str]:
         schema = self._schema_of(conn, table.schema)
@@ -192,6 +196,9 @@ class PostgresDialect(Dialect):
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in enum.values)
             stmts.append(f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({values}); "
                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        where = f"{self.quote(schema.schema_name)}." if schema.schema_name else ""
+        stmts += [f"CREATE SEQUENCE IF NOT EXISTS {where}{self.quote(s.name)} {s.options}"
+                  for s in schema.sequences]
         if schema.routines:  # early, for defaults, CHECKs and domains that call them
             stmts.append("SET LOCAL check_function_bodies = off")
             stmts += [pg_ddl.try_ddl(r.definition) for r in schema.routines]
