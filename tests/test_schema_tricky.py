@@ -164,3 +164,23 @@ def test_tricky_postgresql_full_clone(new_db) -> None:
     with engine_for(target).connect() as conn:
         filled = conn.exec_driver_sql("SELECT count(DISTINCT tableoid) FROM mätning").scalar()
     assert filled == 4  # se, no_låg, no_hög, övrigt
+
+
+def test_non_default_postgresql_schema(new_db) -> None:
+    """--schema app: enum, domain, sequence, index and view land in app, not in public."""
+    source = new_db("postgresql")
+    run_script(source, """
+        CREATE SCHEMA app;
+        CREATE TYPE app.färg AS ENUM ('röd', 'blå');
+        CREATE DOMAIN app.pos AS int CHECK (VALUE > 0);
+        CREATE TABLE app.a (id serial PRIMARY KEY, f app.färg, p app.pos);
+        CREATE TABLE app.b (id int PRIMARY KEY, a_id int REFERENCES app.a (id));
+        CREATE INDEX ix_b ON app.b (a_id) WHERE a_id > 0;
+        CREATE VIEW app.v AS SELECT a.id, b.id AS bid FROM app.a JOIN app.b ON b.a_id = a.id;
+        """)
+    target = new_db("postgresql")
+    clone_schema(source, target, schema="app")
+    src = introspect(engine_for(source), "app", count_rows=False)
+    assert diff_schemas(src, introspect(engine_for(target), "app", count_rows=False)) == []
+    assert src.domains[0].schema == "app" and [v.name for v in src.views] == ["v"]
+    assert introspect(engine_for(target), count_rows=False).tables == ()  # public stays empty

@@ -95,12 +95,14 @@ def triggers(conn: Connection, schema: str, table: str) -> tuple[Trigger, ...]:
 
 
 def domains(inspector: Any, schema: str) -> tuple[DomainType, ...]:
+    """Domains of `schema`, qualified by it unless it is the default (search path) one."""
+    where = None if schema == inspector.default_schema_name else schema
     return tuple(
         DomainType(name=d["name"], base_type=d["type"], nullable=bool(d["nullable"]),
                    default=d.get("default"),
                    checks=tuple(CheckConstraint(name=c.get("name"), sqltext=c["check"])
                                 for c in d.get("constraints") or ()),
-                   schema=None)
+                   schema=where)
         for d in inspector.get_domains(schema=schema))
 
 
