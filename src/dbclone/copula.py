@@ -34,9 +34,21 @@ def numeric_to_normal(values: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return np.asarray(ndtri((ranks + 0.5) / n))
 
 
+def uniform_ranks(z: np.ndarray) -> np.ndarray:
+    """Evenly spaced probabilities in the order of `z`: a batch of n values then follows the
+    marginal exactly (no sampling noise in its shape), while the copula decides which row gets
+    which value. A single value falls back to the normal CDF."""
+    n = len(z)
+    if n < 2:
+        return np.asarray(ndtr(z))
+    ranks = np.empty(n)
+    ranks[np.argsort(z, kind="stable")] = np.arange(n)
+    return (ranks + 0.5) / n
+
+
 def normal_to_numeric(z: np.ndarray, quantiles: Sequence[float], integer: bool) -> np.ndarray:
     grid = np.linspace(0.0, 1.0, len(quantiles))
-    out = np.interp(ndtr(z), grid, np.asarray(quantiles, dtype=float))
+    out = np.interp(uniform_ranks(z), grid, np.asarray(quantiles, dtype=float))
     return np.round(out) if integer else out
 
 
@@ -52,7 +64,7 @@ def categorical_to_normal(codes: np.ndarray, probs: Sequence[float],
 def normal_to_codes(z: np.ndarray, probs: Sequence[float]) -> np.ndarray:
     cum = np.cumsum(probs)
     cum[-1] = 1.0 + _EPS
-    return np.searchsorted(cum, ndtr(z), side="right")
+    return np.searchsorted(cum, uniform_ranks(z), side="right")
 
 
 def correlation(z: np.ndarray) -> np.ndarray:

@@ -170,9 +170,32 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         latent = tuple(tuple(round(float(v), 4) for v in r) for r in own_z)
     return TableModel(
         name=table.name, row_count=table.row_count, columns=tuple(columns), fks=tuple(fks),
-        copula=own_dims + parent_dims,
+        copula=own_dims + parent_dims, icc=_icc(df, own_z, driver),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
         rows=rows, latent=latent)
+
+
+def _icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float, ...]:
+    """One-way ANOVA estimate of the intraclass correlation of each latent dimension within
+    the driving parent's groups (0 when rows of a parent are no more alike than any rows)."""
+    if driver is None or z.shape[1] == 0 or len(df) < 20:
+        return ()
+    groups = df[list(driver.columns)].astype(str).agg("|".join, axis=1).to_numpy()
+    codes, sizes = np.unique(groups, return_inverse=True)[1], None
+    sizes = np.bincount(codes)
+    k, n = len(sizes), len(codes)
+    if k < 2 or n <= k:
+        return ()
+    n0 = (n - float((sizes ** 2).sum()) / n) / (k - 1)
+    out = []
+    for j in range(z.shape[1]):
+        col = z[:, j]
+        means = np.bincount(codes, weights=col) / sizes
+        msb = float((sizes * (means - col.mean()) ** 2).sum()) / (k - 1)
+        msw = float(((col - means[codes]) ** 2).sum()) / (n - k)
+        denom = msb + (n0 - 1) * msw
+        out.append(round(float(np.clip((msb - msw) / denom, 0.0, 0.95)), 4) if denom > 0 else 0.0)
+    return tuple(out)
 
 
 def _is_reference(ctx: _Ctx, table: Table, columns: list[ColumnModel]) -> bool:

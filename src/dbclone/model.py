@@ -100,6 +100,9 @@ class TableModel:
     #: values, in column order) and their latent scores, so children keep their real shares.
     rows: tuple[tuple[Any, ...], ...] = ()
     latent: tuple[tuple[float, ...], ...] = ()
+    #: Per own latent dimension, the share of its variance shared by siblings (intraclass
+    #: correlation within the driving parent): the tracks of one album are alike.
+    icc: tuple[float, ...] = ()
 
     @property
     def verbatim(self) -> bool:

@@ -226,7 +226,8 @@ class Sampler:
         corr = np.asarray(tm.correlation, dtype=float).reshape(len(tm.copula), len(tm.copula))
         given = [i for i, d in enumerate(tm.copula) if d.startswith("^")]
         if not given or driver is None or parent_idx is None:
-            return copula.sample(corr, n, self.rng)
+            out = copula.sample(corr, n, self.rng)
+            return self._siblings_alike(tm, corr, out, driver, parent_idx)
         parent = self.done[driver.ref_table]
         pos = {d: i for i, d in enumerate(parent.dims)}
         cols = [pos.get(tm.copula[i][1:]) for i in given]
@@ -238,6 +239,22 @@ class Sampler:
         out = copula.sample_conditional(corr, given, z_given, self.rng)
         if (~has_parent).any():
             out[~has_parent] = copula.sample(corr, int((~has_parent).sum()), self.rng)
+        return self._siblings_alike(tm, corr, out, driver, parent_idx)
+
+    def _siblings_alike(self, tm: TableModel, corr: np.ndarray, out: np.ndarray,
+                        driver: FKModel | None, parent_idx: np.ndarray | None) -> np.ndarray:
+        """Mix a shared effect per parent into each own dimension, as much as siblings in the
+        source shared (their intraclass correlation)."""
+        if not tm.icc or driver is None or parent_idx is None or driver.ref_table not in self.done:
+            return out
+        k = len(tm.icc)
+        rho = np.asarray(tm.icc, dtype=float)
+        if not rho.any():
+            return out
+        shared = copula.sample(corr[:k, :k], self.done[driver.ref_table].n, self.rng)
+        ok = parent_idx >= 0
+        out[ok, :k] = (np.sqrt(rho) * shared[parent_idx[ok]]
+                       + np.sqrt(1 - rho) * out[ok, :k])
         return out
 
     def _remember(self, table: Table, tm: TableModel, data: Columns, latent: np.ndarray,
