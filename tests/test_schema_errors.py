@@ -45,3 +45,14 @@ def test_table_inheritance_is_a_warning(new_db) -> None:
                              "CREATE TABLE katt (klor int) INHERITS (djur);")
     s = introspect(engine_for(url))
     assert "katt: INHERITS djur is not recreated" in " ".join(s.warnings)
+
+
+def test_fk_outside_the_schema_is_dropped_with_a_warning(new_db) -> None:
+    url = new_db("postgresql")
+    with sa.create_engine(url).begin() as conn:
+        conn.exec_driver_sql("CREATE SCHEMA app; CREATE TABLE public.land (kod text PRIMARY KEY);"
+                             "CREATE TABLE app.ort (id int PRIMARY KEY, "
+                             "land text REFERENCES public.land (kod));")
+    s = introspect(engine_for(url), "app")
+    assert s.table("ort").foreign_keys == ()
+    assert "ort(land) references land, outside the schema read" in " ".join(s.warnings)

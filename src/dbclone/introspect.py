@@ -67,11 +67,34 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
         if count_rows:
             table = _replace(table, row_count=_count(conn, dialect, table))
         tables.append(table)
+    tables = _inside_fks(tables, (None, name, where), warnings)
     return Schema(dialect=dialect.name, tables=tuple(tables), enums=dialect.enums(inspector, name),
                   schema_name=where, warnings=tuple(warnings),
                   domains=dialect.domains(conn, inspector, name),
                   views=dialect.views(conn, name), routines=dialect.routines(conn, name),
                   extensions=dialect.extensions(conn), sequences=dialect.sequences(conn, name))
+
+
+def _inside_fks(tables: list[Table], schemas: tuple[str | None, ...],
+                warnings: list[str]) -> list[Table]:
+    """Drop, with a warning, FKs to tables outside the schema being read: the clone holds only
+    this schema, so such an FK could not be created in the target."""
+    names = {t.name for t in tables} | {p.name for t in tables for p in _parts(t)}
+    out = []
+    for t in tables:
+        keep = tuple(fk for fk in t.foreign_keys
+                     if fk.ref_table in names and fk.ref_schema in schemas)
+        for fk in t.foreign_keys:
+            if fk not in keep:
+                where = f"{fk.ref_schema}." if fk.ref_schema else ""
+                warnings.append(f"{t.name}({', '.join(fk.columns)}) references {where}"
+                                f"{fk.ref_table}, outside the schema read; the FK is not cloned")
+        out.append(t if len(keep) == len(t.foreign_keys) else _replace(t, foreign_keys=keep))
+    return out
+
+
+def _parts(table: Table) -> list[Table]:
+    return [q for p in table.partitions for q in (p, *_parts(p))]
 
 
 def _count(conn: Connection, dialect: Dialect, table: Table) -> int:
