@@ -69,6 +69,9 @@ def test_tricky_postgresql(new_db) -> None:
     assert s.extensions == ("btree_gist", "citext") and cols["epost"].sql_type == "CITEXT"
     seqs = {q.name: q.options for q in s.sequences}
     assert "INCREMENT BY 10" in seqs["fakturanummer"] and "order_id_seq" in seqs
+    event_id = s.table("händelse").columns[0]
+    assert event_id.identity == "by default" and "INCREMENT BY 10" in (
+        event_id.identity_options or "")
     bokning = s.table("bokning")
     assert bokning.exclusions[0].sqltext.startswith("EXCLUDE USING gist")
     u = bokning.uniques[0]

@@ -45,6 +45,8 @@ class Column:
     persisted: bool | None = None
     #: MySQL/MariaDB `ON UPDATE` expression (`current_timestamp()`).
     on_update: str | None = None
+    #: PostgreSQL identity sequence options (`START WITH 100 INCREMENT BY 10 ...`).
+    identity_options: str | None = None
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,10 @@ class PostgresDialect(Dialect):
         ident = info.get("identity")
         if ident:
             extras["identity"] = "always" if ident.get("always") else "by default"
+            extras["identity_options"] = (
+                f"START WITH {ident.get('start')} INCREMENT BY {ident.get('increment')} "
+                f"MINVALUE {ident.get('minvalue')} MAXVALUE {ident.get('maxvalue')} "
+                f"CACHE {ident.get('cache')}" + (" CYCLE" if ident.get("cycle") else ""))
             extras["autoincrement"] = True
         return extras
 
@@ -183,6 +187,8 @@ class PostgresDialect(Dialect):
             sql += f" DEFAULT nextval('{seq}'::regclass)"
         if col.identity:
             sql += f" GENERATED {col.identity.upper()} AS IDENTITY"
+            if col.identity_options:
+                sql += f" ({col.identity_options})"
         return sql
 
     def pre_table_ddl(self, schema: Schema) -> list[str]:

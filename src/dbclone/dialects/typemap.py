@@ -143,7 +143,8 @@ class _Ctx:
             col, sql_type=sql_type, nullable=nullable,
             default=self.default(where, default, col, t.column_names), computed=computed,
             persisted=col.persisted if computed else None,
-            autoincrement=False, identity=None, sequence=None, collation=None, on_update=None,
+            autoincrement=False, identity=None, identity_options=None, sequence=None,
+            collation=None, on_update=None,
             unsigned=False, enum_name=None)
         return new, checks
 
