@@ -187,3 +187,22 @@ def test_non_default_postgresql_schema(new_db) -> None:
     assert diff_schemas(src, introspect(engine_for(target), "app", count_rows=False)) == []
     assert src.domains[0].schema == "app" and [v.name for v in src.views] == ["v"]
     assert introspect(engine_for(target), count_rows=False).tables == ()  # public stays empty
+
+
+def test_not_null_types_without_a_model_still_load(new_db) -> None:
+    """inet, cidr, ranges, geometry, xml, bit ... NOT NULL: a literal the type accepts."""
+    from dbclone.api import clone
+
+    source = new_db("postgresql")
+    run_script(source, """
+        CREATE TABLE t (id int PRIMARY KEY, ip inet NOT NULL, net cidr NOT NULL,
+          r tsrange NOT NULL, p point NOT NULL, m macaddr NOT NULL, x xml NOT NULL,
+          b bit(4) NOT NULL, ts tsvector NOT NULL);
+        INSERT INTO t SELECT g, ('10.1.1.' || g)::inet, ('10.' || g || '.0.0/16')::cidr,
+          tsrange('2020-01-01', '2020-01-02'), point(g, g), '08:00:2b:01:02:03',
+          ('<a>' || g || '</a>')::xml, (g % 16)::bit(4), to_tsvector('hej')
+        FROM generate_series(1, 50) g;
+        """)
+    target = new_db("postgresql")
+    clone(source, target, seed=1)
+    assert introspect(engine_for(target)).table("t").row_count == 50

@@ -1047,6 +1047,10 @@ def _fit_other(ctx: _Ctx, col: Column, values: pd.Series,
     if col.nullable:
         return ColumnModel(col.name, "null", null_rate=1.0,
                            reason=f"type {col.sql_type} is not modelled; NULL"), None
+    if col.fallback is not None:  # a literal the dialect vouches for; text may not load
+        return ColumnModel(col.name, "categorical", values=(col.fallback,), probs=(1.0,),
+                           reason=f"type {col.sql_type} is not modelled; "
+                                  f"constant {col.fallback!r}"), None
     return _fit_string_fallback(ctx, col, values.astype(str), null_rate,
                                 f"type {col.sql_type} is not modelled")
 

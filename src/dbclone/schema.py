@@ -47,6 +47,9 @@ class Column:
     on_update: str | None = None
     #: PostgreSQL identity sequence options (`START WITH 100 INCREMENT BY 10 ...`).
     identity_options: str | None = None
+    #: A literal of the column's type that always loads (`0.0.0.0` for inet, `empty` for a
+    #: range), for NOT NULL columns of a kind the synthesizer does not model ("other").
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 from dbclone.schema import DomainType, ForeignKey, Schema, Table
@@ -16,6 +17,32 @@ Qualify = Callable[[Table], str]
 
 def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+#: Literals that load into PostgreSQL types dbclone has no model of, by type name prefix.
+_FALLBACKS = (
+    ("inet", "0.0.0.0"), ("cidr", "0.0.0.0/0"), ("macaddr8", "00:00:00:00:00:00:00:00"),
+    ("macaddr", "00:00:00:00:00:00"), ("point", "(0,0)"), ("lseg", "[(0,0),(0,1)]"),
+    ("line", "{1,-1,0}"), ("box", "(0,0),(1,1)"), ("path", "((0,0),(1,1))"),
+    ("polygon", "((0,0),(1,1),(1,0))"), ("circle", "<(0,0),1>"), ("tsvector", ""),
+    ("tsquery", "x"), ("xml", "<x/>"), ("money", "0"), ("pg_lsn", "0/0"),
+    ("int4range", "empty"), ("int8range", "empty"), ("numrange", "empty"),
+    ("tsrange", "empty"), ("tstzrange", "empty"), ("daterange", "empty"),
+    ("int4multirange", "{}"), ("int8multirange", "{}"), ("nummultirange", "{}"),
+    ("tsmultirange", "{}"), ("tstzmultirange", "{}"), ("datemultirange", "{}"),
+    ("hstore", ""), ("ltree", ""), ("oid", "0"),
+)
+
+
+def fallback_literal(sql_type: str) -> str | None:
+    """A value of `sql_type` that always loads; None when dbclone knows none."""
+    name = sql_type.lower().strip('"')
+    bits = re.fullmatch(r"bit\((\d+)\)", name)
+    if bits:
+        return "0" * int(bits[1])
+    if name in ("bit", "bit varying", "varbit") or name.startswith("bit varying"):
+        return "0"
+    return next((v for prefix, v in _FALLBACKS if name.startswith(prefix)), None)
 
 
 def try_ddl(statement: str) -> str:

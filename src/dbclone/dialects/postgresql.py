@@ -67,6 +67,9 @@ class PostgresDialect(Dialect):
             table = dataclasses.replace(table, columns=tuple(
                 dataclasses.replace(c, sql_type=types.get(c.name, c.sql_type))
                 if c.sql_type == "NULL" else c for c in table.columns))
+        table = dataclasses.replace(table, columns=tuple(  # for NOT NULL types without a model
+            dataclasses.replace(c, fallback=pg_ddl.fallback_literal(c.sql_type))
+            if c.kind == "other" and not c.nullable else c for c in table.columns))
         defs = pg_catalog.index_definitions(conn, schema, table.name)
         indexes = tuple(dataclasses.replace(i, definition=defs[i.name][0])
                         for i in table.indexes if i.name in defs and not defs[i.name][1])
