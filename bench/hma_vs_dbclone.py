@@ -5,7 +5,7 @@ process (bench/_hma_workers.py) — wall time of fit, sample and load, peak RSS 
 both outputs with `dbclone.report.build_report` (the same code for both) and prints a table
 with dbclone's values next to HMA's and their ratios. Run on demand, not a test:
 
-    python bench/hma_vs_dbclone.py --quick                   # small cases, a few minutes
+    python bench/hma_vs_dbclone.py --quick                   # small cases, ~10 minutes
     python bench/hma_vs_dbclone.py --out results.json        # every case HMA accepts
     python bench/hma_vs_dbclone.py --bypass --hma-timeout 1800 --cases chinook_full
 
@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="small cases only (a few minutes)")
+    p.add_argument("--quick", action="store_true",
+                   help="small cases only (about 10 minutes on 2 busy cores)")
     p.add_argument("--cases", help="comma-separated case names: " + ", ".join(
         c.name for c in CASES))
     p.add_argument("--out", default="hma_vs_dbclone.json", help="results as JSON")
