@@ -26,6 +26,8 @@ from tests.helpers import table_digest
 DBCLONE = [sys.executable, "-c", "from dbclone.cli import app; app()"]
 
 _MODELS: dict[str, Path] = {}
+#: Every process the tests started, killed at the end of each test whatever happened.
+_STARTED: list[subprocess.Popen[str]] = []
 
 
 @pytest.fixture
@@ -57,6 +59,7 @@ class Paused:
         self.proc = subprocess.Popen(
             [*DBCLONE, "sample", str(model), target, "--quiet", *extra],
             stderr=subprocess.PIPE, text=True, env=env)
+        _STARTED.append(self.proc)
         self.lines: list[str] = []
         self.paused = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -103,10 +106,23 @@ def test_interrupted_loads_leave_target_as_it_was(dialect: str, model_for, new_d
     different moment by a different signal; meanwhile a second refresh is refused."""
     model = model_for(dialect)
     targets = [_filled(new_db, dialect, model, seed=i) for i in range(len(_MOMENTS))]
+    empty = new_db(dialect)
+    try:
+        _interrupt_all(dialect, model, targets, empty)
+    finally:
+        for proc in _STARTED:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if dialect == "mysql":  # dropping a target does not drop its side databases
+            for t in [*targets, empty]:
+                _drop_staging(t)
+
+
+def _interrupt_all(dialect: str, model: Path, targets: list[str], empty: str) -> None:
     before = [table_digest(t) for t in targets]
     procs = [Paused(model, t, point, "--replace", "--seed", "99", "--scale", "0.1")
              for t, (_, point, _) in zip(targets, _MOMENTS, strict=True)]
-    empty = new_db(dialect)
     first_load = Paused(model, empty, "batch:1", "--scale", "0.1")
     for p in [*procs, first_load]:
         p.wait_paused()
@@ -125,6 +141,13 @@ def test_interrupted_loads_leave_target_as_it_was(dialect: str, model_for, new_d
         assert _staging_dbs(targets[2])
         sample_model(model_io.load(model), targets[2], replace=True, scale=0.1)
         assert not _staging_dbs(targets[2])
+
+
+def _drop_staging(target: str) -> None:
+    engine = engine_for(target).execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for name in _staging_dbs(target):
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def _check_untouched_empty(dialect: str, model: Path, target: str) -> None:
