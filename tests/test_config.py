@@ -114,3 +114,20 @@ def test_config_at_sample_time(shared, tmp_path: Path) -> None:
         names = [n for (n,) in dst.exec_driver_sql("SELECT first_name FROM employee")]
     assert len(names) == 150
     assert all(len(n) == 4 and n[0].isupper() and n[1:].islower() for n in names)
+
+
+def test_log_json_error_line(shared, tmp_path: Path) -> None:
+    """`--log-json`: the error is one JSON line on stderr with the exit code."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dbclone.cli import app
+
+    (tmp_path / "bad.toml").write_text("exclud = []")
+    res = CliRunner().invoke(app, ["--log-json", "clone", shared("employees", "sqlite"),
+                                   str(tmp_path / "c.db"), "--config", str(tmp_path / "bad.toml")])
+    assert res.exit_code == 2
+    record = json.loads(res.output.strip().splitlines()[-1])
+    assert record["event"] == "error" and record["exit_code"] == 2
+    assert "did you mean 'exclude'" in record["message"]
