@@ -23,7 +23,8 @@ METRICS: dict[str, tuple[bool, str]] = {
     "cardinality": (True, "mean 1-KS of children-per-parent counts per foreign key"),
     "detection": (False, "mean 5-fold classifier accuracy real vs synthetic (0.5 = ideal)"),
     "detection_worst": (False, "highest per-table detection accuracy"),
-    "privacy_copies": (False, "share of target rows copying a source row's non-key values"),
+    "privacy_copies": (False, "share of target rows copying a unique source row, beyond "
+                              "chance"),
     "privacy_overlap": (False, "share of near-unique target values also present in the source"),
     "privacy_dcr": (False, "P(target row closer to source than a fresh source row; 0.5 = ideal)"),
     "integrity": (False, "constraint violations counted in the target (must be 0)"),

@@ -1,11 +1,14 @@
 """Privacy: copied rows, shared near-unique values, and distance to the closest real record.
 
 Copies. A target row is a copy when its non-key values (every column but primary and foreign
-keys) equal those of some source row. Tables with fewer than two non-key columns are left out:
-a lookup table (genre names, currencies) is *meant* to repeat the source's vocabulary, and a
-single identifying value is caught by the overlap measure instead. Tables whose non-key value
-combinations mostly repeat in the source (invoice lines of price x quantity) are left out too:
-repeating a common combination singles nobody out.
+keys) equal those of a source row that is unique in the source: a combination that many real
+rows share (10 units at 14.00 with no discount) singles nobody out, a unique one may. Where the
+columns hold few values, independent rows meet unique ones by chance, so the score is the
+excess over chance: the target's copy rate minus that of a random 20 % of the source measured
+against the other 80 % (which shares no row with it). Tables with fewer than two non-key
+columns are left out: a lookup table (genre names, currencies) is *meant* to repeat the
+source's vocabulary, and a single identifying value is caught by the overlap measure instead.
+Tables whose non-key combinations mostly repeat in the source are left out too.
 
 Overlap. For each string column whose source values are near-unique (>= 90 % distinct over at
 least 10 values: names, emails, identity numbers), the share of the target's distinct values
@@ -52,11 +55,31 @@ def copies(table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> tuple[float
     if synth.empty:
         return 0.0, 0, 0, "target is empty"
     hashes = _row_hashes(real[cols])
-    real_rows = set(hashes)
-    if len(real_rows) < 0.5 * len(hashes):
+    values, counts = np.unique(hashes, return_counts=True)
+    if len(values) < 0.5 * len(hashes):
         return None, 0, 0, "non-key values mostly repeat (e.g. price, quantity): no row to copy"
-    hits = int(np.isin(_row_hashes(synth[cols]), list(real_rows)).sum())
-    return hits / len(synth), hits, len(synth), ""
+    unique_rows = values[counts == 1]
+    hits = int(np.isin(_row_hashes(synth[cols]), unique_rows).sum())
+    chance = _chance_rate(hashes)
+    excess = max(hits / len(synth) - chance, 0.0)
+    note = f"{hits} target rows equal a unique source row; by chance {chance:.1%}" \
+        if chance > 0 else ""
+    return excess, int(round(excess * len(synth))), len(synth), note
+
+
+def _chance_rate(hashes: np.ndarray, seed: int = 0) -> float:
+    """How often a fresh real row equals a row unique among the others."""
+    if len(hashes) < 50:
+        return 0.0
+    order = np.random.default_rng(seed).permutation(len(hashes))
+    cut = int(len(hashes) * HOLDOUT)
+    hold, rest = hashes[order[:cut]], hashes[order[cut:]]
+    values, counts = np.unique(rest, return_counts=True)
+    rate = float(np.isin(hold, values[counts == 1]).mean())
+    # The target is compared with the whole source, which has more unique rows to meet.
+    _, all_counts = np.unique(hashes, return_counts=True)
+    unique_rest = int((counts == 1).sum())
+    return rate * int((all_counts == 1).sum()) / unique_rest if unique_rest else rate
 
 
 def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
