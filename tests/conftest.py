@@ -89,6 +89,7 @@ def new_db(tmp_path: Path) -> Iterator[Callable[[str], str]]:
 
 
 _LOADED: dict[tuple[str, str], str] = {}
+_SESSION = uuid.uuid4().hex[:8]
 
 
 def shared_db(name: str, dialect: str, tmp_root: Path) -> str:
@@ -101,7 +102,7 @@ def shared_db(name: str, dialect: str, tmp_root: Path) -> str:
     key = (name, dialect)
     if key in _LOADED:
         return _LOADED[key]
-    db = f"dbclone_src_{name}"
+    db = f"dbclone_test_src_{name}_{_SESSION}"  # per test session: parallel runs never collide
     target = str(tmp_root / f"{db}.db") if dialect == "sqlite" else db
     env = dict(os.environ)
     subprocess.run(["bash", str(SHARED / "load.sh"), name, dialect, target], check=True,
@@ -113,6 +114,9 @@ def shared_db(name: str, dialect: str, tmp_root: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], str]:
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, str], str]]:
     root = tmp_path_factory.mktemp("shared")
-    return lambda name, dialect: shared_db(name, dialect, root)
+    yield lambda name, dialect: shared_db(name, dialect, root)
+    for (name, dialect), _url in list(_LOADED.items()):
+        drop_db(dialect, f"dbclone_test_src_{name}_{_SESSION}")
+        del _LOADED[(name, dialect)]
