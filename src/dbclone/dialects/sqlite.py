@@ -67,6 +67,9 @@ class SQLiteDialect(Dialect):
 
     def prepare_session(self, conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+        # A page cache large enough that the load rarely spills to the file before COMMIT:
+        # spilling takes the exclusive lock early and blocks readers of the old contents.
+        conn.exec_driver_sql("PRAGMA cache_size = -131072")  # KiB, i.e. 128 MB
 
     def prepare_new_file(self, conn: Connection) -> None:
         """A new file only becomes the target once complete: no need for a durable journal."""
