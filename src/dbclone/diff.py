@@ -52,7 +52,8 @@ def _as_declared(schema: Schema) -> Schema:
     synthesizer (kind, enum values, lengths ...) cannot be read back from a SQLite file."""
     blank: dict[str, Any] = {
         "kind": "other", "length": None, "precision": None, "scale": None,
-        "enum_values": None, "enum_name": None, "timezone": False, "unsigned": False}
+        "enum_values": None, "enum_name": None, "timezone": False, "unsigned": False,
+        "fallback": None}
     tables = tuple(dataclasses.replace(
         t, columns=tuple(dataclasses.replace(c, **blank) for c in t.columns),
         indexes=tuple(dataclasses.replace(i, definition=None, where=None) for i in t.indexes))
