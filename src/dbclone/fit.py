@@ -310,10 +310,24 @@ def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
         hits = series[numbers.reindex(series.index) == sentinel]
         marker, share = (_jsonable(hits.iloc[0]),), (float(len(hits)) / max(n, 1),)
     where = "the parent's " if base.name.startswith("^") else ""
+    reason = f"never before {where}{base.name.lstrip('^')}"
+    own = numbers[numbers != sentinel] if sentinel is not None else numbers
+    if delta.std() > 0.7 * own.std():
+        # The base hardly explains the date (a decision and its caseworker's hiring): base +
+        # delta would widen the range, so the column keeps its own marginal and only rows
+        # drawn before their base are moved after it.
+        cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
+                         quantiles=copula.quantile_grid(own.to_numpy()),
+                         integer=col.kind == "date", base=base.name, op="order",
+                         delta=copula.quantile_grid(delta.to_numpy()), values=marker,
+                         probs=share, reason=reason)
+        z = np.zeros(n)
+        z[own.index.to_numpy()] = copula.numeric_to_normal(own.to_numpy(), ctx.rng)
+        return cm, z
     cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
                      quantiles=copula.quantile_grid(delta.to_numpy()),
                      integer=col.kind == "date", base=base.name, values=marker, probs=share,
-                     reason=f"never before {where}{base.name.lstrip('^')}")
+                     reason=reason)
     z = np.zeros(n)
     z[delta.index.to_numpy()] = copula.numeric_to_normal(delta.to_numpy(), ctx.rng)
     return cm, z

@@ -48,8 +48,12 @@ class ColumnModel:
     #: never had this column before `base` (a column of the row, or ``^col`` of the parent).
     base: str | None = None
     #: How `base` combines with the modelled number: "" adds it (dates), "ratio" multiplies by
-    #: exp of it (a file's bytes are its duration times a bitrate).
+    #: exp of it (a file's bytes are its duration times a bitrate), "order" keeps the column's
+    #: own marginal and moves only rows that would fall before the base.
     op: str = ""
+    #: With op "order": quantiles of (value - base), used only for rows drawn before their
+    #: base (the column keeps its own marginal, the order still holds).
+    delta: tuple[float, ...] = ()
     #: Granularity of a number in its own unit: timestamps that are always midnight (86400),
     #: prices in whole cents of a FLOAT column (0.01). 0 = none seen.
     step: float = 0.0

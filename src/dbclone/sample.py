@@ -181,7 +181,18 @@ class Sampler:
         else:
             base = data[cm.base]
         delta = np.asarray([np.nan if d is None else d for d in data[cm.name]], dtype=float)
-        total = to_numbers(col, base) + delta
+        base_n = to_numbers(col, base)
+        if cm.op == "order":  # own value; only rows before their base move after it
+            total = delta.copy()
+            early = total < base_n
+            if early.any():
+                gap = copula.normal_to_numeric(self.rng.standard_normal(int(early.sum())),
+                                               cm.delta, False)
+                # after the base, but never past the column's own latest value
+                top = np.maximum(cm.quantiles[-1], base_n[early])
+                total[early] = np.minimum(base_n[early] + gap, top)
+        else:
+            total = base_n + delta
         known = ~np.isnan(total)
         out = np.full(len(delta), None, dtype=object)
         if known.any():
