@@ -500,11 +500,24 @@ class Sampler:
     def _distinct_per_group(self, data: Columns, driver: FKModel, p: np.ndarray,
                             n: int) -> np.ndarray:
         """Different parents within each driving group, so a composite key stays unique."""
-        groups = pd.Series(list(zip(*(data[c] for c in driver.columns), strict=True)))
-        out = np.full(n, -1)
+        codes = pd.MultiIndex.from_arrays([pd.Series(data[c]).astype(str)
+                                           for c in driver.columns]).factorize()[0]
         p = 0.95 * p + 0.05 / len(p)  # every parent possible, so large groups still fit
-        for _, pos in groups.groupby(groups, sort=False).indices.items():
+        sizes = np.bincount(codes)
+        big = sizes[codes] > 0.2 * len(p)
+        # Small groups: one weighted draw for all rows, then redraw the few repeats.
+        out = self.rng.choice(len(p), size=n, p=p)
+        for _ in range(20):
+            frame = pd.DataFrame({"g": codes, "v": out})
+            dup = frame.duplicated().to_numpy() & ~big
+            if not dup.any():
+                break
+            out[dup] = self.rng.choice(len(p), size=int(dup.sum()), p=p)
+        # Groups close to the number of parents: an exact draw without replacement each.
+        for g in np.unique(codes[big]):
+            pos = np.flatnonzero(codes == g)
             k = min(len(pos), len(p))
+            out[pos] = -1
             out[pos[:k]] = self.rng.choice(len(p), size=k, replace=False, p=p)
         return out
 
