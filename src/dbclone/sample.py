@@ -75,7 +75,8 @@ class Sampler:
         self.rng = np.random.default_rng(seed)
         self.fake = Generator(model.locale, seed)
         self.done: dict[str, _Generated] = {}
-        self.pending: list[tuple[Table, FKModel, np.ndarray]] = []
+        self.pending: list[tuple[Table, FKModel]] = []  # nullable: NULL, then UPDATE
+        self.waiting: dict[str, list[FKModel]] = {}  # NOT NULL: filled before the load
         self.derived: list[DeferredUpdate] = []
         self._joint: dict[str, np.ndarray] = {}  # partner columns of a joint category
         # Parent columns that children copy: kept in memory with the parent's keys.
@@ -88,9 +89,37 @@ class Sampler:
         self.notes: list[str] = []
 
     def run(self) -> Iterator[TableData | DeferredUpdate]:
+        held: list[TableData] = []  # waiting for the parent of a NOT NULL FK in a cycle
         for name in self.plan.order:
-            yield self.table(name)
+            data = self.table(name)
+            if self.waiting.get(name):
+                held.append(data)
+            else:
+                yield data
+            for item in [h for h in held if self._parents_ready(h.table.name)]:
+                self._fill_waiting(item)
+                held.remove(item)
+                yield item
+        for item in held:
+            self._fill_waiting(item)
+            yield item
         yield from self._deferred_updates()
+
+    def _parents_ready(self, table: str) -> bool:
+        return all(fk.ref_table in self.done for fk in self.waiting[table])
+
+    def _fill_waiting(self, item: TableData) -> None:
+        """A NOT NULL FK that closes a cycle (DEFERRABLE, or added after the data): its values
+        are drawn once the parent exists, before the rows are loaded."""
+        n = item.n_rows
+        for fk in self.waiting[item.table.name]:
+            parent = self.done.get(fk.ref_table)
+            if parent is None or parent.n == 0:
+                continue
+            idx = self.rng.integers(0, parent.n, n)
+            if _unique_cols(item.table, fk.columns) and parent.n >= n:
+                idx = self.rng.permutation(parent.n)[:n]
+            self._set_fk(item.data, fk, idx, parent.keys)
 
     # -- one table ---------------------------------------------------------------------------
     def table(self, name: str) -> TableData:
@@ -118,7 +147,7 @@ class Sampler:
         for fk in tm.fks:
             if fk is not driver and not fk.as_category:
                 self._assign_fk(table, data, fk, driver, n)
-        data = _drop_orphans(table, data)
+        data = _drop_orphans(table, data, self.waiting.get(table.name, []))
         data, notes = repair(table, self.schema.dialect, data, self.rng)
         patterns = column_patterns(table, self.schema.dialect)
         data = enforce_unique(table, data, self.rng, patterns)
@@ -471,7 +500,10 @@ class Sampler:
         if fk.ref_table not in self.done:
             for c in fk.columns:
                 data[c] = np.full(n, None, dtype=object)
-            self.pending.append((table, fk, np.arange(n)))
+            if all(not table.column(c).nullable for c in fk.columns):
+                self.waiting.setdefault(table.name, []).append(fk)
+            else:
+                self.pending.append((table, fk))
             return
         parent = self.done[fk.ref_table]
         weights = parent.counts.get(self._count_dim(fk))
@@ -584,10 +616,11 @@ class Sampler:
 
     def _deferred_updates(self) -> Iterator[DeferredUpdate]:
         yield from self.derived
-        for table, fk, rows in self.pending:
+        for table, fk in self.pending:
             parent = self.done[fk.ref_table]
             key_cols = table.primary_key or table.column_names
             own_keys = self.done[table.name].keys
+            rows = np.arange(self.done[table.name].n)  # the rows kept, in order
             if not set(key_cols) <= set(own_keys.columns):
                 continue
             idx = self.rng.integers(0, max(parent.n, 1), len(rows)) if parent.n else \
@@ -778,11 +811,15 @@ def from_json(col: Column, values: list[Any]) -> np.ndarray:
     return np.asarray([parse(v) if isinstance(v, str) else v for v in values], dtype=object)
 
 
-def _drop_orphans(table: Table, data: Columns) -> Columns:
-    """Rows left without a parent for a NOT NULL FK (no parent could take them) go."""
+def _drop_orphans(table: Table, data: Columns, waiting: list[FKModel]) -> Columns:
+    """Rows left without a parent for a NOT NULL FK (no parent could take them) go; FKs still
+    waiting for their parent are filled later."""
     keep = np.ones(len(next(iter(data.values()))) if data else 0, dtype=bool)
+    later = {c for fk in waiting for c in fk.columns}
     for fk in table.foreign_keys:
         for c in fk.columns:
+            if c in later:
+                continue
             if not table.column(c).nullable and c in data:
                 keep &= np.asarray([v is not None for v in data[c]], dtype=bool)
     return data if keep.all() else {c: v[keep] for c, v in data.items()}
