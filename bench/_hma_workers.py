@@ -125,7 +125,8 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
-def run_hma(source: Path, target: Path, bypass: bool, result: dict[str, Any]) -> None:
+def run_hma(source: Path, target: Path, bypass: bool, result: dict[str, Any],
+            checkpoint: Any) -> None:
     t0 = time.perf_counter()
     from sdv.multi_table import HMASynthesizer
 
@@ -151,6 +152,7 @@ def run_hma(source: Path, target: Path, bypass: bool, result: dict[str, Any]) ->
                                      "(HMASynthesizer._validate_schema_complexity)")
         HMASynthesizer._validate_schema_complexity = lambda self: None  # type: ignore
         synth = HMASynthesizer(md, verbose=False)
+    checkpoint()  # refusals and adaptations survive a timeout during fit or sample
     t1 = time.perf_counter()
     synth.fit(data)
     t2 = time.perf_counter()
@@ -233,9 +235,13 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     started = time.perf_counter()
     result: dict[str, Any] = {"status": "error"}
+
+    def checkpoint() -> None:
+        args.out.write_text(json.dumps({**result, "status": "running"}, indent=2))
+
     try:
         if args.tool == "hma":
-            run_hma(args.source, args.target, args.bypass, result)
+            run_hma(args.source, args.target, args.bypass, result, checkpoint)
         else:
             run_dbclone(args.source, args.target, args.seed, result)
     except Exception as exc:  # recorded with whatever was measured before it

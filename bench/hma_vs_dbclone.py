@@ -208,7 +208,8 @@ def run_tool(tool: str, source: Path, target: Path, work: Path, args: argparse.N
     try:
         proc = subprocess.run(cmd, timeout=timeout, capture_output=True, text=True, env=env)
     except subprocess.TimeoutExpired:
-        return {"status": "timeout", "error": f"stopped after {timeout:.0f} s",
+        partial = json.loads(out.read_text()) if out.exists() else {}  # notes written so far
+        return {**partial, "status": "timeout", "error": f"stopped after {timeout:.0f} s",
                 "wall_seconds": time.perf_counter() - started}
     if not out.exists():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
