@@ -314,12 +314,22 @@ def test_html_is_self_contained(perturbed: Report) -> None:
 def test_html_renders_in_chromium(perturbed: Report, tmp_path: Path) -> None:
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
     page.write_text(render_html(perturbed), encoding="utf-8")
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
-                    "--window-size=1400,2400", page.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    command = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+               "--virtual-time-budget=5000", f"--screenshot={shot}", "--window-size=1400,2400"]
+    # Headless Chromium now and then hangs at start-up on a busy machine (seen once in CI):
+    # a fresh profile and a second try, and a skip only if it never answers at all.
+    for attempt in range(2):
+        profile = f"--user-data-dir={tmp_path / f'profile{attempt}'}"
+        try:
+            subprocess.run([*command, profile, page.as_uri()], check=True, capture_output=True,
+                           timeout=90)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    else:
+        pytest.skip("chromium did not answer within 90 s, twice")
     assert shot.stat().st_size > 50_000  # a blank page is a few kilobytes
 
 
