@@ -141,8 +141,6 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
     if as_json:
         typer.echo(json.dumps(s.to_dict(), indent=2, default=str))
         return
-    from dbclone.plan import fk_graph
-
     typer.echo(f"{s.dialect} database, {len(s.tables)} tables, "
                f"{sum(t.row_count for t in s.tables)} rows")
     for t in s.tables:
@@ -151,7 +149,6 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
                    f"PK ({', '.join(t.primary_key) or 'none'})" + (f"; FK {fks}" if fks else ""))
     for w in s.warnings:
         typer.echo(f"warning: {w}", err=True)
-    del fk_graph
 
 
 def _show_personal(source: str, schema: str | None) -> None:

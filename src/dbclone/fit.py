@@ -42,7 +42,6 @@ class FitOptions:
     reference_rows: int = 50
     #: Tables the user asked to copy as they are (config file `verbatim`).
     verbatim: frozenset[str] = frozenset()
-    sample_rows: int = 200_000
     progress: Progress | None = None
 
 
@@ -73,7 +72,7 @@ class _Ctx:
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
     opts = opts or FitOptions()
-    frames = read_tables(engine, schema, opts.sample_rows)
+    frames = read_tables(engine, schema)
     ctx = _Ctx(schema, plan, frames, opts, np.random.default_rng(opts.seed))
     locale = opts.locale or _guess_locale(schema, frames)
     tables = []
@@ -88,8 +87,10 @@ def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = No
     return Model(schema=schema, tables=ordered, locale=locale, rare_threshold=opts.rare_threshold)
 
 
-def read_tables(engine: Engine, schema: Schema, sample_rows: int) -> dict[str, pd.DataFrame]:
-    """Every table as a DataFrame, inside one read-only transaction (never a write)."""
+def read_tables(engine: Engine, schema: Schema) -> dict[str, pd.DataFrame]:
+    """Every table, whole, as a DataFrame, inside one read-only transaction (never a write).
+    Whole tables keep children-per-parent counts exact; a sampled fit needs those counts from
+    SQL aggregates first (open: see the issue notes on bounded memory)."""
     dialect = dialect_for(engine)
     frames = {}
     with engine.connect() as conn:
