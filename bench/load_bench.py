@@ -130,21 +130,22 @@ class MariaDB:
 
 
 def bench(dialect: Postgres | MariaDB, scales: list[float], tmp: Path) -> list[dict[str, float]]:
-    src = "dbclone_bench_src"
+    tag = os.environ.get("DBCLONE_BENCH_TAG", "")  # parallel runs: a different tag each
+    src = f"dbclone_bench{tag}_src"
     subprocess.run(["bash", str(SHARED / "load.sh"), "employees", dialect.name, src], check=True,
                    capture_output=True)
     rows = []
     try:
         for scale in scales:
-            dst, native = "dbclone_bench_clone", "dbclone_bench_native"
-            only_load = "dbclone_bench_load"
+            dst, native = f"dbclone_bench{tag}_clone", f"dbclone_bench{tag}_native"
+            only_load = f"dbclone_bench{tag}_load"
             dialect.create(dst)
             stats = _run_child(dialect.url(src), dialect.url(dst), scale)
             dialect.create(only_load)
             stats["load"] = _run_child(dialect.url(src), dialect.url(only_load), scale,
                                        "--load-child")["load"]
             dialect.drop(only_load)
-            t_dump, t_restore = dialect.native(dst, native, tmp / f"bench-{dialect.name}.dump")
+            t_dump, t_restore = dialect.native(dst, native, tmp / f"bench{tag}-{dialect.name}.dump")
             stats.update(scale=scale, dump=t_dump, restore=t_restore,
                          a_over_c=stats["load"] / t_restore, b_over_c=stats["clone"] / t_restore)
             rows.append(stats)

@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "sampledbs"
-PREFIX = "dbclone_test_bench_"
+#: DBCLONE_BENCH_TAG=_x keeps parallel runs apart (dbclone_test_bench_x_...).
+PREFIX = "dbclone_test_bench" + os.environ.get("DBCLONE_BENCH_TAG", "") + "_"
 
 
 @dataclass(frozen=True)
