@@ -135,3 +135,34 @@ def test_libpq_environment_variables(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("PGUSER", url.username or "postgres")
     with engine_for(f"postgresql:///{url.database}").connect() as conn:
         assert conn.exec_driver_sql("SELECT current_database()").scalar() == url.database
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
+def test_table_in_chunks(dialect: str, new_db: Callable[[str], str]) -> None:
+    """A large table may reach the loader as consecutive chunks: all rows land, counted once."""
+    import numpy as np
+
+    from dbclone.load import load
+    from dbclone.sample import TableData
+
+    src = new_db(dialect)
+    with engine_for(src, must_exist=False).begin() as conn:
+        for stmt in _DDL:
+            conn.exec_driver_sql(stmt)
+    schema = introspect(engine_for(src))
+    parent, child = schema.table("parent"), schema.table("child")
+
+    def chunk(table, ids, pids=None):  # type: ignore[no-untyped-def]
+        data = {"id": np.asarray(ids, dtype=object)}
+        if pids is not None:
+            data["pid"] = np.asarray(pids, dtype=object)
+        return TableData(table, tuple(data), data)
+
+    items = [chunk(parent, [1, 2, 3]), chunk(parent, [4, 5]),
+             chunk(child, [1, 2], [1, 5]), chunk(child, [3, 4, 5], [2, None, 4])]
+    target = new_db(dialect)
+    result = load(engine_for(target, must_exist=False), schema, items)
+    assert result.rows == {"parent": 5, "child": 5}
+    with engine_for(target).connect() as conn:
+        got = conn.exec_driver_sql("SELECT id, pid FROM child ORDER BY id").all()
+    assert [tuple(r) for r in got] == [(1, 1), (2, 5), (3, 2), (4, None), (5, 4)]

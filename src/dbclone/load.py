@@ -365,8 +365,10 @@ def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferr
                 progress(item.table.name, min(lo + step, total), total)
         if progress and total == 0:
             progress(item.table.name, 0, 0)
-        result.rows[item.table.name] = total
-        result.seconds[item.table.name] = time.perf_counter() - start
+        # A large table may arrive as several consecutive chunks: counts and times add up.
+        name = item.table.name
+        result.rows[name] = result.rows.get(name, 0) + total
+        result.seconds[name] = result.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
 def _in_key_order(item: TableData) -> dict[str, np.ndarray]:
