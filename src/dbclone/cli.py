@@ -222,7 +222,9 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
             tasks[table] = bars.add_task(table, total=total or 1, rate="")
             starts[table] = time.perf_counter()
         rate = done / max(time.perf_counter() - starts[table], 1e-6)
-        bars.update(tasks[table], completed=done if total else 1, rate=f"{rate:,.0f} rows/s")
+        # A table loaded in chunks: `done` counts all its chunks so far, `total` is planned.
+        bars.update(tasks[table], completed=done if total else 1, total=total or 1,
+                    rate=f"{rate:,.0f} rows/s")
 
     with bars:
         yield update

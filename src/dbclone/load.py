@@ -350,6 +350,8 @@ def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferr
             continue
         start = time.perf_counter()
         total = item.n_rows
+        before = result.rows.get(item.table.name, 0)  # earlier chunks of the same table
+        planned = before + total if item.last else max(item.planned_rows, before + total)
         step = dialect.batch_rows
         data = _in_key_order(item)
         for lo in range(0, total, step):
@@ -362,9 +364,9 @@ def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferr
             batches += 1
             _pause(f"batch:{batches}")
             if progress:
-                progress(item.table.name, min(lo + step, total), total)
+                progress(item.table.name, before + min(lo + step, total), planned)
         if progress and total == 0:
-            progress(item.table.name, 0, 0)
+            progress(item.table.name, before, planned)
         # A large table may arrive as several consecutive chunks: counts and times add up.
         name = item.table.name
         result.rows[name] = result.rows.get(name, 0) + total

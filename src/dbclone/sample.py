@@ -31,12 +31,20 @@ from dbclone.strgen import Pattern
 #: Values are built as object columns: None is NULL.
 Columns = dict[str, np.ndarray]
 
+#: Rows generated at a time: a larger table comes out as consecutive chunks of about this
+#: many rows, so memory does not grow with the scale.
+CHUNK_ROWS = 50_000
+
 
 @dataclass
 class TableData:
     table: Table
     columns: tuple[str, ...]
     data: Columns
+    #: A table may come in consecutive chunks: the rows planned for the whole table (0 when
+    #: unknown), and whether this chunk is its last.
+    planned_rows: int = 0
+    last: bool = True
 
     @property
     def n_rows(self) -> int:
@@ -55,6 +63,28 @@ class DeferredUpdate:
     key_columns: tuple[str, ...]
     fk_columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]  # fk values..., key values...
+
+
+@dataclass
+class _Run:
+    """What the chunks of one table share while it is generated."""
+
+    table: Table
+    tm: TableModel
+    driver: FKModel | None
+    n: int  # rows planned
+    started: bool = False  # the first chunk is done (cycle FKs registered once)
+    rows: int = 0  # rows kept so far
+    patterns: dict[str, Pattern] | None = None
+    seen: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # UNIQUE hashes
+    shared: np.ndarray | None = None  # per-parent effect shared by siblings
+    picks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # FK parent rows
+    own_keys: dict[str, list[np.ndarray]] = field(default_factory=dict)  # FK to own table
+    needed: set[str] | None = None
+    parent: bool = False  # has children: keeps its latent scores
+    kept: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    latent: list[np.ndarray] = field(default_factory=list)
+    sums: dict[tuple[str, str], tuple[Any, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,15 +117,20 @@ class Sampler:
                 if cm.strategy == "parent" and driver is not None and cm.base:
                     self.copied.setdefault(driver.ref_table, set()).add(cm.base[1:])
         self.notes: list[str] = []
+        self._rows_before = 0  # planned rows of the current table before this chunk
+        self._rows_planned = 0
 
     def run(self) -> Iterator[TableData | DeferredUpdate]:
         held: list[TableData] = []  # waiting for the parent of a NOT NULL FK in a cycle
         for name in self.plan.order:
-            data = self.table(name)
-            if self.waiting.get(name):
-                held.append(data)
-            else:
-                yield data
+            parts = []
+            for data in self.chunks(name):
+                if self.waiting.get(name):
+                    parts.append(data)
+                else:
+                    yield data
+            if parts:
+                held.append(_join(parts))
             for item in [h for h in held if self._parents_ready(h.table.name)]:
                 self._fill_waiting(item)
                 held.remove(item)
@@ -123,16 +158,39 @@ class Sampler:
 
     # -- one table ---------------------------------------------------------------------------
     def table(self, name: str) -> TableData:
+        """The whole table at once (its chunks joined)."""
+        return _join(list(self.chunks(name)))
+
+    def chunks(self, name: str) -> Iterator[TableData]:
+        """The table's rows in consecutive chunks of about CHUNK_ROWS, cut between the children
+        of different driving parents; what must hold across chunks (keys, UNIQUE, parent
+        aggregates, the rows children need) is carried in a `_Run`."""
         table = self.schema.table(name)
         tm = self.model.table(name)
         if tm.verbatim:
-            return self._verbatim(table, tm)
+            yield self._verbatim(table, tm)
+            return
         driver = next((f for f in tm.fks if f.driving and f.ref_table in self.done), None)
         parent_idx = self._driven_rows(driver) if driver else None
         n = len(parent_idx) if parent_idx is not None else self._row_count(tm)
-        latent = self._latent(tm, driver, parent_idx, n)
+        run = _Run(table, tm, driver, n)
+        bounds = _bounds(parent_idx, n, CHUNK_ROWS)
+        for i, (lo, hi) in enumerate(bounds):
+            idx = parent_idx[lo:hi] if parent_idx is not None else None
+            data = self._chunk(run, lo, hi, idx)
+            insert_cols = tuple(c.name for c in table.columns if not c.computed)
+            yield TableData(table, insert_cols, {c: data[c] for c in insert_cols},
+                            planned_rows=n, last=i == len(bounds) - 1)
+        self._finish(run)
+
+    def _chunk(self, run: _Run, lo: int, hi: int, parent_idx: np.ndarray | None) -> Columns:
+        """Rows lo..hi of the table (positions in the planned rows, before any is dropped)."""
+        table, tm, driver = run.table, run.tm, run.driver
+        n = hi - lo
+        latent = self._latent(tm, driver, parent_idx, n, run)
         data: Columns = {_ROW: np.arange(n)}
         own = {d: i for i, d in enumerate(tm.copula)}
+        self._rows_before, self._rows_planned = lo, run.n
         for cm in _generation_order(tm.columns):
             z = latent[:, own[cm.name]] if cm.name in own else None
             data[cm.name] = self._column(table, cm, z, n, data)
@@ -146,18 +204,63 @@ class Sampler:
             self._assign_driver(data, driver, parent_idx)
         for fk in tm.fks:
             if fk is not driver and not fk.as_category:
-                self._assign_fk(table, data, fk, driver, n)
+                self._assign_fk(table, data, fk, driver, n, run, lo)
+        run.started = True
         data = _drop_orphans(table, data, self.waiting.get(table.name, []))
         data, notes = repair(table, self.schema.dialect, data, self.rng)
-        patterns = column_patterns(table, self.schema.dialect)
-        data = enforce_unique(table, data, self.rng, patterns)
+        if run.patterns is None:
+            run.patterns = column_patterns(table, self.schema.dialect)
+        # Sets holding the driving FK need no memory across chunks: each parent's children
+        # are all in one chunk, and different parents have different keys.
+        data = enforce_unique(table, data, self.rng, run.patterns, seen=run.seen,
+                              local=set(driver.columns) if driver is not None else set())
         data, _ = repair(table, self.schema.dialect, data, self.rng, fix=False)
-        self.notes += notes
+        self.notes += [note for note in notes if note not in self.notes]
         kept = data.pop(_ROW)
-        self._remember(table, tm, data, latent[kept], len(kept))
-        self._derive_parents(table, data)
-        insert_cols = tuple(c.name for c in table.columns if not c.computed)
-        return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
+        self._keep(run, data, latent[kept])
+        self._derive_parents(table, data, run)
+        return data
+
+    def _finish(self, run: _Run) -> None:
+        """The table is complete: remember what its children need, settle its aggregates."""
+        kept = {c: _concat(parts) for c, parts in run.kept.items()}
+        latent = np.concatenate(run.latent) if run.latent else \
+            np.zeros((0, len(run.tm.copula)))
+        self._remember(run.table, run.tm, kept, latent, run.rows, keep_all=True)
+        for (parent, column), (fk, sums) in run.sums.items():
+            self.derived.append(self._aggregate_update(parent, column, fk, sums))
+
+    def _keep(self, run: _Run, data: Columns, latent: np.ndarray) -> None:
+        if run.needed is None:
+            run.needed = self._needed(run.table)
+            run.parent = self._has_children(run.table)
+        for c in run.needed:
+            if c in data:
+                run.kept.setdefault(c, []).append(data[c])
+        # Children draw from a parent's latent scores; a table without children keeps none.
+        run.latent.append(latent if run.parent else latent[:, :0])
+        run.rows += len(latent)
+
+    def _has_children(self, table: Table) -> bool:
+        return any(fk.ref_table == table.name for t in self.schema.tables
+                   for fk in t.foreign_keys)
+
+    def _needed(self, table: Table) -> set[str]:
+        """Columns remembered after the table is generated: the keys children reference, the
+        columns they copy or build on (dates), and the keys a later UPDATE needs."""
+        refs = {c for t in self.schema.tables for fk in t.foreign_keys
+                if fk.ref_table == table.name for c in fk.ref_columns}
+        if refs:
+            refs |= {c.name for c in table.columns if c.kind in ("date", "datetime")}
+            refs |= self.copied.get(table.name, set())
+            for tm in self.model.tables:
+                driver = next((f for f in tm.fks if f.driving), None)
+                if driver is not None and driver.ref_table == table.name:
+                    refs |= {cm.base[1:] for cm in tm.columns
+                             if cm.base and cm.base.startswith("^")}
+        if any(t.name == table.name for t, _ in self.pending):
+            refs |= set(table.primary_key or table.column_names)
+        return refs
 
     def _verbatim(self, table: Table, tm: TableModel) -> TableData:
         """A reference table copied as it is, whatever the scale."""
@@ -262,12 +365,12 @@ class Sampler:
         return self.rng.choice(np.asarray(fk.counts), size=n, p=_norm(fk.probs))
 
     def _latent(self, tm: TableModel, driver: FKModel | None, parent_idx: np.ndarray | None,
-                n: int) -> np.ndarray:
+                n: int, run: _Run) -> np.ndarray:
         corr = np.asarray(tm.correlation, dtype=float).reshape(len(tm.copula), len(tm.copula))
         given = [i for i, d in enumerate(tm.copula) if d.startswith("^")]
         if not given or driver is None or parent_idx is None:
             out = copula.sample(corr, n, self.rng)
-            return self._siblings_alike(tm, corr, out, driver, parent_idx)
+            return self._siblings_alike(tm, corr, out, driver, parent_idx, run)
         parent = self.done[driver.ref_table]
         pos = {d: i for i, d in enumerate(parent.dims)}
         cols = [pos.get(tm.copula[i][1:]) for i in given]
@@ -279,10 +382,11 @@ class Sampler:
         out = copula.sample_conditional(corr, given, z_given, self.rng)
         if (~has_parent).any():
             out[~has_parent] = copula.sample(corr, int((~has_parent).sum()), self.rng)
-        return self._siblings_alike(tm, corr, out, driver, parent_idx)
+        return self._siblings_alike(tm, corr, out, driver, parent_idx, run)
 
     def _siblings_alike(self, tm: TableModel, corr: np.ndarray, out: np.ndarray,
-                        driver: FKModel | None, parent_idx: np.ndarray | None) -> np.ndarray:
+                        driver: FKModel | None, parent_idx: np.ndarray | None,
+                        run: _Run) -> np.ndarray:
         """Mix a shared effect per parent into each own dimension, as much as siblings in the
         source shared (their intraclass correlation)."""
         if not tm.icc or driver is None or parent_idx is None or driver.ref_table not in self.done:
@@ -291,22 +395,21 @@ class Sampler:
         rho = np.asarray(tm.icc, dtype=float)
         if not rho.any():
             return out
-        shared = copula.sample(corr[:k, :k], self.done[driver.ref_table].n, self.rng)
+        if run.shared is None:  # one effect per parent, drawn once for all chunks
+            run.shared = copula.sample(corr[:k, :k], self.done[driver.ref_table].n, self.rng)
+        shared = run.shared
         ok = parent_idx >= 0
         out[ok, :k] = (np.sqrt(rho) * shared[parent_idx[ok]]
                        + np.sqrt(1 - rho) * out[ok, :k])
         return out
 
     def _remember(self, table: Table, tm: TableModel, data: Columns, latent: np.ndarray,
-                  n: int) -> None:
-        refs = {c for t in self.schema.tables for fk in t.foreign_keys
-                if fk.ref_table == table.name for c in fk.ref_columns}
-        refs |= {c.name for c in table.columns if c.kind in ("date", "datetime")}
-        refs |= self.copied.get(table.name, set())
-        keys = pd.DataFrame({c: data[c] for c in refs if c in data})
+                  n: int, keep_all: bool = False) -> None:
+        needed = set(data) if keep_all else self._needed(table)
+        keys = pd.DataFrame({c: data[c] for c in needed if c in data})
         gen = _Generated(n, keys, latent, tm.copula)
         for i, dim in enumerate(tm.copula):
-            if dim.startswith("#"):
+            if dim.startswith("#") and latent.shape[1] > i:
                 child, cols = dim[1:].split(".", 1)
                 fk = next(f for f in self.model.table(child).fks
                           if "/".join(f.columns) == cols and f.ref_table == table.name)
@@ -385,15 +488,16 @@ class Sampler:
         return out
 
     def _key(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
+        first = self._rows_before + 1  # keys continue across a table's chunks
         if col.kind in ("integer", "decimal", "float"):
-            return np.arange(1, n + 1, dtype=object)
+            return np.arange(first, first + n, dtype=object)
         if col.kind == "uuid":
             return np.asarray([str(uuid.UUID(int=int(x))) for x in self._bits(n, 128)],
                               dtype=object)
         if cm.pattern:
             return self._from_pattern(cm.pattern[0], n)
-        width = max(len(str(n)), 1)
-        return np.asarray([f"K{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+        width = max(len(str(self._rows_planned or n)), 1)
+        return np.asarray([f"K{i:0{width}d}" for i in range(first, first + n)], dtype=object)
 
     def _words(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
         """Text from the source's own vocabulary (words seen in at least k rows)."""
@@ -491,15 +595,24 @@ class Sampler:
             data[col] = out
 
     def _assign_fk(self, table: Table, data: Columns, fk: FKModel, driver: FKModel | None,
-                   n: int) -> None:
+                   n: int, run: _Run, lo: int) -> None:
         if fk.ref_table == table.name:
-            idx = self._forest(fk, n)
-            self._set_fk(data, fk, idx, data_keys=pd.DataFrame(
-                {c: data[c] for c in fk.ref_columns}))
+            # Parents come before their children (roots first) over the whole table, so a
+            # row's parent is in its chunk or an earlier one.
+            if fk.columns not in run.picks:
+                run.picks[fk.columns] = self._forest(fk, run.n)
+            idx = run.picks[fk.columns][lo:lo + n]
+            keys = {}
+            for c in fk.ref_columns:
+                run.own_keys.setdefault(c, []).append(data[c])
+                keys[c] = _concat(run.own_keys[c])
+            self._set_fk(data, fk, idx, data_keys=pd.DataFrame(keys))
             return
         if fk.ref_table not in self.done:
             for c in fk.columns:
                 data[c] = np.full(n, None, dtype=object)
+            if run.started:
+                return
             if all(not table.column(c).nullable for c in fk.columns):
                 self.waiting.setdefault(table.name, []).append(fk)
             else:
@@ -507,9 +620,17 @@ class Sampler:
             return
         parent = self.done[fk.ref_table]
         weights = parent.counts.get(self._count_dim(fk))
-        if weights is None:
-            weights = self._draw_counts(fk, parent.n)
-        idx = self._weighted(weights, n, parent.n, driver, data, table, fk)
+        if driver is not None and _unique_with(table, fk.columns, driver.columns):
+            if weights is None:
+                weights = self._draw_counts(fk, parent.n)
+            idx = self._weighted(weights, n, parent.n, driver, data, table, fk)
+        else:  # the parents' counts hold over the whole table: drawn once, taken in turn
+            if fk.columns not in run.picks:
+                if weights is None:
+                    weights = self._draw_counts(fk, parent.n)
+                run.picks[fk.columns] = self._weighted(weights, run.n, parent.n, driver, data,
+                                                       table, fk)
+            idx = run.picks[fk.columns][lo:lo + n].copy()
         if fk.null_rate > 0:
             idx[self.rng.random(n) < fk.null_rate] = -1
         self._set_fk(data, fk, idx, parent.keys)
@@ -579,18 +700,23 @@ class Sampler:
             idx[here] = above[self.rng.choice(len(above), size=len(here), p=fan)]
         return idx
 
-    def _derive_parents(self, child: Table, data: Columns) -> None:
-        """Recompute parent columns that aggregate this table's rows (invoice totals)."""
+    def _derive_parents(self, child: Table, data: Columns, run: _Run) -> None:
+        """Recompute parent columns that aggregate this table's rows (invoice totals): each
+        chunk adds to the sums, the update is made when the table is complete."""
         for tm in self.model.tables:
             for cm in tm.columns:
                 if not cm.derived or cm.derived[0] != child.name or tm.name not in self.done:
                     continue
                 fk = next(f for f in child.foreign_keys
                           if "/".join(f.columns) == cm.derived[1])
-                self.derived.append(self._aggregate_update(tm, cm, fk, data))
+                sums = self._aggregate(tm, cm, fk, data)
+                key = (tm.name, cm.name)
+                if key in run.sums:
+                    sums = sums + run.sums[key][1]
+                run.sums[key] = (fk, sums)
 
-    def _aggregate_update(self, tm: TableModel, cm: ColumnModel, fk: Any,
-                          data: Columns) -> DeferredUpdate:
+    def _aggregate(self, tm: TableModel, cm: ColumnModel, fk: Any, data: Columns) -> np.ndarray:
+        """This chunk's aggregate for each parent row (0 where it has no children here)."""
         how = cm.derived[2:]
         frame = pd.DataFrame({r: data[c] for c, r in zip(fk.columns, fk.ref_columns,
                                                           strict=True)})
@@ -602,17 +728,21 @@ class Sampler:
             frame["_v"] = (pd.to_numeric(pd.Series(data[how[1]]), errors="coerce")
                            * pd.to_numeric(pd.Series(data[how[2]]), errors="coerce"))
         sums = frame.groupby(list(fk.ref_columns), dropna=True)["_v"].sum()
-        parent = self.schema.table(tm.name)
-        col = parent.column(cm.name)
         keys = self.done[tm.name].keys[list(fk.ref_columns)]
         index = pd.MultiIndex.from_frame(keys) if len(fk.ref_columns) > 1 else \
             pd.Index(keys[fk.ref_columns[0]])
-        values = sums.reindex(index).fillna(0.0).to_numpy(dtype=float)
+        return np.asarray(sums.reindex(index).fillna(0.0).to_numpy(dtype=float))
+
+    def _aggregate_update(self, table: str, column: str, fk: Any,
+                          values: np.ndarray) -> DeferredUpdate:
+        parent = self.schema.table(table)
+        col = parent.column(column)
+        keys = self.done[table].keys[list(fk.ref_columns)]
         typed = to_python(col, values)
         rows = [(v, *map(_py, k)) for v, k in zip(typed, keys.itertuples(index=False,
                                                                          name=None),
                                                   strict=True)]
-        return DeferredUpdate(parent, tuple(fk.ref_columns), (cm.name,), rows)
+        return DeferredUpdate(parent, tuple(fk.ref_columns), (column,), rows)
 
     def _deferred_updates(self) -> Iterator[DeferredUpdate]:
         yield from self.derived
@@ -826,15 +956,26 @@ def _drop_orphans(table: Table, data: Columns, waiting: list[FKModel]) -> Column
 
 
 def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
-                   patterns: dict[str, Pattern] | None = None) -> Columns:
-    """Make every PK / UNIQUE column set unique: perturb a non-FK member, or drop the row."""
+                   patterns: dict[str, Pattern] | None = None,
+                   seen: dict[tuple[str, ...], np.ndarray] | None = None,
+                   local: set[str] = frozenset()) -> Columns:  # type: ignore[assignment]
+    """Make every PK / UNIQUE column set unique: perturb a non-FK member, or drop the row.
+
+    With `seen` (hashes of the values in earlier chunks of the table, updated here), also
+    unique against those; sets that include all of `local` need only be unique in the chunk."""
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     for cols in table.unique_sets():
         if not all(c in data for c in cols):
             continue
+        before = None
+        if seen is not None and not (local and local <= set(cols)):
+            before = seen.get(tuple(cols))
         for _ in range(8):
             frame = pd.DataFrame({c: data[c] for c in cols})
-            dup = frame.duplicated(keep="first").to_numpy() & frame.notna().all(axis=1).to_numpy()
+            dup = frame.duplicated(keep="first").to_numpy()
+            if before is not None and len(before):
+                dup |= np.isin(_hashes(frame), before)
+            dup &= frame.notna().all(axis=1).to_numpy()
             if not dup.any():
                 break
             free = [c for c in cols if c not in fk_cols]
@@ -844,7 +985,56 @@ def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
             target = free[-1]
             data[target] = _perturb(table.column(target), data[target], dup, rng,
                                     (patterns or {}).get(target))
+        if seen is not None and not (local and local <= set(cols)):
+            frame = pd.DataFrame({c: data[c] for c in cols})
+            new = _hashes(frame[frame.notna().all(axis=1).to_numpy()])
+            seen[tuple(cols)] = new if before is None else np.union1d(before, new)
     return data
+
+
+def _hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row: what a UNIQUE set remembers of earlier chunks."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.uint64)
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
+
+
+def _bounds(parent_idx: np.ndarray | None, n: int, size: int) -> list[tuple[int, int]]:
+    """Chunks of about `size` rows; with a driving parent, never between two children of
+    the same parent (rows without a parent may be cut anywhere)."""
+    if n <= size:
+        return [(0, n)]
+    if parent_idx is None:
+        return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+    starts = np.flatnonzero((np.diff(parent_idx) != 0) | (parent_idx[1:] < 0)) + 1
+    out: list[tuple[int, int]] = []
+    lo = 0
+    while lo < n:
+        if lo + size >= n:
+            out.append((lo, n))
+            break
+        j = int(np.searchsorted(starts, lo + size, side="right")) - 1
+        if j >= 0 and starts[j] > lo:
+            cut = int(starts[j])
+        else:  # one parent with more children than a chunk: its group whole
+            k = int(np.searchsorted(starts, lo, side="right"))
+            cut = int(starts[k]) if k < len(starts) else n
+        out.append((lo, cut))
+        lo = cut
+    return out
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _join(parts: list[TableData]) -> TableData:
+    """Chunks of one table as one."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    data = {c: _concat([p.data[c] for p in parts]) for c in first.data}
+    return TableData(first.table, first.columns, data, first.planned_rows)
 
 
 def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Generator,
