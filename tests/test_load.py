@@ -166,3 +166,92 @@ def test_table_in_chunks(dialect: str, new_db: Callable[[str], str]) -> None:
     with engine_for(target).connect() as conn:
         got = conn.exec_driver_sql("SELECT id, pid FROM child ORDER BY id").all()
     assert [tuple(r) for r in got] == [(1, 1), (2, 5), (3, 2), (4, None), (5, 4)]
+
+
+def test_binary_copy_same_rows_as_psycopg(new_db: Callable[[str], str]) -> None:
+    """The numpy binary COPY (pg_binary) loads exactly what psycopg's write_row loads: every
+    type it handles, NULLs, non-ASCII text, bytes, edge dates; a chunk it cannot assemble (a
+    timestamp beyond pandas' range) falls back to write_row inside the same COPY."""
+    import datetime as dt
+    import random
+
+    import numpy as np
+    import psycopg
+
+    from dbclone.dialects import pg_binary, pg_copy
+    from dbclone.dialects.postgresql import _copy_binary
+
+    rng = random.Random(3)
+    n = pg_copy.CHUNK_ROWS + 700
+    types = ["int2", "int4", "int8", "float4", "float8", "bool", "text", "varchar", "bytea",
+             "date", "timestamp"]
+    pools: list[list[object]] = [
+        [-32768, 32767, 0], [-(2 ** 31), 2 ** 31 - 1, 7], [-(2 ** 63), 2 ** 63 - 1, None],
+        [0.5, -1.25, None], [1e300, -0.0, float("inf"), None], [True, False, None],
+        ["", "abc", "héllo ✓", "tab\there\nnewline\\", None], ["x" * 300, "y"],
+        [b"", b"\x00\xff", bytes(range(256)), None],
+        [dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1999, 12, 31), None],
+        [dt.datetime(1970, 1, 1), dt.datetime(2000, 1, 1, 0, 0, 0, 1),
+         dt.datetime(1999, 12, 31, 23, 59, 59, 999999), None]]
+    values = [[rng.choice(pool) for _ in range(n)] for pool in pools]
+    values[-1][-1] = dt.datetime(3000, 1, 1)  # the second chunk: write_row
+    assert pg_binary.encode(types, [v[:100] for v in values]) is not None
+    assert pg_binary.encode(types, [v[-100:] for v in values]) is None
+
+    url = sa.make_url(new_db("postgresql"))
+    cols = ", ".join(f"c{i} {t}" for i, t in enumerate(types))
+    with psycopg.connect(host=url.host, port=url.port, user=url.username,
+                         dbname=url.database) as conn:
+        conn.execute(f"CREATE TABLE ours ({cols})")
+        conn.execute(f"CREATE TABLE theirs ({cols})")
+        with conn.cursor().copy("COPY ours FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            _copy_binary(copy, types, values)
+        with conn.cursor().copy("COPY theirs FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
+        diff = "SELECT COUNT(*) FROM (SELECT * FROM {} EXCEPT ALL SELECT * FROM {}) d"
+        assert conn.execute(diff.format("ours", "theirs")).fetchone() == (0,)
+        assert conn.execute(diff.format("theirs", "ours")).fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM ours").fetchone() == (n,)
+        # rows of fixed-width values without NULLs take the one-record-per-row path
+        fixed = [values[0], values[1], [float(i) for i in range(n)]]
+        conn.execute("CREATE TABLE fixed (a int2, b int4, c float8)")
+        with conn.cursor().copy("COPY fixed FROM STDIN (FORMAT BINARY)") as copy:
+            _copy_binary(copy, ["int2", "int4", "float8"], fixed)
+        got = conn.execute("SELECT a, b, c FROM fixed").fetchall()
+    assert [list(col) for col in zip(*got, strict=True)] == fixed
+    assert pg_binary.encode(["int2"], [[40000]]) is None  # out of range: the server says so
+    assert pg_binary.encode(["numeric"], [[1]]) is None
+    assert np.frombuffer(pg_binary.TRAILER, dtype=">i2")[0] == -1
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
+def test_duplicate_key_refused(dialect: str, new_db: Callable[[str], str]) -> None:
+    """Keys added after the rows (PostgreSQL) still refuse duplicates, naming the table, and
+    the target keeps what it had."""
+    import numpy as np
+
+    from dbclone.errors import LoadError
+    from dbclone.load import load
+    from dbclone.sample import TableData
+
+    src = new_db(dialect)
+    with engine_for(src, must_exist=False).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE item (id INTEGER PRIMARY KEY, code VARCHAR(10) UNIQUE)")
+    schema = introspect(engine_for(src))
+    item = schema.table("item")
+
+    def data(ids: list[int], codes: list[str]) -> TableData:
+        cols = {"id": np.asarray(ids, dtype=object), "code": np.asarray(codes, dtype=object)}
+        return TableData(item, ("id", "code"), cols)
+
+    target = new_db(dialect)
+    engine = engine_for(target, must_exist=False)
+    load(engine, schema, [data([1, 2], ["a", "b"])])
+    before = table_digest(target)
+    for bad in (data([1, 2, 2], ["a", "b", "c"]), data([1, 2, 3], ["a", "b", "b"])):
+        with pytest.raises(LoadError, match="item"):
+            load(engine, schema, [bad], replace=True)
+        assert table_digest(target) == before

@@ -20,6 +20,7 @@ MariaDB ``GET_LOCK``, SQLite write lock), never interleaved.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import queue
@@ -204,9 +205,11 @@ def _build(conn: Connection, job: _Job) -> None:
     start = time.perf_counter()
     waited = [0.0]
     _create(conn, job.dialect, job.schema)
-    _fill(conn, job.dialect, _timed(_prefetch(job.items), waited), job.result, job.progress)
+    keyless = {t.name for t in job.schema.tables if job.dialect.defers_keys(t)}
+    _fill(conn, job.dialect, _timed(_prefetch(job.items), waited), job.result, job.progress,
+          keyless)
     _pause("finish")
-    _finish(conn, job.dialect, job.schema)
+    _finish(conn, job.dialect, job.schema, keyless)
     verify(conn, job.dialect, job.schema, job.result.rows)
     job.result.load_seconds = time.perf_counter() - start - waited[0]
 
@@ -336,16 +339,22 @@ def _create(conn: Connection, dialect: Dialect, schema: Schema) -> None:
         conn.exec_driver_sql(stmt)
     for table in schema.tables:
         conn.exec_driver_sql(dialect.create_table_ddl(
-            table, with_fks=not dialect.constraints_after_load))
+            table, with_fks=not dialect.constraints_after_load,
+            with_keys=not dialect.defers_keys(table)))
     for stmt in dialect.post_table_ddl(schema):  # comments, partitions, functions
         conn.exec_driver_sql(stmt)
 
 
 def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | DeferredUpdate],
-          result: LoadResult, progress: LoadProgress | None) -> None:
+          result: LoadResult, progress: LoadProgress | None, keyless: set[str]) -> None:
+    """Insert the rows; `keyless` holds the tables still without their keys (see
+    Dialect.defers_keys), and loses those an UPDATE needs keyed first."""
     batches = 0
     for item in items:
         if isinstance(item, DeferredUpdate):
+            if item.table.name in keyless:  # the UPDATE finds its rows by key
+                _add_keys(conn, dialect, item.table)
+                keyless.discard(item.table.name)
             _update(conn, dialect, item)
             continue
         start = time.perf_counter()
@@ -353,7 +362,8 @@ def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferr
         before = result.rows.get(item.table.name, 0)  # earlier chunks of the same table
         planned = before + total if item.last else max(item.planned_rows, before + total)
         step = dialect.batch_rows
-        data = _in_key_order(item)
+        # Sorted rows grow a key index at its right edge; an index built later sorts itself.
+        data = item.data if item.table.name in keyless else _in_key_order(item)
         for lo in range(0, total, step):
             values = [data[c][lo:lo + step].tolist() for c in item.columns]
             try:
@@ -375,16 +385,39 @@ def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferr
 
 def _in_key_order(item: TableData) -> dict[str, np.ndarray]:
     """The rows sorted by primary key: B-trees (InnoDB's clustered index above all) grow at
-    their right edge instead of splitting pages all over, as a dump's ordered rows do."""
+    their right edge instead of splitting pages all over, as a dump's ordered rows do.
+    Rows already in order (the usual case) are passed through without a copy."""
     pk = [c for c in item.table.primary_key if c in item.data]
     if not pk or item.n_rows < 2:
         return item.data
     try:
-        keys = pd.DataFrame({c: item.data[c] for c in pk})
-        order = keys.sort_values(pk, kind="stable").index.to_numpy()
-    except TypeError:  # keys of mixed types: load as generated
+        keys = [_sort_key(item.data[c]) for c in pk]
+    except (TypeError, ValueError, OverflowError):  # keys of mixed types: load as generated
         return item.data
+    if _ascending(keys):
+        return item.data
+    order = np.lexsort(keys[::-1])  # lexsort's last key is the primary one
     return {c: v[order] for c, v in item.data.items()}
+
+
+def _sort_key(values: np.ndarray) -> np.ndarray:
+    """Numbers that sort as the values do: the values themselves for integers, day numbers
+    for dates, codes of the sorted distinct values otherwise."""
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return np.asarray(values, dtype=np.int64)
+    if kinds == {dt.date}:
+        return np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values))
+    codes, _ = pd.factorize(values, sort=True)
+    return codes
+
+
+def _ascending(keys: list[np.ndarray]) -> bool:
+    """Whether the rows are already in ascending order of the keys (first key first)."""
+    ordered = np.ones(len(keys[0]) - 1, dtype=bool)  # row i <= row i+1 on the keys seen so far
+    for key in reversed(keys):
+        ordered = (key[:-1] < key[1:]) | ((key[:-1] == key[1:]) & ordered)
+    return bool(ordered.all())
 
 
 def _update(conn: Connection, dialect: Dialect, item: DeferredUpdate) -> None:
@@ -400,8 +433,19 @@ def _update(conn: Connection, dialect: Dialect, item: DeferredUpdate) -> None:
         cursor.close()
 
 
-def _finish(conn: Connection, dialect: Dialect, schema: Schema) -> None:
-    """Indexes, FKs (where added after the data) and sequences."""
+def _add_keys(conn: Connection, dialect: Dialect, table: Table) -> None:
+    try:
+        conn.exec_driver_sql(dialect.add_keys_ddl(table))
+    except SQLAlchemyError as exc:
+        raise LoadError(f"the primary key or a UNIQUE constraint of table {table.name} failed, "
+                        f"target left as it was: {_first_line(exc)}") from None
+
+
+def _finish(conn: Connection, dialect: Dialect, schema: Schema, keyless: set[str]) -> None:
+    """Keys, indexes, FKs (where added after the data) and sequences."""
+    for table in schema.tables:
+        if table.name in keyless:
+            _add_keys(conn, dialect, table)
     for table in schema.tables:
         for index in table.indexes:
             conn.exec_driver_sql(dialect.create_index_ddl(table, index))

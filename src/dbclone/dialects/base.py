@@ -68,6 +68,9 @@ class Dialect:
     #: FK constraints are checked by the database during the load (else dbclone counts
     #: orphans itself after the load).
     checks_fks_on_load: ClassVar[bool] = True
+    #: Primary keys and UNIQUE constraints are added once the rows are in: one index build
+    #: each instead of maintaining the index row by row (pg_restore does the same).
+    keys_after_load: ClassVar[bool] = False
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -141,15 +144,10 @@ class Dialect:
             parts.append("NOT NULL")
         return " ".join(parts)
 
-    def create_table_ddl(self, table: Table, with_fks: bool) -> str:
+    def create_table_ddl(self, table: Table, with_fks: bool, with_keys: bool = True) -> str:
         lines = [self.column_ddl(c) for c in table.columns]
-        if table.primary_key:
-            lines.append(f"PRIMARY KEY ({self._cols(table.primary_key)})")
-        for u in table.uniques:
-            nulls = "NULLS NOT DISTINCT " if u.nulls_not_distinct else ""
-            defer = (" DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
-                     if u.deferrable else "")
-            lines.append(f"{self._name(u.name)}UNIQUE {nulls}({self._cols(u.columns)}){defer}")
+        if with_keys:
+            lines += self._key_clauses(table)
         for ck in table.checks:
             lines.append(f"{self._name(ck.name)}CHECK ({ck.sqltext})")
         if with_fks:
@@ -157,6 +155,27 @@ class Dialect:
                       if not fk.on_partitions]
         body = ",\n  ".join(lines)
         return f"CREATE TABLE {self.qualified(table)} (\n  {body}\n){self.table_options(table)}"
+
+    def _key_clauses(self, table: Table) -> list[str]:
+        lines = []
+        if table.primary_key:
+            lines.append(f"PRIMARY KEY ({self._cols(table.primary_key)})")
+        for u in table.uniques:
+            nulls = "NULLS NOT DISTINCT " if u.nulls_not_distinct else ""
+            defer = (" DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
+                     if u.deferrable else "")
+            lines.append(f"{self._name(u.name)}UNIQUE {nulls}({self._cols(u.columns)}){defer}")
+        return lines
+
+    def defers_keys(self, table: Table) -> bool:
+        """Whether `table` is created without its primary key and UNIQUE constraints, which
+        `add_keys_ddl` adds after the rows (see `keys_after_load`)."""
+        return self.keys_after_load and bool(table.primary_key or table.uniques)
+
+    def add_keys_ddl(self, table: Table) -> str:
+        """The primary key and UNIQUE constraints of a table created without them."""
+        adds = ", ".join(f"ADD {clause}" for clause in self._key_clauses(table))
+        return f"ALTER TABLE {self.qualified(table)} {adds}"
 
     def table_options(self, table: Table) -> str:
         return ""

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, cast
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.engine import Connection
 
-from dbclone.dialects import pg_catalog, pg_copy, pg_ddl
+from dbclone.dialects import pg_binary, pg_catalog, pg_copy, pg_ddl
 from dbclone.dialects.base import Dialect
 from dbclone.schema import (
     Column,
@@ -32,6 +32,12 @@ class PostgresDialect(Dialect):
     name: ClassVar[str] = "postgresql"
     supports_schemas: ClassVar[bool] = True
     batch_rows: ClassVar[int] = 50000
+    keys_after_load: ClassVar[bool] = True
+
+    def defers_keys(self, table: Table) -> bool:
+        # A partitioned table keeps its keys from the start: its partitions are created
+        # against them (and may declare their own).
+        return super().defers_keys(table) and not table.partition_by
 
     def default_schema(self, inspector: Any) -> str | None:
         return str(inspector.default_schema_name)
@@ -263,9 +269,9 @@ class PostgresDialect(Dialect):
             with cursor.copy(sql + (" (FORMAT BINARY)" if binary else ""),
                              writer=QueuedLibpqWriter(cursor)) as copy:
                 if binary:
+                    assert types is not None
                     copy.set_types(types)
-                    for row in zip(*values, strict=True):
-                        copy.write_row(row)
+                    _copy_binary(copy, types, values)
                     return
                 for start in range(0, len(values[0]), pg_copy.CHUNK_ROWS):
                     stop = start + pg_copy.CHUNK_ROWS
@@ -288,3 +294,21 @@ class PostgresDialect(Dialect):
                 stmts.insert(0, f"ALTER SEQUENCE {self._seq_name(table, col)} OWNED BY "
                                 f"{self.qualified(table)}.{qcol}")
         return stmts
+
+
+def _copy_binary(copy: Any, types: list[str], values: list[list[Any]]) -> None:
+    """Binary rows, assembled a chunk at a time with numpy (pg_binary) while the writer thread
+    sends the previous chunk; a chunk numpy cannot assemble goes through psycopg's write_row
+    (which then ends the data itself)."""
+    by_rows = False
+    for start in range(0, len(values[0]), pg_copy.CHUNK_ROWS):
+        chunk = [v[start:start + pg_copy.CHUNK_ROWS] for v in values]
+        data = pg_binary.encode(types, chunk)
+        if data is None:
+            for row in zip(*chunk, strict=True):
+                copy.write_row(row)  # sends the signature first if nothing was sent yet
+            by_rows = True
+        else:
+            copy.write(data if start or by_rows else pg_binary.HEADER + data)
+    if not by_rows:
+        copy.write(pg_binary.TRAILER)

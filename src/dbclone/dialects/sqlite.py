@@ -40,10 +40,10 @@ class SQLiteDialect(Dialect):
             sql += " PRIMARY KEY AUTOINCREMENT"  # only allowed inline, on INTEGER PRIMARY KEY
         return sql
 
-    def create_table_ddl(self, table: Table, with_fks: bool) -> str:
+    def create_table_ddl(self, table: Table, with_fks: bool, with_keys: bool = True) -> str:
         if any(c.autoincrement and c.sql_type.upper() == "INTEGER" for c in table.columns):
             table = dataclasses.replace(table, primary_key=())  # declared on the column
-        return super().create_table_ddl(table, with_fks)
+        return super().create_table_ddl(table, with_fks, with_keys)
 
     def views(self, conn: Connection, schema: str | None) -> tuple[View, ...]:
         return sqlite_catalog.views(conn)
