@@ -255,3 +255,40 @@ def test_duplicate_key_refused(dialect: str, new_db: Callable[[str], str]) -> No
         with pytest.raises(LoadError, match="item"):
             load(engine, schema, [bad], replace=True)
         assert table_digest(target) == before
+
+
+def test_mysql_views_and_triggers_reach_the_target(new_db: Callable[[str], str]) -> None:
+    """RENAME TABLE moves neither views nor tables with triggers between databases: the staged
+    load creates them in the target after the swap, so `dbclone diff` finds nothing; a refresh
+    of a target whose tables have triggers parks them in the target and drops them after."""
+    from dbclone.diff import diff_urls
+
+    source = new_db("mysql")
+    with engine_for(source).begin() as conn:
+        for stmt in [
+            "CREATE TABLE account (id INT PRIMARY KEY, balance INT NOT NULL)",
+            "CREATE TABLE entry (id INT PRIMARY KEY, account_id INT NOT NULL, amount INT, "
+            "FOREIGN KEY (account_id) REFERENCES account (id))",
+            "CREATE TRIGGER entry_book AFTER INSERT ON entry FOR EACH ROW "
+            "UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id",
+            "CREATE VIEW z_rich AS SELECT id, balance FROM account WHERE balance > 100",
+            "CREATE VIEW a_richest AS SELECT MAX(balance) AS top FROM z_rich"]:
+            conn.exec_driver_sql(stmt)
+        conn.exec_driver_sql("INSERT INTO account VALUES (1, 0), (2, 0), (3, 0)")
+        conn.exec_driver_sql("INSERT INTO entry SELECT seq, 1 + MOD(seq, 3), 10 * seq "
+                             "FROM seq_1_to_60")
+    target = new_db("mysql")
+    for replace in (False, True):
+        clone(source, target, seed=0, replace=replace)
+        assert diff_urls(source, target) == []
+        with engine_for(target).connect() as conn:
+            names = {r[0] for r in conn.exec_driver_sql("SHOW TABLES")}
+            dbs = {r[0] for r in conn.exec_driver_sql("SHOW DATABASES")}
+        assert names == {"account", "entry", "z_rich", "a_richest"}  # nothing parked left
+        assert not [d for d in dbs if "__dbclone_" in d]
+    with engine_for(target).begin() as conn:  # the trigger fires in the clone
+        before = conn.exec_driver_sql("SELECT balance FROM account WHERE id = 1").scalar()
+        conn.exec_driver_sql("INSERT INTO entry VALUES (1000001, 1, 5)")
+        after = conn.exec_driver_sql("SELECT balance FROM account WHERE id = 1").scalar()
+        assert after == before + 5
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM a_richest").scalar() == 1

@@ -165,7 +165,9 @@ def _remove_stale_files(target: Path) -> None:
 
 
 def _load_staged(engine: Engine, job: _Job) -> None:
-    """MySQL/MariaDB: build in a side database, swap it in with one atomic RENAME TABLE."""
+    """MySQL/MariaDB: build in a side database, swap it in with one atomic RENAME TABLE.
+    Views and triggers cannot cross databases: they are tried in the side database, dropped
+    there, and created in the target right after the swap."""
     dialect = job.dialect
     db = engine.url.database
     if not db:
@@ -175,10 +177,13 @@ def _load_staged(engine: Engine, job: _Job) -> None:
         _lock(admin, dialect, engine)
         try:
             dialect.prepare_load(admin)  # drop side databases whatever their FKs
+            for table in dialect.parked_tables(admin):  # a run killed just after its swap
+                admin.exec_driver_sql(f"DROP TABLE IF EXISTS {dialect.quote(table)}")
             _check_empty(admin, dialect, job.schema, job.replace)
             for stale in dialect.staging_databases(admin, db):
                 admin.exec_driver_sql(f"DROP DATABASE IF EXISTS {dialect.quote(stale)}")
-            staging, trash = dialect.staging_name(db, secrets.token_hex(4))
+            token = secrets.token_hex(4)
+            staging, trash = dialect.staging_name(db, token)
             try:
                 admin.exec_driver_sql(dialect.create_database_sql(admin, db, staging))
                 admin.exec_driver_sql(dialect.create_database_sql(admin, db, trash))
@@ -186,16 +191,52 @@ def _load_staged(engine: Engine, job: _Job) -> None:
                     conn.exec_driver_sql(f"USE {dialect.quote(staging)}")
                     dialect.prepare_load(conn)
                     _build(conn, job)
+                    for stmt in dialect.unstage_ddl(job.schema):
+                        conn.exec_driver_sql(stmt)
                 _pause("commit")
                 _check_empty(admin, dialect, job.schema, job.replace)  # still, under the lock
+                old_views = _views_in_the_way(admin, dialect, job)
                 old = dialect.user_tables(admin, None)
+                parked = {t: dialect.parking_name(token, i)
+                          for i, t in enumerate(dialect.triggered_tables(admin))}
                 new = [t.name for t in job.schema.tables]
-                admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new))
+                admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new, parked))
+                _after_swap(admin, dialect, job.schema, old_views, list(parked.values()))
             finally:
                 for side in (staging, trash):
                     _quietly(admin, f"DROP DATABASE IF EXISTS {dialect.quote(side)}")
         finally:
             dialect.unlock_load(admin)
+
+
+def _views_in_the_way(admin: Connection, dialect: Dialect, job: _Job) -> list[str]:
+    """Views of the target that the swap replaces (all of them with --replace); without
+    --replace a view named like one of the clone's is refused before anything changes."""
+    names = [v.name for v in dialect.views(admin, None)]
+    if job.replace:
+        return names
+    clash = sorted(set(names) & {v.name for v in job.schema.views})
+    if clash:
+        raise TargetNotEmptyError(f"target {mask(str(admin.engine.url))} has views named "
+                                  f"{', '.join(clash)}; drop them or use --replace")
+    return []
+
+
+def _after_swap(admin: Connection, dialect: Dialect, schema: Schema, old_views: list[str],
+                parked: list[str]) -> None:
+    """The old tables parked in the target go (with their triggers, whose names the clone's
+    may reuse), so do the target's old views; the clone's views and triggers come (they
+    worked in the staging database a moment ago)."""
+    try:
+        for table in parked:
+            admin.exec_driver_sql(f"DROP TABLE IF EXISTS {dialect.quote(table)}")
+        for view in old_views:
+            admin.exec_driver_sql(f"DROP VIEW IF EXISTS {dialect.quote(view)}")
+        for stmt in dialect.post_load_ddl(schema):
+            admin.exec_driver_sql(stmt)
+    except SQLAlchemyError as exc:
+        raise LoadError(f"the tables are loaded, but a view or trigger could not be created "
+                        f"in the target: {_first_line(exc)}; run again with --replace") from None
 
 
 # -- steps shared by the strategies -----------------------------------------------------------

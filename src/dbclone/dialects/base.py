@@ -306,7 +306,20 @@ class Dialect:
     def create_database_sql(self, conn: Connection, db: str, name: str) -> str:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 
-    def swap_sql(self, db: str, staging: str, trash: str, old: list[str], new: list[str]) -> str:
+    def swap_sql(self, db: str, staging: str, trash: str, old: list[str], new: list[str],
+                 parked: dict[str, str] | None = None) -> str:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def unstage_ddl(self, schema: Schema) -> list[str]:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def triggered_tables(self, conn: Connection) -> list[str]:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def parking_name(self, token: str, i: int) -> str:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def parked_tables(self, conn: Connection) -> list[str]:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 
     def sequence_problems(self, conn: Connection, table: Table) -> list[str]:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dbclone.dialects import mysql_catalog, pg_copy
 from dbclone.dialects.base import Dialect
-from dbclone.schema import Column, Index, Table, View
+from dbclone.schema import Column, Index, Schema, Table, View
 
 #: Table options kept in `Table.options`, by the inspector's key.
 _OPTIONS = {"mysql_engine": "engine", "mysql_default charset": "charset",
@@ -75,6 +75,31 @@ class MySQLDialect(Dialect):
         raw = sa.inspect(conn).get_table_options(table.name, schema=table.schema)
         options = tuple(sorted((key, str(raw[k])) for k, key in _OPTIONS.items() if raw.get(k)))
         return dataclasses.replace(table, options=options)
+
+    def views(self, conn: Connection, schema: str | None) -> tuple[View, ...]:
+        return mysql_catalog.views(conn, schema)
+
+    def post_load_ddl(self, schema: Schema) -> list[str]:
+        """Views (each after the views it reads) and triggers. A staged load runs these in
+        the staging database to prove they work, drops them there (RENAME TABLE moves
+        neither views nor tables with triggers to another database) and runs them again in
+        the target after the swap."""
+        stmts = [f"CREATE VIEW {self.quote(v.name)} AS {v.definition}"
+                 for v in _dependency_order(schema.views)]
+        return stmts + [t.definition for table in schema.tables for t in table.triggers]
+
+    def unstage_ddl(self, schema: Schema) -> list[str]:
+        """Drop what `post_load_ddl` made in the staging database, before the swap."""
+        stmts = [f"DROP TRIGGER {self.quote(t.name)}" for table in schema.tables
+                 for t in table.triggers]
+        return stmts + [f"DROP VIEW {self.quote(v.name)}"
+                        for v in reversed(_dependency_order(schema.views))]
+
+    def triggered_tables(self, conn: Connection) -> list[str]:
+        """Tables of the connection's database that have triggers."""
+        return sorted({r[0] for r in conn.exec_driver_sql(
+            "SELECT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS "
+            "WHERE TRIGGER_SCHEMA = DATABASE()")})
 
     def table_options(self, table: Table) -> str:
         opts = dict(table.options) or {"engine": "InnoDB", "charset": "utf8mb4"}
@@ -160,6 +185,15 @@ class MySQLDialect(Dialect):
     def _staging_prefix(self, db: str) -> str:
         return f"{db[:40]}__dbclone_"  # names stay under MySQL's 64 characters
 
+    def parking_name(self, token: str, i: int) -> str:
+        """Where the i-th old table with triggers waits inside the target during a swap."""
+        return f"{PARKING_PREFIX}{token}_{i}"
+
+    def parked_tables(self, conn: Connection) -> list[str]:
+        """Parked old tables of the connection's database (left behind only by a run killed
+        right after its swap)."""
+        return [t for t in self.user_tables(conn, None) if t.startswith(PARKING_PREFIX)]
+
     def staging_databases(self, conn: Connection, db: str) -> list[str]:
         """Side databases of earlier loads into `db` (left behind only by a killed run)."""
         prefix = self._staging_prefix(db)
@@ -172,11 +206,15 @@ class MySQLDialect(Dialect):
             "information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (db,)).one()
         return f"CREATE DATABASE {self.quote(name)} CHARACTER SET {charset} COLLATE {collation}"
 
-    def swap_sql(self, db: str, staging: str, trash: str, old: list[str], new: list[str]) -> str:
+    def swap_sql(self, db: str, staging: str, trash: str, old: list[str], new: list[str],
+                 parked: dict[str, str] | None = None) -> str:
         """One RENAME TABLE: atomic, so clients see the old tables or the new, never a mix.
-        InnoDB foreign keys follow their tables."""
+        InnoDB foreign keys follow their tables. Old tables with triggers cannot leave their
+        database: they are renamed inside it (`parked`: old name -> parking name)."""
         q = self.quote
-        moves = [f"{q(db)}.{q(t)} TO {q(trash)}.{q(t)}" for t in old]
+        parked = parked or {}
+        moves = [f"{q(db)}.{q(t)} TO {q(db)}.{q(parked[t])}" if t in parked
+                 else f"{q(db)}.{q(t)} TO {q(trash)}.{q(t)}" for t in old]
         moves += [f"{q(staging)}.{q(t)} TO {q(db)}.{q(t)}" for t in new]
         return "RENAME TABLE " + ", ".join(moves)
 
@@ -194,6 +232,27 @@ class MySQLDialect(Dialect):
                 out.append(f"{table.name}.{col.name}: AUTO_INCREMENT is {nxt}, but the column "
                            f"already holds up to {top}")
         return out
+
+
+#: Names of old tables with triggers, parked inside the target while it is swapped.
+PARKING_PREFIX = "_dbclone_old_"
+
+
+def _dependency_order(views: tuple[View, ...]) -> list[View]:
+    """Views ordered so that each comes after the views its SELECT names (SHOW CREATE VIEW
+    quotes every identifier, so a view is named as `name`)."""
+    pending = list(views)
+    done: list[View] = []
+    while pending:
+        names = {v.name for v in pending}
+        ready = [v for v in pending
+                 if not any(f"`{n.replace('`', '``')}`" in v.definition
+                            for n in names - {v.name})]
+        if not ready:  # a cycle cannot exist between views; keep the rest as they come
+            ready = pending[:1]
+        done += ready
+        pending = [v for v in pending if v not in ready]
+    return done
 
 
 #: Server error codes meaning "LOAD DATA LOCAL is disabled here".

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from dbclone.schema import CheckConstraint, Column, Table
+from dbclone.schema import CheckConstraint, Column, Table, Trigger, View
 
 _JSON_VALID = re.compile(r"^json_valid\(`(?P<col>(?:[^`]|``)+)`\)$", re.IGNORECASE)
 
@@ -89,7 +89,8 @@ def refine(conn: Connection, table: Table) -> Table:
     defs = index_definitions(conn, table.schema, table.name)
     indexes = tuple(dataclasses.replace(i, definition=defs.get(i.name or ""))
                     for i in table.indexes)
-    return dataclasses.replace(table, columns=columns, checks=tuple(checks), indexes=indexes)
+    return dataclasses.replace(table, columns=columns, checks=tuple(checks), indexes=indexes,
+                               triggers=triggers(conn, table.schema, table.name))
 
 
 def _column(col: Column, is_json: bool, update: str | None) -> Column:
@@ -98,3 +99,44 @@ def _column(col: Column, is_json: bool, update: str | None) -> Column:
     if update:
         col = dataclasses.replace(col, on_update=update)
     return col
+
+
+_DEFINER = re.compile(
+    r"\s+DEFINER\s*=\s*(?:`(?:[^`]|``)*`|'[^']*'|\S+?)@(?:`(?:[^`]|``)*`|'[^']*'|\S+)",
+    re.IGNORECASE)
+_VIEW_AS = re.compile(r"\bVIEW\s+`(?:[^`]|``)*`\s+AS\s+", re.IGNORECASE)
+
+
+def views(conn: Connection, schema: str | None) -> tuple[View, ...]:
+    """Views with their SELECT as SHOW CREATE VIEW prints it (tables of the same database
+    unqualified, so the definition reads the same in the clone)."""
+    names = [r[0] for r in _rows(conn, """
+        SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = :db
+        ORDER BY TABLE_NAME""", db=_db(conn, schema))]
+    out = []
+    for name in names:
+        sql = str(conn.exec_driver_sql(
+            f"SHOW CREATE VIEW {_quote(_db(conn, schema))}.{_quote(name)}").one()[1])
+        match = _VIEW_AS.search(sql)
+        out.append(View(name=name, definition=sql[match.end():] if match else sql))
+    return tuple(out)
+
+
+def triggers(conn: Connection, schema: str | None, table: str) -> tuple[Trigger, ...]:
+    """Triggers of `table` as written (SHOW CREATE TRIGGER), without their DEFINER: the
+    clone's triggers belong to the user who loads it."""
+    names = [r[0] for r in _rows(conn, """
+        SELECT TRIGGER_NAME FROM information_schema.TRIGGERS
+        WHERE TRIGGER_SCHEMA = :db AND EVENT_OBJECT_TABLE = :t
+        ORDER BY ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER""",
+        db=_db(conn, schema), t=table)]
+    out = []
+    for name in names:
+        sql = str(conn.exec_driver_sql(
+            f"SHOW CREATE TRIGGER {_quote(_db(conn, schema))}.{_quote(name)}").one()[2])
+        out.append(Trigger(name=name, definition=_DEFINER.sub("", sql, count=1)))
+    return tuple(out)
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
