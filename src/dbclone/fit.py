@@ -68,6 +68,7 @@ class _Ctx:
     owners: pd.Series | None = None
     #: Tables copied verbatim (lookups): they never drive a child's row count.
     references: set[str] = field(default_factory=set)
+    table: Table | None = None  # the table being fitted
 
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
@@ -121,18 +122,18 @@ def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
 
 def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     df = ctx.frames[table.name]
+    ctx.table = table
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     fks = _lookups_as_categories(ctx, table, _fit_fks(ctx, table, df))
     lookups = {f.columns[0] for f in fks if f.as_category}
     driver = next((f for f in fks if f.driving), None)
     bases = _find_bases(ctx, table, df, driver)
-    ctx.owners = (df[list(driver.columns)].astype(str).agg("|".join, axis=1)
-                  if driver is not None and len(df) else None)
     columns: list[ColumnModel] = []
     dims: list[str] = []
     zs: list[np.ndarray] = []
     ratios = _find_ratios(table, df, set(bases))
     copies = _find_copies(ctx, table, df, driver, set(bases) | set(ratios))
+    ctx.owners = _entities(table, df, driver, set(copies) | fk_cols)
     for col in table.columns:
         if col.name in bases:
             cm, z = _fit_delta(ctx, col, df[col.name], bases[col.name])
@@ -141,9 +142,9 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         elif col.name in lookups:
             cm, z = _fit_lookup(ctx, col, df[col.name])
         elif col.name in copies:
-            cm, z = ColumnModel(col.name, "parent", null_rate=float(df[col.name].isna().mean()),
-                                base=f"^{copies[col.name]}",
-                                reason=f"a copy of the parent's {copies[col.name]}"), None
+            pname, extra_nulls = copies[col.name]
+            cm, z = ColumnModel(col.name, "parent", null_rate=extra_nulls, base=f"^{pname}",
+                                reason=f"a copy of the parent's {pname}"), None
         else:
             cm, z = _fit_column(ctx, table, col, df[col.name], fk_cols)
         columns.append(cm)
@@ -174,6 +175,26 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         copula=own_dims + parent_dims, icc=_icc(df, own_z, driver),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
         rows=rows, latent=latent)
+
+
+def _entities(table: Table, df: pd.DataFrame, driver: FKModel | None,
+              skip: set[str]) -> pd.Series | None:
+    """Who each row is about, for the rare-category rule (None: each row is its own).
+
+    A table with personal data of its own (a customer's name) describes its rows' people,
+    whoever drives it (customers served by three sales reps are still 59 customers). A
+    table without (invoices, order lines, whose billing address only repeats the customer's)
+    describes its driving parent: one customer's seven invoices in Oslo are one person in
+    Oslo, not seven."""
+    if driver is None or not len(df):
+        return None
+    for col in table.columns:
+        if col.kind in ("string", "text") and col.name not in skip \
+                and col.name not in table.primary_key:
+            values = df[col.name].dropna().astype(str).head(500).tolist()
+            if pii.detect(col.name, values) is not None:
+                return None
+    return df[list(driver.columns)].astype(str).agg("|".join, axis=1)
 
 
 def _icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float, ...]:
@@ -514,35 +535,53 @@ def _eta2(codes: np.ndarray, values: np.ndarray) -> float:
 # -- columns copied from the parent --------------------------------------------------------
 
 def _find_copies(ctx: _Ctx, table: Table, df: pd.DataFrame, driver: FKModel | None,
-                 taken: set[str]) -> dict[str, str]:
+                 taken: set[str]) -> dict[str, tuple[str, float]]:
     """Columns that repeat a column of the driving parent (an invoice's billing address is
-    the customer's address): at least 95% equal where both are known."""
+    the customer's address): at least COPY_SHARE equal where both are known. Each maps to
+    (parent column, share of rows NULL where the parent's value is known): the copy carries
+    the parent's NULLs, so only those extra NULLs are drawn on top."""
     if driver is None or driver.ref_table == table.name or not len(df):
         return {}
     parent = ctx.schema.table(driver.ref_table)
-    pdf = ctx.frames[driver.ref_table]
-    keys = list(driver.ref_columns)
-    child = df[list(driver.columns)].copy()
-    child.columns = keys
-    fk_cols = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
-    pcols = [c.name for c in parent.columns if c.name not in keys]
-    if not pcols:
+    joined = _joined_parent(ctx, df, driver)
+    if joined is None:
         return {}
-    joined = child.merge(pdf[keys + pcols].drop_duplicates(keys), how="left", on=keys)
-    joined.index = df.index
-    out: dict[str, str] = {}
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
+    out: dict[str, tuple[str, float]] = {}
     for col in table.columns:
         if col.name in fk_cols or col.name in taken or col.computed:
             continue
-        for pname in pcols:
+        for pname in joined.columns:
             if parent.column(pname).kind != col.kind:
                 continue
             both = df[col.name].notna() & joined[pname].notna()
             if both.sum() >= 10 and df[col.name].nunique() > 1 and \
-                    (df.loc[both, col.name] == joined.loc[both, pname]).mean() >= 0.95:
-                out[col.name] = pname
+                    (df.loc[both, col.name] == joined.loc[both, pname]).mean() >= COPY_SHARE:
+                known = joined[pname].notna()
+                extra = float(df.loc[known, col.name].isna().mean()) if known.any() else 0.0
+                out[col.name] = (pname, extra)
                 break
     return out
+
+
+#: Share of rows equal to the parent's column above which a column is a copy of it; the
+#: rest (an order shipped to another address) is the price of keeping the parent's values.
+COPY_SHARE = 0.9
+
+
+def _joined_parent(ctx: _Ctx, df: pd.DataFrame, fk: FKModel) -> pd.DataFrame | None:
+    """The parent's non-key columns aligned with this table's rows (NaN without a parent)."""
+    parent = ctx.schema.table(fk.ref_table)
+    pdf = ctx.frames[fk.ref_table]
+    keys = list(fk.ref_columns)
+    pcols = [c.name for c in parent.columns if c.name not in keys]
+    if not pcols:
+        return None
+    child = df[list(fk.columns)].copy()
+    child.columns = keys
+    joined = child.merge(pdf[keys + pcols].drop_duplicates(keys), how="left", on=keys)
+    joined.index = df.index
+    return joined[pcols]
 
 
 # -- aggregates of children ---------------------------------------------------------------
@@ -636,7 +675,7 @@ def _fit_fks(ctx: _Ctx, table: Table, df: pd.DataFrame) -> list[FKModel]:
             null_rate=null_rate, counts=tuple(int(v) for v in values),
             probs=tuple(float(f) / max(len(counts), 1) for f in freq), deferred=deferred,
             depth_probs=depth))
-    return _choose_driver(table, models, ctx.references)
+    return _choose_driver(ctx, table, df, models)
 
 
 def _lookups_as_categories(ctx: _Ctx, table: Table, fks: list[FKModel]) -> list[FKModel]:
@@ -671,15 +710,20 @@ def _fit_lookup(ctx: _Ctx, col: Column,
                        values=cats, probs=probs, reason="key of a copied lookup table"), z
 
 
-def _choose_driver(table: Table, fks: list[FKModel], references: set[str]) -> list[FKModel]:
+def _choose_driver(ctx: _Ctx, table: Table, df: pd.DataFrame,
+                   fks: list[FKModel]) -> list[FKModel]:
     """The FK that drives this table's row count, and whose parent the rows are conditioned
-    on: an owner rather than a lookup (a track belongs to its album, not its media type),
-    then the one whose parents have the most children each."""
-    best, best_key = None, (False, 0.0)
+    on: an owner rather than a lookup (a track belongs to its album, not its media type);
+    then the parent whose columns the rows repeat (an order's ship-to name and city are its
+    customer's, not its shipper's); then the one whose parents have the most children each
+    (an order line's price follows its product, so lines go by product, and each order keeps
+    its number of lines through the count drawn for it)."""
+    best, best_key = None, (False, 0, 0.0)
     for i, fk in enumerate(fks):
         if fk.deferred or fk.ref_table == table.name or not fk.counts:
             continue
-        key = (fk.ref_table not in references, float(np.dot(fk.counts, fk.probs)))
+        key = (fk.ref_table not in ctx.references, len(_find_copies(ctx, table, df, fk, set())),
+               float(np.dot(fk.counts, fk.probs)))
         if best is None or key > best_key:
             best, best_key = i, key
     if best is None:
@@ -855,18 +899,53 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
     if not kept:
         return _fit_string_fallback(ctx, col, values, null_rate,
                                     f"every value occurs fewer than {k} times")
-    total = sum(c for _, c in kept)
-    cats = tuple(v for v, _ in kept)
-    probs = tuple(c / total for _, c in kept)
-    index = {v: i for i, v in enumerate(cats)}
+    common = {v for v, _ in kept}
+    rare = [(v, c) for v, c in counts.most_common() if v not in common]
+    slot = _stand_in_slots(ctx, col, rare)
+    entries = kept + [({"rare": j}, c) for j, c in enumerate(_slot_counts(rare, slot))]
+    total = sum(c for _, c in entries)
+    cats = tuple(v for v, _ in entries)
+    probs = tuple(c / total for _, c in entries)
+    index = {v: i for i, v in enumerate(cats) if not isinstance(v, dict)}
+    index.update({v: len(kept) + j for v, j in slot.items()})
     codes = np.asarray([index.get(v, -1) for v in keys])
     z = np.zeros(len(keys))
     known = codes >= 0
     z[known] = copula.categorical_to_normal(codes[known], probs, ctx.rng)
-    dropped = len(counts) - len(kept)
-    reason = f"{dropped} rare value(s) suppressed (k={k})" if dropped else ""
+    reason = ""
+    if rare and slot:
+        reason = (f"{len(rare)} rare value(s) suppressed (k={k}); their share goes to "
+                  f"{len(entries) - len(kept)} synthetic stand-in(s)")
+    elif rare:
+        reason = f"{len(rare)} rare value(s) suppressed (k={k})"
+    provider = pii.quasi_provider(col.name, float(np.median([len(str(v)) for v in keys])))
     return ColumnModel(col.name, "categorical", null_rate=null_rate, values=cats, probs=probs,
-                       reason=reason), z
+                       pii=provider if slot else None, reason=reason), z
+
+
+#: Synthetic stand-ins per column at most; rarer values beyond share them.
+MAX_STAND_INS = 50
+
+
+def _stand_in_slots(ctx: _Ctx, col: Column, rare: list[tuple[object, int]]) -> dict[object, int]:
+    """Rare text categories each get a synthetic stand-in slot (the long tail keeps its
+    size and shape, never its values). Not for numbers, nor where a CHECK names the column
+    (a stand-in could break it)."""
+    if not rare or col.kind not in ("string", "text") or col.enum_values:
+        return {}
+    table = ctx.table
+    checks = " ".join(c.sqltext for c in table.checks).lower() if table is not None else ""
+    if col.name.lower() in checks:
+        return {}
+    return {v: i % MAX_STAND_INS for i, (v, _) in enumerate(rare)}
+
+
+def _slot_counts(rare: list[tuple[object, int]], slot: dict[object, int]) -> list[int]:
+    out = [0] * (max(slot.values()) + 1 if slot else 0)
+    for v, c in rare:
+        if v in slot:
+            out[slot[v]] += c
+    return out
 
 
 def _distinct_owners(ctx: _Ctx, values: pd.Series, keys: list[object]) -> dict[object, int]:

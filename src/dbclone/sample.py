@@ -21,7 +21,7 @@ import pandas as pd
 
 from dbclone import copula, jsongen
 from dbclone.constraints import column_patterns, repair
-from dbclone.fit import EPOCH
+from dbclone.fit import EPOCH, shape_of
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.pii import SHAPED, Generator
 from dbclone.plan import Plan
@@ -109,6 +109,7 @@ class Sampler:
         self.waiting: dict[str, list[FKModel]] = {}  # NOT NULL: filled before the load
         self.derived: list[DeferredUpdate] = []
         self._joint: dict[str, np.ndarray] = {}  # partner columns of a joint category
+        self._stand_ins: dict[str, list[str]] = {}  # per table.column, for rare categories
         # Parent columns that children copy: kept in memory with the parent's keys.
         self.copied: dict[str, set[str]] = {}
         for tm in model.tables:
@@ -454,6 +455,8 @@ class Sampler:
                 return np.asarray([v[0] for v in cm.values], dtype=object)[codes]
             values = np.empty(len(cm.values), dtype=object)
             values[:] = list(cm.values)
+            if any(isinstance(v, dict) for v in cm.values):
+                values = self._with_stand_ins(table, col, cm, values)
             return values[codes]
         if s == "joint":
             return self._joint.pop(cm.name)
@@ -476,6 +479,46 @@ class Sampler:
             return np.asarray([json.dumps(jsongen.generate(shape, self.rng))
                                for _ in range(n)], dtype=object)
         return np.full(n, None, dtype=object)
+
+    def _with_stand_ins(self, table: Table, col: Column, cm: ColumnModel,
+                        values: np.ndarray) -> np.ndarray:
+        """The model's stand-in slots ({"rare": j}) as synthetic values, the same in every
+        call for a column: Faker's for a quasi-identifier (countries, regions), else new
+        combinations of the common values' words, else their shapes with new letters."""
+        key = f"{table.name}.{col.name}"
+        slots = [i for i, v in enumerate(values) if isinstance(v, dict)]
+        if key not in self._stand_ins:
+            common = [str(v) for v in values if not isinstance(v, dict)]
+            self._stand_ins[key] = self._new_values(cm, common, len(slots), col)
+        out = values.copy()
+        for i, v in zip(slots, self._stand_ins[key], strict=True):
+            out[i] = v
+        return out
+
+    def _new_values(self, cm: ColumnModel, common: list[str], n: int, col: Column) -> list[str]:
+        taken = set(common)
+        pool: list[str] = []
+        if cm.pii:
+            pool = [v for v in dict.fromkeys(self.fake.pool(cm.pii)) if v not in taken]
+        words = sorted({w for v in common for w in v.split()})
+        sizes = [len(v.split()) for v in common]
+        out: list[str] = []
+        for _ in range(n):
+            value = None
+            if pool:
+                value = pool.pop(int(self.rng.integers(0, len(pool))))
+            for _ in range(20):
+                if value is not None and value not in taken:
+                    break
+                size = sizes[int(self.rng.integers(0, len(sizes)))]
+                value = " ".join(words[int(self.rng.integers(0, len(words)))]
+                                 for _ in range(size))
+            if value is None or value in taken:
+                shape = shape_of(common[int(self.rng.integers(0, len(common)))])
+                value = Pattern(_shape_regex(shape)).generate(self.rng)
+            taken.add(value)
+            out.append(_fit_length(value, col))
+        return out
 
     def _bits(self, n: int, bits: int) -> list[int]:
         words = self.rng.integers(0, 2**32, size=(n, bits // 32), dtype=np.uint64)
@@ -641,25 +684,28 @@ class Sampler:
             return np.full(n, -1)
         w = np.asarray(weights, dtype=float)
         p = w / w.sum() if w.sum() > 0 else np.full(n_parent, 1.0 / n_parent)
-        if driver is not None and _unique_with(table, fk.columns, driver.columns):
-            return self._distinct_per_group(data, driver, p, n)
         pool = np.repeat(np.arange(n_parent), np.asarray(w, dtype=int))
         self.rng.shuffle(pool)
         if len(pool) >= n:
-            return pool[:n].copy()
-        extra = self.rng.choice(n_parent, size=n - len(pool), p=p)
-        return np.concatenate([pool, extra])
+            out = pool[:n].copy()
+        else:
+            out = np.concatenate([pool, self.rng.choice(n_parent, size=n - len(pool), p=p)])
+        if driver is not None and _unique_with(table, fk.columns, driver.columns):
+            return self._distinct_per_group(data, driver, p, out)
+        return out
 
     def _distinct_per_group(self, data: Columns, driver: FKModel, p: np.ndarray,
-                            n: int) -> np.ndarray:
-        """Different parents within each driving group, so a composite key stays unique."""
+                            out: np.ndarray) -> np.ndarray:
+        """Different parents within each driving group, so a composite key stays unique;
+        repeats are swapped with other rows first, so every parent keeps its sampled number
+        of children (an order keeps its lines and a product its sales)."""
         codes = pd.MultiIndex.from_arrays([pd.Series(data[c]).astype(str)
                                            for c in driver.columns]).factorize()[0]
         p = 0.95 * p + 0.05 / len(p)  # every parent possible, so large groups still fit
         sizes = np.bincount(codes)
         big = sizes[codes] > 0.2 * len(p)
-        # Small groups: one weighted draw for all rows, then redraw the few repeats.
-        out = self.rng.choice(len(p), size=n, p=p)
+        out = _swap_repeats(codes, out, big, self.rng)
+        # Repeats no swap resolved: redrawn (their parents' counts move a little).
         for _ in range(20):
             frame = pd.DataFrame({"g": codes, "v": out})
             dup = frame.duplicated().to_numpy() & ~big
@@ -793,6 +839,44 @@ def _compose(words: list[str], length: int, sentences: bool, rng: np.random.Gene
     if sentences and not text.endswith("."):
         text += "."
     return text
+
+
+def _swap_repeats(codes: np.ndarray, out: np.ndarray, fixed: np.ndarray,
+                  rng: np.random.Generator, rounds: int = 12) -> np.ndarray:
+    """Resolve rows whose (group, parent) pair repeats an earlier row's by swapping parents
+    with random rows of other groups where neither pair then repeats: the multiset of
+    parents, so each parent's number of children, is unchanged."""
+    out = out.copy()
+    n = len(out)
+    if n < 2:
+        return out
+    width = int(out.max(initial=0)) + 1
+    for _ in range(rounds):
+        pair = codes.astype(np.int64) * width + out
+        dup = pd.Series(pair).duplicated().to_numpy() & ~fixed
+        if not dup.any():
+            break
+        rows = np.flatnonzero(dup)
+        partner = rng.integers(0, n, len(rows))
+        taken = np.sort(pair)
+        new_i = codes[rows].astype(np.int64) * width + out[partner]
+        new_j = codes[partner].astype(np.int64) * width + out[rows]
+        ok = (~_member(new_i, taken) & ~_member(new_j, taken) & ~fixed[partner]
+              & (codes[rows] != codes[partner]))
+        # one swap per row per round: a partner used twice (or itself a repeat) waits
+        ok &= ~np.isin(partner, rows)
+        _, first = np.unique(partner, return_index=True)
+        once = np.zeros(len(rows), dtype=bool)
+        once[first] = True
+        ok &= once
+        i, j = rows[ok], partner[ok]
+        out[i], out[j] = out[j], out[i].copy()
+    return out
+
+
+def _member(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
+    return sorted_pool[pos] == values
 
 
 def _norm(probs: tuple[float, ...]) -> np.ndarray:

@@ -55,6 +55,8 @@ class Side:
     schema: Schema
     raw: dict[str, pd.DataFrame] = field(default_factory=dict)
     values: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: `values` with rare categories pooled (see `_pool_rare`): what fidelity compares.
+    fidelity: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def table(self, name: str) -> Table | None:
         for t in self.schema.tables:
@@ -71,6 +73,8 @@ class Context:
     sample_rows: int
     seed: int
     features: dict[str, list[Feature]] = field(default_factory=dict)
+    #: Per table, who each sampled source row is about (None: the row itself).
+    owners: dict[str, pd.Series | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     plan: Plan | None = None  # the source's plan: which FK drives each table
 
@@ -95,6 +99,10 @@ def _build(ctx: Context) -> Report:
     shared = [t for t in ctx.source.schema.tables if ctx.target.table(t.name) is not None]
     for table in shared:
         _load(ctx, table)
+    for table in _parents_first(ctx, shared):
+        _features(ctx, table)
+    for table in shared:
+        _pool_rare(ctx, table)
     fks = [_foreign_key(ctx, t, fk) for t in shared for fk in t.foreign_keys
            if ctx.target.table(fk.ref_table) is not None and fk.ref_table in ctx.source.values]
     tables = [_table_report(ctx, t) for t in shared]
@@ -158,14 +166,100 @@ def _load(ctx: Context, table: Table) -> None:
         raw = raw if len(raw.columns) else pd.DataFrame(columns=cols)
         side.raw[table.name] = raw
         side.values[table.name] = normalise(table, raw)
-    owners = personal.driving_owners(table, ctx.source.schema, ctx.plan,
-                                     ctx.source.raw[table.name])
-    ctx.features[table.name] = features(table, ctx.source.values[table.name], ctx.source.schema,
-                                        owners)
+
+
+def _parents_first(ctx: Context, shared: list[Table]) -> list[Table]:
+    order = {name: i for i, name in enumerate(ctx.plan.order)} if ctx.plan else {}
+    return sorted(shared, key=lambda t: order.get(t.name, len(order)))
+
+
+def _features(ctx: Context, table: Table) -> None:
+    """How each column is compared, deciding as the synthesizer does which rows' people a
+    category must be common among, and which columns only repeat the parent's personal data
+    (an order's ship-to name is its customer's company name: replaced, so compared by length)."""
+    raw, values = ctx.source.raw[table.name], ctx.source.values[table.name]
+    copies = {fk: _parent_copies(ctx, table, fk) for fk in table.foreign_keys
+              if fk.ref_table in ctx.source.values and fk.ref_table != table.name}
+    fk = personal.driving_fk(table, ctx.source.schema, ctx.plan, raw,
+                             {f: len(c) for f, c in copies.items()})
+    copied = copies.get(fk, {}) if fk is not None else {}
+    owners = personal.owners(table, values, raw, fk, set(copied))
+    ctx.owners[table.name] = owners
+    parent = {f.column: f for f in ctx.features.get(fk.ref_table, [])} if fk else {}
+    found = []
+    for f in features(table, values, ctx.source.schema, owners):
+        origin = parent.get(copied.get(f.column, ""))
+        if f.family != "personal" and origin is not None and origin.family == "personal":
+            f = Feature(f.column, "personal", origin.provider,
+                        f"a copy of the parent's {origin.column} ({origin.provider})")
+        found.append(f)
+    ctx.features[table.name] = found
+
+
+#: Share of rows equal to the parent's column above which the synthesizer copies it.
+COPY_SHARE = 0.9
+
+
+def _parent_copies(ctx: Context, table: Table, fk: ForeignKey) -> dict[str, str]:
+    """Columns repeating a parent column of the same type in at least COPY_SHARE of the
+    sampled rows where both are known (the synthesizer's rule, on the source sample)."""
+    parent = ctx.source.schema.table(fk.ref_table)
+    keys = [f"_k{i}" for i in range(len(fk.columns))]
+    skip = set(key_columns(table, ctx.source.schema))
+    child = pd.concat([_key_frame(ctx.source.raw[table.name], fk.columns),
+                       ctx.source.values[table.name]], axis=1)
+    pcols = [c.name for c in parent.columns if c.name not in fk.ref_columns
+             and c.name in ctx.source.values[parent.name]]
+    up = pd.concat([_key_frame(ctx.source.raw[parent.name], fk.ref_columns),
+                    ctx.source.values[parent.name][pcols].add_prefix("^")], axis=1)
+    joined = child.dropna(subset=keys).merge(up.dropna(subset=keys).drop_duplicates(keys),
+                                             on=keys, how="inner")
+    out: dict[str, str] = {}
+    for col in table.columns:
+        if col.name in skip or col.name not in joined or joined[col.name].nunique() < 2:
+            continue
+        for pname in pcols:
+            if parent.column(pname).kind != col.kind:
+                continue
+            a, b = joined[col.name], joined[f"^{pname}"]
+            both = a.notna() & b.notna()
+            if both.sum() >= 10 and (a[both] == b[both]).mean() >= COPY_SHARE:
+                out[col.name] = pname
+                break
+    return out
+
+
+def _pool_rare(ctx: Context, table: Table) -> None:
+    """Categories the synthesizer must never reproduce (held by fewer than k rows or
+    owners) are pooled on both sides into one RARE category, and so is every target value
+    outside the source's common ones: the tail's share is compared, not its values (the
+    raw values still go to the privacy checks). A text column without any common value is
+    compared by length, as the synthesizer can keep none of its categories."""
+    real, synth = ctx.source.values[table.name].copy(), ctx.target.values[table.name].copy()
+    found = []
+    for f in ctx.features[table.name]:
+        col = table.column(f.column)
+        if f.family == "categorical" and col.kind in ("string", "text") \
+                and not col.enum_values:
+            text = real[f.column].dropna().astype(str)
+            common = personal.common_values(text, ctx.owners.get(table.name))
+            if not common and len(text):
+                f = Feature(f.column, "text", reason="no value common enough to keep")
+            else:
+                for frame in (real, synth):
+                    known = frame[f.column].notna()
+                    frame.loc[known & ~frame[f.column].isin(common), f.column] = RARE
+        found.append(f)
+    ctx.features[table.name] = found
+    ctx.source.fidelity[table.name], ctx.target.fidelity[table.name] = real, synth
+
+
+#: The pooled category of values too rare to reproduce.
+RARE = "(rare)"
 
 
 def _table_report(ctx: Context, table: Table) -> TableReport:
-    real, synth = ctx.source.values[table.name], ctx.target.values[table.name]
+    real, synth = ctx.source.fidelity[table.name], ctx.target.fidelity[table.name]
     found = ctx.features[table.name]
     shapes = [column_shape(table.name, f, real[f.column], synth[f.column]) for f in found]
     within = pairs.within(table.name, found, real, synth)
@@ -218,8 +312,8 @@ def _joined(side: Side, child: Table, fk: ForeignKey, left: list[Feature],
     Joined in pandas from the samples already read: when the parent is sampled too, this
     keeps all children of a uniform sample of parents, which leaves pair trends unbiased."""
     keys = [f"_k{i}" for i in range(len(fk.columns))]
-    c_vals = side.values[child.name][[f.column for f in left]].add_prefix(f"{child.name}.")
-    p_vals = side.values[fk.ref_table][[f.column for f in right]].add_prefix(f"{p_prefix}.")
+    c_vals = side.fidelity[child.name][[f.column for f in left]].add_prefix(f"{child.name}.")
+    p_vals = side.fidelity[fk.ref_table][[f.column for f in right]].add_prefix(f"{p_prefix}.")
     c_frame = pd.concat([_key_frame(side.raw[child.name], fk.columns), c_vals], axis=1)
     p_frame = pd.concat([_key_frame(side.raw[fk.ref_table], fk.ref_columns), p_vals], axis=1)
     c_frame = c_frame.dropna(subset=keys)
@@ -245,7 +339,7 @@ def _detection(ctx: Context, table: Table) -> detection.Detection:
     sides = []
     for side in (ctx.source, ctx.target):
         extra = _child_features(ctx, side, table)
-        sides.append(detection.Side(side.values[table.name], extra))
+        sides.append(detection.Side(side.fidelity[table.name], extra))
     x_real, x_synth = detection.feature_matrix(ctx.features[table.name], sides[0], sides[1])
     return detection.detect(table.name, x_real, x_synth, ctx.seed)
 

@@ -10,9 +10,12 @@ compared by the length of their values only, and listed in their own report sect
 The decision uses the synthesizer's own detector (`dbclone.pii.detect` and
 `dbclone.pii.quasi_identifier`) and its own rule for quasi-identifiers (see `fit.py`): a
 quasi-identifying column is replaced when it has many distinct values, or when no value is
-held by `RARE_ROWS` rows and, in a child table, by `RARE_ROWS` distinct driving parents (or by
-every parent when there are fewer). Counted on the report's source sample, so on tables larger
-than the sample a borderline category can be judged rarer than the synthesizer judged it.
+held by `RARE_ROWS` rows and by `RARE_ROWS` distinct owners (or by every owner when there are
+fewer). The owners are the rows' people: the rows themselves in a table with personal data of
+its own, else the driving parent (an invoice is about its customer). Counted on the report's
+source sample, so on tables larger than the sample a borderline category can be judged rarer
+than the synthesizer judged it. A column that repeats its driving parent's replaced column
+(an order's ship-to name) is replaced with it (`build._features`).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def replacement(column: Column, values: pd.Series,
     """How the synthesizer replaces this source column, or None when it models its values.
 
     `values` are the column's normalised source values (strings); `owners` the driving
-    parent's key per row (see `driving_owners`), None for tables without a driving FK."""
+    parent's key per row (see `owners`), None when each row is its own."""
     if column.kind not in _STRING_KINDS:
         return None
     text = values.dropna().astype(str)
@@ -66,30 +69,52 @@ def replacement(column: Column, values: pd.Series,
 
 
 def _has_common_value(text: pd.Series, owners: pd.Series | None) -> bool:
+    return bool(common_values(text, owners))
+
+
+def driving_fk(table: Table, schema: Schema, plan: Plan | None, raw: pd.DataFrame,
+               copies: dict[ForeignKey, int] | None = None) -> ForeignKey | None:
+    """The FK the synthesizer conditions a table's rows on: among FKs neither deferred nor
+    self-referencing, an owner before a small lookup table, then the parent whose columns the
+    rows repeat most (`copies`: columns copied per FK), then the one whose parents have the
+    most children each."""
+    best, best_key = None, (False, 0, 0.0)
+    for fk in table.foreign_keys:
+        mean = _children_per_parent(table, fk, schema, plan, raw)
+        key = (not _is_lookup(schema, fk.ref_table), (copies or {}).get(fk, 0), mean)
+        if mean > 0 and (best is None or key > best_key):
+            best, best_key = fk, key
+    return None if raw.empty else best
+
+
+def owners(table: Table, values: pd.DataFrame, raw: pd.DataFrame, fk: ForeignKey | None,
+           skip: set[str]) -> pd.Series | None:
+    """Who each sampled row is about, for the rare-category rule, as the synthesizer decides
+    it: None (each row is its own) when the table has personal data of its own (outside
+    `skip`: copies of the parent's), else the driving parent's key as text."""
+    if fk is None:
+        return None
+    for col in table.columns:
+        if col.kind in _STRING_KINDS and col.name not in skip and col.name in values \
+                and col.name not in table.primary_key and not any(
+                    col.name in f.columns for f in table.foreign_keys):
+            text = values[col.name].dropna().astype(str).head(DETECT_VALUES).tolist()
+            if pii.detect(col.name, text) is not None:
+                return None
+    return raw[list(fk.columns)].astype(str).agg("|".join, axis=1)
+
+
+def common_values(text: pd.Series, owners: pd.Series | None) -> set[str]:
+    """Values held by at least `RARE_ROWS` rows and (with owners) `RARE_ROWS` distinct owners
+    (or every owner when there are fewer): the synthesizer keeps only these."""
     counts = text.value_counts()
     common = set(counts[counts >= RARE_ROWS].index)
     if not common or owners is None:
-        return bool(common)
+        return common
     held = owners.loc[text.index]
     needed = min(RARE_ROWS, owners.nunique())
     per_value = pd.DataFrame({"v": text, "o": held}).groupby("v")["o"].nunique()
-    return any(per_value.get(v, 0) >= needed for v in common)
-
-
-def driving_owners(table: Table, schema: Schema, plan: Plan | None,
-                   raw: pd.DataFrame) -> pd.Series | None:
-    """The driving parent's key (as text) per sampled row, as the synthesizer picks it: among
-    FKs neither deferred nor self-referencing, an owner before a small lookup table, then the
-    one whose parents have the most children each."""
-    best, best_key = None, (False, 0.0)
-    for fk in table.foreign_keys:
-        mean = _children_per_parent(table, fk, schema, plan, raw)
-        key = (not _is_lookup(schema, fk.ref_table), mean)
-        if mean > 0 and (best is None or key > best_key):
-            best, best_key = fk, key
-    if best is None or raw.empty:
-        return None
-    return raw[list(best.columns)].astype(str).agg("|".join, axis=1)
+    return {v for v in common if per_value.get(v, 0) >= needed}
 
 
 def _is_lookup(schema: Schema, name: str) -> bool:
