@@ -488,7 +488,7 @@ def _order_categories(ctx: _Ctx, columns: list[ColumnModel], dims: list[str],
     """Order each category by the mean score of the numeric column it explains best, so the
     copula's correlations can carry "video tracks are large" as a monotone trend."""
     numeric = [i for i, d in enumerate(dims) if not d.startswith("#")
-               and _strategy(columns, d) == "numeric"]
+               and _strategy(columns, d) in ("numeric", "pii")]
     if not numeric:
         return
     for i, name in enumerate(dims):
@@ -787,9 +787,19 @@ def _fit_column(ctx: _Ctx, table: Table, col: Column, series: pd.Series,
                            reason="no values in the source"), None
     fitter = _FITTERS.get(col.kind, _fit_other)
     cm, z = fitter(ctx, col, values, null_rate)
+    if z is None and cm.strategy == "pii" and cm.lengths and len(series) >= 20:
+        return cm, _length_scores(series, ctx.rng)
     if z is not None and null_rate > 0:
         z = _spread(z, series.notna().to_numpy())
     return cm, z
+
+
+def _length_scores(series: pd.Series, rng: np.random.Generator) -> np.ndarray:
+    """Replaced personal data joins the copula through its length, NULL ranked lowest: a
+    state is NULL outside the countries that have states, a postcode's length follows the
+    country, though every value is Faker's."""
+    lengths = series.map(lambda v: -1.0 if v is None or v != v else float(len(str(v))))
+    return copula.numeric_to_normal(lengths.to_numpy(dtype=float), rng)
 
 
 def _spread(z: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -427,8 +427,24 @@ class Sampler:
             values[self.rng.random(n) < cm.empty_rate] = ""
         if cm.null_rate > 0 and col.nullable and cm.strategy not in ("key", "fk"):
             values = values.copy()
-            values[self.rng.random(n) < cm.null_rate] = None
+            if cm.strategy == "pii" and z is not None:  # NULL is the lowest length score
+                values[copula.uniform_ranks(z) < cm.null_rate] = None
+            else:
+                values[self.rng.random(n) < cm.null_rate] = None
         return values
+
+    def _pii_lengths(self, col: Column, cm: ColumnModel, z: np.ndarray | None,
+                     n: int) -> np.ndarray | None:
+        """Target lengths of replaced values; with a copula score, the rows' own (above the
+        share of NULLs, which take the lowest scores)."""
+        if not cm.lengths:
+            return None
+        if z is None:
+            return copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
+        nulls = cm.null_rate if col.nullable else 0.0
+        u = np.clip((copula.uniform_ranks(z) - nulls) / max(1.0 - nulls, 1e-9), 0.0, 1.0)
+        grid = np.linspace(0.0, 1.0, len(cm.lengths))
+        return np.round(np.interp(u, grid, np.asarray(cm.lengths, dtype=float)))
 
     def _values(self, table: Table, col: Column, cm: ColumnModel, z: np.ndarray | None, n: int,
                 data: Columns) -> np.ndarray:
@@ -461,7 +477,7 @@ class Sampler:
         if s == "joint":
             return self._joint.pop(cm.name)
         if s == "pii":
-            return self._pii(table, col, cm, n, data)
+            return self._pii(table, col, cm, n, data, z)
         if s == "pattern":
             return self._from_pattern(cm.pattern[0], n)
         if s == "text":
@@ -598,22 +614,19 @@ class Sampler:
         return np.asarray(out, dtype=object)
 
     def _pii(self, table: Table, col: Column, cm: ColumnModel, n: int,
-             data: Columns) -> np.ndarray:
+             data: Columns, z: np.ndarray | None = None) -> np.ndarray:
         provider = cm.pii or "word"
         if provider == "email":
             first = _find(table, data, "first_name")
             last = _find(table, data, "last_name")
-            lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True) \
-                if cm.lengths else None
+            lengths = self._pii_lengths(col, cm, z, n)
             values = self.fake.emails(first, last, n, cm.values, cm.probs, lengths)
         elif provider == "personnummer":
             values = self._personnummer(table, cm, n, data)
         elif provider in SHAPED and cm.pattern:
             values = self._shaped(cm, n)
         else:
-            lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True) \
-                if cm.lengths else None
-            values = self.fake.draw(provider, n, lengths)
+            values = self.fake.draw(provider, n, self._pii_lengths(col, cm, z, n))
         recase = {"upper": str.upper, "lower": str.lower}.get(cm.case, str)
         return np.asarray([_fit_length(recase(str(v)), col) for v in values], dtype=object)
 
