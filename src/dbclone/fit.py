@@ -25,6 +25,7 @@ from dbclone.dialects import dialect_for
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.plan import Plan
 from dbclone.schema import Column, ForeignKey, Schema, Table
+from dbclone.strgen import Pattern
 
 Progress = Callable[[str, int], None]
 EPOCH = dt.datetime(1970, 1, 1)
@@ -62,6 +63,8 @@ class _Ctx:
     opts: FitOptions
     rng: np.random.Generator
     latents: dict[str, _Latent] = field(default_factory=dict)
+    #: Faker values for stand-ins of rare categories (`_stand_ins`).
+    fake: pii.Generator | None = None
     #: The driving parent's key per row of the table being fitted: rare categories are
     #: counted in distinct parents (persons), not rows, so one customer's seven invoices do
     #: not make their city common.
@@ -76,6 +79,7 @@ def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = No
     frames = read_tables(engine, schema)
     ctx = _Ctx(schema, plan, frames, opts, np.random.default_rng(opts.seed))
     locale = opts.locale or _guess_locale(schema, frames)
+    ctx.fake = pii.Generator(locale, opts.seed)
     tables = []
     for name in plan.order:
         tables.append(_fit_table(ctx, schema.table(name)))
@@ -579,9 +583,22 @@ def _joined_parent(ctx: _Ctx, df: pd.DataFrame, fk: FKModel) -> pd.DataFrame | N
         return None
     child = df[list(fk.columns)].copy()
     child.columns = keys
-    joined = child.merge(pdf[keys + pcols].drop_duplicates(keys), how="left", on=keys)
+    up = pdf[keys + pcols].drop_duplicates(keys)
+    if any(child[k].dtype != up[k].dtype for k in keys):  # an all-NULL FK reads as object
+        child = child.apply(lambda c: c.map(_key_text))
+        up = up.assign(**{k: up[k].map(_key_text) for k in keys})
+    joined = child.merge(up, how="left", on=keys)
     joined.index = df.index
     return joined[pcols]
+
+
+def _key_text(value: object) -> str | None:
+    """A key as text, so 7, 7.0 and '7' match."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 # -- aggregates of children ---------------------------------------------------------------
@@ -912,11 +929,14 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
     common = {v for v, _ in kept}
     rare = [(v, c) for v, c in counts.most_common() if v not in common]
     slot = _stand_in_slots(ctx, col, rare)
-    entries = kept + [({"rare": j}, c) for j, c in enumerate(_slot_counts(rare, slot))]
+    provider = pii.quasi_provider(col.name, float(np.median([len(str(v)) for v in keys])))
+    stand_ins = _stand_ins(ctx, provider, [str(v) for v in common], set(map(str, keys)),
+                           max(slot.values()) + 1 if slot else 0, col.length)
+    entries = kept + list(zip(stand_ins, _slot_counts(rare, slot), strict=True))
     total = sum(c for _, c in entries)
     cats = tuple(v for v, _ in entries)
     probs = tuple(c / total for _, c in entries)
-    index = {v: i for i, v in enumerate(cats) if not isinstance(v, dict)}
+    index = {v: i for i, v in enumerate(cats[:len(kept)])}
     index.update({v: len(kept) + j for v, j in slot.items()})
     codes = np.asarray([index.get(v, -1) for v in keys])
     z = np.zeros(len(keys))
@@ -928,9 +948,8 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
                   f"{len(entries) - len(kept)} synthetic stand-in(s)")
     elif rare:
         reason = f"{len(rare)} rare value(s) suppressed (k={k})"
-    provider = pii.quasi_provider(col.name, float(np.median([len(str(v)) for v in keys])))
     return ColumnModel(col.name, "categorical", null_rate=null_rate, values=cats, probs=probs,
-                       pii=provider if slot else None, reason=reason), z
+                       reason=reason), z
 
 
 #: Synthetic stand-ins per column at most; rarer values beyond share them.
@@ -948,6 +967,40 @@ def _stand_in_slots(ctx: _Ctx, col: Column, rare: list[tuple[object, int]]) -> d
     if col.name.lower() in checks:
         return {}
     return {v: i % MAX_STAND_INS for i, (v, _) in enumerate(rare)}
+
+
+def _stand_ins(ctx: _Ctx, provider: str | None, common: list[str], source: set[str], n: int,
+               length: int | None) -> list[str]:
+    """n synthetic values none of which occurs in the source column: Faker's for a
+    quasi-identifier (countries, regions), else new combinations of the common values'
+    words, else a common value's shape with new characters."""
+    taken = set(source)
+    pool: list[str] = []
+    if provider and n and ctx.fake is not None:
+        pool = [v for v in dict.fromkeys(ctx.fake.pool(provider)) if v not in taken]
+    words = sorted({w for v in common for w in v.split()})
+    sizes = [len(v.split()) for v in common]
+    rng = ctx.rng
+    out: list[str] = []
+    for _ in range(n):
+        value = pool.pop(int(rng.integers(0, len(pool)))) if pool else None
+        for _ in range(20):
+            if value is not None and value not in taken:
+                break
+            size = sizes[int(rng.integers(0, len(sizes)))]
+            value = " ".join(words[int(rng.integers(0, len(words)))] for _ in range(size))
+        while value is None or value in taken:
+            shape = shape_of(common[int(rng.integers(0, len(common)))])
+            value = Pattern(_shape_regex(shape)).generate(rng)
+        value = value[:length] if length else value
+        taken.add(value)
+        out.append(value)
+    return out
+
+
+def _shape_regex(shape: str) -> str:
+    classes = {"9": "[0-9]", "A": "[A-Z]", "a": "[a-z]"}
+    return "^" + "".join(classes.get(c, re.escape(c)) for c in shape) + "$"
 
 
 def _slot_counts(rare: list[tuple[object, int]], slot: dict[object, int]) -> list[int]:

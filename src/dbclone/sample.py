@@ -21,7 +21,7 @@ import pandas as pd
 
 from dbclone import copula, jsongen
 from dbclone.constraints import column_patterns, repair
-from dbclone.fit import EPOCH, shape_of
+from dbclone.fit import EPOCH
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.pii import SHAPED, Generator
 from dbclone.plan import Plan
@@ -109,7 +109,6 @@ class Sampler:
         self.waiting: dict[str, list[FKModel]] = {}  # NOT NULL: filled before the load
         self.derived: list[DeferredUpdate] = []
         self._joint: dict[str, np.ndarray] = {}  # partner columns of a joint category
-        self._stand_ins: dict[str, list[str]] = {}  # per table.column, for rare categories
         # Parent columns that children copy: kept in memory with the parent's keys.
         self.copied: dict[str, set[str]] = {}
         for tm in model.tables:
@@ -471,8 +470,6 @@ class Sampler:
                 return np.asarray([v[0] for v in cm.values], dtype=object)[codes]
             values = np.empty(len(cm.values), dtype=object)
             values[:] = list(cm.values)
-            if any(isinstance(v, dict) for v in cm.values):
-                values = self._with_stand_ins(table, col, cm, values)
             return values[codes]
         if s == "joint":
             return self._joint.pop(cm.name)
@@ -495,46 +492,6 @@ class Sampler:
             return np.asarray([json.dumps(jsongen.generate(shape, self.rng))
                                for _ in range(n)], dtype=object)
         return np.full(n, None, dtype=object)
-
-    def _with_stand_ins(self, table: Table, col: Column, cm: ColumnModel,
-                        values: np.ndarray) -> np.ndarray:
-        """The model's stand-in slots ({"rare": j}) as synthetic values, the same in every
-        call for a column: Faker's for a quasi-identifier (countries, regions), else new
-        combinations of the common values' words, else their shapes with new letters."""
-        key = f"{table.name}.{col.name}"
-        slots = [i for i, v in enumerate(values) if isinstance(v, dict)]
-        if key not in self._stand_ins:
-            common = [str(v) for v in values if not isinstance(v, dict)]
-            self._stand_ins[key] = self._new_values(cm, common, len(slots), col)
-        out = values.copy()
-        for i, v in zip(slots, self._stand_ins[key], strict=True):
-            out[i] = v
-        return out
-
-    def _new_values(self, cm: ColumnModel, common: list[str], n: int, col: Column) -> list[str]:
-        taken = set(common)
-        pool: list[str] = []
-        if cm.pii:
-            pool = [v for v in dict.fromkeys(self.fake.pool(cm.pii)) if v not in taken]
-        words = sorted({w for v in common for w in v.split()})
-        sizes = [len(v.split()) for v in common]
-        out: list[str] = []
-        for _ in range(n):
-            value = None
-            if pool:
-                value = pool.pop(int(self.rng.integers(0, len(pool))))
-            for _ in range(20):
-                if value is not None and value not in taken:
-                    break
-                size = sizes[int(self.rng.integers(0, len(sizes)))]
-                value = " ".join(words[int(self.rng.integers(0, len(words)))]
-                                 for _ in range(size))
-            if value is None or value in taken:
-                shape = shape_of(common[int(self.rng.integers(0, len(common)))])
-                value = Pattern(_shape_regex(shape)).generate(self.rng)
-            taken.add(value)
-            out.append(_fit_length(value, col))
-        return out
 
     def _bits(self, n: int, bits: int) -> list[int]:
         words = self.rng.integers(0, 2**32, size=(n, bits // 32), dtype=np.uint64)
