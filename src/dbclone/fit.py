@@ -553,13 +553,14 @@ def _find_copies(ctx: _Ctx, table: Table, df: pd.DataFrame, driver: FKModel | No
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
     out: dict[str, tuple[str, float]] = {}
     for col in table.columns:
-        if col.name in fk_cols or col.name in taken or col.computed:
+        if col.name in fk_cols or col.name in taken or col.computed \
+                or df[col.name].nunique() < 2:
             continue
         for pname in joined.columns:
             if parent.column(pname).kind != col.kind:
                 continue
             both = df[col.name].notna() & joined[pname].notna()
-            if both.sum() >= 10 and df[col.name].nunique() > 1 and \
+            if both.sum() >= 10 and \
                     (df.loc[both, col.name] == joined.loc[both, pname]).mean() >= COPY_SHARE:
                 known = joined[pname].notna()
                 extra = float(df.loc[known, col.name].isna().mean()) if known.any() else 0.0
@@ -736,11 +737,14 @@ def _choose_driver(ctx: _Ctx, table: Table, df: pd.DataFrame,
     (an order line's price follows its product, so lines go by product, and each order keeps
     its number of lines through the count drawn for it)."""
     best, best_key = None, (False, 0, 0.0)
+    owners = [f for f in fks if not f.deferred and f.ref_table != table.name and f.counts
+              and f.ref_table not in ctx.references]
     for i, fk in enumerate(fks):
         if fk.deferred or fk.ref_table == table.name or not fk.counts:
             continue
-        key = (fk.ref_table not in ctx.references, len(_find_copies(ctx, table, df, fk, set())),
-               float(np.dot(fk.counts, fk.probs)))
+        copied = len(_find_copies(ctx, table, df, fk, set())) \
+            if len(owners) > 1 and fk in owners else 0
+        key = (fk.ref_table not in ctx.references, copied, float(np.dot(fk.counts, fk.probs)))
         if best is None or key > best_key:
             best, best_key = i, key
     if best is None:
