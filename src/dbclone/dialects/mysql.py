@@ -127,7 +127,9 @@ class MySQLDialect(Dialect):
         super().drop_existing(conn, name, schema)
 
     def prepare_load(self, conn: Connection) -> None:
-        conn.exec_driver_sql("SET SESSION unique_checks = 0")
+        # FKs are added after the rows without a table copy, and checked by verify().
+        # unique_checks stays on: with both off MariaDB's bulk insert into an empty table
+        # took 12-14 s for 950k rows against 8 s (LOAD DATA, MariaDB 10.11).
         conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
 
     def reset_sequence_sql(self, table: Table) -> list[str]:

@@ -43,6 +43,11 @@ def _encode_column(values: list[Any]) -> list[str]:
     has_null = type(None) in kinds
     kinds.discard(type(None))
     if kinds <= _PLAIN:
+        if not kinds <= {int, float}:  # str() of dates, times, decimals is slow: once each
+            distinct = set(values)
+            if len(distinct) * 4 < len(values):
+                once = {v: NULL if v is None else str(v) for v in distinct}
+                return list(map(once.__getitem__, values))
         return [NULL if v is None else str(v) for v in values] if has_null \
             else list(map(str, values))
     if kinds == {str}:
