@@ -71,6 +71,13 @@ def drop_db(dialect: str, name: str) -> None:
         _admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     elif dialect == "mysql":
         _admin(dialect, f"DROP DATABASE IF EXISTS `{name}`")
+        # side databases a killed load left behind (`<name>__dbclone_<token>[_old]`)
+        engine = sa.create_engine(f"{MY_SERVER}/", poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            side = [n for (n,) in conn.exec_driver_sql("SHOW DATABASES")
+                    if n.startswith(f"{name[:40]}__dbclone_")]
+        for db in side:
+            _admin(dialect, f"DROP DATABASE IF EXISTS `{db}`")
 
 
 @pytest.fixture
