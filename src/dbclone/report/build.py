@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
@@ -75,6 +76,7 @@ class Context:
     features: dict[str, list[Feature]] = field(default_factory=dict)
     #: Per table, who each sampled source row is about (None: the row itself).
     owners: dict[str, pd.Series | None] = field(default_factory=dict)
+    driving: dict[str, ForeignKey | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     plan: Plan | None = None  # the source's plan: which FK drives each table
 
@@ -185,6 +187,7 @@ def _features(ctx: Context, table: Table) -> None:
     copied = copies.get(fk, {}) if fk is not None else {}
     owners = personal.owners(table, values, raw, fk, set(copied))
     ctx.owners[table.name] = owners
+    ctx.driving[table.name] = fk
     parent = {f.column: f for f in ctx.features.get(fk.ref_table, [])} if fk else {}
     found = []
     for f in features(table, values, ctx.source.schema, owners):
@@ -341,7 +344,21 @@ def _detection(ctx: Context, table: Table) -> detection.Detection:
         extra = _child_features(ctx, side, table)
         sides.append(detection.Side(side.fidelity[table.name], extra))
     x_real, x_synth = detection.feature_matrix(ctx.features[table.name], sides[0], sides[1])
-    return detection.detect(table.name, x_real, x_synth, ctx.seed)
+    return detection.detect(table.name, x_real, x_synth, ctx.seed, _owner_pairs(ctx, table))
+
+
+def _owner_pairs(ctx: Context, table: Table) -> tuple[Any, Any] | None:
+    """Whom each row is about on both sides, when rows repeat their driving parent's data."""
+    fk = ctx.driving.get(table.name)
+    if fk is None or ctx.owners.get(table.name) is None:
+        return None
+    found = []
+    for side in (ctx.source, ctx.target):
+        raw = side.raw[table.name]
+        if not set(fk.columns) <= set(raw.columns):
+            return None
+        found.append(_key_frame(raw, fk.columns).astype(str).agg("|".join, axis=1).to_numpy())
+    return found[0], found[1]
 
 
 def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
