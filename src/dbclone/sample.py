@@ -79,6 +79,7 @@ class _Run:
     seen: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # UNIQUE hashes
     shared: np.ndarray | None = None  # per-parent effect shared by siblings
     picks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # FK parent rows
+    probs: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # their weights
     own_keys: dict[str, list[np.ndarray]] = field(default_factory=dict)  # FK to own table
     needed: set[str] | None = None
     parent: bool = False  # has children: keeps its latent scores
@@ -118,6 +119,8 @@ class Sampler:
                     self.copied.setdefault(driver.ref_table, set()).add(cm.base[1:])
         self.notes: list[str] = []
         self._rows_before = 0  # planned rows of the current table before this chunk
+        self._numbers: dict[tuple[str, str, str], np.ndarray] = {}  # parents' columns
+        self._made: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # this chunk's
         self._rows_planned = 0
 
     def run(self) -> Iterator[TableData | DeferredUpdate]:
@@ -191,6 +194,7 @@ class Sampler:
         data: Columns = {_ROW: np.arange(n)}
         own = {d: i for i, d in enumerate(tm.copula)}
         self._rows_before, self._rows_planned = lo, run.n
+        self._made = {}
         for cm in _generation_order(tm.columns):
             z = latent[:, own[cm.name]] if cm.name in own else None
             data[cm.name] = self._column(table, cm, z, n, data)
@@ -306,14 +310,15 @@ class Sampler:
             if driver is None or parent_idx is None:
                 data[cm.name] = np.full(len(data[cm.name]), None, dtype=object)
                 return
-            src = self.done[driver.ref_table].keys[cm.base[1:]].to_numpy(dtype=object)
             ok = parent_idx >= 0
-            base = np.full(len(parent_idx), None, dtype=object)
-            base[ok] = src[parent_idx[ok]]
+            base_n = np.full(len(parent_idx), np.nan)
+            base_n[ok] = self._parent_numbers(driver.ref_table, cm.base[1:], col)[parent_idx[ok]]
         else:
             base = data[cm.base]
+            made = self._made.get(cm.base)  # numbers this chunk's value was made from
+            base_n = made[1] if made is not None and made[0] is base and made[2] == col.kind \
+                else to_numbers(col, base)
         delta = _floats(data[cm.name])
-        base_n = to_numbers(col, base)
         if cm.op == "order":  # own value; only rows before their base move after it
             total = delta.copy()
             early = total < base_n
@@ -330,10 +335,24 @@ class Sampler:
         if known.any():
             out[known] = to_python(col, total[known])
         if cm.values:  # the sentinel ("valid until 9999-01-01") keeps its share
-            hit = (self.rng.random(len(out)) < cm.probs[0]) & np.asarray(
-                [v is not None for v in out], dtype=bool)
+            hit = (self.rng.random(len(out)) < cm.probs[0]) & known
             out[hit] = from_json(col, [cm.values[0]])[0]
+            total[hit] = to_numbers(col, out[hit][:1])[0] if hit.any() else np.nan
         data[cm.name] = out
+        if col.kind == "date":  # the numbers the values stand for, as to_numbers gives them
+            self._made[cm.name] = (out, np.clip(np.round(total), _MIN_DAY, _MAX_DAY), "date")
+        elif col.kind == "datetime":
+            seconds = np.floor(np.round(total * 1e6) / 1e6)
+            self._made[cm.name] = (out, np.clip(seconds, _MIN_DAY * 86400, _MAX_DAY * 86400),
+                                   "datetime")
+
+    def _parent_numbers(self, parent: str, column: str, col: Column) -> np.ndarray:
+        """A parent's column as numbers (days, seconds), converted once for all its children."""
+        key = (parent, column, col.kind)
+        if key not in self._numbers:
+            src = self.done[parent].keys[column].to_numpy(dtype=object)
+            self._numbers[key] = to_numbers(col, src)
+        return self._numbers[key]
 
     def _row_count(self, tm: TableModel) -> int:
         return int(round(tm.row_count * self.scale)) if tm.row_count else 0
@@ -632,18 +651,18 @@ class Sampler:
                 self.pending.append((table, fk))
             return
         parent = self.done[fk.ref_table]
-        weights = parent.counts.get(self._count_dim(fk))
-        if driver is not None and _unique_with(table, fk.columns, driver.columns):
+        if fk.columns not in run.picks:  # the parents' counts hold over the whole table:
+            weights = parent.counts.get(self._count_dim(fk))  # drawn once, taken in turn
             if weights is None:
                 weights = self._draw_counts(fk, parent.n)
-            idx = self._weighted(weights, n, parent.n, driver, data, table, fk)
-        else:  # the parents' counts hold over the whole table: drawn once, taken in turn
-            if fk.columns not in run.picks:
-                if weights is None:
-                    weights = self._draw_counts(fk, parent.n)
-                run.picks[fk.columns] = self._weighted(weights, run.n, parent.n, driver, data,
-                                                       table, fk)
-            idx = run.picks[fk.columns][lo:lo + n].copy()
+            run.picks[fk.columns] = self._weighted(weights, run.n, parent.n, None, data,
+                                                   table, fk)
+            w = np.asarray(weights, dtype=float)
+            run.probs[fk.columns] = w / w.sum() if w.sum() > 0 else \
+                np.full(parent.n, 1.0 / max(parent.n, 1))
+        idx = run.picks[fk.columns][lo:lo + n].copy()
+        if driver is not None and parent.n and _unique_with(table, fk.columns, driver.columns):
+            idx = self._distinct_per_group(data, driver, run.probs[fk.columns], idx)
         if fk.null_rate > 0:
             idx[self.rng.random(n) < fk.null_rate] = -1
         self._set_fk(data, fk, idx, parent.keys)
@@ -669,25 +688,33 @@ class Sampler:
         """Different parents within each driving group, so a composite key stays unique;
         repeats are swapped with other rows first, so every parent keeps its sampled number
         of children (an order keeps its lines and a product its sales)."""
-        codes = pd.MultiIndex.from_arrays([pd.Series(data[c]).astype(str)
-                                           for c in driver.columns]).factorize()[0]
+        codes = _group_codes([data[c] for c in driver.columns])
         p = 0.95 * p + 0.05 / len(p)  # every parent possible, so large groups still fit
-        sizes = np.bincount(codes)
+        sizes = np.bincount(codes, minlength=1)
         big = sizes[codes] > 0.2 * len(p)
         out = _swap_repeats(codes, out, big, self.rng)
         # Repeats no swap resolved: redrawn (their parents' counts move a little).
         for _ in range(20):
-            frame = pd.DataFrame({"g": codes, "v": out})
-            dup = frame.duplicated().to_numpy() & ~big
+            dup = pd.Series(codes.astype(np.int64) * len(p) + out).duplicated().to_numpy() & ~big
             if not dup.any():
                 break
             out[dup] = self.rng.choice(len(p), size=int(dup.sum()), p=p)
-        # Groups close to the number of parents: an exact draw without replacement each.
-        for g in np.unique(codes[big]):
-            pos = np.flatnonzero(codes == g)
-            k = min(len(pos), len(p))
-            out[pos] = -1
-            out[pos[:k]] = self.rng.choice(len(p), size=k, replace=False, p=p)
+        # Groups close to the number of parents: an exact draw without replacement each, all
+        # at once (weighted random keys, the k largest per group: Efraimidis-Spirakis). A big
+        # group has more than len(p) / 5 rows, so the key matrix stays within 5 x its rows.
+        rows = np.flatnonzero(big)
+        if len(rows):
+            groups, which = np.unique(codes[rows], return_inverse=True)
+            keys = np.log(self.rng.random((len(groups), len(p)))) / p
+            order = np.argsort(-keys, axis=1)
+            by_group = np.argsort(which, kind="stable")
+            first = np.searchsorted(which[by_group], which[by_group])
+            rank = np.empty(len(rows), dtype=np.int64)
+            rank[by_group] = np.arange(len(rows)) - first
+            fits = rank < len(p)
+            picked = np.full(len(rows), -1)
+            picked[fits] = order[which[fits], rank[fits]]
+            out[rows] = picked
         return out
 
     def _set_fk(self, data: Columns, fk: FKModel, idx: np.ndarray,
@@ -1106,6 +1133,18 @@ def _bounds(parent_idx: np.ndarray | None, n: int, size: int) -> list[tuple[int,
         out.append((lo, cut))
         lo = cut
     return out
+
+
+def _group_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One integer per distinct combination of values (NULL a value of its own)."""
+    codes = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for values in columns:
+        try:
+            here, uniq = pd.factorize(values, use_na_sentinel=False)
+        except TypeError:  # unhashable values: by their text
+            here, uniq = pd.factorize(pd.Series(values).astype(str).to_numpy())
+        codes = codes * max(len(uniq), 1) + here
+    return np.asarray(pd.factorize(codes)[0], dtype=np.int64)
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
