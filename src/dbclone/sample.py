@@ -1020,7 +1020,13 @@ def _objects(values: list[Any]) -> np.ndarray:
 
 def _floats(values: np.ndarray) -> np.ndarray:
     """Numbers (None for NULL) as floats (NaN)."""
-    return np.fromiter((np.nan if v is None else float(v) for v in values), float, len(values))
+    try:
+        out = np.array(values, dtype=object)
+        out[out == None] = np.nan  # noqa: E711 - elementwise on an object array
+        return out.astype(float)
+    except (TypeError, ValueError):
+        return np.fromiter((np.nan if v is None else float(v) for v in values), float,
+                           len(values))
 
 
 _ROW = "\0row"  # tracks which generated rows survive, to keep their latent scores aligned
