@@ -3,6 +3,18 @@
 Per table: a marginal per column (or a generator for keys and personal data), the
 children-per-parent distribution of every FK, and one Gaussian-copula correlation over the
 table's columns, its children counts and its driving parent's latent scores.
+
+Rare categories (privacy with fidelity). A category singles someone out when fewer than k
+(default 5) of the people the rows are about hold it. Those people are the rows themselves
+in a table with personal data of its own (customers, whoever their sales rep is), else the
+driving parent's rows (an invoice is about its customer: one customer's seven invoices in
+Oslo are one person in Oslo); with fewer than k people in all, a value must be held by every
+one. Such values are never reproduced: each gets a synthetic stand-in drawn at fit time
+among values absent from the source column (a Faker country or region for a quasi-
+identifier, else a new combination of the common values' words, else a common value's shape
+with new characters), with the rare value's share. The clone so keeps the tail's size and
+shape (24 countries, the same share of customers outside the common four) without one real
+rare value; the report compares that tail as one pooled category (`report.build`).
 """
 
 from __future__ import annotations
