@@ -11,7 +11,8 @@ import random
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -118,18 +119,19 @@ def _perturb(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def pg_exact() -> Iterator[Report]:
-    yield from _server_exact(PG, load_dialect="postgresql", drop=drop_pg)
+def pg_exact(shared: Callable[[str, str], str]) -> Iterator[Report]:
+    yield from _server_exact(shared, PG, load_dialect="postgresql", drop=drop_pg)
 
 
 @pytest.fixture(scope="module")
-def mysql_exact() -> Iterator[Report]:
-    yield from _server_exact(MY, load_dialect="mysql", drop=drop_my)
+def mysql_exact(shared: Callable[[str, str], str]) -> Iterator[Report]:
+    yield from _server_exact(shared, MY, load_dialect="mysql", drop=drop_my)
 
 
-def _server_exact(base: str, *, load_dialect: str, drop: object) -> Iterator[Report]:
-    source = server(f"{base}/src_chinook")
-    name = "dbclone_test_report_exact"
+def _server_exact(shared: Callable[[str, str], str], base: str, *, load_dialect: str,
+                  drop: object) -> Iterator[Report]:
+    source = server(shared("chinook", load_dialect))  # loaded once per test session
+    name = f"dbclone_test_report_exact_{uuid.uuid4().hex[:8]}"
     load("chinook", load_dialect, name)
     try:
         yield build_report(source, engine_for(f"{base}/{name}"), sample_rows=SAMPLE)
@@ -229,8 +231,9 @@ def test_broken_check_is_counted(employees_sqlite: Path) -> None:
     assert gender.score > 0.99
 
 
-def test_check_text_the_target_cannot_run_is_not_checked(employees_sqlite: Path) -> None:
-    pg = introspect(server(f"{PG}/src_employees"))
+def test_check_text_the_target_cannot_run_is_not_checked(
+        employees_sqlite: Path, shared: Callable[[str, str], str]) -> None:
+    pg = introspect(server(shared("employees", "postgresql")))
     target = engine_for(str(employees_sqlite))
     from dbclone.dialects import dialect_for
 
