@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from dbclone.api import clone
 from dbclone.connect import engine_for
 from dbclone.introspect import introspect
+from dbclone.pii import _ascii
 from tests.helpers import constraint_shape, duplicates, orphans, table_digest
 
 #: Tables whose row count follows a parent's sampled children counts may differ from
@@ -143,5 +144,28 @@ def test_generated_emails_use_reserved_domains(shared, new_db) -> None:
             "SELECT Email FROM Customer UNION ALL SELECT Email FROM Employee"))]
     assert len(emails) == 67
     domains = {e.rsplit("@", 1)[1] for e in emails}
-    assert all(d.endswith((".example", "example.com", "example.org", "example.net"))
-               for d in domains), domains
+    assert all(d.endswith((".test", ".example", ".invalid", "example.com", "example.org",
+                           "example.net")) for d in domains), domains
+
+
+def test_emails_follow_the_rows_names_like_the_source(new_db) -> None:
+    """Pagila writes every email as FIRST.LAST@domain: the clone builds its emails from its own
+    names in the same style and case, on a reserved domain of the same length."""
+    source = new_db("sqlite")
+    engine = sa.create_engine(source)
+    firsts = ["Anna", "Bo", "Carl", "Dora", "Eva", "Frans", "Greta", "Hugo", "Ida", "Jonas"]
+    lasts = ["Berg", "Lind", "Holm", "Ek", "Strand", "Nyberg", "Dahl", "Falk", "Sjö", "Wall"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE person (id INTEGER PRIMARY KEY, first_name TEXT "
+                             "NOT NULL, last_name TEXT NOT NULL, email TEXT NOT NULL)")
+        rows = [(i, f, la, f"{f}.{la}@bigcorp.org".upper().replace("SJÖ", "SJO"))
+                for i, (f, la) in enumerate(((f, la) for f in firsts for la in lasts), 1)]
+        conn.exec_driver_sql("INSERT INTO person VALUES (?, ?, ?, ?)", rows)
+    target = new_db("sqlite")
+    clone(source, target, seed=4)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text("SELECT first_name, last_name, email FROM person")).all()
+    assert len(got) == 100
+    for first, last, email in got:  # bigcorp.org (11 characters) -> bigcor.test (11)
+        assert email == f"{_ascii(first)}.{_ascii(last)}@bigcor.test".upper().replace(
+            "BIGCOR.TEST", "bigcor.test"), (first, last, email)

@@ -172,6 +172,7 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
     columns = _mark_derived(ctx, table, df, columns)
+    columns = _email_styles(ctx, df, columns)
     _merge_associated(ctx, table, df, columns, dims, zs)
     _order_categories(ctx, columns, dims, zs)
     own_dims = tuple(dims)
@@ -246,6 +247,35 @@ def _is_reference(ctx: _Ctx, table: Table, columns: list[ColumnModel]) -> bool:
     if not any(fk.ref_table == table.name for t in ctx.schema.tables for fk in t.foreign_keys):
         return False
     return not any(c.strategy in ("pii", "bytes", "json") for c in columns)
+
+
+def _email_styles(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel]) -> list[ColumnModel]:
+    """How the source builds an email from the row's own names (MARY.SMITH@..., jsmith@...):
+    the share of each name style, counting only styles used by at least k rows, and the
+    letter case of the local part. Emails are then generated from the clone's names the same
+    way, so an email's length and form still follow its row's names."""
+    first = next((c.name for c in columns if c.pii == "first_name"), None)
+    last = next((c.name for c in columns if c.pii == "last_name"), None)
+    if first is None or last is None:
+        return columns
+    out = []
+    for cm in columns:
+        if cm.pii != "email":
+            out.append(cm)
+            continue
+        rows = df[[cm.name, first, last]].dropna().astype(str).head(20000)
+        rows = rows[rows[cm.name].str.contains("@", regex=False)]
+        if len(rows) < ctx.opts.rare_threshold:
+            out.append(cm)
+            continue
+        found = Counter(pii.email_style(e, f, la) for e, f, la in
+                        rows.itertuples(index=False, name=None))
+        forms = len(pii.email_locals("a", "b"))
+        shares = tuple(found[i] / len(rows) if found[i] >= ctx.opts.rare_threshold else 0.0
+                       for i in range(forms))
+        local = pii.letter_case([e.rsplit("@", 1)[0] for e in rows[cm.name].head(2000)])
+        out.append(dataclasses.replace(cm, styles=shares, case=local) if any(shares) else cm)
+    return out
 
 
 # -- ordered dates -------------------------------------------------------------------------

@@ -69,6 +69,10 @@ class ColumnModel:
     #: this column's first (a media type and its price). Those columns have strategy
     #: ``joint`` and `base` naming this column.
     joint: tuple[str, ...] = ()
+    #: An email column: the share of each of `pii.email_locals`' name styles (first.last,
+    #: flast...) among the source's local parts; the rest are free. `case` then applies to the
+    #: local part.
+    styles: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

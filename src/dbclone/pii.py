@@ -229,25 +229,36 @@ class Generator:
 
     def emails(self, first: np.ndarray | None, last: np.ndarray | None, n: int,
                domains: Sequence[str] = (), weights: Sequence[float] = (),
-               lengths: np.ndarray | None = None) -> np.ndarray:
+               lengths: np.ndarray | None = None, styles: Sequence[float] = (),
+               local_case: str = "") -> np.ndarray:
         """Emails built from the row's name where there is one, so they belong together; on
         the source's common domains (shared by at least k people) when it has them, else on
-        reserved example domains; in the name style whose length is nearest the target."""
+        reserved example domains. The local part follows the source's own name styles
+        (`styles`: shares of `email_locals`' forms, the rest free), otherwise the style whose
+        length is nearest the target."""
         if not domains:
             domains, weights = _EXAMPLE_DOMAINS, (1.0,) * len(_EXAMPLE_DOMAINS)
         if first is None or last is None:
             first, last = self.draw("first_name", n), self.draw("last_name", n)
         p = np.asarray(weights, dtype=float)
         dom = np.asarray(domains, dtype=object)[self.rng.choice(len(domains), n, p=p / p.sum())]
+        picks = np.full(n, -1)
+        if len(styles) and sum(styles) > 0:
+            shares = np.append(np.asarray(styles, dtype=float), max(0.0, 1.0 - sum(styles)))
+            picks = self.rng.choice(len(shares), n, p=shares / shares.sum())
+            picks[picks == len(styles)] = -1
+        recase = {"upper": str.upper, "lower": str.lower}.get(local_case, str)
         out = []
         for i, (f, la, d) in enumerate(zip(first, last, dom, strict=True)):
-            f, la = _ascii(f), _ascii(la)
-            styles = [f"{f}.{la}", f"{f}{la[:1]}", f"{f[:1]}{la}", f, f"{f}_{la}", f"{f}.{la}1"]
-            if lengths is None:
-                out.append(f"{styles[0]}@{d}")
-                continue
-            want = lengths[i] - len(d) - 1
-            out.append(min(styles, key=lambda s: abs(len(s) - want)) + "@" + d)
+            forms = email_locals(_ascii(f), _ascii(la))
+            if picks[i] >= 0:
+                local = forms[picks[i]]
+            elif lengths is None:
+                local = forms[0]
+            else:
+                want = lengths[i] - len(d) - 1
+                local = min(forms, key=lambda s: abs(len(s) - want))
+            out.append(f"{recase(local)}@{d}")
         return np.asarray(out, dtype=object)
 
     def personnummer(self, births: Sequence[date | None] | None, n: int, long_form: bool,
@@ -267,9 +278,25 @@ class Generator:
         return np.asarray(out, dtype=object)
 
 
+def email_locals(first: str, last: str) -> list[str]:
+    """The usual ways a local part is built from a name (ASCII, lower case), in a fixed order:
+    a model stores the share of each by its position."""
+    f, la = first or "user", last or "user"
+    return [f"{f}.{la}", f"{f}{la[:1]}", f"{f[:1]}{la}", f, f"{f}_{la}", f"{f}.{la}1",
+            f"{f}{la}", f"{la}.{f}", f"{f[:1]}.{la}", la]
+
+
+def email_style(email: str, first: str, last: str) -> int:
+    """Which of `email_locals`' forms an email's local part is (-1: none)."""
+    local = unicodedata.normalize("NFKD", email.rsplit("@", 1)[0]).encode("ascii", "ignore")
+    text = local.decode().lower()
+    forms = email_locals(_ascii(first), _ascii(last))
+    return forms.index(text) if text in forms else -1
+
+
 def common_domains(emails: Sequence[str], k: int) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    """Email domains used by at least k addresses, with shares — moved under the reserved
-    ``.example`` top-level domain (gmail.com becomes gmail.example), so a test system can never
+    """Email domains used by at least k addresses, with shares — moved under a reserved
+    top-level domain (gmail.com becomes gmail.test, RFC 2606), so a test system can never
     mail a real person at a generated address."""
     from collections import Counter
 
@@ -279,9 +306,22 @@ def common_domains(emails: Sequence[str], k: int) -> tuple[tuple[str, ...], tupl
     return tuple(d for d, _ in kept), tuple(c / total for _, c in kept)
 
 
+#: Top-level domains reserved for testing and documentation (RFC 2606): never delivered.
+_RESERVED_TLDS = ("test", "example", "invalid")
+
+
 def _example_domain(domain: str) -> str:
-    label = re.sub(r"[^a-z0-9-]", "", domain.split(".")[0]) or "mail"
-    return f"{label}.example"
+    """The domain's first label under the reserved top-level domain nearest in length to what
+    it replaces, the label shortened to keep the domain's length where it stays 4 characters
+    or longer (sakilacustomer.org becomes sakilacustome.test): an email's length follows its
+    names as in the source."""
+    label, _, rest = domain.partition(".")
+    label = re.sub(r"[^a-z0-9-]", "", label) or "mail"
+    tld = min(_RESERVED_TLDS, key=lambda t: abs(len(t) - len(rest)))
+    extra = len(tld) - len(rest)
+    if 0 < extra <= len(label) - 4:
+        label = label[: len(label) - extra]
+    return f"{label}.{tld}"
 
 
 def letter_case(values: Sequence[str]) -> str:

@@ -593,10 +593,13 @@ class Sampler:
              data: Columns, z: np.ndarray | None = None) -> np.ndarray:
         provider = cm.pii or "word"
         if provider == "email":
-            first = _find(table, data, "first_name")
-            last = _find(table, data, "last_name")
+            first = self._by_provider(table, data, "first_name")
+            last = self._by_provider(table, data, "last_name")
             lengths = self._pii_lengths(col, cm, z, n)
-            values = self.fake.emails(first, last, n, cm.values, cm.probs, lengths)
+            values = self.fake.emails(first, last, n, cm.values, cm.probs, lengths, cm.styles,
+                                      cm.case if cm.styles else "")
+            if cm.styles:  # the case was the local part's
+                return np.asarray([_fit_length(str(v), col) for v in values], dtype=object)
         elif provider == "personnummer":
             values = self._personnummer(table, cm, n, data)
         elif provider in SHAPED and cm.pattern:
@@ -605,6 +608,12 @@ class Sampler:
             values = self.fake.draw(provider, n, self._pii_lengths(col, cm, z, n))
         recase = {"upper": str.upper, "lower": str.lower}.get(cm.case, str)
         return np.asarray([_fit_length(recase(str(v)), col) for v in values], dtype=object)
+
+    def _by_provider(self, table: Table, data: Columns, provider: str) -> np.ndarray | None:
+        """The row's column of this personal-data kind (first_name, fornamn...), if generated."""
+        tm = self.model.table(table.name)
+        found = next((c.name for c in tm.columns if c.pii == provider and c.name in data), None)
+        return data[found] if found is not None else _find(table, data, provider)
 
     def _personnummer(self, table: Table, cm: ColumnModel, n: int, data: Columns) -> np.ndarray:
         template = cm.pattern[0] if cm.pattern else "99999999-9999"
