@@ -173,6 +173,7 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
     columns = _mark_derived(ctx, table, df, columns)
     columns = _email_styles(ctx, df, columns)
+    _group_numbers(ctx, table, df, columns, dims, zs)
     _merge_associated(ctx, table, df, columns, dims, zs)
     _order_categories(ctx, columns, dims, zs)
     own_dims = tuple(dims)
@@ -276,6 +277,84 @@ def _email_styles(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel]) -> li
         local = pii.letter_case([e.rsplit("@", 1)[0] for e in rows[cm.name].head(2000)])
         out.append(dataclasses.replace(cm, styles=shares, case=local) if any(shares) else cm)
     return out
+
+
+# -- numbers per category ------------------------------------------------------------------
+
+#: Share of a number's variance (ranks, NULL lowest) a category must explain for the number
+#: to be drawn per category: a Gaussian copula's one correlation cannot say "non-monetary
+#: benefits have no amount, housing benefits pay thousands".
+GROUP_ETA = 0.3
+#: Rows a category needs for a marginal of its own; smaller categories share the rest's.
+GROUP_ROWS = 50
+MAX_GROUP_CATEGORIES = 50
+
+
+def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
+                   dims: list[str], zs: list[np.ndarray]) -> None:
+    """Numbers (and their NULLs) drawn per category of the row's most telling categorical
+    column: a NULL rate and quantiles per common category, the rest pooled."""
+    cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
+            and 1 < len(c.values) <= MAX_GROUP_CATEGORIES and not c.joint]
+    if not cats or len(df) < 2 * GROUP_ROWS:
+        return
+    codes = {c.name: _category_codes(table.column(c.name), df[c.name], c.values) for c in cats}
+    for pos, cm in enumerate(columns):
+        if cm.strategy != "numeric" or cm.base or cm.derived or cm.name not in dims:
+            continue
+        col = table.column(cm.name)
+        values = _numbers(col, df[cm.name])
+        if values.nunique() < 2:
+            continue
+        ranks = np.zeros(len(df))  # NULL lowest, then the values' ranks
+        ranks[df.index.get_indexer(values.index)] = 1.0 + values.rank(pct=True).to_numpy()
+        best, best_eta = None, GROUP_ETA
+        for c in cats:
+            known = codes[c.name] >= 0
+            eta = _eta2(codes[c.name][known], ranks[known]) if known.sum() >= 20 else 0.0
+            if eta > best_eta:
+                best, best_eta = c, eta
+        if best is None:
+            continue
+        groups, z = _number_groups(ctx, df, values, codes[best.name], best.values)
+        columns[pos] = dataclasses.replace(
+            cm, by=best.name, groups=groups,
+            reason=f"drawn per {best.name} (explains {best_eta:.0%} of its ranks)")
+        zs[dims.index(cm.name)] = z
+
+
+def _category_codes(col: Column, series: pd.Series, cats: tuple[object, ...]) -> np.ndarray:
+    """Each row's position among a categorical model's values (-1: NULL or suppressed)."""
+    index = {str(v): i for i, v in enumerate(cats)}
+    keys = [_jsonable(v) for v in series]
+    if col.kind == "integer":
+        keys = [int(v) if isinstance(v, float) and v.is_integer() else v for v in keys]
+    return np.asarray([-1 if v is None or (isinstance(v, float) and np.isnan(v))
+                       else index.get(str(v), -1) for v in keys])
+
+
+def _number_groups(ctx: _Ctx, df: pd.DataFrame, values: pd.Series, codes: np.ndarray,
+                   cats: tuple[object, ...]) -> tuple[tuple[tuple[object, float,
+                                                                  tuple[float, ...]], ...],
+                                                      np.ndarray]:
+    sizes = np.bincount(codes[codes >= 0], minlength=len(cats))
+    big = [i for i in range(len(cats)) if sizes[i] >= GROUP_ROWS]
+    member = np.full(len(df), -1)
+    for i in big:
+        member[codes == i] = i
+    at = df.index.get_indexer(values.index)
+    z = np.zeros(len(df))
+    out = []
+    for i in [*big, -1]:
+        rows = member == i
+        mine = np.flatnonzero(rows[at])
+        null_rate = 1.0 - len(mine) / max(int(rows.sum()), 1)
+        grid: tuple[float, ...] = ()
+        if len(mine) >= ctx.opts.rare_threshold:
+            grid = copula.quantile_grid(values.to_numpy()[mine])
+            z[at[mine]] = copula.numeric_to_normal(values.to_numpy()[mine], ctx.rng)
+        out.append((cats[i] if i >= 0 else None, round(null_rate, 6), grid))
+    return tuple(out), z
 
 
 # -- ordered dates -------------------------------------------------------------------------

@@ -73,6 +73,12 @@ class ColumnModel:
     #: flast...) among the source's local parts; the rest are free. `case` then applies to the
     #: local part.
     styles: tuple[float, ...] = ()
+    #: A number drawn per category of another column of the row (an amount per benefit
+    #: type): `groups` holds [category, NULL rate, quantiles] per common category of `by`,
+    #: then [None, NULL rate, quantiles] for the rest; the latent score is the rank within
+    #: the group.
+    by: str | None = None
+    groups: tuple[tuple[Any, float, tuple[float, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -443,7 +443,8 @@ class Sampler:
         if cm.empty_rate > 0:
             values = values.copy()
             values[self.rng.random(n) < cm.empty_rate] = ""
-        if cm.null_rate > 0 and col.nullable and cm.strategy not in ("key", "fk"):
+        if cm.null_rate > 0 and col.nullable and cm.strategy not in ("key", "fk") \
+                and not (cm.groups and cm.by in data):  # NULLs drawn per group
             values = values.copy()
             if cm.strategy == "pii" and z is not None:  # NULL is the lowest length score
                 values[copula.uniform_ranks(z) < cm.null_rate] = None
@@ -471,6 +472,9 @@ class Sampler:
             return self._key(col, cm, n)
         if s in ("fk", "null", "computed", "parent"):  # "parent": filled by _add_base
             return np.full(n, None, dtype=object)
+        if s == "numeric" and cm.groups and cm.by in data:
+            zz = z if z is not None else self.rng.standard_normal(n)
+            return self._grouped(col, cm, zz, data[cm.by])
         if s == "numeric":
             zz = z if z is not None else self.rng.standard_normal(n)
             raw = copula.normal_to_numeric(zz, cm.quantiles, cm.integer)
@@ -511,6 +515,28 @@ class Sampler:
             return np.asarray([json.dumps(jsongen.generate(shape, self.rng))
                                for _ in range(n)], dtype=object)
         return np.full(n, None, dtype=object)
+
+    def _grouped(self, col: Column, cm: ColumnModel, z: np.ndarray,
+                 by: np.ndarray) -> np.ndarray:
+        """A number drawn from its category's own marginal and NULL rate (ranks within the
+        group follow the latent scores)."""
+        index = {str(g[0]): i for i, g in enumerate(cm.groups) if g[0] is not None}
+        rest = len(cm.groups) - 1
+        member = np.asarray([rest if v is None else index.get(str(v), rest) for v in by])
+        out = np.full(len(z), None, dtype=object)
+        for i, (_, null_rate, grid) in enumerate(cm.groups):
+            rows = np.flatnonzero(member == i)
+            if not len(rows):
+                continue
+            if col.nullable and null_rate > 0:
+                rows = rows[self.rng.random(len(rows)) >= null_rate]
+            if not len(rows):
+                continue
+            raw = copula.normal_to_numeric(z[rows], grid or cm.quantiles, cm.integer)
+            if cm.step:
+                raw = np.round(raw / cm.step) * cm.step
+            out[rows] = to_python(col, raw)
+        return out
 
     def _bits(self, n: int, bits: int) -> list[int]:
         words = self.rng.integers(0, 2**32, size=(n, bits // 32), dtype=np.uint64)
@@ -1048,7 +1074,8 @@ def _generation_order(columns: tuple[ColumnModel, ...]) -> list[ColumnModel]:
     # Emails follow the row's names, personnummer its birth date: generate those last.
     todo = sorted(columns, key=lambda c: c.pii in ("email", "personnummer"))
     while todo:
-        ready = [c for c in todo if not c.base or c.base.startswith("^") or c.base in done]
+        ready = [c for c in todo if (not c.base or c.base.startswith("^") or c.base in done)
+                 and (not c.by or c.by in done)]
         if not ready:  # a cycle cannot come out of fit; be safe anyway
             ready = todo
         for c in ready:

@@ -1,0 +1,47 @@
+"""Fidelity rules of the synthesizer, each on a small source built for it (SQLite)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sqlalchemy as sa
+
+from dbclone.api import clone
+from dbclone.connect import engine_for
+
+
+def test_numbers_and_nulls_follow_their_category(new_db) -> None:
+    """An amount that exists only for some kinds of grant, at a level set by the kind, is
+    drawn per kind: each kind keeps its NULL share and its own range."""
+    rng = np.random.default_rng(0)
+    kinds = {"cash": (None, 0.0), "rent": (8000.0, 0.1), "food": (900.0, 0.3),
+             "advice": (None, 1.0), "care": (None, 1.0)}
+    rows = []
+    for i in range(1200):
+        kind = list(kinds)[i % len(kinds)]
+        level, null_share = kinds[kind]
+        if level is None and null_share == 0.0:
+            level = 30000.0
+        amount = None if rng.random() < null_share or level is None else \
+            round(float(level * rng.uniform(0.8, 1.2)), 2)
+        rows.append((i + 1, kind, amount))
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE grant_decision (id INTEGER PRIMARY KEY, kind TEXT "
+                             "NOT NULL, amount NUMERIC(12, 2))")
+        conn.exec_driver_sql("INSERT INTO grant_decision VALUES (?, ?, ?)", rows)
+    target = new_db("sqlite")
+    clone(source, target, seed=5)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text("SELECT kind, amount FROM grant_decision")).all()
+    by_kind: dict[str, list[float | None]] = {}
+    for kind, amount in got:
+        by_kind.setdefault(kind, []).append(None if amount is None else float(amount))
+    assert set(by_kind) == set(kinds)
+    assert all(v is None for v in by_kind["advice"] + by_kind["care"])
+    cash = [v for v in by_kind["cash"] if v is not None]
+    assert len(cash) == len(by_kind["cash"]) and min(cash) >= 24000 and max(cash) <= 36000
+    rent = [v for v in by_kind["rent"] if v is not None]
+    assert 0.8 * 0.9 * len(by_kind["rent"]) <= len(rent) < len(by_kind["rent"])
+    assert min(rent) >= 6400 and max(rent) <= 9600
+    food = [v for v in by_kind["food"] if v is not None]
+    assert min(food) >= 720 and max(food) <= 1080
