@@ -675,7 +675,7 @@ def _find_copies(ctx: _Ctx, table: Table, df: pd.DataFrame, driver: FKModel | No
     out: dict[str, tuple[str, float]] = {}
     for col in table.columns:
         if col.name in fk_cols or col.name in taken or col.computed \
-                or df[col.name].nunique() < 2:
+                or col.kind in _UNHASHABLE or df[col.name].nunique() < 2:
             continue
         for pname in joined.columns:
             if parent.column(pname).kind != col.kind:
@@ -689,6 +689,9 @@ def _find_copies(ctx: _Ctx, table: Table, df: pd.DataFrame, driver: FKModel | No
                 break
     return out
 
+
+#: Kinds whose values (lists, dicts) pandas cannot count or compare: never copies.
+_UNHASHABLE = ("array", "json", "binary")
 
 #: Share of rows equal to the parent's column above which a column is a copy of it; the
 #: rest (an order shipped to another address) is the price of keeping the parent's values.
