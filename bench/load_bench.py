@@ -13,8 +13,11 @@ For each dialect and scale: clone the shared Employees sample (loaded into
 
 plus the peak RSS of the dbclone process. Usage (from the project root, venv active):
 
-    python bench/load_bench.py --dialect postgresql --scale 10 --scale 50
-    python bench/load_bench.py --dialect mysql --scale 10
+    python bench/load_bench.py --dialect postgresql --scale 10 --scale 50 --scale 100
+    python bench/load_bench.py --dialect mysql --scale 10 --scale 50 --scale 100
+
+(Employees has 13,086 rows: ``--scale 100`` is 1.3M rows. Export DBCLONE_BENCH_TAG=_<you> so
+parallel runs use databases of their own.)
 
 Needs ../shared/sampledbs and the servers of tests/conftest.py (PostgreSQL as postgres on
 127.0.0.1:5432, MariaDB as root on 127.0.0.1:3306). Every database it creates is named
