@@ -88,3 +88,32 @@ def test_chunked_clone_chinook(shared: Callable[[str, str], str],
             "WHERE ABS(i.Total - l.s) > 0.011")).scalar_one()
     assert lines > 3000
     assert wrong == 0
+
+
+def test_chunked_kommun(new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kommun sample in chunks of 25 rows: its cycle through a nullable FK (filled by a
+    later UPDATE), its self-references, CHECKs and a table without a primary key."""
+    from tests.test_clone import _build_kommun, _check_clone
+
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 25)  # caseworker (60 rows) too
+    source = new_db("sqlite")
+    _build_kommun(source)
+    target = new_db("sqlite")
+    result = clone(source, target, seed=5)
+    _check_clone(source, target, 1.0, result.verbatim)
+    with engine_for(target).connect() as conn:
+        heads = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM unit WHERE head_caseworker_id IS NOT NULL")).scalar_one()
+        managers = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM caseworker WHERE manager_id IS NOT NULL")).scalar_one()
+    assert heads > 0 and managers > 0
+
+
+def test_chunked_not_null_cycle(new_db: Callable[[str], str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cycle of NOT NULL DEFERRABLE FKs whose tables come in chunks of 20 rows: the chunks
+    wait for the other table, then every FK points at a row (the tricky schema's checks)."""
+    from tests.test_schema_tricky import test_tricky_postgresql_full_clone
+
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 20)
+    test_tricky_postgresql_full_clone(new_db)

@@ -8,6 +8,7 @@ parent's scores exactly (the Gaussian conditional), not by rejection.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -17,6 +18,10 @@ from scipy.special import ndtr, ndtri
 #: decades of dates).
 MIN_QUANTILES, MAX_QUANTILES, ROWS_PER_QUANTILE = 11, 501, 5
 _EPS = 1e-6
+
+#: Set while a table is generated in several chunks: numeric values then take a random point
+#: of their probability slice (see `uniform_ranks`), so the chunks do not repeat one grid.
+SPREAD: ContextVar[bool] = ContextVar("SPREAD", default=False)
 
 
 def quantile_grid(values: np.ndarray) -> tuple[float, ...]:
@@ -34,21 +39,25 @@ def numeric_to_normal(values: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return np.asarray(ndtri((ranks + 0.5) / n))
 
 
-def uniform_ranks(z: np.ndarray) -> np.ndarray:
+def uniform_ranks(z: np.ndarray, spread: bool = False) -> np.ndarray:
     """Evenly spaced probabilities in the order of `z`: a batch of n values then follows the
     marginal exactly (no sampling noise in its shape), while the copula decides which row gets
-    which value. A single value falls back to the normal CDF."""
+    which value. A single value falls back to the normal CDF.
+
+    With `spread`, each probability lies at a random point of its own 1/n slice instead of
+    its middle, so two batches of the same size (a table's chunks) do not repeat one grid of
+    values; the point comes from z's low-order digits, uniform and independent of its rank."""
     n = len(z)
     if n < 2:
         return np.asarray(ndtr(z))
     ranks = np.empty(n)
     ranks[np.argsort(z, kind="stable")] = np.arange(n)
-    return (ranks + 0.5) / n
+    return (ranks + (np.modf(np.abs(z) * 1e6)[0] if spread else 0.5)) / n
 
 
 def normal_to_numeric(z: np.ndarray, quantiles: Sequence[float], integer: bool) -> np.ndarray:
     grid = np.linspace(0.0, 1.0, len(quantiles))
-    out = np.interp(uniform_ranks(z), grid, np.asarray(quantiles, dtype=float))
+    out = np.interp(uniform_ranks(z, SPREAD.get()), grid, np.asarray(quantiles, dtype=float))
     return np.round(out) if integer else out
 
 

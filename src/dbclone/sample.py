@@ -178,10 +178,14 @@ class Sampler:
         n = len(parent_idx) if parent_idx is not None else self._row_count(tm)
         run = _Run(table, tm, driver, n)
         bounds = _bounds(parent_idx, n, CHUNK_ROWS)
+        insert_cols = tuple(c.name for c in table.columns if not c.computed)
         for i, (lo, hi) in enumerate(bounds):
             idx = parent_idx[lo:hi] if parent_idx is not None else None
-            data = self._chunk(run, lo, hi, idx)
-            insert_cols = tuple(c.name for c in table.columns if not c.computed)
+            spread = copula.SPREAD.set(len(bounds) > 1)
+            try:
+                data = self._chunk(run, lo, hi, idx)
+            finally:
+                copula.SPREAD.reset(spread)
             yield TableData(table, insert_cols, {c: data[c] for c in insert_cols},
                             planned_rows=n, last=i == len(bounds) - 1)
         self._finish(run)
