@@ -969,7 +969,11 @@ def _fit_numeric(ctx: _Ctx, col: Column, values: pd.Series,
                                         and col.precision is not None)
     distinct = np.unique(arr)
     if len(distinct) <= MAX_INT_CATEGORIES and col.kind in ("integer", "decimal", "float"):
-        return _fit_categorical(ctx, col, values, null_rate)
+        cm, z = _fit_categorical(ctx, col, values, null_rate)
+        if cm.strategy == "categorical" or len(distinct) == 1:
+            return cm, z
+        # every value rarer than k (a handful of rows): a number stays a number, modelled by
+        # its quantiles below, never the text fallback meant for strings
     if len(distinct) == 1:
         return ColumnModel(col.name, "numeric", null_rate=null_rate,
                            quantiles=(float(distinct[0]),) * 2, integer=integer), None
