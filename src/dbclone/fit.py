@@ -190,7 +190,8 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         latent = tuple(tuple(round(float(v), 4) for v in r) for r in own_z)
     return TableModel(
         name=table.name, row_count=table.row_count, columns=tuple(columns), fks=tuple(fks),
-        copula=own_dims + parent_dims, icc=_icc(df, own_z, driver),
+        copula=own_dims + parent_dims, icc=_whole_groups(_icc(df, own_z, driver), own_dims,
+                                                         columns),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
         rows=rows, latent=latent)
 
@@ -236,6 +237,18 @@ def _icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float
         denom = msb + (n0 - 1) * msw
         out.append(round(float(np.clip((msb - msw) / denom, 0.0, 0.95)), 4) if denom > 0 else 0.0)
     return tuple(out)
+
+
+#: Intraclass correlation above which a category is one per parent (an album's tracks are
+#: all video or all audio): its noise would otherwise still split a few families.
+WHOLE_GROUP_ICC = 0.9
+
+
+def _whole_groups(icc: tuple[float, ...], dims: tuple[str, ...],
+                  columns: list[ColumnModel]) -> tuple[float, ...]:
+    kinds = {c.name: c.strategy for c in columns}
+    return tuple(1.0 if r >= WHOLE_GROUP_ICC and kinds.get(d) == "categorical" else r
+                 for r, d in zip(icc, dims, strict=False))
 
 
 def _is_reference(ctx: _Ctx, table: Table, columns: list[ColumnModel]) -> bool:
@@ -1198,37 +1211,50 @@ def _fit_string_fallback(ctx: _Ctx, col: Column, values: pd.Series, null_rate: f
     if patterns and not any(" " in v for v in text.head(200)):
         return ColumnModel(col.name, "pattern", null_rate=null_rate, pattern=patterns,
                            lengths=lengths, reason=why), None
-    words, probs = _vocabulary(text, ctx.opts.rare_threshold)
+    owners = ctx.owners.reindex(text.index) if ctx.owners is not None else None
+    words, probs, titled = _vocabulary(text, ctx.opts.rare_threshold, owners)
     sentences = ("sentences",) if text.str.rstrip().str.endswith(".").mean() >= 0.5 else ()
     return ColumnModel(col.name, "text", null_rate=null_rate, lengths=lengths, values=words,
-                       probs=probs, pattern=sentences, reason=why), None
+                       probs=probs, pattern=sentences, case="title" if titled else "",
+                       reason=why), None
 
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+#: Share of words capitalised away from a sentence start above which text is in title case
+#: (song and product names), where a capital says nothing about a word being a name.
+TITLE_SHARE = 0.6
 
 
-def _vocabulary(text: pd.Series, k: int, size: int = 2000) -> tuple[tuple[str, ...],
-                                                                      tuple[float, ...]]:
-    """Words used in at least k different rows, with their frequencies: text in the source's
-    language and domain, never a source sentence (words are drawn independently)."""
-    rows: Counter[str] = Counter()
+def _vocabulary(text: pd.Series, k: int, owners: pd.Series | None = None,
+                size: int = 2000) -> tuple[tuple[str, ...], tuple[float, ...], bool]:
+    """Words used by at least k different owners (rows, or the people the rows are about),
+    with their frequencies, and whether the text is in title case: text in the source's
+    language and domain, never a source sentence (words are drawn independently). In
+    ordinary text, words mostly capitalised mid-sentence (names) are left out too."""
+    holders: dict[str, set[object]] = {}
     total: Counter[str] = Counter()
     capital: Counter[str] = Counter()  # capitalised away from a sentence start: a name
-    for value in text.head(20000):
+    inner = 0
+    for i, value in zip(text.index[:20000], text.head(20000), strict=True):
         for sentence in re.split(r"[.!?]\s+", value):
             found = _WORD.findall(sentence)
+            inner += max(len(found) - 1, 0)
             capital.update(w.lower() for w in found[1:] if w[:1].isupper())
         found = [w.lower() for w in _WORD.findall(value)]
         total.update(found)
-        rows.update(set(found))
-    kept = [(w, total[w]) for w, r in rows.items()
-            if r >= k and capital[w] < 0.3 * total[w]]
+        who = owners.get(i, i) if owners is not None else i
+        for w in set(found):
+            holders.setdefault(w, set()).add(who)
+    titled = inner > 0 and sum(capital.values()) >= TITLE_SHARE * inner
+    need = min(k, len(set(owners.dropna()))) if owners is not None else k
+    kept = [(w, total[w]) for w, h in holders.items()
+            if len(h) >= need and len(h) >= 2 and (titled or capital[w] < 0.3 * total[w])]
     kept.sort(key=lambda wc: (-wc[1], wc[0]))
     kept = kept[:size]
     if len(kept) < 20:
-        return (), ()
+        return (), (), False
     norm = float(sum(c for _, c in kept))
-    return tuple(w for w, _ in kept), tuple(c / norm for _, c in kept)
+    return tuple(w for w, _ in kept), tuple(c / norm for _, c in kept), titled
 
 
 def _length_grid(text: pd.Series) -> tuple[float, ...]:

@@ -572,6 +572,8 @@ class Sampler:
         sentences = bool(cm.pattern)
         avg = float(np.dot([len(w) for w in cm.values], p)) + 1
         out = []
+        if cm.case == "title":  # song and product names: Every Word Capitalised
+            vocab = np.asarray([w[:1].upper() + w[1:] for w in cm.values], dtype=object)
         for k in lengths:
             k = max(int(k), 1)
             words = vocab[self.rng.choice(len(vocab), size=int(k / avg) + 2, p=p)]
@@ -862,7 +864,8 @@ def _compose(words: list[str], length: int, sentences: bool, rng: np.random.Gene
     start = True
     until_stop = int(rng.integers(6, 15))
     for w in words:
-        if size + len(w) + 1 > length and parts:
+        # stop before the word that would overshoot more than stopping falls short
+        if parts and size + len(w) > length and size + len(w) - length > length - size + 1:
             break
         parts.append(w.capitalize() if start and sentences else w)
         size += len(w) + 1
