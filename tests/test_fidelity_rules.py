@@ -66,3 +66,39 @@ def test_child_with_an_array_column_clones(new_db) -> None:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM item")).scalar_one() == 60
         tags = {x for (t,) in conn.execute(sa.text("SELECT tags FROM item")) for x in t}
     assert tags <= {"a", "b", "c"}
+
+
+def test_dates_stay_near_their_base_and_inside_the_source_range(new_db) -> None:
+    """A period that starts around its opening date (before or after it) stays near it, and a
+    closing date drawn as opening + duration never runs past the source's last date: cases
+    opened late closed soon (or are still open), as in data extracted on one day."""
+    import datetime as dt
+
+    rng = np.random.default_rng(1)
+    start, end = dt.date(2019, 1, 1), dt.date(2023, 12, 31)
+    rows = []
+    for i in range(1500):
+        opened = start + dt.timedelta(days=int(rng.integers(0, (end - start).days)))
+        period = opened + dt.timedelta(days=int(rng.integers(-10, 11)))
+        closed = opened + dt.timedelta(days=int(rng.integers(10, 300)))
+        status = "closed" if closed <= end else "open"
+        rows.append((i + 1, status, opened.isoformat(), period.isoformat(),
+                     closed.isoformat() if status == "closed" else None))
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE matter (id INTEGER PRIMARY KEY, status TEXT NOT NULL, opened_on DATE "
+            "NOT NULL, period_start DATE NOT NULL, closed_on DATE, CHECK ((status = 'closed') "
+            "= (closed_on IS NOT NULL)))")
+        conn.exec_driver_sql("INSERT INTO matter VALUES (?, ?, ?, ?, ?)", rows)
+    target = new_db("sqlite")
+    clone(source, target, seed=7)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text(
+            "SELECT status, opened_on, period_start, closed_on FROM matter")).all()
+    days = [(dt.date.fromisoformat(p) - dt.date.fromisoformat(o)).days for _, o, p, _ in got]
+    assert np.mean([abs(d) <= 10 for d in days]) >= 0.95
+    assert min(days) < 0 < max(days)
+    closed = [dt.date.fromisoformat(c) for s, _, _, c in got if c is not None]
+    assert len(closed) > 0.8 * len(got) and max(closed) <= end
+    assert all((s == "closed") == (c is not None) for s, _, _, c in got)

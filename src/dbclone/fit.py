@@ -173,7 +173,7 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
     columns = _mark_derived(ctx, table, df, columns)
     columns = _email_styles(ctx, df, columns)
-    _group_numbers(ctx, table, df, columns, dims, zs)
+    _group_numbers(ctx, table, df, columns, dims, zs, bases)
     _merge_associated(ctx, table, df, columns, dims, zs)
     _order_categories(ctx, columns, dims, zs)
     own_dims = tuple(dims)
@@ -304,19 +304,22 @@ MAX_GROUP_CATEGORIES = 50
 
 
 def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
-                   dims: list[str], zs: list[np.ndarray]) -> None:
+                   dims: list[str], zs: list[np.ndarray], bases: dict[str, _Base]) -> None:
     """Numbers (and their NULLs) drawn per category of the row's most telling categorical
-    column: a NULL rate and quantiles per common category, the rest pooled."""
+    column: a NULL rate and quantiles per common category, the rest pooled. A date after
+    another keeps its base; what is drawn per category is then its delta (a case's closing
+    date exists only for closed cases)."""
     cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
             and 1 < len(c.values) <= MAX_GROUP_CATEGORIES and not c.joint]
     if not cats or len(df) < 2 * GROUP_ROWS:
         return
     codes = {c.name: _category_codes(table.column(c.name), df[c.name], c.values) for c in cats}
     for pos, cm in enumerate(columns):
-        if cm.strategy != "numeric" or cm.base or cm.derived or cm.name not in dims:
-            continue
+        if cm.strategy != "numeric" or cm.derived or cm.name not in dims \
+                or (cm.base and (cm.op == "ratio" or cm.values or cm.name not in bases)):
+            continue  # a sentinel date ("valid until 9999") keeps its own share
         col = table.column(cm.name)
-        values = _numbers(col, df[cm.name])
+        values = bases[cm.name].delta if cm.base and not cm.op else _numbers(col, df[cm.name])
         if values.nunique() < 2:
             continue
         ranks = np.zeros(len(df))  # NULL lowest, then the values' ranks
@@ -407,9 +410,32 @@ def _find_bases(ctx: _Ctx, table: Table, df: pd.DataFrame,
                 continue
             if best is None or delta.median() < best.delta.median():
                 best = _Base(name, delta)
+        if best is None or best.delta.std() > 0.7 * values.std():
+            best = _near_base(col, values, candidates) or best
         if best is not None and not _makes_cycle(out, col.name, best.name):
             out[col.name] = best
     return out
+
+
+#: A date whose distance to another date of the row (or the parent) varies less than this
+#: share of its own spread is that date plus a signed delta (a period starts around its
+#: decision, before or after it).
+NEAR_SHARE = 0.2
+
+
+def _near_base(col: Column, values: pd.Series,
+               candidates: dict[str, tuple[str, pd.Series]]) -> _Base | None:
+    spread = float(values.std())
+    best: _Base | None = None
+    for name, (kind, base) in candidates.items():
+        if name == col.name or kind != col.kind:
+            continue
+        delta = (values - base).dropna()
+        if len(delta) < 20 or not spread > 0 or delta.std() >= NEAR_SHARE * spread:
+            continue
+        if best is None or delta.std() < best.delta.std():
+            best = _Base(name, delta)
+    return best
 
 
 def _sentinel(values: pd.Series, k: int = 5) -> float | None:
@@ -470,7 +496,8 @@ def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
         hits = series[numbers.reindex(series.index) == sentinel]
         marker, share = (_jsonable(hits.iloc[0]),), (float(len(hits)) / max(n, 1),)
     where = "the parent's " if base.name.startswith("^") else ""
-    reason = f"never before {where}{base.name.lstrip('^')}"
+    reason = f"never before {where}{base.name.lstrip('^')}" if (delta >= 0).all() else \
+        f"near {where}{base.name.lstrip('^')}"
     own = numbers[numbers != sentinel] if sentinel is not None else numbers
     if delta.std() > 0.7 * own.std():
         # The base hardly explains the date (a decision and its caseworker's hiring): base +
@@ -487,7 +514,7 @@ def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
     cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
                      quantiles=copula.quantile_grid(delta.to_numpy()),
                      integer=col.kind == "date", base=base.name, values=marker, probs=share,
-                     reason=reason)
+                     reason=reason, bounds=(float(own.min()), float(own.max())))
     z = np.zeros(n)
     z[delta.index.to_numpy()] = copula.numeric_to_normal(delta.to_numpy(), ctx.rng)
     return cm, z

@@ -78,6 +78,10 @@ class ColumnModel:
     #: then [None, NULL rate, quantiles] for the rest; the latent score is the rank within
     #: the group.
     by: str | None = None
+    #: A date modelled as base + delta: its own lowest and highest value (a sentinel apart);
+    #: rows that would land after the highest draw a shorter delta (cases opened late in the
+    #: data closed soon, not after the data ends).
+    bounds: tuple[float, ...] = ()
     groups: tuple[tuple[Any, float, tuple[float, ...]], ...] = ()
 
 

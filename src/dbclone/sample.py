@@ -334,6 +334,10 @@ class Sampler:
                 total[early] = np.minimum(base_n[early] + gap, top)
         else:
             total = base_n + delta
+            over = total > cm.bounds[1] if cm.bounds else np.zeros(len(total), dtype=bool)
+            if over.any():
+                total[over] = base_n[over] + self._delta_below(cm.quantiles,
+                                                               cm.bounds[1] - base_n[over])
         known = ~np.isnan(total)
         out = np.full(len(delta), None, dtype=object)
         if known.any():
@@ -357,6 +361,14 @@ class Sampler:
             src = self.done[parent].keys[column].to_numpy(dtype=object)
             self._numbers[key] = to_numbers(col, src)
         return self._numbers[key]
+
+    def _delta_below(self, grid: tuple[float, ...], limit: np.ndarray) -> np.ndarray:
+        """Deltas drawn from the quantile grid truncated at `limit` per row (the smallest
+        delta where even that is too long)."""
+        q = np.asarray(grid, dtype=float)
+        p = np.linspace(0.0, 1.0, len(q))
+        top = np.interp(limit, q, p)
+        return np.interp(self.rng.random(len(limit)) * top, p, q)
 
     def _row_count(self, tm: TableModel) -> int:
         return int(round(tm.row_count * self.scale)) if tm.row_count else 0
@@ -539,7 +551,7 @@ class Sampler:
             raw = copula.normal_to_numeric(z[rows], grid or cm.quantiles, cm.integer)
             if cm.step:
                 raw = np.round(raw / cm.step) * cm.step
-            out[rows] = to_python(col, raw)
+            out[rows] = raw.tolist() if cm.base else to_python(col, raw)  # see _add_base
         return out
 
     def _bits(self, n: int, bits: int) -> list[int]:
