@@ -42,6 +42,10 @@ def test_model_file_has_no_personal_or_near_unique_value(name: str, shared, tmp_
     model = fit_source(url)
     model_io.save(model, path)
     stored = _strings_in(json.loads(path.read_text()))
+    # Several words are compared in any case (an address stored lower-cased is still a leak);
+    # one word exactly: text vocabularies keep words that k owners use, lower-cased, so
+    # "robert" (in many composers' names) is there by design and does not reveal a customer.
+    folded = {v.casefold() for v in stored}
     engine = engine_for(url)
     schema = introspect(engine)
     verbatim = {t.name for t in model.tables if t.verbatim}
@@ -57,7 +61,8 @@ def test_model_file_has_no_personal_or_near_unique_value(name: str, shared, tmp_
                 near_unique = len(values) and values.nunique() >= 0.9 * len(values)
                 if col in personal or (near_unique and table.name not in verbatim):
                     leaks += [f"{table.name}.{col}={v!r}" for v in set(values)
-                              if len(v) >= 4 and v in stored]
+                              if len(v) >= 4 and (v in stored or (" " in v.strip() and
+                                                              v.casefold() in folded))]
     assert not leaks, leaks[:10]
     # Only small lookup tables without personal data carry rows.
     assert verbatim <= {"Genre", "MediaType", "Playlist", "department"}
