@@ -76,3 +76,43 @@ def test_swapping_repeats_keeps_every_parents_children() -> None:
     before = pd.DataFrame({"g": groups, "p": parents}).duplicated().sum()
     after = pd.DataFrame({"g": groups, "p": out}).duplicated().sum()
     assert before > 20 and after < 0.1 * before
+
+
+def test_common_towns_are_categories_rare_towns_and_addresses_are_not(new_db) -> None:
+    """A town held by k households is a category (kept with its districts), like a country;
+    a town of fewer never comes back, and street addresses and postcodes stay Faker's."""
+    rng = np.random.default_rng(1)
+    towns = {"Norrby": ("Centrum", "Hagen"), "Ekfors": ("Bruket", "Sjösidan"),
+             "Lillvik": ("Hamnen",), "Tallmo": ("Skogen", "Backen")}
+    rare = ["Åby", "Östra Rud", "Kvarntorp"]
+    source, target = new_db("sqlite"), new_db("sqlite")
+    rows = []
+    for i in range(600):
+        town = str(rng.choice(list(towns), p=[0.4, 0.3, 0.1, 0.2]))
+        district = str(rng.choice(towns[town]))
+        rows.append((i, f"{rng.choice(['Storgatan', 'Byvägen', 'Ringvägen'])} {i + 3}",
+                     f"{12000 + i}", town, district))
+    for j, town in enumerate(rare):
+        rows.append((600 + j, f"Lillgatan {j + 1}", f"99{j:03d}", town, "Landet"))
+    with engine_for(source, must_exist=False).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE household (id INTEGER PRIMARY KEY, street_address "
+                             "TEXT NOT NULL, postal_code TEXT NOT NULL, city TEXT NOT NULL, "
+                             "district TEXT NOT NULL)"))
+        conn.execute(sa.text("INSERT INTO household VALUES (:i, :a, :p, :c, :d)"),
+                     [dict(zip("iapcd", r, strict=True)) for r in rows])
+    model = fit_source(source)
+    city = next(c for c in model.table("household").columns if c.name == "city")
+    names = {v[0] if isinstance(v, list | tuple) else v for v in city.values}  # or with district
+    assert city.strategy == "categorical" and set(towns) <= names
+    assert not set(rare) & names
+    kinds = {c.name: c.pii for c in model.table("household").columns}
+    assert kinds["street_address"] == "street_address" and kinds["postal_code"] == "postcode"
+    clone(source, target, seed=2)
+    fake = _rows(target, "SELECT street_address, postal_code, city, district FROM household")
+    assert not {r[2] for r in fake} & set(rare)
+    assert {r[2] for r in fake} >= set(towns)
+    assert not {r[0] for r in fake} & {r[1] for r in rows}
+    # The district keeps its town: nearly every row's pair is a real one.
+    pairs = {(t, d) for t, ds in towns.items() for d in ds}
+    kept = np.mean([(r[2], r[3]) in pairs for r in fake if r[2] in towns])
+    assert kept > 0.9

@@ -10,8 +10,8 @@ in a table with personal data of its own (customers, whoever their sales rep is)
 driving parent's rows (an invoice is about its customer: one customer's seven invoices in
 Oslo are one person in Oslo); with fewer than k people in all, a value must be held by every
 one. Such values are never reproduced: each gets a synthetic stand-in drawn at fit time
-among values absent from the source column (a Faker country or region for a quasi-
-identifier, else a new combination of the common values' words, else a common value's shape
+among values absent from the source column (a Faker city, country or region for a
+quasi-identifier, else a new combination of the common values' words, else a common value's shape
 with new characters), with the rare value's share. The clone so keeps the tail's size and
 shape (24 countries, the same share of customers outside the common four) without one real
 rare value; the report compares that tail as one pooled category (`report.build`).
@@ -1230,7 +1230,7 @@ def _fit_string_fallback(ctx: _Ctx, col: Column, values: pd.Series, null_rate: f
                          why: str) -> tuple[ColumnModel, np.ndarray | None]:
     text = values.astype(str)
     provider = pii.quasi_provider(col.name, float(text.str.len().median()) if len(text) else 0)
-    if provider:  # rare countries, companies, job titles: Faker's, not the source's
+    if provider:  # rare cities, countries, companies, jobs: Faker's, not the source's
         return ColumnModel(col.name, "pii", null_rate=null_rate, pii=provider,
                            lengths=_length_grid(text), reason=f"{why}; Faker {provider}"), None
     patterns = _patterns(text)

@@ -30,7 +30,6 @@ _NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
                         "address_line", "address1", "address2", "utdelningsadress")),
     ("postcode", ("postal_code", "postalcode", "zip", "zipcode", "zip_code", "postcode",
                   "postnummer", "postnr")),
-    ("city", ("city", "town", "ort", "postort", "stad")),
     ("iban", ("iban",)),
     ("bank_account", ("bank_account", "account_number", "kontonummer", "bankkonto")),
     ("ipv4", ("ip", "ip_address", "ipaddress", "ip_addr")),
@@ -38,8 +37,12 @@ _NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 #: Columns that single someone out only through rare values: modelled as categories while
-#: values are common, replaced by Faker's when every value is rare.
+#: values are common, replaced by Faker's when every value is rare. A place name (city,
+#: town, municipality) is one: a town held by k people says no more about one of them than
+#: their country does, while its street address and postcode stay direct identifiers.
 _QUASI_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("city", ("city", "town", "ort", "postort", "stad", "municipality",
+              "kommunnamn")),
     ("country", ("country", "land", "nation")),
     ("state", ("state", "province", "region", "county", "lan")),
     ("company", ("company", "organisation", "organization", "employer", "foretag")),
@@ -101,7 +104,7 @@ def detect(column: str, values: Sequence[str]) -> Detection | None:
 
 
 def quasi_identifier(column: str) -> str | None:
-    """The Faker provider for a quasi-identifying column (country, company, job title)."""
+    """The Faker provider for a quasi-identifying column (city, country, company, job)."""
     name = _fold(column)
     tokens = set(name.split("_"))
     for provider, names in _QUASI_RULES:

@@ -1,11 +1,12 @@
 """Which source columns the synthesizer replaces with Faker values ("replaced personal data").
 
-dbclone never reproduces personal data: names, emails, phones, addresses and identity numbers
-are drawn from Faker, and so are quasi-identifiers (countries, states, companies, job titles)
-when none of their values is common enough to keep. Comparing such a column's values (or its
-categories) with the source's would score every clone 0 on it and let a classifier separate
-real from fake by category code alone, which says nothing about fidelity. Such columns are
-compared by the length of their values only, and listed in their own report section.
+dbclone never reproduces personal data: names, emails, phones, street addresses, postcodes and
+identity numbers are drawn from Faker, and so are quasi-identifiers (cities, countries, states,
+companies, job titles) when none of their values is common enough to keep. Comparing such a
+column's values (or its categories) with the source's would score every clone 0 on it and let a
+classifier separate real from fake by category code alone, which says nothing about fidelity.
+Such columns are compared by the length of their values only, and listed in their own report
+section.
 
 The decision uses the synthesizer's own detector (`dbclone.pii.detect` and
 `dbclone.pii.quasi_identifier`) and its own rule for quasi-identifiers (see `fit.py`): a
