@@ -166,6 +166,9 @@ class Generator:
             pool = self._names(provider, size)
             if pool is None:
                 make = self._maker(provider)
+                # Each pool from its own seed: a column's values never depend on which
+                # other columns drew Faker values before it.
+                self.fake.seed_instance(f"{self.seed}:{provider}")
                 pool = [make() for _ in range(size)]
             self._pools[provider] = pool
         return self._pools[provider]
