@@ -102,3 +102,30 @@ def test_dates_stay_near_their_base_and_inside_the_source_range(new_db) -> None:
     closed = [dt.date.fromisoformat(c) for s, _, _, c in got if c is not None]
     assert len(closed) > 0.8 * len(got) and max(closed) <= end
     assert all((s == "closed") == (c is not None) for s, _, _, c in got)
+
+
+def test_phone_numbers_keep_the_source_length_mix(new_db) -> None:
+    """Phone numbers mostly in one format, a third in foreign formats each too rare to keep:
+    the replaced numbers keep the source's length mix (the rare lengths too, not all in the
+    common format), all different, none a source number."""
+    rng = np.random.default_rng(1)
+    rare = ["##.##.##.##", "########", "(#) ##.##.##.##", "(####) #####", "###-### ## ##"]
+    rows = []
+    for i in range(60):
+        shape = "(###) ###-####" if i % 3 else rare[(i // 3) % len(rare)]
+        phone = "".join(str(rng.integers(0, 10)) if c == "#" else c for c in shape)
+        rows.append((i + 1, phone))
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE supplier (id INTEGER PRIMARY KEY, phone TEXT)")
+        conn.exec_driver_sql("INSERT INTO supplier VALUES (?, ?)", rows)
+    target = new_db("sqlite")
+    clone(source, target, seed=3)
+    with engine_for(target).connect() as conn:
+        got = [r[0] for r in conn.execute(sa.text("SELECT phone FROM supplier"))]
+    common = np.mean([len(p) == 14 for p in got])
+    assert 0.5 <= common <= 0.85  # two thirds in the source
+    assert np.mean([len(p) <= 11 for p in got]) >= 0.1  # 8- to 11-character numbers
+    assert len(set(got)) >= 0.9 * len(got)
+    assert not set(got) & {p for _, p in rows}
+    assert all(sum(c.isdigit() for c in p) >= 0.6 * len(p) for p in got)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ import pandas as pd
 from dbclone import copula, jsongen
 from dbclone.constraints import column_patterns, repair
 from dbclone.fit import EPOCH
+from dbclone.fit import shape_of as _shape_of
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.pii import SHAPED, Generator
 from dbclone.plan import Plan
@@ -607,13 +609,38 @@ class Sampler:
             out[i] = [cm.values[j] for j in picks]
         return out
 
-    def _shaped(self, cm: ColumnModel, n: int) -> np.ndarray:
-        """Values in the source's formats, in their shares."""
-        probs = _norm(cm.probs) if len(cm.probs) == len(cm.pattern) else \
-            np.full(len(cm.pattern), 1.0 / len(cm.pattern))
-        which = self.rng.choice(len(cm.pattern), size=n, p=probs)
-        patterns = [Pattern(_shape_regex(s)) for s in cm.pattern]
-        return np.asarray([patterns[w].generate(self.rng) for w in which], dtype=object)
+    def _shaped(self, cm: ColumnModel, n: int, lengths: np.ndarray | None = None) -> np.ndarray:
+        """Values in the source's formats, in their shares (Faker's formats when no source
+        format is used by k values). With target lengths, each row takes a format of its
+        length (by share among them); a length no kept format has (the formats rarer than
+        k, a small table's foreign numbers) takes the nearest format with its longest digit
+        run stretched or shortened to fit, so the column keeps the source's length mix, not
+        only its common formats'."""
+        formats, probs = tuple(cm.pattern), np.asarray(cm.probs, dtype=float)
+        if not formats:
+            counts = Counter(_shape_of(v) for v in self.fake.pool(cm.pii or "phone"))
+            formats = tuple(counts)
+            probs = np.asarray([counts[f] for f in formats], dtype=float)
+        probs = _norm(probs) if len(probs) == len(formats) else \
+            np.full(len(formats), 1.0 / len(formats))
+        if lengths is None:
+            which = self.rng.choice(len(formats), size=n, p=probs)
+            shapes = [formats[w] for w in which]
+        else:
+            sizes = np.asarray([len(s) for s in formats])
+            shapes = []
+            for k in lengths:
+                gap = np.abs(sizes - int(k))
+                near = np.flatnonzero(gap == gap.min())
+                w = int(self.rng.choice(near, p=_norm(probs[near])))
+                shapes.append(_resize_shape(formats[w], int(k)))
+        patterns: dict[str, Pattern] = {}
+        out = []
+        for s in shapes:
+            if s not in patterns:
+                patterns[s] = Pattern(_shape_regex(s))
+            out.append(patterns[s].generate(self.rng))
+        return np.asarray(out, dtype=object)
 
     def _from_pattern(self, regex: str, n: int) -> np.ndarray:
         pattern = Pattern(regex)
@@ -646,8 +673,8 @@ class Sampler:
                 return np.asarray([_fit_length(str(v), col) for v in values], dtype=object)
         elif provider == "personnummer":
             values = self._personnummer(table, cm, n, data)
-        elif provider in SHAPED and cm.pattern:
-            values = self._shaped(cm, n)
+        elif provider in SHAPED and (cm.pattern or cm.lengths):
+            values = self._shaped(cm, n, self._pii_lengths(col, cm, z, n))
         else:
             values = self.fake.draw(provider, n, self._pii_lengths(col, cm, z, n))
         recase = {"upper": str.upper, "lower": str.lower}.get(cm.case, str)
@@ -864,6 +891,29 @@ class Sampler:
 
 # -- helpers -----------------------------------------------------------------------------------
 
+def _resize_shape(shape: str, length: int) -> str:
+    """`shape` (``(999) 999-9999``) made `length` long by growing or shrinking its longest
+    run of one class; shrinking stops at groups of two, then drops separators."""
+    length = max(length, 1)
+    out = list(shape)
+    while len(out) != length:
+        runs = [(m.end() - m.start(), m.start(), m.end())
+                for m in re.finditer(r"9+|A+|a+", "".join(out))]
+        if not runs:
+            return ("9" * length) if len(out) < length else "".join(out)[:length]
+        size, start, end = max(runs)
+        separators = [i for i, c in enumerate(out) if c not in "9Aa"]
+        if len(out) < length:
+            out.insert(end, out[start])
+        elif size > 2 or (size > 1 and not separators):
+            del out[start]
+        elif separators:  # groups of two left: drop a separator (``99.99.99`` -> ``99.9999``)
+            del out[separators[0]]
+        else:
+            return "".join(out)[:length]
+    return "".join(out)
+
+
 def _shape_regex(shape: str) -> str:
     classes = {"9": "[0-9]", "A": "[A-Z]", "a": "[a-z]"}
     return "^" + "".join(classes.get(c, re.escape(c)) for c in shape) + "$"
@@ -930,7 +980,7 @@ def _member(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
     return sorted_pool[pos] == values
 
 
-def _norm(probs: tuple[float, ...]) -> np.ndarray:
+def _norm(probs: tuple[float, ...] | np.ndarray) -> np.ndarray:
     p = np.asarray(probs, dtype=float)
     return p / p.sum()
 
