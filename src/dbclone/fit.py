@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from scipy.special import ndtri
 from sqlalchemy.engine import Engine
 
 from dbclone import copula, jsongen, pii
@@ -294,9 +295,9 @@ def _email_styles(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel]) -> li
 
 # -- numbers per category ------------------------------------------------------------------
 
-#: Share of a number's variance (ranks, NULL lowest) a category must explain for the number
-#: to be drawn per category: a Gaussian copula's one correlation cannot say "non-monetary
-#: benefits have no amount, housing benefits pay thousands".
+#: Share of a number's variance (normal scores of its ranks, NULL lowest) a category must
+#: explain for the number to be drawn per category: a Gaussian copula's one correlation
+#: cannot say "non-monetary benefits have no amount, housing benefits pay thousands".
 GROUP_ETA = 0.3
 #: Rows a category needs for a marginal of its own; smaller categories share the rest's.
 GROUP_ROWS = 50
@@ -324,10 +325,13 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
             continue
         ranks = np.zeros(len(df))  # NULL lowest, then the values' ranks
         ranks[df.index.get_indexer(values.index)] = 1.0 + values.rank(pct=True).to_numpy()
+        # Measured on normal scores, the copula's own scale, where a small category far in
+        # the tail (video tracks ten times longer than songs) weighs as the copula feels it.
+        scores = ndtri((pd.Series(ranks).rank().to_numpy() - 0.5) / len(ranks))
         best, best_eta = None, GROUP_ETA
         for c in cats:
             known = codes[c.name] >= 0
-            eta = _eta2(codes[c.name][known], ranks[known]) if known.sum() >= 20 else 0.0
+            eta = _eta2(codes[c.name][known], scores[known]) if known.sum() >= 20 else 0.0
             if eta > best_eta:
                 best, best_eta = c, eta
         if best is None:
