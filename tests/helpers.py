@@ -68,3 +68,13 @@ def constraint_shape(schema: Schema) -> dict[str, tuple[object, ...]]:
     return {t.name: (t.primary_key, sorted((fk.columns, fk.ref_table, fk.ref_columns)
                                            for fk in t.foreign_keys))
             for t in schema.tables}
+
+
+def kommun_cycle_filled(url: str) -> bool:
+    """Both FKs of the kommun sample's unit <-> caseworker cycle hold values in the clone."""
+    with engine_for(url).connect() as conn:
+        heads = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM unit WHERE head_caseworker_id IS NOT NULL")).scalar_one()
+        managers = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM caseworker WHERE manager_id IS NOT NULL")).scalar_one()
+    return bool(heads > 0 and managers > 0)
