@@ -146,6 +146,7 @@ def _interrupt_all(dialect: str, model: Path, targets: list[str], empty: str) ->
 def _drop_staging(target: str) -> None:
     engine = engine_for(target).execution_options(isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # old tables' FKs
         for name in _staging_dbs(target):
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
 
@@ -159,3 +160,56 @@ def _check_untouched_empty(dialect: str, model: Path, target: str) -> None:
         return
     with engine_for(target).connect() as conn:
         assert sa.inspect(conn).get_table_names() == []
+
+
+def test_mysql_kill_after_swap_is_finished_by_the_next_load(new_db, tmp_path: Path) -> None:
+    """MariaDB creates views and triggers in the target after the RENAME swap. A run killed
+    in between leaves the new tables with a journal of what they lack; the next load into the
+    target creates it first (here a load refused for a non-empty target), and `dbclone diff`
+    then finds the clone whole."""
+    from dbclone.diff import diff_urls
+    from dbclone.errors import TargetNotEmptyError
+
+    source = new_db("mysql")
+    with engine_for(source).begin() as conn:
+        for stmt in [
+            "CREATE TABLE account (id INT PRIMARY KEY, balance INT NOT NULL)",
+            "CREATE TABLE entry (id INT PRIMARY KEY, account_id INT NOT NULL, amount INT, "
+            "FOREIGN KEY (account_id) REFERENCES account (id))",
+            "CREATE TRIGGER entry_book AFTER INSERT ON entry FOR EACH ROW "
+            "UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id",
+            "CREATE VIEW rich AS SELECT id, balance FROM account WHERE balance > 100"]:
+            conn.exec_driver_sql(stmt)
+        conn.exec_driver_sql("INSERT INTO account VALUES (1, 0), (2, 0), (3, 0)")
+        conn.exec_driver_sql("INSERT INTO entry SELECT seq, 1 + MOD(seq, 3), 10 * seq "
+                             "FROM seq_1_to_60")
+    model = tmp_path / "model.json"
+    fit_to_file(source, model, seed=0)
+    target = new_db("mysql")
+    sample_model(model_io.load(model), target, seed=1)
+    before = table_digest(target)
+    try:
+        run = Paused(model, target, "swapped", "--replace", "--seed", "2")
+        run.wait_paused()
+        assert run.stop(signal.SIGKILL) == -9
+    finally:
+        _drop_staging(target)  # the old tables, swapped out
+
+    def objects() -> tuple[set[str], set[str]]:
+        with engine_for(target).connect() as conn:
+            tables = {r[0] for r in conn.exec_driver_sql("SHOW TABLES")}
+            triggers = {r[0] for r in conn.exec_driver_sql(
+                "SELECT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS "
+                "WHERE TRIGGER_SCHEMA = DATABASE()")}
+        return tables, triggers
+
+    tables, triggers = objects()  # the old `entry` waits, parked with its trigger
+    parked = {t for t in tables if t.startswith("_dbclone_old_")}
+    journal = {t for t in tables if t.startswith("_dbclone_todo_")}
+    assert len(parked) == 1 and len(journal) == 1 and triggers == parked
+    assert table_digest(target) != before  # the new rows are in (the swap happened)
+    with pytest.raises(TargetNotEmptyError):
+        sample_model(model_io.load(model), target)
+    tables, triggers = objects()
+    assert tables == {"account", "entry", "rich"} and triggers == {"entry"}
+    assert diff_urls(source, target) == []

@@ -13,7 +13,10 @@ How each dialect keeps "all or nothing" (its ``load_via`` flag):
   ``RENAME TABLE`` (old tables out, new tables in); side databases left by a killed run are
   dropped by the next one. Views and triggers cannot change database: they are created in
   the side database (proving they work), dropped there, and created in the target right
-  after the swap; old tables with triggers are parked inside the target for the swap.
+  after the swap; old tables with triggers are parked inside the target for the swap. The
+  statements that follow the swap travel with it, as a journal table renamed into the
+  target by the same RENAME: a run killed after the swap leaves that list, and the next
+  load into the target runs it first.
 
 What comes after the rows, as a dump's restore does it: secondary indexes, FKs (then checked:
 by the database on PostgreSQL, by dbclone's orphan count elsewhere), sequences, views and
@@ -57,7 +60,8 @@ _Item = TableData | DeferredUpdate
 
 #: Test hook (never set in production): pause the load at a named point so tests can signal or
 #: kill the process there. Values: ``batch:N`` (after N batches), ``finish`` (data in, before
-#: indexes/FKs), ``commit`` (verified, before commit or swap).
+#: indexes/FKs), ``commit`` (verified, before commit or swap), ``swapped`` (MariaDB: tables
+#: swapped in, views and triggers not yet created).
 PAUSE_ENV = "DBCLONE_TEST_PAUSE_AT"
 
 
@@ -77,6 +81,8 @@ def check_target(engine: Engine, schema: Schema, replace: bool) -> None:
     if path is not None and not os.path.exists(path):
         return  # a new SQLite file: nothing to check, and connecting would create it
     try:
+        if dialect.load_via == "staging_database":
+            _finish_killed_swaps_locked(engine, dialect)
         with engine.connect() as conn:
             _check_empty(conn, dialect, schema, replace)
     except SQLAlchemyError as exc:  # e.g. a SQLite file locked by a load that is committing
@@ -185,6 +191,7 @@ def _load_staged(engine: Engine, job: _Job) -> None:
         _lock(admin, dialect, engine)
         try:
             dialect.prepare_load(admin)  # drop side databases whatever their FKs
+            _finish_killed_swaps(admin, dialect)
             for table in dialect.parked_tables(admin):  # a run killed just after its swap
                 admin.exec_driver_sql(f"DROP TABLE IF EXISTS {dialect.quote(table)}")
             _check_empty(admin, dialect, job.schema, job.replace)
@@ -210,9 +217,13 @@ def _load_staged(engine: Engine, job: _Job) -> None:
                 old = dialect.user_tables(admin, None)
                 parked = {t: dialect.parking_name(token, i)
                           for i, t in enumerate(dialect.triggered_tables(admin))}
-                new = [t.name for t in job.schema.tables]
+                todo = dialect.after_swap_ddl(job.schema, old_views, list(parked.values()))
+                journal = dialect.journal_name(token)
+                _write_journal(admin, dialect, staging, journal, todo)
+                new = [t.name for t in job.schema.tables] + [journal]
                 admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new, parked))
-                _after_swap(admin, dialect, job.schema, old_views, list(parked.values()))
+                _pause("swapped")
+                _after_swap(admin, dialect, journal, todo)
             finally:
                 for side in (staging, trash):
                     _quietly(admin, f"DROP DATABASE IF EXISTS {dialect.quote(side)}")
@@ -233,21 +244,63 @@ def _views_in_the_way(admin: Connection, dialect: Dialect, job: _Job) -> list[st
     return []
 
 
-def _after_swap(admin: Connection, dialect: Dialect, schema: Schema, old_views: list[str],
-                parked: list[str]) -> None:
+def _write_journal(admin: Connection, dialect: Dialect, staging: str, journal: str,
+                   todo: list[str]) -> None:
+    """The statements that must follow the swap, as a table of the staging database that the
+    swap renames into the target together with the clone's tables: whatever moment a
+    ``kill -9`` hits after the swap, the target holds either the old tables or the new ones
+    with the list of what they still lack."""
+    name = f"{dialect.quote(staging)}.{dialect.quote(journal)}"
+    admin.exec_driver_sql(f"CREATE TABLE {name} (step INT PRIMARY KEY, stmt LONGTEXT NOT NULL)"
+                          " DEFAULT CHARSET=utf8mb4")
+    if todo:
+        admin.exec_driver_sql(f"INSERT INTO {name} (step, stmt) VALUES (%s, %s)",
+                              list(enumerate(todo)))
+
+
+def _after_swap(admin: Connection, dialect: Dialect, journal: str, todo: list[str]) -> None:
     """The old tables parked in the target go (with their triggers, whose names the clone's
     may reuse), so do the target's old views; the clone's views and triggers come (they
-    worked in the staging database a moment ago)."""
+    worked in the staging database a moment ago). The journal goes last."""
     try:
-        for table in parked:
-            admin.exec_driver_sql(f"DROP TABLE IF EXISTS {dialect.quote(table)}")
-        for view in old_views:
-            admin.exec_driver_sql(f"DROP VIEW IF EXISTS {dialect.quote(view)}")
-        for stmt in dialect.post_load_ddl(schema):
+        for stmt in todo:
             admin.exec_driver_sql(stmt)
     except SQLAlchemyError as exc:
         raise LoadError(f"the tables are loaded, but a view or trigger could not be created "
                         f"in the target: {_first_line(exc)}; run again with --replace") from None
+    finally:
+        _quietly(admin, f"DROP TABLE IF EXISTS {dialect.quote(journal)}")
+
+
+def _finish_killed_swaps_locked(engine: Engine, dialect: Dialect) -> None:
+    """`_finish_killed_swaps` under the target's load lock (a running load's journal is its
+    own business: then the lock is refused, as the load itself would be)."""
+    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as admin:
+        if not dialect.journals(admin):
+            return
+        _lock(admin, dialect, engine)
+        try:
+            _finish_killed_swaps(admin, dialect)
+        finally:
+            dialect.unlock_load(admin)
+
+
+def _finish_killed_swaps(admin: Connection, dialect: Dialect) -> None:
+    """A run killed between its swap and the end of `_after_swap` left its journal in the
+    target: run its statements (each may run twice) before anything else."""
+    for journal in dialect.journals(admin):
+        todo = [stmt for (stmt,) in admin.exec_driver_sql(
+            f"SELECT stmt FROM {dialect.quote(journal)} ORDER BY step")]
+        try:
+            for stmt in todo:
+                admin.exec_driver_sql(stmt)
+        except SQLAlchemyError as exc:
+            raise LoadError(
+                f"an earlier load was killed after its swap, and its views or triggers could "
+                f"not be created in the target now: {_first_line(exc)}; run again with "
+                f"--replace") from None
+        finally:
+            _quietly(admin, f"DROP TABLE IF EXISTS {dialect.quote(journal)}")
 
 
 # -- steps shared by the strategies -----------------------------------------------------------

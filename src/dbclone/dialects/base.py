@@ -313,6 +313,16 @@ class Dialect:
     def unstage_ddl(self, schema: Schema) -> list[str]:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 
+    def after_swap_ddl(self, schema: Schema, old_views: list[str],
+                       parked: list[str]) -> list[str]:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def journal_name(self, token: str) -> str:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def journals(self, conn: Connection) -> list[str]:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
     def triggered_tables(self, conn: Connection) -> list[str]:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 

@@ -95,6 +95,37 @@ class MySQLDialect(Dialect):
         return stmts + [f"DROP VIEW {self.quote(v.name)}"
                         for v in reversed(_dependency_order(schema.views))]
 
+    def after_swap_ddl(self, schema: Schema, old_views: list[str],
+                       parked: list[str]) -> list[str]:
+        """What follows the swap in the target: the parked old tables and the old views go,
+        the clone's views and triggers come. Every statement may run twice (each CREATE
+        follows a DROP ... IF EXISTS of its name), because a run killed half-way through
+        leaves them in its journal (`journal_name`) and the next load runs them all again."""
+        q = self.quote
+        stmts = [f"DROP TABLE IF EXISTS {q(t)}" for t in parked]
+        stmts += [f"DROP VIEW IF EXISTS {q(v)}" for v in old_views]
+        for v in _dependency_order(schema.views):
+            stmts += [f"DROP VIEW IF EXISTS {q(v.name)}",
+                      f"CREATE VIEW {q(v.name)} AS {v.definition}"]
+        for table in schema.tables:
+            for t in table.triggers:
+                stmts += [f"DROP TRIGGER IF EXISTS {q(t.name)}", t.definition]
+        return stmts
+
+    def journal_name(self, token: str) -> str:
+        """A table holding `after_swap_ddl`'s statements: built in the staging database and
+        renamed into the target by the same RENAME TABLE as the clone's tables, dropped once
+        the statements have run. Found in the target, it is the unfinished work of a run
+        killed after its swap."""
+        return f"{JOURNAL_PREFIX}{token}"
+
+    def journals(self, conn: Connection) -> list[str]:
+        """Journals left in the connection's database by runs killed after their swap."""
+        return [r[0] for r in conn.exec_driver_sql(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+            "AND TABLE_NAME LIKE %s ORDER BY CREATE_TIME, TABLE_NAME",
+            (JOURNAL_PREFIX.replace("_", "\\_") + "%",))]
+
     def triggered_tables(self, conn: Connection) -> list[str]:
         """Tables of the connection's database that have triggers."""
         return sorted({r[0] for r in conn.exec_driver_sql(
@@ -238,6 +269,8 @@ class MySQLDialect(Dialect):
 
 #: Names of old tables with triggers, parked inside the target while it is swapped.
 PARKING_PREFIX = "_dbclone_old_"
+#: Names of the journals of statements still to run in the target after a swap.
+JOURNAL_PREFIX = "_dbclone_todo_"
 
 
 def _dependency_order(views: tuple[View, ...]) -> list[View]:
