@@ -230,8 +230,8 @@ def test_binary_copy_same_rows_as_psycopg(new_db: Callable[[str], str]) -> None:
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
 def test_duplicate_key_refused(dialect: str, new_db: Callable[[str], str]) -> None:
-    """Keys added after the rows (PostgreSQL) still refuse duplicates, naming the table, and
-    the target keeps what it had."""
+    """Keys and CHECKs added after the rows (PostgreSQL) still refuse duplicates and rows
+    that break a CHECK, naming the table, and the target keeps what it had."""
     import numpy as np
 
     from dbclone.errors import LoadError
@@ -240,7 +240,8 @@ def test_duplicate_key_refused(dialect: str, new_db: Callable[[str], str]) -> No
 
     src = new_db(dialect)
     with engine_for(src, must_exist=False).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE item (id INTEGER PRIMARY KEY, code VARCHAR(10) UNIQUE)")
+        conn.exec_driver_sql("CREATE TABLE item (id INTEGER PRIMARY KEY, code VARCHAR(10) UNIQUE, "
+                             "CONSTRAINT code_not_z CHECK (code <> 'z'))")
     schema = introspect(engine_for(src))
     item = schema.table("item")
 
@@ -252,7 +253,8 @@ def test_duplicate_key_refused(dialect: str, new_db: Callable[[str], str]) -> No
     engine = engine_for(target, must_exist=False)
     load(engine, schema, [data([1, 2], ["a", "b"])])
     before = table_digest(target)
-    for bad in (data([1, 2, 2], ["a", "b", "c"]), data([1, 2, 3], ["a", "b", "b"])):
+    for bad in (data([1, 2, 2], ["a", "b", "c"]), data([1, 2, 3], ["a", "b", "b"]),
+                data([1, 2, 3], ["a", "b", "z"])):
         with pytest.raises(LoadError, match="item"):
             load(engine, schema, [bad], replace=True)
         assert table_digest(target) == before

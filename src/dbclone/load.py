@@ -542,8 +542,8 @@ def _add_keys(conn: Connection, dialect: Dialect, table: Table) -> None:
     try:
         conn.exec_driver_sql(dialect.add_keys_ddl(table))
     except SQLAlchemyError as exc:
-        raise LoadError(f"the primary key or a UNIQUE constraint of table {table.name} failed, "
-                        f"target left as it was: {_first_line(exc)}") from None
+        raise LoadError(f"the primary key, a UNIQUE or a CHECK constraint of table {table.name} "
+                        f"failed, target left as it was: {_first_line(exc)}") from None
 
 
 def _finish(conn: Connection, dialect: Dialect, schema: Schema, keyless: set[str]) -> None:
