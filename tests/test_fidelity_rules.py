@@ -129,3 +129,29 @@ def test_phone_numbers_keep_the_source_length_mix(new_db) -> None:
     assert len(set(got)) >= 0.9 * len(got)
     assert not set(got) & {p for _, p in rows}
     assert all(sum(c.isdigit() for c in p) >= 0.6 * len(p) for p in got)
+
+
+def test_joint_category_keeps_each_column_when_its_tail_is_long(new_db) -> None:
+    """Two strongly associated categories (a region and the team serving it) become one joint
+    category only when combinations held by k rows or more cover nearly all rows: here the
+    three common regions hold 60% and the rest is a long tail of rare ones, so the clone
+    keeps that tail's share (as stand-ins) instead of spreading it over the common three."""
+    rows = []
+    for i in range(300):
+        # three common regions, then 30 rare ones of 4 rows each
+        region = ["North", "South", "East"][i % 3] if i < 180 else f"Province {i % 30:02d}"
+        team = ["red", "green", "blue"][sum(map(ord, region)) % 3]
+        rows.append((i + 1, region, team))
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE client (id INTEGER PRIMARY KEY, region TEXT NOT "
+                             "NULL, team TEXT NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO client VALUES (?, ?, ?)", rows)
+    target = new_db("sqlite")
+    clone(source, target, seed=3)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text("SELECT region, team FROM client")).all()
+    common = sum(1 for region, _ in got if region in ("North", "South", "East"))
+    assert 0.45 <= common / len(got) <= 0.75
+    assert not {r for r, _ in got if r.startswith("Province")}  # rare: never verbatim
+    assert {t for _, t in got} == {"red", "green", "blue"}
