@@ -155,3 +155,33 @@ def test_joint_category_keeps_each_column_when_its_tail_is_long(new_db) -> None:
     assert 0.45 <= common / len(got) <= 0.75
     assert not {r for r, _ in got if r.startswith("Province")}  # rare: never verbatim
     assert {t for _, t in got} == {"red", "green", "blue"}
+
+
+def test_siblings_spread_like_the_source(new_db) -> None:
+    """Children of one parent that cover the range evenly (every account's six payments are
+    10, 20, ... 60 in some order) keep that spread: the parents' mean amounts vary far less
+    than independent draws of the same amounts would make them."""
+    rng = np.random.default_rng(1)
+    payments = []
+    for account in range(1, 201):
+        for amount in rng.permutation([10, 20, 30, 40, 50, 60]):
+            payments.append((len(payments) + 1, account, int(amount)))
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE account (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE payment (id INTEGER PRIMARY KEY, account_id INTEGER "
+                             "NOT NULL REFERENCES account (id), amount INTEGER NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO account VALUES (?)", [(i,) for i in range(1, 201)])
+        conn.exec_driver_sql("INSERT INTO payment VALUES (?, ?, ?)", payments)
+    target = new_db("sqlite")
+    clone(source, target, seed=2)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text("SELECT account_id, amount FROM payment")).all()
+    by_account: dict[int, list[int]] = {}
+    for account, amount in got:
+        by_account.setdefault(account, []).append(amount)
+    full = [v for v in by_account.values() if len(v) == 6]
+    assert len(full) >= 150
+    means = np.array([np.mean(v) for v in full])
+    chance = np.std([a for _, a in got]) / np.sqrt(6)  # sd of a mean of 6 independent draws
+    assert means.std() < 0.5 * chance  # 0.36 here; 1.0 before the spread rule

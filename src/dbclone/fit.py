@@ -219,7 +219,8 @@ def _entities(table: Table, df: pd.DataFrame, driver: FKModel | None,
 
 def _icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float, ...]:
     """One-way ANOVA estimate of the intraclass correlation of each latent dimension within
-    the driving parent's groups (0 when rows of a parent are no more alike than any rows)."""
+    the driving parent's groups (0 when rows of a parent are no more alike than any rows;
+    negative when they are less alike: their means vary less than chance would have them)."""
     if driver is None or z.shape[1] == 0 or len(df) < 20:
         return ()
     groups = df[list(driver.columns)].astype(str).agg("|".join, axis=1).to_numpy()
@@ -236,7 +237,7 @@ def _icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float
         msb = float((sizes * (means - col.mean()) ** 2).sum()) / (k - 1)
         msw = float(((col - means[codes]) ** 2).sum()) / (n - k)
         denom = msb + (n0 - 1) * msw
-        out.append(round(float(np.clip((msb - msw) / denom, 0.0, 0.95)), 4) if denom > 0 else 0.0)
+        out.append(round(float(np.clip((msb - msw) / denom, -1.0, 0.95)), 4) if denom > 0 else 0.0)
     return tuple(out)
 
 

@@ -119,7 +119,9 @@ class TableModel:
     rows: tuple[tuple[Any, ...], ...] = ()
     latent: tuple[tuple[float, ...], ...] = ()
     #: Per own latent dimension, the share of its variance shared by siblings (intraclass
-    #: correlation within the driving parent): the tracks of one album are alike.
+    #: correlation within the driving parent): the tracks of one album are alike. Below 0,
+    #: siblings spread over the range more evenly than chance (each customer's invoices cover
+    #: small and large totals alike), down to -1 / (siblings - 1) for a perfect spread.
     icc: tuple[float, ...] = ()
 
     @property

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from dbclone import copula, jsongen
 from dbclone.constraints import column_patterns, repair
@@ -425,11 +426,15 @@ class Sampler:
                         driver: FKModel | None, parent_idx: np.ndarray | None,
                         run: _Run) -> np.ndarray:
         """Mix a shared effect per parent into each own dimension, as much as siblings in the
-        source shared (their intraclass correlation)."""
+        source shared (their intraclass correlation); spread the siblings of a dimension with
+        a negative one (`_spread_siblings`)."""
         if not tm.icc or driver is None or parent_idx is None or driver.ref_table not in self.done:
             return out
         k = len(tm.icc)
         rho = np.asarray(tm.icc, dtype=float)
+        if (rho < 0).any():
+            _spread_siblings(out, rho, parent_idx, self.rng)
+        rho = np.maximum(rho, 0.0)
         if not rho.any():
             return out
         if run.shared is None:  # one effect per parent, drawn once for all chunks
@@ -1131,6 +1136,40 @@ def _floats(values: np.ndarray) -> np.ndarray:
     except (TypeError, ValueError):
         return np.fromiter((np.nan if v is None else float(v) for v in values), float,
                            len(values))
+
+
+def _spread_siblings(out: np.ndarray, rho: np.ndarray, parent_idx: np.ndarray,
+                     rng: np.random.Generator) -> None:
+    """Siblings whose values spread over the range more evenly than independent draws would
+    (a negative intraclass correlation) get stratified scores: within a parent's m children
+    the i-th smallest draw moves into the i-th of m equal slices of the normal distribution,
+    so their mean barely moves from parent to parent. Only a share of the parents is
+    stratified, chosen so that the variance of the parents' means falls to the source's:
+    with intraclass correlation r and m children, it is (1 + (m - 1) r) / (1 - r) times that
+    of independent draws, and a stratified parent's mean varies almost not at all."""
+    ok = np.flatnonzero(parent_idx >= 0)
+    if len(ok) < 2:
+        return
+    groups, inverse, sizes = np.unique(parent_idx[ok], return_inverse=True, return_counts=True)
+    m = float(sizes.mean())
+    if m < 2:
+        return
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    # One draw per parent and one per row for every dimension, so that correlated dimensions
+    # (an invoice's total and its number of lines) are stratified together and stay so.
+    g, jitter = rng.random(len(groups)), rng.random(len(ok))
+    for j in np.flatnonzero(rho < 0):
+        ratio = (1 + (m - 1) * rho[j]) / (1 - rho[j])  # variance of parent means vs chance
+        chosen = g < float(np.clip(1 - ratio, 0.0, 1.0))
+        if not chosen.any():
+            continue
+        col = out[ok, j]
+        sorted_rows = np.lexsort((col, inverse))  # by parent, then score
+        rank = np.empty(len(ok), dtype=np.int64)
+        rank[sorted_rows] = np.arange(len(ok)) - np.repeat(starts, sizes)
+        u = (rank + jitter) / sizes[inverse]
+        pick = chosen[inverse]
+        out[ok[pick], j] = ndtri(np.clip(u[pick], 1e-9, 1 - 1e-9))
 
 
 _ROW = "\0row"  # tracks which generated rows survive, to keep their latent scores aligned
