@@ -128,7 +128,8 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
             as_json: Annotated[bool, typer.Option("--json", help="Print the schema as JSON.")]
             = False,
             personal: Annotated[bool, typer.Option("--pii", help="Also read the data and list "
-                                                   "the columns treated as personal data, and "
+                                                   "the columns treated as personal data or as "
+                                                   "soft keys (ids without a declared FK), and "
                                                    "why (what `clone` will replace).")]
             = False) -> None:
     """Summarise a database's tables, keys and row counts."""
@@ -165,6 +166,8 @@ def _show_personal(source: str, schema: str | None) -> None:
                 typer.echo(f"  {t.name}.{c.name}: replaced by Faker {c.pii} ({c.reason})")
             elif c.strategy == "text":
                 typer.echo(f"  {t.name}.{c.name}: free text, regenerated ({c.reason})")
+            elif c.strategy == "softkey":
+                typer.echo(f"  {t.name}.{c.name}: soft key ({c.reason})")
             elif c.strategy == "categorical" and "suppressed" in c.reason:
                 typer.echo(f"  {t.name}.{c.name}: categories kept, {c.reason}")
 

@@ -15,6 +15,8 @@ status = { constant = "active" }
 notes = "null"
 code = { pattern = "AA-9999" }   # 9 digit, A upper-case letter, a lower-case letter
 country_code = "keep"            # the source's values and shares, rare ones included
+track_id = "id"                  # an id of rows elsewhere (soft key): reuse kept, ids new
+score_id = "number"              # not a soft key, whatever its name: modelled as a number
 ```
 
 Unknown keys, tables, columns and providers are errors that name them, with a "did you mean".
@@ -46,14 +48,14 @@ PROVIDERS = ("bank_account", "city", "company", "country", "email", "first_name"
              "sentence", "state", "street_address", "user_name", "word")
 _TOP_KEYS = ("locale", "rare_threshold", "exclude", "verbatim", "tables")
 _TABLE_KEYS = ("rows", "scale", "columns")
-_KINDS = ("faker", "constant", "pattern", "null", "keep")
+_KINDS = ("faker", "constant", "pattern", "null", "keep", "id", "number")
 
 
 @dataclass(frozen=True)
 class ColumnOverride:
     """How one column is generated instead of what the model learned."""
 
-    kind: str  # faker | constant | pattern | null | keep
+    kind: str  # faker | constant | pattern | null | keep | id | number
     value: Any = None
 
 
@@ -118,13 +120,14 @@ def _table(body: Any, where: str) -> TableConfig:
 
 
 def _override(value: Any, where: str) -> ColumnOverride:
-    if value in ("null", "keep"):
+    if value in ("null", "keep", "id", "number"):
         return ColumnOverride(value)
     if isinstance(value, str):
         raise UsageError(f"{where}: unknown override {value!r}{_hint(value, _KINDS)}; use "
-                         '"null", "keep" or { faker = ... }, { constant = ... }, '
-                         "{ pattern = ... }")
-    _expect(value, dict, where, 'one of "null", "keep", { faker | constant | pattern = ... }')
+                         '"null", "keep", "id", "number" or { faker = ... }, '
+                         "{ constant = ... }, { pattern = ... }")
+    _expect(value, dict, where, 'one of "null", "keep", "id", "number", '
+                                "{ faker | constant | pattern = ... }")
     if len(value) != 1:
         raise UsageError(f"{where}: give exactly one of faker, constant, pattern")
     (kind, arg), = value.items()
@@ -223,6 +226,11 @@ def _check_column(config: Config, table: Table, col: str, override: ColumnOverri
     if col in keys:
         raise UsageError(f"{config.source}: {table.name}.{col} is a key; keys are generated "
                          "and cannot be overridden")
+    if override.kind == "id" and table.column(col).kind != "integer" and not (
+            table.column(col).kind == "decimal" and not table.column(col).scale):
+        raise UsageError(f"{config.source}: {table.name}.{col} is "
+                         f"{table.column(col).sql_type}, not an integer; \"id\" (a soft key) "
+                         "needs integer ids")
     if override.kind == "null" and not table.column(col).nullable:
         raise UsageError(f"{config.source}: {table.name}.{col} is NOT NULL; give it a "
                          "constant instead of null")
@@ -267,10 +275,19 @@ def _override_column(cm: ColumnModel, o: ColumnOverride, kept: ColumnModel | Non
         return ColumnModel(cm.name, "pattern", pattern=(template,), reason=why)
     if o.kind == "null":
         return ColumnModel(cm.name, "null", null_rate=1.0, reason=why)
+    if o.kind in ("id", "number"):
+        return cm  # decided when fitting (`soft_key_columns`)
     if kept is None:
         raise UsageError(f"column {cm.name}: \"keep\" needs the source; give the config to "
                          "`dbclone fit` or `dbclone clone`")
     return kept
+
+
+def soft_key_columns(config: Config, kind: str) -> frozenset[tuple[str, str]]:
+    """(table, column) pairs the config declares soft keys ("id") or plain numbers
+    ("number")."""
+    return frozenset((t, c) for t, tc in config.tables.items()
+                     for c, o in tc.columns.items() if o.kind == kind)
 
 
 def keep_columns(config: Config) -> list[tuple[str, str]]:
@@ -322,7 +339,8 @@ def prepare_fit(config: Config | None, schema: Schema,
     opts = dataclasses.replace(
         opts, locale=opts.locale or config.locale,
         rare_threshold=config.rare_threshold or opts.rare_threshold,
-        verbatim=frozenset(config.verbatim))
+        verbatim=frozenset(config.verbatim), soft_keys=soft_key_columns(config, "id"),
+        not_soft_keys=soft_key_columns(config, "number"))
     return filter_schema(config, schema), opts
 
 

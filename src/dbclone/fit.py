@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from scipy.special import ndtri
 from sqlalchemy.engine import Engine
 
-from dbclone import copula, jsongen, pii
+from dbclone import copula, jsongen, pii, softkey
 from dbclone.dialects import dialect_for
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.plan import Plan
@@ -56,6 +56,10 @@ class FitOptions:
     reference_rows: int = 50
     #: Tables the user asked to copy as they are (config file `verbatim`).
     verbatim: frozenset[str] = frozenset()
+    #: (table, column) pairs the config file declares soft keys ("id") or plain numbers
+    #: ("number"), whatever `softkey.detect` would say.
+    soft_keys: frozenset[tuple[str, str]] = frozenset()
+    not_soft_keys: frozenset[tuple[str, str]] = frozenset()
     progress: Progress | None = None
 
 
@@ -983,13 +987,37 @@ def _fit_column(ctx: _Ctx, table: Table, col: Column, series: pd.Series,
     if not len(values):
         return ColumnModel(col.name, "null", null_rate=1.0 if col.nullable else 0.0,
                            reason="no values in the source"), None
+    cm_soft = _soft_key(ctx, table, col, values, null_rate)
     fitter = _FITTERS.get(col.kind, _fit_other)
-    cm, z = fitter(ctx, col, values, null_rate)
+    cm, z = cm_soft if cm_soft is not None else fitter(ctx, col, values, null_rate)
     if z is None and cm.strategy == "pii" and cm.lengths and len(series) >= 20:
         return cm, _length_scores(series, ctx.rng)
     if z is not None and null_rate > 0:
         z = _spread(z, series.notna().to_numpy())
     return cm, z
+
+
+def _soft_key(ctx: _Ctx, table: Table, col: Column, values: pd.Series,
+              null_rate: float) -> tuple[ColumnModel, np.ndarray] | None:
+    """An id of a row elsewhere without a declared FK (`dbclone.softkey`): its reuse
+    distribution, where its ids come from, and its ranks in the copula (ids are often
+    handed out in batches: Chinook's video tracks have the highest ids and the 1.99 price)."""
+    where = (table.name, col.name)
+    if where in ctx.opts.not_soft_keys:
+        return None
+    found = softkey.detect(ctx.schema, ctx.frames, table, col, values, ctx.opts.rare_threshold,
+                           forced=where in ctx.opts.soft_keys)
+    if found is None:
+        return None
+    ints = pd.to_numeric(values).to_numpy(dtype=float)
+    counts, probs = softkey.reuse(pd.Series(ints.astype(np.int64)))
+    lo, hi = float(ints.min()), float(ints.max())
+    spacing = max((hi - lo + 1) / max(len(np.unique(ints)), 1), 1.0)
+    ref = f"{found.target}.{found.target_column}" if found.target else None
+    cm = ColumnModel(col.name, "softkey", null_rate=null_rate, quantiles=(lo, hi),
+                     integer=True, values=counts, probs=probs, step=round(spacing, 4),
+                     ref=ref, reason=found.reason)
+    return cm, copula.numeric_to_normal(ints, ctx.rng)
 
 
 def _length_scores(series: pd.Series, rng: np.random.Generator) -> np.ndarray:

@@ -30,7 +30,8 @@ class ColumnModel:
     strategy: ``key`` (generated primary key), ``fk`` (drawn from parent keys), ``numeric``
     (quantile marginal; dates and times as numbers), ``categorical`` (frequencies), ``pii``
     (Faker provider in `pii`), ``text`` (plausible text, lengths from `lengths`), ``pattern``
-    (codes following `pattern`), ``bytes``, ``json``, ``constant``, ``null``.
+    (codes following `pattern`), ``softkey`` (ids of a row elsewhere, see `ref`), ``bytes``,
+    ``json``, ``constant``, ``null``.
     """
 
     name: str
@@ -83,6 +84,10 @@ class ColumnModel:
     #: data closed soon, not after the data ends).
     bounds: tuple[float, ...] = ()
     groups: tuple[tuple[Any, float, tuple[float, ...]], ...] = ()
+    #: A soft key (strategy ``softkey``, see `dbclone.softkey`): "table.column" whose clone
+    #: keys it takes; None: fresh ids above ``quantiles[1]`` (the source's highest), ``step``
+    #: apart. `values`/`probs`: how many rows share one id, and the share of ids that do.
+    ref: str | None = None
 
 
 @dataclass(frozen=True)

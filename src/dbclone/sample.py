@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from dbclone import copula, jsongen
+from dbclone import copula, jsongen, softkey
 from dbclone.constraints import column_patterns, repair
 from dbclone.fit import EPOCH
 from dbclone.fit import shape_of as _shape_of
@@ -125,6 +125,8 @@ class Sampler:
         self._numbers: dict[tuple[str, str, str], np.ndarray] = {}  # parents' columns
         self._made: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # this chunk's
         self._rows_planned = 0
+        #: Fresh soft-key ids handed out so far per (table, column): ids continue across chunks.
+        self._fresh: dict[tuple[str, str], int] = {}
 
     def run(self) -> Iterator[TableData | DeferredUpdate]:
         held: list[TableData] = []  # waiting for the parent of a NOT NULL FK in a cycle
@@ -269,6 +271,8 @@ class Sampler:
                 if driver is not None and driver.ref_table == table.name:
                     refs |= {cm.base[1:] for cm in tm.columns
                              if cm.base and cm.base.startswith("^")}
+        refs |= {cm.ref.rsplit(".", 1)[1] for tm in self.model.tables for cm in tm.columns
+                 if cm.ref and cm.ref.rsplit(".", 1)[0] == table.name}
         if any(t.name == table.name for t, _ in self.pending):
             refs |= set(table.primary_key or table.column_names)
         return refs
@@ -517,6 +521,8 @@ class Sampler:
             values = np.empty(len(cm.values), dtype=object)
             values[:] = list(cm.values)
             return values[codes]
+        if s == "softkey":
+            return self._soft_key(table, col, cm, n, z)
         if s == "joint":
             return self._joint.pop(cm.name)
         if s == "pii":
@@ -560,6 +566,45 @@ class Sampler:
                 raw = np.round(raw / cm.step) * cm.step
             out[rows] = raw.tolist() if cm.base else to_python(col, raw)  # see _add_base
         return out
+
+    def _soft_key(self, table: Table, col: Column, cm: ColumnModel, n: int,
+                  z: np.ndarray | None) -> np.ndarray:
+        """Ids of rows elsewhere, each shared by as many rows as in the source: the clone's
+        keys of the referenced table, or fresh ids above the source's (`dbclone.softkey`).
+        With a latent score, ids rise with it (rows of one id are neighbours in rank)."""
+        which, m = softkey.assign(n, cm.values, cm.probs, self.rng, z)
+        pool = self._soft_pool(cm) if cm.ref else None
+        if pool is not None and len(pool):
+            # Every key once before any twice: more ids than keys still reach them all.
+            extra = self.rng.choice(pool, size=max(m - len(pool), 0))
+            ids = np.sort(np.concatenate([self.rng.choice(pool, size=min(m, len(pool)),
+                                                          replace=False), extra]))
+        else:
+            lo, hi = cm.quantiles[0], cm.quantiles[-1]
+            first = self._fresh.get((table.name, cm.name), 0)
+            self._fresh[(table.name, cm.name)] = first + m
+            ids = np.floor(hi + 1 + (first + np.arange(m)) * max(cm.step, 1.0))
+            top = softkey.type_max(col, self.schema.dialect)
+            if len(ids) and ids[-1] > top:  # no room above: spread over the source's range
+                ids = np.floor(np.linspace(lo, min(hi, top), m))
+        return to_python(col, np.asarray(ids, dtype=float)[which])
+
+    def _soft_pool(self, cm: ColumnModel) -> np.ndarray | None:
+        """The referenced table's clone keys: generated already, or 1..n as they will be."""
+        assert cm.ref is not None
+        name, column = cm.ref.rsplit(".", 1)
+        done = self.done.get(name)
+        if done is not None and column in done.keys:
+            keys = pd.to_numeric(done.keys[column], errors="coerce").dropna()
+            return keys.to_numpy(dtype=float)
+        try:
+            tm = self.model.table(name)
+        except KeyError:
+            return None
+        if tm.verbatim:
+            i = self.schema.table(name).column_names.index(column)
+            return np.asarray([r[i] for r in tm.rows if r[i] is not None], dtype=float)
+        return np.arange(1, self._row_count(tm) + 1, dtype=float)
 
     def _bits(self, n: int, bits: int) -> list[int]:
         words = self.rng.integers(0, 2**32, size=(n, bits // 32), dtype=np.uint64)

@@ -190,7 +190,7 @@ def _features(ctx: Context, table: Table) -> None:
     ctx.driving[table.name] = fk
     parent = {f.column: f for f in ctx.features.get(fk.ref_table, [])} if fk else {}
     found = []
-    for f in features(table, values, ctx.source.schema, owners):
+    for f in features(table, values, ctx.source.schema, owners, ctx.source.raw):
         origin = parent.get(copied.get(f.column, ""))
         if f.family != "personal" and origin is not None and origin.family == "personal":
             f = Feature(f.column, "personal", origin.provider,
@@ -370,7 +370,8 @@ def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
         if here is None or child.name not in side.values:
             continue
         for n, fk in enumerate(f for f in child.foreign_keys if f.ref_table == table.name):
-            numeric = _child_numeric(child, ctx.source.schema)
+            ids = {f.column for f in ctx.features.get(child.name, []) if f.family == "reuse"}
+            numeric = _child_numeric(child, ctx.source.schema, ids)
             agg = relations.child_aggregates(side.conn, side.dialect, here, fk, numeric)
             merged = _merge_keys(raw, fk, agg)
             prefix = f"{child.name}.{n}"
@@ -380,8 +381,9 @@ def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
     return extra
 
 
-def _child_numeric(child: Table, schema: Schema) -> list[str]:
-    keys = key_columns(child, schema)
+def _child_numeric(child: Table, schema: Schema, soft_keys: set[str]) -> list[str]:
+    """Numbers whose mean per parent says something: no keys, no soft keys (ids)."""
+    keys = key_columns(child, schema) | soft_keys
     return [c.name for c in child.columns
             if c.kind in ("integer", "float", "decimal") and c.name not in keys][:MAX_CHILD_MEANS]
 

@@ -8,13 +8,14 @@ is that tables larger than the sample are scanned once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from dbclone import softkey
 from dbclone.dialects import Dialect
 from dbclone.report import personal
 from dbclone.schema import Column, Schema, Table
@@ -129,7 +130,8 @@ def family_of(column: Column, values: pd.Series) -> str | None:
 
 
 def features(table: Table, source: pd.DataFrame, schema: Schema | None = None,
-             owners: pd.Series | None = None) -> list[Feature]:
+             owners: pd.Series | None = None,
+             frames: Mapping[str, pd.DataFrame] | None = None) -> list[Feature]:
     """Comparable non-key columns of a table, in table order; columns the synthesizer replaces
     with Faker values are in the "personal" family (see `personal.py`)."""
     keys = key_columns(table, schema)
@@ -141,10 +143,32 @@ def features(table: Table, source: pd.DataFrame, schema: Schema | None = None,
         if replaced is not None:
             found.append(Feature(col.name, "personal", replaced.provider, replaced.reason))
             continue
+        if _soft_key(table, col, source[col.name], schema, frames or {}):
+            found.append(Feature(col.name, "reuse", reason="an id of rows outside the table "
+                                 "without a declared FK: compared by how many rows share one"))
+            continue
         family = family_of(col, source[col.name])
         if family:
             found.append(Feature(col.name, family))
     return found
+
+
+def _soft_key(table: Table, col: Column, values: pd.Series, schema: Schema | None,
+              frames: Mapping[str, pd.DataFrame]) -> bool:
+    """The synthesizer's soft-key rule on the samples (`dbclone.softkey`; `frames`: the
+    source's sampled tables, where a referenced table's keys are found). An id's value means
+    nothing, its reuse does: the clone's caseworker 55 is not the real 55, so whether 55 is a
+    busy id says nothing about realism (as for a declared FK, whose values are not compared)."""
+    present = values.dropna()
+    found = softkey.detect(schema or Schema("", ()), frames, table, col, present,
+                           personal.RARE_ROWS)
+    return found is not None
+
+
+def reuse_counts(values: pd.Series) -> pd.Series:
+    """Per row, how many rows of the sample share its id (NULL stays NULL)."""
+    counts = values.map(values.value_counts())
+    return counts.where(values.notna()).astype(float)
 
 
 def normalise(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -161,6 +185,8 @@ def numeric_view(values: pd.Series, family: str, categories: pd.Index | None = N
     categories their code."""
     if family in ("numeric", "datetime"):
         return values.astype(float)
+    if family == "reuse":
+        return reuse_counts(values)
     if family in LENGTH_FAMILIES:
         return values.map(lambda v: np.nan if v is None else float(len(v))).astype(float)
     cats = categories if categories is not None else pd.Index(values.dropna().unique())

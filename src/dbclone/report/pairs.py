@@ -26,7 +26,8 @@ _NULL = "<null>"
 
 
 def paired(features: list[Feature]) -> list[Feature]:
-    return [f for f in features if f.family not in LENGTH_FAMILIES][:MAX_COLUMNS]
+    # An id's value has no trend with the row's other values (a soft key, like an FK).
+    return [f for f in features if f.family not in (*LENGTH_FAMILIES, "reuse")][:MAX_COLUMNS]
 
 
 def within(scope: str, features: list[Feature], real: pd.DataFrame,

@@ -14,7 +14,8 @@ Overlap. For each string column whose source values are near-unique (>= 90 % dis
 least 10 values: names, emails, identity numbers), the share of the target's distinct values
 that also occur in the source. Foreign-key columns are left out (they repeat their parent).
 
-DCR (distance to closest record). Distance is Gower's: the mean over non-key columns of
+DCR (distance to closest record). Distance is Gower's: the mean over non-key columns (soft
+keys, ids without a declared FK, count as keys here; `copies` keeps them) of
 |a - b| / source range for numbers and dates, and 0/1 mismatch for categories and text (NULL
 equals NULL). The source sample is split at random into a holdout (20 %) and the rest.
 `dcr_closer` = P(d_target < d_holdout) + 1/2 P(d_target = d_holdout) over random pairs, where
@@ -106,6 +107,7 @@ def overlaps(table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> list[Valu
 def dcr(table: str, features: list[Feature], real: pd.DataFrame, synth: pd.DataFrame,
         seed: int) -> tuple[float | None, float | None, str]:
     """(dcr_closer, dcr_median_ratio, note) as defined in the module docstring."""
+    features = [f for f in features if f.family != "reuse"]  # soft keys count as keys here
     if not features:
         return None, None, "no comparable non-key columns"
     rng = np.random.default_rng(seed)

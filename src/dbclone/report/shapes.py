@@ -1,5 +1,6 @@
-"""Column shapes: 1-KS for numbers and dates, 1-TVD for categories, and 1-KS of the lengths
-of text and of personal data (which the synthesizer replaces with Faker values).
+"""Column shapes: 1-KS for numbers and dates, 1-TVD for categories, 1-KS of the lengths
+of text and of personal data (which the synthesizer replaces with Faker values), and for soft
+keys (ids without a declared FK) 1-KS of how many rows share each row's id.
 
 Scores are computed on non-NULL values; NULL rates are reported beside them, so a column that
 is right except for its NULLs shows a good shape and a bad null score, not one blurred number.
@@ -33,7 +34,8 @@ def column_shape(table: str, feature: Feature, real: pd.Series,
         s = numeric_view(synth, feature.family).dropna().to_numpy()
         score = ks_score(r, s)
         chart = histogram(r, s, x_is_time=feature.family == "datetime")
-        metric = "KS(length)" if feature.family in LENGTH_FAMILIES else "KS"
+        metric = "KS(length)" if feature.family in LENGTH_FAMILIES else \
+            "KS(reuse)" if feature.family == "reuse" else "KS"
     return ColumnShape(table, feature.column, feature.family, metric, score, null_r, null_s,
                        chart)
 

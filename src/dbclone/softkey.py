@@ -1,0 +1,198 @@
+"""Soft keys: integer columns that name another row (``track_id``, ``TrackId``) without a
+declared foreign key.
+
+Real databases are full of them: ORMs that never declare constraints, a reference into
+another database, a subset of tables that leaves the referenced one out. Modelled as a
+number (quantiles) or as categories, such a column reproduces the source's ids and, with a
+few low-variety columns beside it (a price, a quantity), whole real rows: a sale of track
+1234 at 0.99 is a real sale. An id's value means nothing by itself; what a clone should keep
+is how it is used: how many rows share one id.
+
+Detection needs both the name and the values: the name ends in an id token (``_id``, ``Id``,
+``_key``, ``_ref``) and the values are non-negative integers with more than
+`MIN_DISTINCT` distinct values, and either most rows' id is held by fewer than k rows (ids,
+not a short code list) or they point into a table of the database (a table named like the
+column, whose integer primary key holds nearly all of them).
+
+Generation keeps the source's reuse distribution (the share of ids used by 1, 2, 3... rows)
+and takes the ids from:
+
+- the referenced table's synthetic keys, when the database holds it: joins in the clone work
+  as in the source (audit rows point at existing caseworkers);
+- otherwise a fresh id space above the source's highest id, with the source's average spacing:
+  no clone row names a real entity, so no real combination comes back.
+
+The config file overrides the decision per column: ``"id"`` forces a soft key, ``"number"``
+models the column as a plain number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Column, Schema, Table
+
+#: A soft key has more distinct values than a code list (fit.MAX_INT_CATEGORIES).
+MIN_DISTINCT = 20
+#: Share of rows whose id is held by fewer than k rows, above which the values are ids.
+RARE_SHARE = 0.5
+#: Share of the values a table's primary key must hold to be the referenced table.
+COVERAGE = 0.9
+#: Reuse counts kept in the model, the most frequent first; rarer ones are pooled into the
+#: nearest kept count (a handful of heavy ids need not be reproduced one by one).
+MAX_REUSE_COUNTS = 200
+
+_ID_NAME = re.compile(r"(?:^|[_\-\s.])(?:id|key|ref)$", re.I)
+_CAMEL_ID = re.compile(r"[a-z0-9](?:Id|ID|Key|KEY|Ref|REF)$")  # case matters: not "valid"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class SoftKey:
+    """A detected soft key: the table it points into (None: outside the database) and why."""
+
+    target: str | None
+    target_column: str | None
+    reason: str
+
+
+def id_named(name: str) -> bool:
+    """The column's name ends in an id token: ``track_id``, ``TrackId``, ``user-key``."""
+    return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name)) and \
+        name.lower() not in ("key", "ref")
+
+
+def stem(name: str) -> str:
+    """The entity a soft key names, normalised: ``TrackId`` and ``track_id`` -> ``track``."""
+    words = _CAMEL.sub("_", name).lower().replace("-", "_").replace(" ", "_").split("_")
+    words = [w for w in words if w]
+    if words and words[-1] in ("id", "key", "ref"):
+        words = words[:-1]
+    return "".join(words)
+
+
+def detect(schema: Schema, frames: Mapping[str, pd.DataFrame], table: Table, col: Column,
+           values: pd.Series, rare_threshold: int, forced: bool = False) -> SoftKey | None:
+    """Whether `col` of `table` is a soft key (`values`: its non-NULL source values; `frames`:
+    the source's tables, where a referenced table's keys are looked up).
+
+    `forced` (config ``"id"``) skips the name and cardinality tests, not the integer one."""
+    if col.computed or col.name in table.primary_key or \
+            any(col.name in fk.columns for fk in table.foreign_keys):
+        return None
+    if not _integral(col) or not len(values):
+        return None
+    arr = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if len(arr) < len(values) or not len(arr) or np.any(arr != np.round(arr)) or \
+            (arr.min() < 0 and not forced):
+        return None
+    if not forced and not id_named(col.name):
+        return None
+    ints = arr.astype(np.int64)
+    distinct, counts = np.unique(ints, return_counts=True)
+    if not forced and len(distinct) <= MIN_DISTINCT:
+        return None
+    target = _target(schema, frames, table, col, distinct, counts)
+    if target is not None:
+        tname, tcol, share = target
+        return SoftKey(tname, tcol, f"integer ids named like {tname}.{tcol} and {share:.0%} of "
+                                    f"them are its keys: drawn from the clone's {tname} keys, "
+                                    "each reused as often as in the source")
+    rare = float(counts[counts < rare_threshold].sum() / counts.sum())
+    if forced or rare >= RARE_SHARE:
+        why = "set in the config file" if forced else \
+            f"an id name, {len(distinct)} distinct integers, {rare:.0%} of rows carry an " \
+            f"id fewer than {rare_threshold} rows share"
+        return SoftKey(None, None, f"{why}; no table of the database holds them: fresh ids "
+                                   "above the source's, each reused as often as in the source")
+    return None
+
+
+def _integral(col: Column) -> bool:
+    return col.kind == "integer" or (col.kind == "decimal" and not col.scale)
+
+
+def _target(schema: Schema, frames: Mapping[str, pd.DataFrame], table: Table, col: Column,
+            distinct: np.ndarray, counts: np.ndarray) -> tuple[str, str, float] | None:
+    """The table whose single integer primary key the values point into, chosen by name: the
+    table is named like the column's stem (``caseworker_id`` -> caseworker, ``TrackId`` ->
+    Track, plural names too) or its key column is named like the soft key itself."""
+    want = stem(col.name)
+    for other in schema.tables:
+        if len(other.primary_key) != 1:
+            continue
+        pk = other.column(other.primary_key[0])
+        if not _integral(pk):
+            continue
+        name = other.name.lower().replace("_", "")
+        named = want and (name in (want, want + "s", want + "es") or
+                          (want.endswith("y") and name == want[:-1] + "ies"))
+        if not named and not (pk.name.lower() == col.name.lower() and other is not table):
+            continue
+        if other.name not in frames:
+            continue
+        keys = pd.to_numeric(frames[other.name][pk.name], errors="coerce").dropna().to_numpy()
+        held = float(counts[np.isin(distinct, keys)].sum() / counts.sum())
+        if held >= COVERAGE:
+            return other.name, pk.name, held
+    return None
+
+
+def reuse(values: pd.Series) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """The share of ids used by each count of rows (1, 2, 3...): what the clone keeps."""
+    per_id = Counter(Counter(values.tolist()).values())
+    common = per_id.most_common(MAX_REUSE_COUNTS)
+    kept = np.asarray(sorted(c for c, _ in common))
+    pooled: Counter[int] = Counter()
+    for count, ids in per_id.items():
+        nearest = int(kept[np.argmin(np.abs(kept - count))])
+        pooled[nearest] += ids
+    total = sum(pooled.values())
+    order = sorted(pooled)
+    return tuple(order), tuple(pooled[c] / total for c in order)
+
+
+def assign(n: int, counts: tuple[int, ...], probs: tuple[float, ...],
+           rng: np.random.Generator, z: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Rows 0..n-1 grouped into ids following the reuse distribution: (id index per row, and
+    the number of ids). Given latent scores `z`, id indexes rise with them (the rows of one id
+    are neighbours in rank); else rows are grouped at random."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    c = np.asarray(counts, dtype=np.int64)
+    p = np.asarray(probs, dtype=float)
+    mean = float((c * p).sum())
+    draws = rng.choice(c, size=max(int(n / max(mean, 1.0) * 1.2) + 8, 1), p=p / p.sum())
+    while draws.sum() < n:
+        draws = np.concatenate([draws, rng.choice(c, size=len(draws), p=p / p.sum())])
+    ends = np.cumsum(draws)
+    m = int(np.searchsorted(ends, n) + 1)
+    idx = np.repeat(np.arange(m), draws[:m])[:n]
+    order = np.argsort(z, kind="stable") if z is not None and len(z) == n else \
+        rng.permutation(n)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = idx
+    return out, m
+
+
+_TYPE_MAX = (("tinyint", 127), ("int1", 127), ("smallint", 2**15 - 1), ("int2", 2**15 - 1),
+             ("mediumint", 2**23 - 1), ("bigint", 2**63 - 1), ("int8", 2**63 - 1))
+
+
+def type_max(col: Column, dialect: str) -> float:
+    """The highest value the column's integer type holds (fresh ids must fit in it)."""
+    sql = col.sql_type.lower()
+    for name, top in _TYPE_MAX:
+        if name in sql:
+            return float(top * 2 + 1 if col.unsigned else top)
+    if col.kind == "decimal" and col.precision:
+        return float(10 ** min(col.precision - (col.scale or 0), 18) - 1)
+    if dialect == "sqlite":
+        return float(2**63 - 1)
+    return float(2**32 - 1 if col.unsigned else 2**31 - 1)
