@@ -25,7 +25,7 @@ _NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "forename")),
     ("last_name", ("last_name", "lastname", "lname", "surname", "family_name", "efternamn")),
     ("full_name", ("full_name", "fullname", "contact_name", "customer_name", "person_name",
-                   "namn", "employee_name")),
+                   "employee_name")),
     ("street_address", ("address", "street", "adress", "gatuadress", "street_address",
                         "address_line", "address1", "address2", "utdelningsadress")),
     ("postcode", ("postal_code", "postalcode", "zip", "zipcode", "zip_code", "postcode",
@@ -41,7 +41,7 @@ _NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: town, municipality) is one: a town held by k people says no more about one of them than
 #: their country does, while its street address and postcode stay direct identifiers.
 _QUASI_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("city", ("city", "town", "ort", "postort", "stad", "municipality",
+    ("city", ("city", "town", "ort", "postort", "stad", "municipality", "kommun",
               "kommunnamn")),
     ("country", ("country", "land", "nation")),
     ("state", ("state", "province", "region", "county", "lan")),
@@ -49,6 +49,26 @@ _QUASI_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("job", ("job", "job_title", "jobtitle", "occupation", "yrke", "befattning")),
 )
 
+#: The bare word for a name. Alone (``namn``) or qualified by a person (``kund_namn``) it is a
+#: person's full name; qualified by a place or an organisation (``kommun_namn``,
+#: ``city_name``, ``foretagsnamn``) it names that, and by a thing (``produkt_namn``) no one.
+_GENERIC_NAMES = ("namn", "name")
+#: Qualifiers of a name that are neither a person nor a place or organisation (those come
+#: from _QUASI_RULES): the name is a thing's.
+_THING_WORDS = frozenset((
+    "product", "produkt", "item", "artikel", "article", "unit", "enhet", "department",
+    "avdelning", "dept", "category", "kategori", "group", "grupp", "team", "project",
+    "projekt", "file", "fil", "table", "tabell", "type", "typ", "school", "skola", "store",
+    "butik", "shop", "branch", "filial", "bank", "brand", "varumarke", "service", "tjanst",
+    "benefit", "insats", "plan", "program", "course", "kurs", "event", "song", "track",
+    "album", "artist", "band", "genre", "media", "playlist", "film", "movie", "book", "bok",
+    "street", "gata", "gatu", "road", "vag", "station", "hospital", "sjukhus", "office",
+    "kontor", "site", "plats", "building", "byggnad", "room", "rum", "host", "server",
+    "database", "schema", "column", "field", "app", "application", "device", "model",
+    "tag", "label",
+))
+#: Swedish joins a compound's parts with a linking s (foretag+s+namn).
+_LINK = "s"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$")
 _PNR = re.compile(r"^(\d{2})?(\d{6})[-+]?(\d{4})$")
 _PHONE = re.compile(r"^\+?[\d\s\-().]{7,20}$")
@@ -91,6 +111,12 @@ def detect(column: str, values: Sequence[str]) -> Detection | None:
     for provider, names in _NAME_RULES:
         if any(n in tokens or name.endswith("_" + n) or name == n for n in names):
             return Detection(provider, f"column name {column!r}")
+    # Swedish "namn" is a person's name unless a place, organisation or thing qualifies it;
+    # English "name" is too common a word (task_name, role_name) to be one by itself.
+    named = name_qualifiers(column)
+    if named is not None and "namn" in name.split("_") and \
+            not any(_not_a_person(q) for q in named[1]):
+        return Detection("full_name", f"column name {column!r}")
     sample = [v for v in values if isinstance(v, str) and v][:500]
     if len(sample) < 5:
         return None
@@ -103,8 +129,42 @@ def detect(column: str, values: Sequence[str]) -> Detection | None:
     return None
 
 
+def name_qualifiers(column: str) -> tuple[str, list[str]] | None:
+    """For a column named by the bare word for a name (``namn``, ``kommun_namn``,
+    ``KommunNamn``, ``name_of_city``, Swedish compounds ``foretagsnamn``): that word and the
+    words qualifying it (``("namn", ["kommun"])``, ``("namn", ["foretag"])``); None for any
+    other column."""
+    words = [w for w in _fold(column).split("_") if w]
+    for generic in _GENERIC_NAMES:
+        if generic in words:
+            return generic, [w for w in words if w != generic and w != "of"]
+    if words and words[-1].endswith("namn") and len(words[-1]) > len("namn"):
+        stem = words[-1][:-len("namn")]
+        return "namn", words[:-1] + [stem[:-1] if stem.endswith(_LINK) and len(stem) > 3
+                                     else stem]
+    return None
+
+
+def _not_a_person(word: str) -> bool:
+    """A name's qualifier naming a place, an organisation or a thing, not a person."""
+    return word in _THING_WORDS or _quasi_word(word) is not None
+
+
+def _quasi_word(word: str) -> str | None:
+    for provider, names in _QUASI_RULES:
+        if word in names:
+            return provider
+    return None
+
+
 def quasi_identifier(column: str) -> str | None:
-    """The Faker provider for a quasi-identifying column (city, country, company, job)."""
+    """The Faker provider for a quasi-identifying column (city, country, company, job); a
+    place's or an organisation's name (``kommun_namn``, ``foretagsnamn``) counts as the
+    place or organisation."""
+    for word in (name_qualifiers(column) or ("", []))[1]:
+        found = _quasi_word(word)
+        if found is not None:
+            return found
     name = _fold(column)
     tokens = set(name.split("_"))
     for provider, names in _QUASI_RULES:
