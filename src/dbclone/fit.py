@@ -344,7 +344,8 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
         groups, z = _number_groups(ctx, df, values, codes[best.name], best.values)
         columns[pos] = dataclasses.replace(
             cm, by=best.name, groups=groups,
-            reason=f"drawn per {best.name} (explains {best_eta:.0%} of its ranks)")
+            reason=f"drawn per {best.name}, which explains {best_eta:.0%} of the variance of "
+                   "its normal scores (ranks on the copula's scale, NULL lowest)")
         zs[dims.index(cm.name)] = z
 
 
