@@ -1191,7 +1191,9 @@ def _stand_ins(ctx: _Ctx, provider: str | None, common: list[str], source: set[s
     taken = set(source)
     pool: list[str] = []
     if provider and n and ctx.fake is not None:
-        pool = [v for v in dict.fromkeys(ctx.fake.pool(provider)) if v not in taken]
+        # A few hundred Faker values hold far more than the MAX_STAND_INS needed.
+        pool = [v for v in dict.fromkeys(ctx.fake.pool(provider, pii.POOL_MIN))
+                if v not in taken]
     words = sorted({w for v in common for w in v.split()})
     sizes = [len(v.split()) for v in common]
     rng = ctx.rng
@@ -1288,6 +1290,7 @@ def _fit_string_fallback(ctx: _Ctx, col: Column, values: pd.Series, null_rate: f
                        reason=why), None
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 #: Share of words capitalised away from a sentence start above which text is in title case
 #: (song and product names), where a capital says nothing about a word being a name.
@@ -1300,24 +1303,29 @@ def _vocabulary(text: pd.Series, k: int, owners: pd.Series | None = None,
     with their frequencies, and whether the text is in title case: text in the source's
     language and domain, never a source sentence (words are drawn independently). In
     ordinary text, words mostly capitalised mid-sentence (names) are left out too."""
-    holders: dict[str, set[object]] = {}
-    total: Counter[str] = Counter()
-    capital: Counter[str] = Counter()  # capitalised away from a sentence start: a name
+    held: set[tuple[str, object]] = set()  # (word, owner) pairs
+    words: list[str] = []
+    capitals: list[str] = []  # capitalised away from a sentence start: a name
     inner = 0
+    who_of = owners.to_dict() if owners is not None else {}
     for i, value in zip(text.index[:20000], text.head(20000), strict=True):
-        for sentence in re.split(r"[.!?]\s+", value):
-            found = _WORD.findall(sentence)
-            inner += max(len(found) - 1, 0)
-            capital.update(w.lower() for w in found[1:] if w[:1].isupper())
-        found = [w.lower() for w in _WORD.findall(value)]
-        total.update(found)
-        who = owners.get(i, i) if owners is not None else i
-        for w in set(found):
-            holders.setdefault(w, set()).add(who)
-    titled = inner > 0 and sum(capital.values()) >= TITLE_SHARE * inner
+        found = []
+        for sentence in _SENTENCE_END.split(value):
+            here = _WORD.findall(sentence)
+            inner += max(len(here) - 1, 0)
+            capitals += [w for w in here[1:] if w[:1].isupper()]
+            found += here
+        lowered = [w.lower() for w in found]
+        words += lowered
+        who = who_of.get(i, i)
+        held.update((w, who) for w in lowered)
+    total = Counter(words)
+    capital = Counter(w.lower() for w in capitals)
+    holders = Counter(w for w, _ in held)
+    titled = inner > 0 and len(capitals) >= TITLE_SHARE * inner
     need = min(k, len(set(owners.dropna()))) if owners is not None else k
     kept = [(w, total[w]) for w, h in holders.items()
-            if len(h) >= need and len(h) >= 2 and (titled or capital[w] < 0.3 * total[w])]
+            if h >= need and h >= 2 and (titled or capital[w] < 0.3 * total[w])]
     kept.sort(key=lambda wc: (-wc[1], wc[0]))
     kept = kept[:size]
     if len(kept) < 20:
@@ -1330,11 +1338,14 @@ def _length_grid(text: pd.Series) -> tuple[float, ...]:
     return copula.quantile_grid(text.str.len().to_numpy(dtype=float)) if len(text) else ()
 
 
-_SHAPE = re.compile(r"[0-9]|[A-Z]|[a-z]")
+_SHAPE = str.maketrans({**{c: "9" for c in "0123456789"},
+                        **{c: "A" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+                        **{c: "a" for c in "abcdefghijklmnopqrstuvwxyz"}})
 
 
 def shape_of(value: str) -> str:
-    return _SHAPE.sub(lambda m: "9" if m[0].isdigit() else ("A" if m[0].isupper() else "a"), value)
+    """ASCII digits to 9, letters to A or a; anything else (å, -, space) kept."""
+    return value.translate(_SHAPE)
 
 
 def _shapes(text: pd.Series, k: int) -> tuple[tuple[str, ...], tuple[float, ...]]:

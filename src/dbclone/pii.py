@@ -201,6 +201,19 @@ def guess_locale(column_names: Sequence[str], detections: Sequence[str]) -> str:
     return "en_US"
 
 
+#: Faker values made per provider at most; a table of n rows needs about POOL_PER_ROW x n
+#: for its values to vary (and to match target lengths), never fewer than POOL_MIN. Faker
+#: makes a street address or a company in ~0.1-0.3 ms, so a fixed pool of 3000 per provider
+#: was most of the time a 59-row table took to clone.
+POOL_MAX = 3000
+POOL_MIN = 400
+POOL_PER_ROW = 8
+
+
+def pool_size(n: int) -> int:
+    return int(min(POOL_MAX, max(POOL_MIN, POOL_PER_ROW * n)))
+
+
 class Generator:
     """Faker values in bulk: a pool per provider, drawn with numpy, never one call per cell."""
 
@@ -221,8 +234,10 @@ class Generator:
             self._fake.seed_instance(self.seed)
         return self._fake
 
-    def pool(self, provider: str, size: int = 3000) -> list[str]:
-        if provider not in self._pools:
+    def pool(self, provider: str, size: int = POOL_MAX) -> list[str]:
+        """At least `size` values of the provider (the first `size` of its seeded stream):
+        a pool made for a small table grows when a larger one asks."""
+        if len(self._pools.get(provider, ())) < size:
             pool = self._names(provider, size)
             if pool is None:
                 make = self._maker(provider)
@@ -279,7 +294,7 @@ class Generator:
     def draw(self, provider: str, n: int, lengths: np.ndarray | None = None) -> np.ndarray:
         """n values; with `lengths`, each the pool value closest to its target length, so
         the replaced column keeps the source's length distribution."""
-        pool = self.pool(provider)
+        pool = self.pool(provider, pool_size(n))
         if lengths is None:
             return np.asarray(pool, dtype=object)[self.rng.integers(0, len(pool), n)]
         by_length = sorted(pool, key=len)

@@ -26,7 +26,7 @@ from dbclone.constraints import column_patterns, repair
 from dbclone.fit import EPOCH
 from dbclone.fit import shape_of as _shape_of
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
-from dbclone.pii import SHAPED, Generator
+from dbclone.pii import SHAPED, Generator, pool_size
 from dbclone.plan import Plan
 from dbclone.schema import Column, Table
 from dbclone.strgen import Pattern
@@ -638,10 +638,16 @@ class Sampler:
         out = []
         if cm.case == "title":  # song and product names: Every Word Capitalised
             vocab = np.asarray([w[:1].upper() + w[1:] for w in cm.values], dtype=object)
-        for k in lengths:
-            k = max(int(k), 1)
-            words = vocab[self.rng.choice(len(vocab), size=int(k / avg) + 2, p=p)]
-            out.append(_fit_length(_compose(list(words), k, sentences, self.rng), col))
+        sizes = np.maximum(lengths.astype(int), 1)
+        counts = (sizes / avg).astype(int) + 2
+        # Every row's words in one draw (a weighted choice per row recomputed the weights'
+        # cumulative sum each time).
+        picks = np.searchsorted(np.cumsum(p), self.rng.random(int(counts.sum())) * p.sum())
+        words = vocab[np.minimum(picks, len(vocab) - 1)]
+        ends = np.cumsum(counts)
+        for k, end, count in zip(sizes.tolist(), ends.tolist(), counts.tolist(), strict=True):
+            out.append(_fit_length(_compose(list(words[end - count:end]), k, sentences,
+                                            self.rng), col))
         return np.asarray(out, dtype=object)
 
     def _arrays(self, cm: ColumnModel, n: int) -> np.ndarray:
@@ -700,7 +706,7 @@ class Sampler:
         if cm.values:
             return self._words(col, cm, n)
         lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
-        pool = self.fake.pool("sentence", 2000)
+        pool = self.fake.pool("sentence", min(2000, pool_size(n)))
         picks = self.rng.integers(0, len(pool), n)
         out = []
         for k, p in zip(lengths, picks, strict=True):
