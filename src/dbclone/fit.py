@@ -322,10 +322,15 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
     codes = {c.name: _category_codes(table.column(c.name), df[c.name], c.values) for c in cats}
     for pos, cm in enumerate(columns):
         if cm.strategy != "numeric" or cm.derived or cm.name not in dims \
-                or (cm.base and (cm.op == "ratio" or cm.values or cm.name not in bases)):
+                or (cm.base and cm.op != "ratio" and (cm.values or cm.name not in bases)):
             continue  # a sentinel date ("valid until 9999") keeps its own share
         col = table.column(cm.name)
-        values = bases[cm.name].delta if cm.base and not cm.op else _numbers(col, df[cm.name])
+        if cm.op == "ratio":  # the log-ratio is what is drawn (a bitrate per media type)
+            values = _log_ratio(df, cm.name, cm.base or "")
+        elif cm.base:
+            values = bases[cm.name].delta
+        else:
+            values = _numbers(col, df[cm.name])
         if values.nunique() < 2:
             continue
         ranks = np.zeros(len(df))  # NULL lowest, then the values' ranks
@@ -534,6 +539,12 @@ def _fit_delta(ctx: _Ctx, col: Column, series: pd.Series,
 
 #: Correlation of logarithms above which a number is modelled as another times a ratio.
 RATIO_CORR = 0.95
+#: Or, from a correlation of RATIO_MIN_CORR on, when the log-ratio spreads at most this share
+#: of the number's own log spread: the ratio then carries the number better than a copula
+#: correlation. Track sizes are their lengths times a bitrate set by the media type (log
+#: correlation 0.94; the log-ratio spreads 0.45 of the log size, 0.01-0.28 per media type).
+RATIO_SPREAD = 0.5
+RATIO_MIN_CORR = 0.9
 
 
 def _find_ratios(table: Table, df: pd.DataFrame, taken: set[str]) -> dict[str, str]:
@@ -552,12 +563,13 @@ def _find_ratios(table: Table, df: pd.DataFrame, taken: set[str]) -> dict[str, s
     for b, lb in logs.items():
         if b in taken:
             continue
-        best, best_r = None, RATIO_CORR
+        best, best_r = None, RATIO_MIN_CORR
         for a, la in logs.items():
             if a == b or a in out or table.column(a).nullable:
                 continue
             r = float(lb.corr(la))
-            if r > best_r:
+            if r > best_r and (r > RATIO_CORR
+                               or float((lb - la).std()) <= RATIO_SPREAD * float(lb.std())):
                 best, best_r = a, r
         if best is not None and not _makes_cycle(chosen, b, best):
             out[b] = best
@@ -565,10 +577,14 @@ def _find_ratios(table: Table, df: pd.DataFrame, taken: set[str]) -> dict[str, s
     return out
 
 
+def _log_ratio(df: pd.DataFrame, name: str, base: str) -> pd.Series:
+    return (np.log(pd.to_numeric(df[name], errors="coerce").astype(float))
+            - np.log(pd.to_numeric(df[base], errors="coerce").astype(float))).dropna()
+
+
 def _fit_ratio(ctx: _Ctx, col: Column, df: pd.DataFrame,
                base: str) -> tuple[ColumnModel, np.ndarray]:
-    ratio = (np.log(pd.to_numeric(df[col.name], errors="coerce").astype(float))
-             - np.log(pd.to_numeric(df[base], errors="coerce").astype(float))).dropna()
+    ratio = _log_ratio(df, col.name, base)
     cm = ColumnModel(col.name, "numeric", null_rate=float(df[col.name].isna().mean()),
                      quantiles=copula.quantile_grid(ratio.to_numpy()), base=base, op="ratio",
                      reason=f"proportional to {base}")
