@@ -1160,7 +1160,7 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
     rare = [(v, c) for v, c in counts.most_common() if v not in common]
     slot = _stand_in_slots(ctx, col, rare)
     provider = pii.quasi_provider(col.name, float(np.median([len(str(v)) for v in keys])))
-    stand_ins = _stand_ins(ctx, provider, [str(v) for v in common], set(map(str, keys)),
+    stand_ins = _stand_ins(ctx, provider, [str(v) for v, _ in kept], set(map(str, keys)),
                            max(slot.values()) + 1 if slot else 0, col.length)
     entries = kept + list(zip(stand_ins, _slot_counts(rare, slot), strict=True))
     total = sum(c for _, c in entries)
