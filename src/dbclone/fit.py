@@ -1184,6 +1184,8 @@ def _fit_categorical(ctx: _Ctx, col: Column, values: pd.Series,
 
 #: Synthetic stand-ins per column at most; rarer values beyond share them.
 MAX_STAND_INS = 50
+#: Faker values a quasi-identifier's stand-ins are chosen from.
+STAND_IN_POOL = 400
 
 
 def _stand_in_slots(ctx: _Ctx, col: Column, rare: list[tuple[object, int]]) -> dict[object, int]:
@@ -1207,8 +1209,9 @@ def _stand_ins(ctx: _Ctx, provider: str | None, common: list[str], source: set[s
     taken = set(source)
     pool: list[str] = []
     if provider and n and ctx.fake is not None:
-        # A few hundred Faker values hold far more than the MAX_STAND_INS needed.
-        pool = [v for v in dict.fromkeys(ctx.fake.pool(provider, pii.POOL_MIN))
+        # A few hundred Faker values hold far more than the MAX_STAND_INS needed (all 50
+        # US states, most of the 243 countries).
+        pool = [v for v in dict.fromkeys(ctx.fake.pool(provider, STAND_IN_POOL))
                 if v not in taken]
     words = sorted({w for v in common for w in v.split()})
     sizes = [len(v.split()) for v in common]

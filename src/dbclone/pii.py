@@ -201,6 +201,8 @@ def guess_locale(column_names: Sequence[str], detections: Sequence[str]) -> str:
     return "en_US"
 
 
+#: Faker instances per locale, shared (see `Generator.fake`).
+_FAKERS: dict[str, Any] = {}
 #: Faker values made per provider at most; a table of n rows needs about POOL_PER_ROW x n
 #: for its values to vary (and to match target lengths), never fewer than POOL_MIN. Faker
 #: makes a street address or a company in ~0.1-0.3 ms, so a fixed pool of 3000 per provider
@@ -226,12 +228,15 @@ class Generator:
 
     @property
     def fake(self) -> Any:
-        """The Faker instance, made on first use (making one takes most of a second)."""
+        """The locale's Faker instance, made on first use and shared by every Generator of the
+        process (making one costs a tenth of a second or more; fit and sample both need it).
+        Sharing is safe: its randomness is used only in `pool`, which seeds it first."""
         if self._fake is None:
-            from faker import Faker
+            if self.locale not in _FAKERS:
+                from faker import Faker
 
-            self._fake = Faker(self.locale)
-            self._fake.seed_instance(self.seed)
+                _FAKERS[self.locale] = Faker(self.locale)
+            self._fake = _FAKERS[self.locale]
         return self._fake
 
     def pool(self, provider: str, size: int = POOL_MAX) -> list[str]:
