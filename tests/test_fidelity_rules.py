@@ -242,3 +242,24 @@ def test_same_seed_same_clone_whatever_the_hash_seed(new_db) -> None:
                        env=dict(os.environ, PYTHONHASHSEED=hash_seed))
         digests.append(table_digest(target))
     assert digests[0] == digests[1]
+
+
+def test_small_forest_keeps_its_levels(new_db) -> None:
+    """A self-reference in a small table (one general manager, two managers, five staff)
+    keeps one root and its levels in every clone: rounding a level's share to zero rows once
+    left the rows below it without parents, all roots."""
+    rows = [(1, None), (2, 1), (3, 2), (4, 2), (5, 2), (6, 1), (7, 6), (8, 6)]
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE staff (id INTEGER PRIMARY KEY, boss INTEGER "
+                             "REFERENCES staff (id))")
+        conn.exec_driver_sql("INSERT INTO staff VALUES (?, ?)", rows)
+    for seed in range(6):
+        target = new_db("sqlite")
+        clone(source, target, seed=seed)
+        with engine_for(target).connect() as conn:
+            depths = conn.exec_driver_sql(
+                "WITH RECURSIVE d(id, depth) AS (SELECT id, 0 FROM staff WHERE boss IS NULL "
+                "UNION ALL SELECT s.id, d.depth + 1 FROM staff s JOIN d ON s.boss = d.id) "
+                "SELECT depth, COUNT(*) FROM d GROUP BY depth ORDER BY depth").all()
+        assert [tuple(r) for r in depths] == [(0, 1), (1, 2), (2, 5)], seed

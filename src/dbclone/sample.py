@@ -863,18 +863,21 @@ class Sampler:
             data[col] = out
 
     def _forest(self, fk: FKModel, n: int) -> np.ndarray:
-        """Parents inside the same table: depth levels as in the source, roots first."""
-        probs = np.asarray(fk.depth_probs or (1.0,), dtype=float)
-        depth = np.sort(self.rng.choice(len(probs), size=n, p=_norm(tuple(probs))))
-        if n and depth[0] != 0:
-            depth[0] = 0
+        """Parents inside the same table: as many rows at each depth as the source's shares
+        make (largest remainders, so 8 employees keep 1 root, 2 managers and 5 staff), roots
+        first; a level left empty by the rounding is closed up, so every row below the
+        roots has a parent one level up."""
+        probs = _norm(tuple(fk.depth_probs or (1.0,)))
+        sizes = _apportion(probs, n)
+        if n and sizes[0] == 0:  # a forest has a root
+            sizes[int(np.argmax(sizes))] -= 1
+            sizes[0] = 1
+        sizes = sizes[sizes > 0]
+        depth = np.repeat(np.arange(len(sizes)), sizes)
         idx = np.full(n, -1)
-        for level in range(1, int(depth.max(initial=0)) + 1):
+        for level in range(1, len(sizes)):
             above = np.flatnonzero(depth == level - 1)
             here = np.flatnonzero(depth == level)
-            if len(above) == 0:
-                depth[here] = level - 1
-                continue
             fan = self.rng.dirichlet(np.ones(len(above)) * 0.7)
             idx[here] = above[self.rng.choice(len(above), size=len(here), p=fan)]
         return idx
@@ -1039,6 +1042,17 @@ def _member(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
 def _norm(probs: tuple[float, ...] | np.ndarray) -> np.ndarray:
     p = np.asarray(probs, dtype=float)
     return p / p.sum()
+
+
+def _apportion(probs: np.ndarray, n: int) -> np.ndarray:
+    """n split in the proportions `probs` (summing to 1), the rounding remainders going to
+    the largest fractions."""
+    exact = probs * n
+    sizes = np.floor(exact).astype(np.int64)
+    short = n - int(sizes.sum())
+    if short > 0:
+        sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
+    return sizes
 
 
 def calibrate(counts: np.ndarray, total: int, rng: np.random.Generator,
