@@ -302,6 +302,11 @@ class Generator:
         pool = self.pool(provider, pool_size(n))
         if lengths is None:
             return np.asarray(pool, dtype=object)[self.rng.integers(0, len(pool), n)]
+        have = {len(v) for v in pool}
+        if len(pool) < POOL_MAX and np.mean([int(k) not in have for k in lengths]) > 0.05:
+            # A small table's pool lacks lengths its rows need (Chinook's five-letter cities
+            # among Faker's longer ones): the full pool, the same seeded stream continued.
+            pool = self.pool(provider, POOL_MAX)
         by_length = sorted(pool, key=len)
         sizes = np.asarray([len(v) for v in by_length])
         # A random pick among the values whose length is nearest the target.
