@@ -67,6 +67,27 @@ def test_soft_key_outside_the_database_gets_fresh_ids_with_the_source_reuse(new_
     assert dear and np.mean(dear) > np.mean(cheap)
 
 
+def test_fresh_ids_continue_across_chunks(new_db, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table generated in chunks hands out fresh ids that continue from chunk to chunk:
+    no id of one chunk comes back in another, so the reuse distribution is the source's
+    whatever the chunk size."""
+    from dbclone import sample
+
+    source = new_db("sqlite")
+    real = _sales(source)
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 200)
+    target = new_db("sqlite")
+    clone(source, target, seed=4)
+    with engine_for(target).connect() as conn:
+        got = [t for (t,) in conn.exec_driver_sql("SELECT track_id FROM sale_line ORDER BY id")]
+    assert len(got) == len(real) and not set(got) & {t for _, t, _, _ in real}
+    chunks = [set(got[i:i + 200]) for i in range(0, len(got), 200)]
+    assert all(not a & b for i, a in enumerate(chunks) for b in chunks[i + 1:])
+    per_id = Counter(Counter(got).values())
+    want = Counter(Counter(t for _, t, _, _ in real).values())
+    assert abs(per_id[1] / sum(per_id.values()) - want[1] / sum(want.values())) < 0.08
+
+
 def test_soft_key_into_a_table_of_the_database_takes_its_clone_keys(new_db) -> None:
     """An audit row's caseworker id without an FK: drawn from the clone's caseworkers (every
     id exists there), each caseworker about as busy as a real one."""
@@ -94,6 +115,26 @@ def test_soft_key_into_a_table_of_the_database_takes_its_clone_keys(new_db) -> N
     busiest_real = max(Counter(who.tolist()).values())
     busiest = max(Counter(ids).values())
     assert 0.5 * busiest_real <= busiest <= 2 * busiest_real
+
+
+def test_parent_id_without_fk_points_into_its_own_table(new_db) -> None:
+    """A tree kept without an FK (``category.parent_id``): the ids are the clone's own keys,
+    not fresh ids pointing nowhere."""
+    rng = np.random.default_rng(6)
+    source = new_db("sqlite")
+    rows = [(i, None if i <= 30 else int(rng.integers(1, i))) for i in range(1, 801)]
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE category (id INTEGER PRIMARY KEY, parent_id INTEGER)")
+        conn.exec_driver_sql("INSERT INTO category VALUES (?, ?)", rows)
+    cm = fit_source(source).table("category").column("parent_id")
+    assert cm.strategy == "softkey" and cm.ref == "category.id"
+    target = new_db("sqlite")
+    clone(source, target, seed=1)
+    with engine_for(target).connect() as conn:
+        keys = {k for (k,) in conn.exec_driver_sql("SELECT id FROM category")}
+        parents = [p for (p,) in conn.exec_driver_sql("SELECT parent_id FROM category")]
+    assert {p for p in parents if p is not None} <= keys
+    assert 10 <= sum(p is None for p in parents) <= 60
 
 
 def test_what_is_not_a_soft_key(new_db) -> None:

@@ -12,7 +12,8 @@ Detection needs both the name and the values: the name ends in an id token (``_i
 ``_key``, ``_ref``) and the values are non-negative integers with more than
 `MIN_DISTINCT` distinct values, and either most rows' id is held by fewer than k rows (ids,
 not a short code list) or they point into a table of the database (a table named like the
-column, whose integer primary key holds nearly all of them).
+column, or the column's own for ``parent_id`` / ``manager_id``, whose integer primary key
+holds nearly all of them).
 
 Generation keeps the source's reuse distribution (the share of ids used by 1, 2, 3... rows)
 and takes the ids from:
@@ -44,6 +45,10 @@ MIN_DISTINCT = 20
 RARE_SHARE = 0.5
 #: Share of the values a table's primary key must hold to be the referenced table.
 COVERAGE = 0.9
+#: Stems of soft keys that point at a row of their own table (a tree kept without an FK).
+_SELF_WORDS = frozenset(("parent", "manager", "supervisor", "boss", "superior", "predecessor",
+                         "successor", "previous", "prev", "next", "root", "overordnad",
+                         "överordnad", "foralder", "förälder", "chef"))
 #: Reuse counts kept in the model, the most frequent first; rarer ones are pooled into the
 #: nearest kept count (a handful of heavy ids need not be reproduced one by one).
 MAX_REUSE_COUNTS = 200
@@ -122,8 +127,12 @@ def _target(schema: Schema, frames: Mapping[str, pd.DataFrame], table: Table, co
             distinct: np.ndarray, counts: np.ndarray) -> tuple[str, str, float] | None:
     """The table whose single integer primary key the values point into, chosen by name: the
     table is named like the column's stem (``caseworker_id`` -> caseworker, ``TrackId`` ->
-    Track, plural names too) or its key column is named like the soft key itself."""
+    Track, plural names too), its key column is named like the soft key itself, or the stem
+    names a relation between rows of one table (``parent_id``, ``manager_id``) and the table
+    is the column's own."""
     want = stem(col.name)
+    if want in _SELF_WORDS:  # parent_id, manager_id: a row of the same table
+        want = table.name.lower().replace("_", "")
     for other in schema.tables:
         if len(other.primary_key) != 1:
             continue
