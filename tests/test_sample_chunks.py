@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -24,19 +25,122 @@ def _tables(source: str, scale: float, seed: int = 1) -> dict[str, list[TableDat
     return out
 
 
-def test_bounds_keep_each_parents_children_together() -> None:
-    import numpy as np
+def _driven(counts: list[int], nulls: int) -> tuple[sample._Driven, np.ndarray]:
+    """A `_Driven` and the per-row parent index it stands for (np.repeat, then -1s)."""
+    driven = sample._Driven(np.cumsum(np.asarray(counts, dtype=np.int64)), nulls)
+    parents = np.concatenate([np.repeat(np.arange(len(counts)), counts),
+                              np.full(nulls, -1)]).astype(np.int64)
+    return driven, parents
 
-    parents = np.repeat(np.arange(40), np.arange(40) % 7)  # 0 to 6 children each
-    parents = np.concatenate([parents, np.full(25, -1)])  # rows without a parent
-    bounds = sample._bounds(parents, len(parents), 10)
-    assert bounds[0][0] == 0 and bounds[-1][1] == len(parents)
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
-    assert len(bounds) > 10
-    for lo, hi in bounds:
-        assert hi - lo <= 10 or len(set(parents[lo:hi])) == 1
-        if lo > 0 and parents[lo] >= 0:
-            assert parents[lo - 1] != parents[lo]  # never cuts inside a parent's group
+
+def test_bounds_keep_each_parents_children_together() -> None:
+    rng = np.random.default_rng(3)
+    cases = [(list(np.arange(40) % 7), 25),  # 0 to 6 children each, then rows without one
+             (list(rng.integers(0, 4, 300)), 0),
+             ([0, 0, 35, 0, 2, 1], 3),  # one parent with more children than a chunk
+             ([3, 3], 40), ([], 12), ([0, 0], 0)]
+    for counts, nulls in cases:
+        driven, parents = _driven(counts, nulls)
+        assert driven.n == len(parents)
+        assert np.array_equal(driven.idx(0, driven.n), parents)
+        bounds = driven.bounds(10)
+        assert bounds[0][0] == 0 and bounds[-1][1] == len(parents)
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+        for lo, hi in bounds:
+            assert np.array_equal(driven.idx(lo, hi), parents[lo:hi])
+            assert hi - lo <= 10 or len(set(parents[lo:hi].tolist())) == 1
+            if lo > 0 and parents[lo] >= 0:
+                assert parents[lo - 1] != parents[lo]  # never cuts inside a parent's group
+        if len(parents) > 20:  # cuts as late as the groups allow: chunks are not tiny
+            assert len(bounds) <= 2 * len(parents) // 10 + 2
+
+
+def test_spill_reads_back_what_was_appended() -> None:
+    """Chunks of keys (a numbering: stored as nothing), other ints, dates with NULLs, text
+    and latent scores come back by row range and by positions, the same as in memory."""
+    import datetime as dt
+
+    from dbclone.spill import Spill
+
+    rng = np.random.default_rng(0)
+    store, whole = Spill(), {}
+    start = 1
+    for size in (7, 5, 0, 9):
+        keys = np.arange(start, start + size).astype(object)
+        start += size
+        other = rng.integers(-5, 5, size).astype(object)
+        days = np.asarray([None if i % 3 == 0 else dt.date(2020, 1, 1) + dt.timedelta(int(i))
+                           for i in range(size)], dtype=object)
+        text = np.asarray([f"v{i}" for i in range(size)], dtype=object)
+        chunk = {"k": keys, "o": other, "d": days, "t": text, "z": rng.normal(size=(size, 3))}
+        store.append(chunk)
+        for c, v in chunk.items():
+            whole[c] = v if c not in whole else np.concatenate([whole[c], v])
+    assert store.n == 21 and store._file is not None  # several chunks: on disk
+    assert store.parts[0]["k"].kind == "range"
+    for c, v in whole.items():
+        assert np.array_equal(store.column(c), v), c
+        assert np.array_equal(store.rows(c, 3, 15), v[3:15]), c
+        idx = rng.integers(0, 21, 30)
+        assert np.array_equal(store.take(c, idx), v[idx]), c
+    assert type(store.column("k")[0]) is int and type(store.column("o")[0]) is int
+    store.close()
+
+
+def test_unique_checked_against_earlier_chunks() -> None:
+    """A UNIQUE column generated in chunks: values repeating an earlier chunk's are changed,
+    the chunk's own repeats too, and NULLs are left alone."""
+    from dbclone.schema import Column, Table, UniqueConstraint
+
+    table = Table("t", (Column("id", "integer", "INT"), Column("code", "integer", "INT")),
+                  primary_key=("id",), uniques=(UniqueConstraint("u", ("code",)),))
+    rng = np.random.default_rng(1)
+    seen: dict[tuple[str, ...], list[np.ndarray]] = {}
+    chunks = [np.asarray([1, 2, 3, 4], dtype=object),
+              np.asarray([3, 5, 1, None, None], dtype=object),
+              np.asarray([5, 2, 2, 6], dtype=object)]
+    out: list[object] = []
+    start = 1
+    for codes in chunks:
+        ids = np.arange(start, start + len(codes)).astype(object)
+        start += len(codes)
+        data = sample.enforce_unique(table, {"id": ids, "code": codes}, rng, seen=seen)
+        out += data["code"].tolist()
+    known = [v for v in out if v is not None]
+    assert len(known) == len(set(known)) == 11
+    assert out.count(None) == 2
+    assert len(seen[("code",)]) == 3  # one sorted array of hashes per chunk
+
+
+def test_generated_parent_state_is_not_held_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parent table of several chunks leaves its children's state on disk (a Spill with
+    its file), keys as a numbering (no bytes); the children still get every parent."""
+    from dbclone.model import ColumnModel, FKModel, Model, TableModel
+    from dbclone.schema import Column, ForeignKey, Schema, Table
+
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 100)
+    parent = Table("p", (Column("id", "integer", "INT", nullable=False),), primary_key=("id",))
+    child = Table("c", (Column("id", "integer", "INT", nullable=False),
+                        Column("p_id", "integer", "INT", nullable=False)), primary_key=("id",),
+                  foreign_keys=(ForeignKey(None, ("p_id",), "p", ("id",)),))
+    schema = Schema("sqlite", (parent, child))
+    fk = FKModel(("p_id",), "p", ("id",), 0.0, counts=(1, 2), probs=(0.5, 0.5), driving=True)
+    model = Model(schema, (
+        TableModel("p", 300, (ColumnModel("id", "key"),)),
+        TableModel("c", 450, (ColumnModel("id", "key"), ColumnModel("p_id", "fk")), (fk,))))
+    sampler = Sampler(model, make_plan(schema), seed=2)
+    rows = {"p": 0, "c": 0}
+    children: set[int] = set()
+    for item in sampler.run():
+        if isinstance(item, TableData):
+            rows[item.table.name] += item.n_rows
+            if item.table.name == "c":
+                children |= set(item.data["p_id"].tolist())
+    kept = sampler.done["p"].kept
+    assert rows == {"p": 300, "c": 450}
+    assert kept._file is not None and len(kept.parts) == 3
+    assert all(part["id"].kind == "range" for part in kept.parts)
+    assert children <= set(range(1, 301)) and len(children) > 200
 
 
 def test_chunked_employees_unique_and_complete(shared: Callable[[str, str], str],

@@ -13,7 +13,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +25,12 @@ from dbclone import copula, jsongen, softkey
 from dbclone.constraints import column_patterns, repair
 from dbclone.fit import EPOCH
 from dbclone.fit import shape_of as _shape_of
+from dbclone.memory import return_large_blocks
 from dbclone.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.pii import SHAPED, Generator, pool_size
 from dbclone.plan import Plan
 from dbclone.schema import Column, Table
+from dbclone.spill import Spill
 from dbclone.strgen import Pattern
 
 #: Values are built as object columns: None is NULL.
@@ -75,33 +77,128 @@ class _Run:
     table: Table
     tm: TableModel
     driver: FKModel | None
+    driven: _Driven | None  # the driving parent of each planned row
     n: int  # rows planned
     started: bool = False  # the first chunk is done (cycle FKs registered once)
     rows: int = 0  # rows kept so far
     patterns: dict[str, Pattern] | None = None
-    seen: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # UNIQUE hashes
-    shared: np.ndarray | None = None  # per-parent effect shared by siblings
+    seen: dict[tuple[str, ...], list[np.ndarray]] = field(default_factory=dict)  # UNIQUE
     picks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # FK parent rows
     probs: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # their weights
     own_keys: dict[str, list[np.ndarray]] = field(default_factory=dict)  # FK to own table
     needed: set[str] | None = None
     parent: bool = False  # has children: keeps its latent scores
-    kept: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    latent: list[np.ndarray] = field(default_factory=list)
+    kept: Spill = field(default_factory=Spill)  # what children need, chunk by chunk
     sums: dict[tuple[str, str], tuple[Any, np.ndarray]] = field(default_factory=dict)
+
+
+#: The column of a `Spill` holding a table's latent scores (one row of floats per row).
+_LATENT = "\0latent"
 
 
 @dataclass
 class _Generated:
+    """A generated table as its children see it: its rows' kept columns, latent scores and
+    sampled children counts (`#child.fk` dims), in a `Spill` (on disk when it is large)."""
+
     n: int
-    keys: pd.DataFrame
-    latent: np.ndarray
+    kept: Spill
     dims: tuple[str, ...]
-    counts: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def take(self, column: str, idx: np.ndarray) -> np.ndarray:
+        """A kept column at row positions `idx`; None where a position is -1 (no parent)."""
+        ok = idx >= 0
+        if ok.all():
+            return self.kept.take(column, idx)
+        out = np.full(len(idx), None, dtype=object)
+        out[ok] = self.kept.take(column, idx[ok])
+        return out
+
+    def has(self, column: str) -> bool:
+        return self.kept.has(column)
+
+    def column(self, column: str) -> np.ndarray:
+        return self.kept.column(column)
+
+    def latent(self, idx: np.ndarray) -> np.ndarray:
+        return self.kept.take(_LATENT, idx)
+
+    def counts(self, dim: str) -> np.ndarray | None:
+        return self.kept.column(dim) if self.kept.has(dim) else None
+
+    def numbers(self, column: str, col: Column, idx: np.ndarray) -> np.ndarray:
+        """A kept column as numbers (days, seconds) at positions `idx` (all valid): a driving
+        parent's children hit a narrow band of rows, converted once each."""
+        if not len(idx):
+            return np.zeros(0)
+        lo, hi = int(idx.min()), int(idx.max()) + 1
+        if hi - lo <= len(idx):
+            return to_numbers(col, self.kept.rows(column, lo, hi))[idx - lo]
+        return to_numbers(col, self.kept.take(column, idx))
+
+
+@dataclass
+class _Driven:
+    """The driving parent of each planned child row, without one index per row: parent p's
+    children are rows cum[p-1]..cum[p] (parents in order, as np.repeat would lay them out),
+    then `nulls` rows without a parent. A child table of 5M rows cost 40 MB as an index."""
+
+    cum: np.ndarray  # running total of children per parent
+    nulls: int
+
+    @property
+    def n(self) -> int:
+        return self.total + self.nulls
+
+    @property
+    def total(self) -> int:
+        return int(self.cum[-1]) if len(self.cum) else 0
+
+    def idx(self, lo: int, hi: int) -> np.ndarray:
+        """The parent position of rows lo..hi (-1: no parent)."""
+        out = np.full(hi - lo, -1, dtype=np.int64)
+        with_parent = max(min(hi, self.total) - lo, 0)
+        if with_parent:
+            out[:with_parent] = np.searchsorted(self.cum, np.arange(lo, lo + with_parent),
+                                                side="right")
+        return out
+
+    def bounds(self, size: int) -> list[tuple[int, int]]:
+        """Chunks of about `size` rows, never between two children of the same parent
+        (rows without a parent may be cut anywhere)."""
+        n = self.n
+        if n <= size:
+            return [(0, n)]
+        out: list[tuple[int, int]] = []
+        lo = 0
+        while lo < n:
+            if lo + size >= n:
+                out.append((lo, n))
+                break
+            cut = self._start_at_or_before(lo + size)
+            if cut is None or cut <= lo:  # one parent with more children than a chunk
+                cut = self._start_after(lo)
+            out.append((lo, cut))
+            lo = cut
+        return out
+
+    def _start_at_or_before(self, row: int) -> int | None:
+        """The last row <= `row` that starts a parent's children (or has no parent)."""
+        if row >= self.total:
+            return row
+        i = int(np.searchsorted(self.cum, row, side="right")) - 1
+        return int(self.cum[i]) if i >= 0 and self.cum[i] > 0 else None
+
+    def _start_after(self, row: int) -> int:
+        i = int(np.searchsorted(self.cum, row, side="right"))
+        if i < len(self.cum) and self.cum[i] < self.total:
+            return int(self.cum[i])
+        return max(self.total, row + 1) if self.total < self.n else self.n
 
 
 class Sampler:
     def __init__(self, model: Model, plan: Plan, *, scale: float = 1.0, seed: int = 0) -> None:
+        return_large_blocks()  # memory of earlier chunks goes back to the system
         self.model = model
         self.schema = model.schema
         self.plan = plan
@@ -122,7 +219,6 @@ class Sampler:
                     self.copied.setdefault(driver.ref_table, set()).add(cm.base[1:])
         self.notes: list[str] = []
         self._rows_before = 0  # planned rows of the current table before this chunk
-        self._numbers: dict[tuple[str, str, str], np.ndarray] = {}  # parents' columns
         self._made: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # this chunk's
         self._rows_planned = 0
         #: Fresh soft-key ids handed out so far per (table, column): ids continue across chunks.
@@ -162,7 +258,7 @@ class Sampler:
             idx = self.rng.integers(0, parent.n, n)
             if _unique_cols(item.table, fk.columns) and parent.n >= n:
                 idx = self.rng.permutation(parent.n)[:n]
-            self._set_fk(item.data, fk, idx, parent.keys)
+            self._set_fk(item.data, fk, idx, parent.take)
 
     # -- one table ---------------------------------------------------------------------------
     def table(self, name: str) -> TableData:
@@ -179,13 +275,14 @@ class Sampler:
             yield self._verbatim(table, tm)
             return
         driver = next((f for f in tm.fks if f.driving and f.ref_table in self.done), None)
-        parent_idx = self._driven_rows(driver) if driver else None
-        n = len(parent_idx) if parent_idx is not None else self._row_count(tm)
-        run = _Run(table, tm, driver, n)
-        bounds = _bounds(parent_idx, n, CHUNK_ROWS)
+        driven = self._driven_rows(driver) if driver else None
+        n = driven.n if driven is not None else self._row_count(tm)
+        run = _Run(table, tm, driver, driven, n)
+        bounds = driven.bounds(CHUNK_ROWS) if driven is not None else \
+            [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)] or [(0, 0)]
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
         for i, (lo, hi) in enumerate(bounds):
-            idx = parent_idx[lo:hi] if parent_idx is not None else None
+            idx = driven.idx(lo, hi) if driven is not None else None
             spread = copula.SPREAD.set(len(bounds) > 1)
             try:
                 data = self._chunk(run, lo, hi, idx)
@@ -236,10 +333,9 @@ class Sampler:
 
     def _finish(self, run: _Run) -> None:
         """The table is complete: remember what its children need, settle its aggregates."""
-        kept = {c: _concat(parts) for c, parts in run.kept.items()}
-        latent = np.concatenate(run.latent) if run.latent else \
-            np.zeros((0, len(run.tm.copula)))
-        self._remember(run.table, run.tm, kept, latent, run.rows, keep_all=True)
+        if run.needed is None:  # no chunk at all (0 rows)
+            self._keep(run, {}, np.zeros((0, len(run.tm.copula))))
+        self.done[run.table.name] = _Generated(run.rows, run.kept, run.tm.copula)
         for (parent, column), (fk, sums) in run.sums.items():
             self.derived.append(self._aggregate_update(parent, column, fk, sums))
 
@@ -247,12 +343,13 @@ class Sampler:
         if run.needed is None:
             run.needed = self._needed(run.table)
             run.parent = self._has_children(run.table)
-        for c in run.needed:
-            if c in data:
-                run.kept.setdefault(c, []).append(data[c])
+        n = len(latent)
+        kept = {c: data[c] for c in run.needed if c in data}
         # Children draw from a parent's latent scores; a table without children keeps none.
-        run.latent.append(latent if run.parent else np.zeros((len(latent), 0)))
-        run.rows += len(latent)
+        kept[_LATENT] = latent if run.parent else np.zeros((n, 0))
+        kept.update(self._child_counts(run.table, run.tm, latent))
+        run.kept.append(kept)
+        run.rows += n
 
     def _has_children(self, table: Table) -> bool:
         return any(fk.ref_table == table.name for t in self.schema.tables
@@ -282,7 +379,11 @@ class Sampler:
         n = len(tm.rows)
         data = {c.name: from_json(c, [r[i] for r in tm.rows]) for i, c in enumerate(table.columns)}
         latent = np.asarray(tm.latent, dtype=float).reshape(n, -1) if n else np.zeros((0, 0))
-        self._remember(table, tm, data, latent, n)
+        kept = {c: data[c] for c in self._needed(table) if c in data}
+        kept[_LATENT] = latent
+        kept.update(self._child_counts(table, tm, latent))
+        self.done[table.name] = _Generated(n, Spill(), tm.copula)
+        self.done[table.name].kept.append(kept)
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
         return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
 
@@ -305,9 +406,7 @@ class Sampler:
         n = len(data[cm.name])
         out = np.full(n, None, dtype=object)
         if driver is not None and parent_idx is not None:
-            src = self.done[driver.ref_table].keys[cm.base[1:]].to_numpy(dtype=object)
-            ok = parent_idx >= 0
-            out[ok] = src[parent_idx[ok]]
+            out[:] = self.done[driver.ref_table].take(cm.base[1:], parent_idx)
         if cm.null_rate > 0:
             out[self.rng.random(n) < cm.null_rate] = None
         data[cm.name] = out
@@ -323,7 +422,7 @@ class Sampler:
                 return
             ok = parent_idx >= 0
             base_n = np.full(len(parent_idx), np.nan)
-            base_n[ok] = self._parent_numbers(driver.ref_table, cm.base[1:], col)[parent_idx[ok]]
+            base_n[ok] = self.done[driver.ref_table].numbers(cm.base[1:], col, parent_idx[ok])
         else:
             base = data[cm.base]
             made = self._made.get(cm.base)  # numbers this chunk's value was made from
@@ -361,14 +460,6 @@ class Sampler:
             self._made[cm.name] = (out, np.clip(seconds, _MIN_DAY * 86400, _MAX_DAY * 86400),
                                    "datetime")
 
-    def _parent_numbers(self, parent: str, column: str, col: Column) -> np.ndarray:
-        """A parent's column as numbers (days, seconds), converted once for all its children."""
-        key = (parent, column, col.kind)
-        if key not in self._numbers:
-            src = self.done[parent].keys[column].to_numpy(dtype=object)
-            self._numbers[key] = to_numbers(col, src)
-        return self._numbers[key]
-
     def _delta_below(self, grid: tuple[float, ...], limit: np.ndarray) -> np.ndarray:
         """Deltas drawn from the quantile grid truncated at `limit` per row (the smallest
         delta where even that is too long)."""
@@ -380,20 +471,21 @@ class Sampler:
     def _row_count(self, tm: TableModel) -> int:
         return int(round(tm.row_count * self.scale)) if tm.row_count else 0
 
-    def _driven_rows(self, fk: FKModel) -> np.ndarray:
-        """Index of the parent row for each child row, from the parents' sampled counts."""
+    def _driven_rows(self, fk: FKModel) -> _Driven:
+        """The parent row of each child row, from the parents' sampled counts."""
         parent = self.done[fk.ref_table]
-        counts = parent.counts.get(self._count_dim(fk))
+        counts = parent.counts(self._count_dim(fk))
         if counts is None:
             counts = self._draw_counts(fk, parent.n)
         want = self._row_count(self.model.table(self._child_of(fk))) * (1 - fk.null_rate)
         cap = max(fk.counts) if fk.counts else None
         counts = calibrate(counts.astype(int), int(round(want)), self.rng, cap)
-        idx = np.repeat(np.arange(parent.n), counts)
+        cum = np.cumsum(counts, dtype=np.int64)
+        extra = 0
         if fk.null_rate > 0 and fk.null_rate < 1:
-            extra = int(round(len(idx) * fk.null_rate / (1 - fk.null_rate)))
-            idx = np.concatenate([idx, np.full(extra, -1)])
-        return idx
+            total = int(cum[-1]) if len(cum) else 0
+            extra = int(round(total * fk.null_rate / (1 - fk.null_rate)))
+        return _Driven(cum, extra)
 
     def _child_of(self, fk: FKModel) -> str:
         return next(t.name for t in self.model.tables if fk in t.fks)
@@ -418,9 +510,10 @@ class Sampler:
         cols = [pos.get(tm.copula[i][1:]) for i in given]
         has_parent = parent_idx >= 0
         z_given = np.zeros((n, len(given)))
+        scores = parent.latent(parent_idx[has_parent])
         for j, c in enumerate(cols):
-            if c is not None:
-                z_given[has_parent, j] = parent.latent[parent_idx[has_parent], c]
+            if c is not None and c < scores.shape[1]:
+                z_given[has_parent, j] = scores[:, c]
         out = copula.sample_conditional(corr, given, z_given, self.rng)
         if (~has_parent).any():
             out[~has_parent] = copula.sample(corr, int((~has_parent).sum()), self.rng)
@@ -441,26 +534,30 @@ class Sampler:
         rho = np.maximum(rho, 0.0)
         if not rho.any():
             return out
-        if run.shared is None:  # one effect per parent, drawn once for all chunks
-            run.shared = copula.sample(corr[:k, :k], self.done[driver.ref_table].n, self.rng)
-        shared = run.shared
         ok = parent_idx >= 0
-        out[ok, :k] = (np.sqrt(rho) * shared[parent_idx[ok]]
+        if not ok.any():
+            return out
+        # One effect per parent, drawn for the band of parents in this chunk: a parent's
+        # children are all in one chunk, so none is drawn twice (the whole table's parents
+        # at once cost 8 bytes x dims per parent).
+        first = int(parent_idx[ok].min())
+        shared = copula.sample(corr[:k, :k], int(parent_idx[ok].max()) + 1 - first, self.rng)
+        out[ok, :k] = (np.sqrt(rho) * shared[parent_idx[ok] - first]
                        + np.sqrt(1 - rho) * out[ok, :k])
         return out
 
-    def _remember(self, table: Table, tm: TableModel, data: Columns, latent: np.ndarray,
-                  n: int, keep_all: bool = False) -> None:
-        needed = set(data) if keep_all else self._needed(table)
-        keys = pd.DataFrame({c: data[c] for c in needed if c in data})
-        gen = _Generated(n, keys, latent, tm.copula)
+    def _child_counts(self, table: Table, tm: TableModel,
+                      latent: np.ndarray) -> dict[str, np.ndarray]:
+        """The rows' numbers of children per child FK (`#child.fk` dims), decoded from their
+        latent scores row by row, so a chunk at a time."""
+        out = {}
         for i, dim in enumerate(tm.copula):
             if dim.startswith("#") and latent.shape[1] > i:
                 child, cols = dim[1:].split(".", 1)
                 fk = next(f for f in self.model.table(child).fks
                           if "/".join(f.columns) == cols and f.ref_table == table.name)
-                gen.counts[dim] = _decode_counts(latent[:, i], fk)
-        self.done[table.name] = gen
+                out[dim] = _decode_counts(latent[:, i], fk).astype(np.int32)
+        return out
 
     # -- columns -----------------------------------------------------------------------------
     def _column(self, table: Table, cm: ColumnModel, z: np.ndarray | None, n: int,
@@ -754,12 +851,10 @@ class Sampler:
 
     # -- foreign keys --------------------------------------------------------------------------
     def _assign_driver(self, data: Columns, fk: FKModel, parent_idx: np.ndarray) -> None:
-        keys = self.done[fk.ref_table].keys
+        parent = self.done[fk.ref_table]
         for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
-            src = keys[ref].to_numpy(dtype=object)
             out = np.full(len(parent_idx), None, dtype=object)
-            ok = parent_idx >= 0
-            out[ok] = src[parent_idx[ok]]
+            out[:] = parent.take(ref, parent_idx)
             data[col] = out
 
     def _assign_fk(self, table: Table, data: Columns, fk: FKModel, driver: FKModel | None,
@@ -774,7 +869,7 @@ class Sampler:
             for c in fk.ref_columns:
                 run.own_keys.setdefault(c, []).append(data[c])
                 keys[c] = _concat(run.own_keys[c])
-            self._set_fk(data, fk, idx, data_keys=pd.DataFrame(keys))
+            self._set_fk(data, fk, idx, lambda c, i: keys[c][i])
             return
         if fk.ref_table not in self.done:
             for c in fk.columns:
@@ -788,7 +883,7 @@ class Sampler:
             return
         parent = self.done[fk.ref_table]
         if fk.columns not in run.picks:  # the parents' counts hold over the whole table:
-            weights = parent.counts.get(self._count_dim(fk))  # drawn once, taken in turn
+            weights = parent.counts(self._count_dim(fk))  # drawn once, taken in turn
             if weights is None:
                 weights = self._draw_counts(fk, parent.n)
             run.picks[fk.columns] = self._weighted(weights, run.n, parent.n, None, data,
@@ -801,7 +896,7 @@ class Sampler:
             idx = self._distinct_per_group(data, driver, run.probs[fk.columns], idx)
         if fk.null_rate > 0:
             idx[self.rng.random(n) < fk.null_rate] = -1
-        self._set_fk(data, fk, idx, parent.keys)
+        self._set_fk(data, fk, idx, parent.take)
 
     def _weighted(self, weights: np.ndarray, n: int, n_parent: int, driver: FKModel | None,
                   data: Columns, table: Table, fk: FKModel) -> np.ndarray:
@@ -854,12 +949,12 @@ class Sampler:
         return out
 
     def _set_fk(self, data: Columns, fk: FKModel, idx: np.ndarray,
-                data_keys: pd.DataFrame) -> None:
+                take: Callable[[str, np.ndarray], np.ndarray]) -> None:
+        """FK columns from the referenced columns at parent positions `idx` (-1: NULL)."""
         ok = idx >= 0
         for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
-            src = data_keys[ref].to_numpy(dtype=object)
             out = np.full(len(idx), None, dtype=object)
-            out[ok] = src[idx[ok]]
+            out[ok] = take(ref, idx[ok])
             data[col] = out
 
     def _forest(self, fk: FKModel, n: int) -> np.ndarray:
@@ -910,7 +1005,7 @@ class Sampler:
             frame["_v"] = (pd.to_numeric(pd.Series(data[how[1]]), errors="coerce")
                            * pd.to_numeric(pd.Series(data[how[2]]), errors="coerce"))
         sums = frame.groupby(list(fk.ref_columns), dropna=True)["_v"].sum()
-        keys = self.done[tm.name].keys[list(fk.ref_columns)]
+        keys = self._keys(tm.name, fk.ref_columns)
         index = pd.MultiIndex.from_frame(keys) if len(fk.ref_columns) > 1 else \
             pd.Index(keys[fk.ref_columns[0]])
         return np.asarray(sums.reindex(index).fillna(0.0).to_numpy(dtype=float))
@@ -919,32 +1014,35 @@ class Sampler:
                           values: np.ndarray) -> DeferredUpdate:
         parent = self.schema.table(table)
         col = parent.column(column)
-        keys = self.done[table].keys[list(fk.ref_columns)]
+        keys = self._keys(table, fk.ref_columns)
         typed = to_python(col, values)
         rows = [(v, *map(_py, k)) for v, k in zip(typed, keys.itertuples(index=False,
                                                                          name=None),
                                                   strict=True)]
         return DeferredUpdate(parent, tuple(fk.ref_columns), (column,), rows)
 
+    def _keys(self, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        """All rows of a generated table's key columns (for what reindexes by key)."""
+        return pd.DataFrame({c: self.done[table].column(c) for c in columns})
+
     def _deferred_updates(self) -> Iterator[DeferredUpdate]:
         yield from self.derived
         for table, fk in self.pending:
             parent = self.done[fk.ref_table]
             key_cols = table.primary_key or table.column_names
-            own_keys = self.done[table.name].keys
-            rows = np.arange(self.done[table.name].n)  # the rows kept, in order
-            if not set(key_cols) <= set(own_keys.columns):
+            own = self.done[table.name]
+            rows = np.arange(own.n)  # the rows kept, in order
+            if not all(own.has(k) for k in key_cols):
                 continue
             idx = self.rng.integers(0, max(parent.n, 1), len(rows)) if parent.n else \
                 np.full(len(rows), -1)
             if _unique_cols(table, fk.columns) and parent.n >= len(rows):
                 idx = self.rng.permutation(parent.n)[: len(rows)]
             keep = self.rng.random(len(rows)) >= fk.null_rate
-            out = []
-            for i in np.flatnonzero(keep & (idx >= 0)):
-                fk_vals = tuple(parent.keys[r].iloc[idx[i]] for r in fk.ref_columns)
-                key_vals = tuple(own_keys[k].iloc[rows[i]] for k in key_cols)
-                out.append(tuple(_py(v) for v in fk_vals + key_vals))
+            sel = np.flatnonzero(keep & (idx >= 0))
+            values = [parent.take(r, idx[sel]) for r in fk.ref_columns]
+            values += [own.take(k, rows[sel]) for k in key_cols]
+            out = [tuple(_py(v) for v in row) for row in zip(*values, strict=True)]
             yield DeferredUpdate(table, tuple(key_cols), fk.columns, out)
 
 
@@ -1035,6 +1133,9 @@ def _swap_repeats(codes: np.ndarray, out: np.ndarray, fixed: np.ndarray,
 
 
 def _member(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    """Which of `values` are in `sorted_pool` (sorted), without copying the pool."""
+    if not len(sorted_pool):
+        return np.zeros(len(values), dtype=bool)
     pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
     return sorted_pool[pos] == values
 
@@ -1283,24 +1384,29 @@ def _drop_orphans(table: Table, data: Columns, waiting: list[FKModel]) -> Column
 
 def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
                    patterns: dict[str, Pattern] | None = None,
-                   seen: dict[tuple[str, ...], np.ndarray] | None = None,
+                   seen: dict[tuple[str, ...], list[np.ndarray]] | None = None,
                    local: set[str] = frozenset()) -> Columns:  # type: ignore[assignment]
     """Make every PK / UNIQUE column set unique: perturb a non-FK member, or drop the row.
 
-    With `seen` (hashes of the values in earlier chunks of the table, updated here), also
-    unique against those; sets that include all of `local` need only be unique in the chunk."""
+    With `seen` (64-bit hashes of the values in earlier chunks of the table, one sorted
+    array per chunk, updated here), also unique against those; sets that include all of
+    `local` need only be unique in the chunk. The chunks' arrays are searched one by one
+    rather than merged: merging (np.union1d) and np.isin copied and sorted everything seen
+    so far at every chunk, a transient of several times 8 bytes per earlier row."""
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     for cols in table.unique_sets():
         if not all(c in data for c in cols):
             continue
-        before = None
+        before: list[np.ndarray] | None = None
         if seen is not None and not (local and local <= set(cols)):
-            before = seen.get(tuple(cols))
+            before = seen.setdefault(tuple(cols), [])
         for _ in range(8):
             frame = pd.DataFrame({c: data[c] for c in cols})
             dup = frame.duplicated(keep="first").to_numpy()
-            if before is not None and len(before):
-                dup |= np.isin(_hashes(frame), before)
+            if before:
+                hashes = _hashes(frame)
+                for run in before:
+                    dup |= _member(hashes, run)
             dup &= frame.notna().all(axis=1).to_numpy()
             if not dup.any():
                 break
@@ -1311,10 +1417,9 @@ def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
             target = free[-1]
             data[target] = _perturb(table.column(target), data[target], dup, rng,
                                     (patterns or {}).get(target))
-        if seen is not None and not (local and local <= set(cols)):
+        if before is not None:
             frame = pd.DataFrame({c: data[c] for c in cols})
-            new = _hashes(frame[frame.notna().all(axis=1).to_numpy()])
-            seen[tuple(cols)] = new if before is None else np.union1d(before, new)
+            before.append(np.sort(_hashes(frame[frame.notna().all(axis=1).to_numpy()])))
     return data
 
 
@@ -1323,31 +1428,6 @@ def _hashes(frame: pd.DataFrame) -> np.ndarray:
     if frame.empty:
         return np.zeros(0, dtype=np.uint64)
     return np.asarray(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
-
-
-def _bounds(parent_idx: np.ndarray | None, n: int, size: int) -> list[tuple[int, int]]:
-    """Chunks of about `size` rows; with a driving parent, never between two children of
-    the same parent (rows without a parent may be cut anywhere)."""
-    if n <= size:
-        return [(0, n)]
-    if parent_idx is None:
-        return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
-    starts = np.flatnonzero((np.diff(parent_idx) != 0) | (parent_idx[1:] < 0)) + 1
-    out: list[tuple[int, int]] = []
-    lo = 0
-    while lo < n:
-        if lo + size >= n:
-            out.append((lo, n))
-            break
-        j = int(np.searchsorted(starts, lo + size, side="right")) - 1
-        if j >= 0 and starts[j] > lo:
-            cut = int(starts[j])
-        else:  # one parent with more children than a chunk: its group whole
-            k = int(np.searchsorted(starts, lo, side="right"))
-            cut = int(starts[k]) if k < len(starts) else n
-        out.append((lo, cut))
-        lo = cut
-    return out
 
 
 def _group_codes(columns: list[np.ndarray]) -> np.ndarray:
