@@ -19,6 +19,12 @@ plus the peak RSS of the dbclone process. Usage (from the project root, venv act
 (Employees has 13,086 rows: ``--scale 100`` is 1.3M rows. Export DBCLONE_BENCH_TAG=_<you> so
 parallel runs use databases of their own.)
 
+``--memory`` runs only the whole clone at each scale and prints its peak RSS beside the
+first scale's, so whether memory grows with the rows reads as one ratio (issue 6: the same
+peak at five times the rows):
+
+    python bench/load_bench.py --dialect postgresql --memory --scale 100 --scale 500
+
 Needs ../shared/sampledbs and the servers of tests/conftest.py (PostgreSQL as postgres on
 127.0.0.1:5432, MariaDB as root on 127.0.0.1:3306). Every database it creates is named
 ``dbclone_bench_*`` and dropped at the end.
@@ -160,6 +166,28 @@ def bench(dialect: Postgres | MariaDB, scales: list[float], tmp: Path) -> list[d
     return rows
 
 
+def memory(dialect: Postgres | MariaDB, scales: list[float]) -> None:
+    """Peak RSS of the whole clone per scale, and its ratio to the first scale's."""
+    tag = os.environ.get("DBCLONE_BENCH_TAG", "")
+    src, dst = f"dbclone_bench{tag}_src", f"dbclone_bench{tag}_clone"
+    subprocess.run(["bash", str(SHARED / "load.sh"), "employees", dialect.name, src], check=True,
+                   capture_output=True)
+    print("| dialect | scale | rows | clone s | peak RSS MB | peak / first scale's |\n"
+          "|---|---|---|---|---|---|", flush=True)
+    first = None
+    try:
+        for scale in scales:
+            dialect.create(dst)
+            stats = _run_child(dialect.url(src), dialect.url(dst), scale)
+            dialect.drop(dst)
+            first = first or stats["peak_rss_mb"]
+            print(f"| {dialect.name} | {scale:g} | {int(stats['rows']):,} | {stats['clone']:.1f} "
+                  f"| {stats['peak_rss_mb']:.0f} | {stats['peak_rss_mb'] / first:.3f} |",
+                  flush=True)
+    finally:
+        dialect.drop(src)
+
+
 def _line(dialect: Postgres | MariaDB, s: dict[str, float]) -> str:
     return (f"| {dialect.name} | {s['scale']:g} | {int(s['rows']):,} | {s['load']:.1f} | "
             f"{s['clone']:.1f} (fit {s['fit']:.1f}) | {s['restore']:.1f} (dump {s['dump']:.1f}) | "
@@ -174,8 +202,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dialect", choices=["postgresql", "mysql"], default="postgresql")
     ap.add_argument("--scale", type=float, action="append", help="repeatable (default 10)")
+    ap.add_argument("--memory", action="store_true",
+                    help="only the whole clone per scale: peak RSS and its ratio to the first")
     args = ap.parse_args()
     dialect = Postgres() if args.dialect == "postgresql" else MariaDB()
+    if args.memory:
+        memory(dialect, args.scale or [100.0, 500.0])
+        return
     print(f"| dialect | scale | rows | (a) load s | (b) clone s | (c) {dialect.tool} s | a/c | "
           "b/c | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|", flush=True)
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))

@@ -216,3 +216,21 @@ def test_chunked_not_null_cycle(new_db: Callable[[str], str],
 
     monkeypatch.setattr(sample, "CHUNK_ROWS", 20)
     test_tricky_postgresql_full_clone(new_db)
+
+
+def test_deal_gives_each_parent_its_children_over_the_chunks() -> None:
+    """A non-driving FK's parents dealt chunk by chunk: every parent ends with its sampled
+    number of children, as one shuffled pool of the whole table gave; rows beyond the stock
+    go to parents by weight (never to a parent of weight 0)."""
+    rng = np.random.default_rng(5)
+    weights = rng.integers(0, 6, 200)
+    weights[:10] = 0
+    deal = sample._Deal.of(weights.astype(np.int32))
+    total = int(weights.sum())
+    parts = [deal.deal(size, rng) for size in (100, 0, 250, total - 350)]
+    got = np.bincount(np.concatenate(parts), minlength=200)
+    assert np.array_equal(got, weights)
+    assert deal.stock == 0 and not deal.left.any()
+    extra = deal.deal(500, rng)
+    assert len(extra) == 500 and not np.isin(extra, np.arange(10)).any()
+    assert np.array_equal(sample._Deal.of(np.zeros(0)).deal(3, rng), [-1, -1, -1])

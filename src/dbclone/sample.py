@@ -83,8 +83,8 @@ class _Run:
     rows: int = 0  # rows kept so far
     patterns: dict[str, Pattern] | None = None
     seen: dict[tuple[str, ...], list[np.ndarray]] = field(default_factory=dict)  # UNIQUE
-    picks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # FK parent rows
-    probs: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # their weights
+    picks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # own parent rows
+    deals: dict[tuple[str, ...], _Deal] = field(default_factory=dict)  # other FKs' parents
     own_keys: dict[str, list[np.ndarray]] = field(default_factory=dict)  # FK to own table
     needed: set[str] | None = None
     parent: bool = False  # has children: keeps its latent scores
@@ -135,6 +135,44 @@ class _Generated:
         if hi - lo <= len(idx):
             return to_numbers(col, self.kept.rows(column, lo, hi))[idx - lo]
         return to_numbers(col, self.kept.take(column, idx))
+
+
+@dataclass
+class _Deal:
+    """Parents for a non-driving FK's rows, dealt a chunk at a time. Each parent's sampled
+    number of children is its stock; a chunk takes its rows from what is left without
+    replacement (a multivariate hypergeometric draw: the law of slicing one shuffled pool of
+    the whole table, which cost 8 bytes per child row), then, once every stock is out, with
+    replacement by weight."""
+
+    left: np.ndarray  # children each parent can still take
+    probs: np.ndarray  # the parents' weights, for rows beyond the stock
+    stock: int
+
+    @classmethod
+    def of(cls, weights: np.ndarray) -> _Deal:
+        left = np.asarray(weights).astype(np.int64)
+        w = np.asarray(weights, dtype=float)
+        n = len(w)
+        probs = w / w.sum() if w.sum() > 0 else np.full(n, 1.0 / max(n, 1))
+        return cls(left, probs, int(left.sum()))
+
+    def deal(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        parents = len(self.left)
+        if parents == 0:
+            return np.full(n, -1, dtype=np.int64)
+        out = np.empty(n, dtype=np.int64)
+        m = min(n, self.stock)
+        if m:
+            got = rng.multivariate_hypergeometric(self.left, m, method="marginals")
+            self.left -= got
+            self.stock -= m
+            pool = np.repeat(np.arange(parents), got)
+            rng.shuffle(pool)
+            out[:m] = pool
+        if n > m:
+            out[m:] = rng.choice(parents, size=n - m, p=self.probs)
+        return out
 
 
 @dataclass
@@ -882,37 +920,18 @@ class Sampler:
                 self.pending.append((table, fk))
             return
         parent = self.done[fk.ref_table]
-        if fk.columns not in run.picks:  # the parents' counts hold over the whole table:
-            weights = parent.counts(self._count_dim(fk))  # drawn once, taken in turn
+        if fk.columns not in run.deals:  # the parents' counts hold over the whole table:
+            weights = parent.counts(self._count_dim(fk))  # drawn once, dealt in turn
             if weights is None:
                 weights = self._draw_counts(fk, parent.n)
-            run.picks[fk.columns] = self._weighted(weights, run.n, parent.n, None, data,
-                                                   table, fk)
-            w = np.asarray(weights, dtype=float)
-            run.probs[fk.columns] = w / w.sum() if w.sum() > 0 else \
-                np.full(parent.n, 1.0 / max(parent.n, 1))
-        idx = run.picks[fk.columns][lo:lo + n].copy()
+            run.deals[fk.columns] = _Deal.of(weights)
+        deal = run.deals[fk.columns]
+        idx = deal.deal(n, self.rng)
         if driver is not None and parent.n and _unique_with(table, fk.columns, driver.columns):
-            idx = self._distinct_per_group(data, driver, run.probs[fk.columns], idx)
+            idx = self._distinct_per_group(data, driver, deal.probs, idx)
         if fk.null_rate > 0:
             idx[self.rng.random(n) < fk.null_rate] = -1
         self._set_fk(data, fk, idx, parent.take)
-
-    def _weighted(self, weights: np.ndarray, n: int, n_parent: int, driver: FKModel | None,
-                  data: Columns, table: Table, fk: FKModel) -> np.ndarray:
-        if n_parent == 0:
-            return np.full(n, -1)
-        w = np.asarray(weights, dtype=float)
-        p = w / w.sum() if w.sum() > 0 else np.full(n_parent, 1.0 / n_parent)
-        pool = np.repeat(np.arange(n_parent), np.asarray(w, dtype=int))
-        self.rng.shuffle(pool)
-        if len(pool) >= n:
-            out = pool[:n].copy()
-        else:
-            out = np.concatenate([pool, self.rng.choice(n_parent, size=n - len(pool), p=p)])
-        if driver is not None and _unique_with(table, fk.columns, driver.columns):
-            return self._distinct_per_group(data, driver, p, out)
-        return out
 
     def _distinct_per_group(self, data: Columns, driver: FKModel, p: np.ndarray,
                             out: np.ndarray) -> np.ndarray:
