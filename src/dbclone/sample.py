@@ -729,8 +729,8 @@ class Sampler:
         assert cm.ref is not None
         name, column = cm.ref.rsplit(".", 1)
         done = self.done.get(name)
-        if done is not None and column in done.keys:
-            keys = pd.to_numeric(done.keys[column], errors="coerce").dropna()
+        if done is not None and done.has(column):  # read whole for each chunk, then freed
+            keys = pd.to_numeric(pd.Series(done.column(column)), errors="coerce").dropna()
             return keys.to_numpy(dtype=float)
         try:
             tm = self.model.table(name)
