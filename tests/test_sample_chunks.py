@@ -77,7 +77,7 @@ def test_spill_reads_back_what_was_appended() -> None:
         for c, v in chunk.items():
             whole[c] = v if c not in whole else np.concatenate([whole[c], v])
     assert store.n == 21 and store._file is not None  # several chunks: on disk
-    assert store.parts[0]["k"].kind == "range"
+    assert store.parts[0]["k"].kind == "range" and store.parts[1]["d"].kind == "dates"
     for c, v in whole.items():
         assert np.array_equal(store.column(c), v), c
         assert np.array_equal(store.rows(c, 3, 15), v[3:15]), c
