@@ -89,6 +89,8 @@ class _Ctx:
     #: Tables copied verbatim (lookups): they never drive a child's row count.
     references: set[str] = field(default_factory=set)
     table: Table | None = None  # the table being fitted
+    #: (table, column) recomputed from children after sampling: no child may build on them.
+    derived: set[tuple[str, str]] = field(default_factory=set)
 
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
@@ -153,13 +155,16 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     dims: list[str] = []
     zs: list[np.ndarray] = []
     ratios = _find_ratios(table, df, set(bases))
-    copies = _find_copies(ctx, table, df, driver, set(bases) | set(ratios))
+    shares = _find_parent_ratios(ctx, table, df, driver, set(bases) | set(ratios))
+    copies = _find_copies(ctx, table, df, driver, set(bases) | set(ratios) | set(shares))
     ctx.owners = _entities(table, df, driver, set(copies) | fk_cols)
     for col in table.columns:
         if col.name in bases:
             cm, z = _fit_delta(ctx, col, df[col.name], bases[col.name])
         elif col.name in ratios:
             cm, z = _fit_ratio(ctx, col, df, ratios[col.name])
+        elif col.name in shares:
+            cm, z = _fit_parent_ratio(ctx, col, df[col.name], shares[col.name])
         elif col.name in lookups:
             cm, z = _fit_lookup(ctx, col, df[col.name])
         elif col.name in copies:
@@ -172,13 +177,17 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         if z is not None:
             dims.append(col.name)
             zs.append(z)
+    children: dict[str, np.ndarray] = {}
     for child, fk in _child_fks(ctx, table):
         counts = _children_counts(df, ctx.frames[child.name], fk)
         dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
+        children[dims[-1]] = counts
     columns = _mark_derived(ctx, table, df, columns)
+    ctx.derived |= {(table.name, c.name) for c in columns if c.derived}
     columns = _email_styles(ctx, df, columns)
     _group_numbers(ctx, table, df, columns, dims, zs, bases)
+    grouped_counts = _group_counts(ctx, table, df, columns, dims, zs, children)
     _merge_associated(ctx, table, df, columns, dims, zs)
     _order_categories(ctx, columns, dims, zs)
     own_dims = tuple(dims)
@@ -198,7 +207,7 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         copula=own_dims + parent_dims, icc=_whole_groups(_icc(df, own_z, driver), own_dims,
                                                          columns),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
-        rows=rows, latent=latent)
+        rows=rows, latent=latent, counts=grouped_counts)
 
 
 def _entities(table: Table, df: pd.DataFrame, driver: FKModel | None,
@@ -354,6 +363,40 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
         zs[dims.index(cm.name)] = z
 
 
+def _group_counts(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
+                  dims: list[str], zs: list[np.ndarray],
+                  children: dict[str, np.ndarray]) -> tuple[ColumnModel, ...]:
+    """Children counts drawn per category of the row, as numbers are (`_group_numbers`): a
+    single household has one member and a couple two, which one correlation over all
+    household types cannot say; a decision pays monthly only for monthly benefits."""
+    cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
+            and 1 < len(c.values) <= MAX_GROUP_CATEGORIES and not c.joint]
+    if not cats or len(df) < 2 * GROUP_ROWS:
+        return ()
+    codes = {c.name: _category_codes(table.column(c.name), df[c.name], c.values) for c in cats}
+    out = []
+    for dim, counts in children.items():
+        if len(np.unique(counts)) < 2:
+            continue
+        scores = zs[dims.index(dim)]
+        best, best_eta = None, GROUP_ETA
+        for c in cats:
+            known = codes[c.name] >= 0
+            eta = _eta2(codes[c.name][known], scores[known]) if known.sum() >= 20 else 0.0
+            if eta > best_eta:
+                best, best_eta = c, eta
+        if best is None:
+            continue
+        groups, z = _number_groups(ctx, df, pd.Series(counts, index=df.index),
+                                   codes[best.name], best.values)
+        out.append(ColumnModel(dim, "count", quantiles=copula.quantile_grid(counts),
+                               integer=True, by=best.name, groups=groups,
+                               reason=f"drawn per {best.name} (explains {best_eta:.0%} of "
+                                      f"its ranks)"))
+        zs[dims.index(dim)] = z
+    return tuple(out)
+
+
 def _category_codes(col: Column, series: pd.Series, cats: tuple[object, ...]) -> np.ndarray:
     """Each row's position among a categorical model's values (-1: NULL or suppressed)."""
     index = {str(v): i for i, v in enumerate(cats)}
@@ -383,7 +426,11 @@ def _number_groups(ctx: _Ctx, df: pd.DataFrame, values: pd.Series, codes: np.nda
         grid: tuple[float, ...] = ()
         if len(mine) >= ctx.opts.rare_threshold:
             grid = copula.quantile_grid(values.to_numpy()[mine])
-            z[at[mine]] = copula.numeric_to_normal(values.to_numpy()[mine], ctx.rng)
+            # NULL ranks lowest in its group, so the copula can tie it to the row (a rejected
+            # decision has no amount, and no payments either).
+            group = np.full(len(df), -np.inf)
+            group[at[mine]] = values.to_numpy()[mine]
+            z[rows] = copula.numeric_to_normal(group[rows], ctx.rng)
         out.append((cats[i] if i >= 0 else None, round(null_rate, 6), grid))
     return tuple(out), z
 
@@ -593,6 +640,88 @@ def _fit_ratio(ctx: _Ctx, col: Column, df: pd.DataFrame,
     return cm, z
 
 
+# -- numbers following the parent's -------------------------------------------------------
+
+#: Share of a child number's log-variance the driving parent's number must explain for the
+#: child to be modelled relative to it.
+PARENT_SHARE = 0.5
+#: Share of the child's rows whose parent must have a positive value of the column.
+PARENT_KNOWN = 0.95
+
+
+@dataclass
+class _ParentRatio:
+    column: str  # the parent's column
+    op: str  # "ratio": parent value x exp(r); "share": (parent value / its children) x exp(r)
+    log_ratio: pd.Series  # r per source row where both are known
+    explained: float
+
+
+def _find_parent_ratios(ctx: _Ctx, table: Table, df: pd.DataFrame, driver: FKModel | None,
+                        taken: set[str]) -> dict[str, _ParentRatio]:
+    """Positive numbers that follow a positive number of the driving parent: a fee as a share
+    of its order's value ("ratio"), or the parent's value split among its children, a monthly
+    payment of a decision's total ("share"). Chosen when the log-ratio varies at most
+    1 - PARENT_SHARE as much as the number's own logarithm; a copula holds the ratio (and its
+    tie to the parent's number of children) where it cannot hold the two raw numbers."""
+    if driver is None or driver.ref_table == table.name or not len(df):
+        return {}
+    joined = _joined_parent(ctx, df, driver)
+    if joined is None:
+        return {}
+    parent = ctx.schema.table(driver.ref_table)
+    keys = df[list(driver.columns)].astype(str).agg("|".join, axis=1)
+    siblings = keys.map(keys.value_counts()).astype(float)
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    out: dict[str, _ParentRatio] = {}
+    for col in table.columns:
+        if col.kind not in _NUMERIC or col.name in taken or col.name in fk_cols \
+                or col.name in table.primary_key or col.computed:
+            continue
+        own = pd.to_numeric(df[col.name], errors="coerce").astype(float).dropna()
+        if len(own) < 20 or own.nunique() <= 20 or (own <= 0).any():
+            continue
+        log_own = np.log(own)
+        spread = float(log_own.var())
+        if not spread > 0:
+            continue
+        best: _ParentRatio | None = None
+        for pcol in parent.columns:
+            if pcol.kind not in _NUMERIC or pcol.name not in joined \
+                    or (parent.name, pcol.name) in ctx.derived:
+                continue
+            up = pd.to_numeric(joined.loc[own.index, pcol.name], errors="coerce").astype(float)
+            good = up > 0
+            if good.mean() < PARENT_KNOWN:
+                continue
+            for op, base in (("ratio", up[good]), ("share", up[good] / siblings[own.index][good])):
+                r = log_own[good] - np.log(base)
+                explained = 1.0 - float(r.var()) / spread
+                if explained >= PARENT_SHARE and (best is None or explained > best.explained):
+                    best = _ParentRatio(pcol.name, op, r, explained)
+        if best is not None:
+            out[col.name] = best
+    return out
+
+
+def _fit_parent_ratio(ctx: _Ctx, col: Column, series: pd.Series,
+                      found: _ParentRatio) -> tuple[ColumnModel, np.ndarray]:
+    """The log-ratio's marginal joins the copula; `delta` keeps the column's own marginal for
+    clone rows whose parent has no value."""
+    own = pd.to_numeric(series, errors="coerce").astype(float).dropna()
+    how = "split among its children" if found.op == "share" else "times a ratio"
+    cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
+                     quantiles=copula.quantile_grid(found.log_ratio.to_numpy()),
+                     base=f"^{found.column}", op=found.op,
+                     delta=copula.quantile_grid(own.to_numpy()),
+                     reason=f"the parent's {found.column} {how} (explains "
+                            f"{found.explained:.0%} of its log-variance)")
+    z = np.zeros(len(series))
+    z[series.index.get_indexer(found.log_ratio.index)] = copula.numeric_to_normal(
+        found.log_ratio.to_numpy(), ctx.rng)
+    return cm, z
+
+
 # -- strongly associated categories ---------------------------------------------------------
 
 #: Cramér's V above which two categorical columns are generated as one joint category; a
@@ -610,9 +739,11 @@ JOINT_MIN_COVER = 0.9
 def _merge_associated(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
                       dims: list[str], zs: list[np.ndarray]) -> None:
     """Groups (up to three) of strongly associated categorical columns become one joint
-    category each: media type, genre and price of a track."""
+    category each: media type, genre and price of a track. A column with many values may
+    join one with few when its values nest in them (a decision's motivation says whether it
+    was granted): each combination held by at least k rows is then one category."""
     cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
-            and 1 < len(c.values) <= 50]
+            and 1 < len(c.values) <= MAX_JOINT_CATEGORIES]
     pairs = []
     for i, first in enumerate(cats):
         for second in cats[i + 1:]:
@@ -636,15 +767,22 @@ def _merge_associated(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[C
 
 
 def _cramers_v(a: pd.Series, b: pd.Series) -> float:
+    """Cramér's V with Bergsma's bias correction: a column of 60 values over a few hundred rows
+    looks associated with anything by chance alone, and the correction removes that part."""
     both = a.notna() & b.notna()
     if both.sum() < 20:
         return 0.0
     table = pd.crosstab(a[both].astype(str), b[both].astype(str)).to_numpy(dtype=float)
     if min(table.shape) < 2:
         return 0.0
-    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum()
+    n = table.sum()
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / n
     chi2 = float(((table - expected) ** 2 / expected).sum())
-    return float(np.sqrt(chi2 / (table.sum() * (min(table.shape) - 1))))
+    r, k = table.shape
+    phi2 = max(0.0, chi2 / n - (r - 1) * (k - 1) / (n - 1))
+    r_eff, k_eff = r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)
+    scale = min(r_eff, k_eff) - 1
+    return float(np.sqrt(min(phi2 / scale, 1.0))) if scale > 0 else 0.0
 
 
 def _make_joint(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel], dims: list[str],
@@ -1007,7 +1145,7 @@ def _fit_column(ctx: _Ctx, table: Table, col: Column, series: pd.Series,
     cm_soft = _soft_key(ctx, table, col, values, null_rate)
     fitter = _FITTERS.get(col.kind, _fit_other)
     cm, z = cm_soft if cm_soft is not None else fitter(ctx, col, values, null_rate)
-    if z is None and cm.strategy == "pii" and cm.lengths and len(series) >= 20:
+    if z is None and cm.strategy in ("pii", "text") and cm.lengths and len(series) >= 20:
         return cm, _length_scores(series, ctx.rng)
     if z is not None and null_rate > 0:
         z = _spread(z, series.notna().to_numpy())
@@ -1038,9 +1176,10 @@ def _soft_key(ctx: _Ctx, table: Table, col: Column, values: pd.Series,
 
 
 def _length_scores(series: pd.Series, rng: np.random.Generator) -> np.ndarray:
-    """Replaced personal data joins the copula through its length, NULL ranked lowest: a
-    state is NULL outside the countries that have states, a postcode's length follows the
-    country, though every value is Faker's."""
+    """Replaced personal data and free text join the copula through their length, NULL ranked
+    lowest: a state is NULL outside the countries that have states, a postcode's length
+    follows the country, though every value is Faker's; a case's summary is longer for some
+    categories than others."""
     lengths = series.map(lambda v: -1.0 if v is None or v != v else float(len(str(v))))
     return copula.numeric_to_normal(lengths.to_numpy(dtype=float), rng)
 

@@ -49,11 +49,15 @@ class ColumnModel:
     #: never had this column before `base` (a column of the row, or ``^col`` of the parent).
     base: str | None = None
     #: How `base` combines with the modelled number: "" adds it (dates), "ratio" multiplies by
-    #: exp of it (a file's bytes are its duration times a bitrate), "order" keeps the column's
-    #: own marginal and moves only rows that would fall before the base.
+    #: exp of it (a file's bytes are its duration times a bitrate), "share" divides a parent's
+    #: number (``^col``) among its children first, then multiplies (a monthly payment of a
+    #: decision's total), "order" keeps the column's own marginal and moves only rows that
+    #: would fall before the base.
     op: str = ""
     #: With op "order": quantiles of (value - base), used only for rows drawn before their
-    #: base (the column keeps its own marginal, the order still holds).
+    #: base (the column keeps its own marginal, the order still holds). With a parent's
+    #: number as base ("ratio" or "share" on ``^col``): the column's own quantiles, for rows
+    #: whose parent has no value.
     delta: tuple[float, ...] = ()
     #: Granularity of a number in its own unit: timestamps that are always midnight (86400),
     #: prices in whole cents of a FLOAT column (0.01). 0 = none seen.
@@ -128,6 +132,11 @@ class TableModel:
     #: siblings spread over the range more evenly than chance (each customer's invoices cover
     #: small and large totals alike), down to -1 / (siblings - 1) for a perfect spread.
     icc: tuple[float, ...] = ()
+    #: Children counts drawn per category of the row (a household's members per household
+    #: type): one entry per such ``#child.fkcols`` dimension, named after it, with `by` and
+    #: `groups` as a grouped number's (the quantiles are of counts; the latent score is the
+    #: rank within the group).
+    counts: tuple[ColumnModel, ...] = ()
 
     @property
     def verbatim(self) -> bool:

@@ -344,6 +344,8 @@ class Sampler:
             data[cm.name] = self._column(table, cm, z, n, data)
             if cm.strategy == "parent":
                 self._copy_parent(cm, data, driver, parent_idx)
+            elif cm.base and cm.op in ("ratio", "share") and cm.base.startswith("^"):
+                self._from_parent(table, cm, data, driver, parent_idx)
             elif cm.base and cm.op == "ratio":
                 self._multiply(table, cm, data)
             elif cm.base and cm.strategy == "numeric":
@@ -385,7 +387,7 @@ class Sampler:
         kept = {c: data[c] for c in run.needed if c in data}
         # Children draw from a parent's latent scores; a table without children keeps none.
         kept[_LATENT] = latent if run.parent else np.zeros((n, 0))
-        kept.update(self._child_counts(run.table, run.tm, latent))
+        kept.update(self._child_counts(run.table, run.tm, latent, data))
         run.kept.append(kept)
         run.rows += n
 
@@ -419,7 +421,7 @@ class Sampler:
         latent = np.asarray(tm.latent, dtype=float).reshape(n, -1) if n else np.zeros((0, 0))
         kept = {c: data[c] for c in self._needed(table) if c in data}
         kept[_LATENT] = latent
-        kept.update(self._child_counts(table, tm, latent))
+        kept.update(self._child_counts(table, tm, latent, data))
         self.done[table.name] = _Generated(n, Spill(), tm.copula)
         self.done[table.name].kept.append(kept)
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
@@ -435,6 +437,35 @@ class Sampler:
         out = np.full(len(value), None, dtype=object)
         if known.any():
             out[known] = to_python(table.column(cm.name), value[known])
+        data[cm.name] = out
+
+    def _from_parent(self, table: Table, cm: ColumnModel, data: Columns,
+                     driver: FKModel | None, parent_idx: np.ndarray | None) -> None:
+        """The driving parent's number (split among its children in this clone, for op
+        "share") x exp(modelled log-ratio); rows without a parent value draw the column's own
+        marginal. A chunk holds all children of its parents, so counting them here is exact."""
+        assert cm.base is not None
+        col = table.column(cm.name)
+        ratio = _floats(data[cm.name])
+        base = np.full(len(ratio), np.nan)
+        if driver is not None and parent_idx is not None and driver.ref_table in self.done:
+            ok = parent_idx >= 0
+            pcol = self.schema.table(driver.ref_table).column(cm.base[1:])
+            base[ok] = self._parent_numbers(driver.ref_table, pcol.name, pcol)[parent_idx[ok]]
+            if cm.op == "share" and ok.any():
+                _, where, counts = np.unique(parent_idx[ok], return_inverse=True,
+                                             return_counts=True)
+                base[ok] = base[ok] / counts[where]
+        with np.errstate(invalid="ignore"):
+            value = np.where(base > 0, base, np.nan) * np.exp(ratio)
+        lost = np.isnan(value) & ~np.isnan(ratio)
+        if lost.any() and cm.delta:
+            value[lost] = copula.normal_to_numeric(self.rng.standard_normal(int(lost.sum())),
+                                                   cm.delta, col.kind == "integer")
+        known = ~np.isnan(value)
+        out = np.full(len(value), None, dtype=object)
+        if known.any():
+            out[known] = to_python(col, value[known])
         data[cm.name] = out
 
     def _copy_parent(self, cm: ColumnModel, data: Columns, driver: FKModel | None,
@@ -584,17 +615,36 @@ class Sampler:
                        + np.sqrt(1 - rho) * out[ok, :k])
         return out
 
-    def _child_counts(self, table: Table, tm: TableModel,
-                      latent: np.ndarray) -> dict[str, np.ndarray]:
+    def _child_counts(self, table: Table, tm: TableModel, latent: np.ndarray,
+                      data: Columns) -> dict[str, np.ndarray]:
         """The rows' numbers of children per child FK (`#child.fk` dims), decoded from their
-        latent scores row by row, so a chunk at a time."""
+        latent scores row by row, so a chunk at a time; per category of the row where the
+        model draws them so (`TableModel.counts`)."""
+        grouped = {cm.name: cm for cm in tm.counts if cm.by in data}
         out = {}
         for i, dim in enumerate(tm.copula):
             if dim.startswith("#") and latent.shape[1] > i:
                 child, cols = dim[1:].split(".", 1)
                 fk = next(f for f in self.model.table(child).fks
                           if "/".join(f.columns) == cols and f.ref_table == table.name)
-                out[dim] = _decode_counts(latent[:, i], fk).astype(np.int32)
+                counts = self._grouped_counts(grouped[dim], latent[:, i], data) \
+                    if dim in grouped else _decode_counts(latent[:, i], fk)
+                out[dim] = counts.astype(np.int32)
+        return out
+
+    def _grouped_counts(self, cm: ColumnModel, z: np.ndarray, data: Columns) -> np.ndarray:
+        """Children per row from its category's own count distribution (ranks in the group
+        follow the latent scores)."""
+        index = {str(g[0]): i for i, g in enumerate(cm.groups) if g[0] is not None}
+        rest = len(cm.groups) - 1
+        member = np.asarray([rest if v is None else index.get(str(v), rest)
+                             for v in data[cm.by]])
+        out = np.zeros(len(z), dtype=int)
+        for i, (_, _, grid) in enumerate(cm.groups):
+            rows = np.flatnonzero(member == i)
+            if len(rows):
+                counts = copula.normal_to_numeric(z[rows], grid or cm.quantiles, True)
+                out[rows] = np.maximum(counts, 0).astype(int)
         return out
 
     # -- columns -----------------------------------------------------------------------------
@@ -608,7 +658,7 @@ class Sampler:
         if cm.null_rate > 0 and col.nullable and cm.strategy not in ("key", "fk") \
                 and not (cm.groups and cm.by in data):  # NULLs drawn per group
             values = values.copy()
-            if cm.strategy == "pii" and z is not None:  # NULL is the lowest length score
+            if cm.strategy in ("pii", "text") and z is not None:  # NULL: lowest length score
                 values[copula.uniform_ranks(z) < cm.null_rate] = None
             else:
                 values[self.rng.random(n) < cm.null_rate] = None
@@ -665,7 +715,7 @@ class Sampler:
         if s == "pattern":
             return self._from_pattern(cm.pattern[0], n)
         if s == "text":
-            return self._text(col, cm, n)
+            return self._text(col, cm, n, z)
         if s == "uuid":
             return np.asarray([str(uuid.UUID(int=int(x))) for x in self._bits(n, 128)],
                               dtype=object)
@@ -683,7 +733,7 @@ class Sampler:
     def _grouped(self, col: Column, cm: ColumnModel, z: np.ndarray,
                  by: np.ndarray) -> np.ndarray:
         """A number drawn from its category's own marginal and NULL rate (ranks within the
-        group follow the latent scores)."""
+        group follow the latent scores; NULL takes the group's lowest)."""
         index = {str(g[0]): i for i, g in enumerate(cm.groups) if g[0] is not None}
         rest = len(cm.groups) - 1
         member = np.asarray([rest if v is None else index.get(str(v), rest) for v in by])
@@ -693,7 +743,7 @@ class Sampler:
             if not len(rows):
                 continue
             if col.nullable and null_rate > 0:
-                rows = rows[self.rng.random(len(rows)) >= null_rate]
+                rows = rows[copula.uniform_ranks(z[rows]) >= null_rate]
             if not len(rows):
                 continue
             raw = copula.normal_to_numeric(z[rows], grid or cm.quantiles, cm.integer)
@@ -763,9 +813,8 @@ class Sampler:
         width = max(len(str(self._rows_planned or n)), 1)
         return np.asarray([f"K{i:0{width}d}" for i in range(first, first + n)], dtype=object)
 
-    def _words(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
+    def _words(self, col: Column, cm: ColumnModel, n: int, lengths: np.ndarray) -> np.ndarray:
         """Text from the source's own vocabulary (words seen in at least k rows)."""
-        lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
         vocab = np.asarray(cm.values, dtype=object)
         p = _norm(cm.probs)
         sentences = bool(cm.pattern)
@@ -837,10 +886,14 @@ class Sampler:
         pattern = Pattern(regex)
         return np.asarray([pattern.generate(self.rng) for _ in range(n)], dtype=object)
 
-    def _text(self, col: Column, cm: ColumnModel, n: int) -> np.ndarray:
+    def _text(self, col: Column, cm: ColumnModel, n: int, z: np.ndarray | None) -> np.ndarray:
+        """Free text of the lengths the row's latent score gives (a case's summary is as long
+        as its category's), from the source's vocabulary or else Faker's sentences."""
+        lengths = self._pii_lengths(col, cm, z, n)
+        if lengths is None:
+            lengths = np.ones(n)
         if cm.values:
-            return self._words(col, cm, n)
-        lengths = copula.normal_to_numeric(self.rng.standard_normal(n), cm.lengths, True)
+            return self._words(col, cm, n, lengths)
         pool = self.fake.pool("sentence", min(2000, pool_size(n)))
         picks = self.rng.integers(0, len(pool), n)
         out = []
