@@ -724,9 +724,13 @@ def _fit_parent_ratio(ctx: _Ctx, col: Column, series: pd.Series,
 
 # -- strongly associated categories ---------------------------------------------------------
 
-#: Cramér's V above which two categorical columns are generated as one joint category; a
-#: Gaussian copula cannot hold "media type 3 always costs 1.99" through a correlation.
-JOINT_V = 0.6
+#: Cramér's V (bias-corrected, NULL a category) above which two categorical columns are
+#: generated as one joint category; a Gaussian copula cannot hold "media type 3 always costs
+#: 1.99", or which referral sources each case category gets, through a correlation.
+JOINT_V = 0.45
+#: Share of rows a joint category must keep in combinations held by at least k rows; below
+#: it the joint would lose too much of the tail, and the columns stay apart.
+JOINT_COVER = 0.95
 MAX_JOINT_CATEGORIES = 200
 #: Share of the rows (with every column of the group set) that the joint categories held
 #: by at least k rows must cover. Rows in rarer combinations would get a kept combination
@@ -747,7 +751,7 @@ def _merge_associated(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[C
     pairs = []
     for i, first in enumerate(cats):
         for second in cats[i + 1:]:
-            v = _cramers_v(df[first.name], df[second.name])
+            v = _cramers_v(_with_nulls(df[first.name]), _with_nulls(df[second.name]))
             if v >= JOINT_V:
                 pairs.append((v, first.name, second.name))
     group_of: dict[str, list[str]] = {}
@@ -764,6 +768,15 @@ def _merge_associated(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[C
             seen.append(group)
             order = [c.name for c in columns if c.name in group]
             _make_joint(ctx, df, columns, dims, zs, order)
+
+
+#: NULL as a category of its own when judging and making joint categories: a missing
+#: referral source says as much about a case's category as any source does.
+_NULL = "\0null"
+
+
+def _with_nulls(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), _NULL)
 
 
 def _cramers_v(a: pd.Series, b: pd.Series) -> float:
@@ -787,12 +800,15 @@ def _cramers_v(a: pd.Series, b: pd.Series) -> float:
 
 def _make_joint(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel], dims: list[str],
                 zs: list[np.ndarray], names: list[str]) -> bool:
-    both = df[names].notna().all(axis=1)
-    combos = [tuple(_jsonable(v) for v in row)
-              for row in df.loc[both, names].itertuples(index=False, name=None)]
+    """One category per combination held by at least k rows; NULL is part of a combination
+    (the columns' own NULL rates then no longer apply)."""
+    both = pd.Series(True, index=df.index)
+    combos = [tuple(None if pd.isna(v) else _jsonable(v) for v in row)
+              for row in df[names].astype(object).itertuples(index=False, name=None)]
     counts = Counter(combos)
     kept = [(c, n) for c, n in counts.most_common() if n >= ctx.opts.rare_threshold]
-    if len(kept) < 2 or len(kept) > MAX_JOINT_CATEGORIES:
+    if len(kept) < 2 or len(kept) > MAX_JOINT_CATEGORIES \
+            or sum(n for _, n in kept) < JOINT_COVER * len(combos):
         return False
     if sum(n for _, n in kept) < JOINT_MIN_COVER * len(combos):
         return False
@@ -808,12 +824,12 @@ def _make_joint(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel], dims: l
     head, rest = names[0], names[1:]
     pos = {c.name: i for i, c in enumerate(columns)}
     columns[pos[head]] = dataclasses.replace(
-        columns[pos[head]], values=values, probs=probs, joint=tuple(rest),
+        columns[pos[head]], values=values, probs=probs, joint=tuple(rest), null_rate=0.0,
         reason=f"generated jointly with {', '.join(rest)}")
     for other in rest:
         columns[pos[other]] = dataclasses.replace(
             columns[pos[other]], strategy="joint", values=(), probs=(), base=head,
-            reason=f"generated jointly with {head}")
+            null_rate=0.0, reason=f"generated jointly with {head}")
         del zs[dims.index(other)]
         dims.remove(other)
     zs[dims.index(head)] = z
