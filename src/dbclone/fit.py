@@ -204,8 +204,8 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         latent = tuple(tuple(round(float(v), 4) for v in r) for r in own_z)
     return TableModel(
         name=table.name, row_count=table.row_count, columns=tuple(columns), fks=tuple(fks),
-        copula=own_dims + parent_dims, icc=_whole_groups(_icc(df, own_z, driver), own_dims,
-                                                         columns),
+        copula=own_dims + parent_dims,
+        icc=_category_sharing(df, driver, _icc(df, own_z, driver), own_dims, columns),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
         rows=rows, latent=latent, counts=grouped_counts)
 
@@ -254,16 +254,40 @@ def _icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float
     return tuple(out)
 
 
-#: Intraclass correlation above which a category is one per parent (an album's tracks are
-#: all video or all audio): its noise would otherwise still split a few families.
-WHOLE_GROUP_ICC = 0.9
+def _category_sharing(df: pd.DataFrame, driver: FKModel | None, icc: tuple[float, ...],
+                      dims: tuple[str, ...], columns: list[ColumnModel]) -> tuple[float, ...]:
+    """For a categorical dimension, the share q of rows that take their parent's category
+    rather than a draw of their own: a caseworker's cases are nearly all in their unit's
+    category. The intraclass correlation of normal scores drawn inside a category's slice
+    understates that (pure groups score 0.85), so q comes from the categories themselves: two
+    siblings agree with probability q² + (1 - q²)·S0, S0 the chance agreement Σ p²."""
+    if not icc or driver is None:
+        return icc
+    by = {c.name: c for c in columns}
+    groups = df[list(driver.columns)].astype(str).agg("|".join, axis=1)
+    out = list(icc)
+    for i, dim in enumerate(dims[:len(icc)]):
+        cm = by.get(dim)
+        if cm is None or cm.strategy != "categorical":
+            continue
+        # A joint category shares as its head does (a caseworker's cases keep the unit's
+        # category; their referral sources, its partner, come along)
+        out[i] = round(_sibling_share(groups, df[dim].astype(str)), 4)
+    return tuple(out)
 
 
-def _whole_groups(icc: tuple[float, ...], dims: tuple[str, ...],
-                  columns: list[ColumnModel]) -> tuple[float, ...]:
-    kinds = {c.name: c.strategy for c in columns}
-    return tuple(1.0 if r >= WHOLE_GROUP_ICC and kinds.get(d) == "categorical" else r
-                 for r, d in zip(icc, dims, strict=False))
+def _sibling_share(groups: pd.Series, values: pd.Series) -> float:
+    sizes = groups.value_counts()
+    pairs = float((sizes * (sizes - 1)).sum())
+    if pairs <= 0:
+        return 0.0
+    cells = pd.DataFrame({"g": groups, "v": values}).value_counts()
+    same = float((cells * (cells - 1)).sum()) / pairs
+    p = values.value_counts(normalize=True)
+    chance = float((p ** 2).sum())
+    if chance >= 1.0:
+        return 0.0
+    return float(np.sqrt(np.clip((same - chance) / (1.0 - chance), 0.0, 1.0)))
 
 
 def _is_reference(ctx: _Ctx, table: Table, columns: list[ColumnModel]) -> bool:
