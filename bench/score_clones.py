@@ -2,7 +2,7 @@
 
 For each case this loads a fresh copy of the source (`../shared/sampledbs/load.sh`, or
 `sample_schemas/build.py` for the kommun sample), runs `dbclone.api.clone(source, target,
-seed=0)` into a fresh empty database, scores the clone with `dbclone.report.build_report`
+seed=0)` (or `--seed`) into a fresh empty database, scores the clone with `dbclone.report.build_report`
 and prints one Markdown table. A case that fails to load, clone or report is a row with its
 error, not a crash. Every database it creates is named `dbclone_test_bench_*` (SQLite files
 live in a temporary folder) and is dropped at the end. Run on demand, not a test:
@@ -10,6 +10,7 @@ live in a temporary folder) and is dropped at the end. Run on demand, not a test
     python bench/score_clones.py                        # every case, a few minutes
     python bench/score_clones.py --cases chinook employees --dialects sqlite
     python bench/score_clones.py --out scores.json      # every number, as JSON too
+    python bench/score_clones.py --cases kommun --seed 1   # another clone seed (one is noisy)
 
 PostgreSQL is reached at 127.0.0.1:5432 as postgres and MariaDB at 127.0.0.1:3306 as root
 (override with --pg / --mysql).
@@ -136,7 +137,7 @@ def load_source(servers: Servers, case: Case) -> str:
 
 # -- one case ----------------------------------------------------------------------------------
 
-def run_case(servers: Servers, case: Case, sample_rows: int) -> Row:
+def run_case(servers: Servers, case: Case, sample_rows: int, seed: int = 0) -> Row:
     from dbclone import api
     from dbclone.connect import engine_for
     from dbclone.report import build_report
@@ -148,7 +149,7 @@ def run_case(servers: Servers, case: Case, sample_rows: int) -> Row:
         target = servers.fresh(case.dialect, f"{PREFIX}{case.database}_clone")
         step = "clone"
         started = time.perf_counter()
-        api.clone(source, target, seed=0)
+        api.clone(source, target, seed=seed)
         row.clone_seconds = time.perf_counter() - started
         step = "report"
         started = time.perf_counter()
@@ -260,6 +261,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dialects", nargs="*", help="dialects (default: all)")
     p.add_argument("--sample-rows", type=int, default=20000, help="rows compared per table")
     p.add_argument("--out", type=Path, help="also write every number as JSON here")
+    p.add_argument("--seed", type=int, default=0,
+                   help="the clone's seed (the report's sample and folds keep seed 0)")
     p.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     p.add_argument("--mysql", default="mysql+pymysql://root@127.0.0.1:3306")
     return p
@@ -275,15 +278,16 @@ def main(argv: list[str] | None = None) -> int:
                           args.mysql, Path(folder))
         for case in cases:
             print(f"{case.database} on {case.dialect} ...", file=sys.stderr, flush=True)
-            rows.append(run_case(servers, case, args.sample_rows))
+            rows.append(run_case(servers, case, args.sample_rows, args.seed))
             print(f"  {rows[-1].error or 'done'}", file=sys.stderr, flush=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"{provenance()}: clones with seed 0, {args.sample_rows} rows compared per table, "
+    print(f"{provenance()}: clones with seed {args.seed}, {args.sample_rows} rows compared "
+          f"per table, "
           f"{stamp}")
     print()
     print(render_table(rows))
     if args.out:
-        args.out.write_text(json.dumps({"date": stamp, "dbclone": provenance(),
+        args.out.write_text(json.dumps({"date": stamp, "dbclone": provenance(), "seed": args.seed,
                                         "rows": to_json(rows)}, indent=1))
     return 0
 
