@@ -2,10 +2,11 @@
 
 For each case this loads a fresh copy of the source (`../shared/sampledbs/load.sh`, or
 `sample_schemas/build.py` for the kommun sample), runs `dbclone.api.clone(source, target,
-seed=0)` (or `--seed`) into a fresh empty database, scores the clone with `dbclone.report.build_report`
-and prints one Markdown table. A case that fails to load, clone or report is a row with its
-error, not a crash. Every database it creates is named `dbclone_test_bench_*` (SQLite files
-live in a temporary folder) and is dropped at the end. Run on demand, not a test:
+seed=0)` (or `--seed`) into a fresh empty database, scores the clone with
+`dbclone.report.build_report` and prints one Markdown table. A case that fails to load,
+clone or report is a row with its error, not a crash. Every database it creates is named
+`dbclone_test_bench_*` (SQLite files live in a temporary folder) and is dropped at the end.
+Run on demand, not a test:
 
     python bench/score_clones.py                        # every case, a few minutes
     python bench/score_clones.py --cases chinook employees --dialects sqlite

@@ -641,6 +641,7 @@ class Sampler:
     def _grouped_counts(self, cm: ColumnModel, z: np.ndarray, data: Columns) -> np.ndarray:
         """Children per row from its category's own count distribution (ranks in the group
         follow the latent scores)."""
+        assert cm.by is not None
         index = {str(g[0]): i for i, g in enumerate(cm.groups) if g[0] is not None}
         rest = len(cm.groups) - 1
         member = np.asarray([rest if v is None else index.get(str(v), rest)

@@ -1,0 +1,163 @@
+"""How rows follow their family: children's numbers and counts against their parent, siblings
+alike, categories nested in others. Each rule on a small SQLite source built for it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+import sqlalchemy as sa
+
+from dbclone.api import clone
+from dbclone.connect import engine_for
+
+
+def _build(new_db: Callable[[str], str], ddl: list[str],
+           rows: dict[str, list[tuple[object, ...]]]) -> str:
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+        for table, values in rows.items():
+            marks = ", ".join("?" * len(values[0]))
+            conn.exec_driver_sql(f"INSERT INTO {table} VALUES ({marks})", values)
+    return source
+
+
+def _clone(new_db: Callable[[str], str], source: str, seed: int) -> sa.Engine:
+    target = new_db("sqlite")
+    clone(source, target, seed=seed)
+    return engine_for(target)
+
+
+def test_monthly_payments_split_their_decisions_total(new_db) -> None:
+    """A decision's total is paid in as many instalments as it has months: each payment is
+    the total split among its payments, whatever the total. Modelled as the parent's number
+    per child times a ratio, payments add up to their decision's total again."""
+    rng = np.random.default_rng(3)
+    decisions, payments = [], []
+    for d in range(1, 601):
+        months = int(rng.choice([1, 3, 6, 12], p=[0.4, 0.2, 0.2, 0.2]))
+        total = round(float(rng.lognormal(np.log(9000), 0.5)) * months, 2)
+        decisions.append((d, total))
+        for _ in range(months):
+            payments.append((len(payments) + 1, d, round(total / months, 2)))
+    source = _build(new_db, [
+        "CREATE TABLE decision (id INTEGER PRIMARY KEY, total NUMERIC(12, 2) NOT NULL)",
+        "CREATE TABLE payment (id INTEGER PRIMARY KEY, decision_id INTEGER NOT NULL "
+        "REFERENCES decision (id), amount NUMERIC(12, 2) NOT NULL)",
+    ], {"decision": decisions, "payment": payments})
+    with _clone(new_db, source, 7).connect() as conn:
+        got = conn.execute(sa.text(
+            "SELECT d.total, SUM(p.amount), COUNT(*) FROM decision d "
+            "JOIN payment p ON p.decision_id = d.id GROUP BY d.id")).all()
+    ratios = np.asarray([float(paid) / float(total) for total, paid, _ in got])
+    # Independent amounts would sum to anything from a twelfth to twelve times the total.
+    assert len(ratios) > 400
+    assert np.mean(np.abs(ratios - 1.0) < 0.25) > 0.8, np.quantile(ratios, [0.1, 0.5, 0.9])
+
+
+def test_members_per_household_follow_its_type(new_db) -> None:
+    """A single household has one member and a couple two: children counts are drawn per
+    category of the parent, not from one distribution over all households."""
+    rng = np.random.default_rng(4)
+    kinds = {"single": [1], "couple": [2], "family": [3, 4, 5]}
+    households, people = [], []
+    for h in range(1, 901):
+        kind = list(kinds)[h % 3]
+        households.append((h, kind))
+        for _ in range(int(rng.choice(kinds[kind]))):
+            people.append((len(people) + 1, h))
+    source = _build(new_db, [
+        "CREATE TABLE household (id INTEGER PRIMARY KEY, kind TEXT NOT NULL)",
+        "CREATE TABLE person (id INTEGER PRIMARY KEY, household_id INTEGER NOT NULL "
+        "REFERENCES household (id))",
+    ], {"household": households, "person": people})
+    with _clone(new_db, source, 8).connect() as conn:
+        got = conn.execute(sa.text(
+            "SELECT h.kind, COUNT(p.id) FROM household h LEFT JOIN person p "
+            "ON p.household_id = h.id GROUP BY h.id")).all()
+    sizes: dict[str, list[int]] = {}
+    for kind, n in got:
+        sizes.setdefault(kind, []).append(n)
+    assert np.mean(np.asarray(sizes["single"]) == 1) > 0.9, Counter(sizes["single"])
+    assert np.mean(np.asarray(sizes["couple"]) == 2) > 0.9, Counter(sizes["couple"])
+    assert np.mean(np.asarray(sizes["family"]) >= 3) > 0.9, Counter(sizes["family"])
+
+
+def test_a_teams_tickets_keep_the_teams_area(new_db) -> None:
+    """Each team handles one area (a few tickets stray): the clone's teams are as pure, not a
+    mix of every area with a tilt towards one."""
+    rng = np.random.default_rng(5)
+    areas = ["billing", "network", "hardware", "accounts", "mobile", "printing"]
+    teams, tickets = [], []
+    for t in range(1, 41):
+        teams.append((t, f"team {t}"))
+        own = areas[t % len(areas)]
+        for _ in range(int(rng.integers(20, 60))):
+            area = own if rng.random() < 0.95 else str(rng.choice(areas))
+            tickets.append((len(tickets) + 1, t, area, int(rng.integers(1, 6))))
+    source = _build(new_db, [
+        "CREATE TABLE team (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        "CREATE TABLE ticket (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL "
+        "REFERENCES team (id), area TEXT NOT NULL, severity INTEGER NOT NULL)",
+    ], {"team": teams, "ticket": tickets})
+    with _clone(new_db, source, 9).connect() as conn:
+        got = conn.execute(sa.text("SELECT team_id, area FROM ticket")).all()
+    by_team: dict[object, Counter[str]] = {}
+    for team, area in got:
+        by_team.setdefault(team, Counter())[area] += 1
+    modal = sum(c.most_common(1)[0][1] for c in by_team.values()) / len(got)
+    assert modal > 0.85, modal
+
+
+def test_nested_reasons_and_missing_values_stay_with_their_category(new_db) -> None:
+    """Forty reasons, each written for one outcome only, stay with that outcome; a channel
+    that is missing exactly for one kind of case stays missing for it (NULL is part of a
+    joint category)."""
+    rng = np.random.default_rng(6)
+    reasons = {o: [f"{o} reason {i}" for i in range(12)]
+               for o in ("granted", "partly", "rejected")}
+    rows = []
+    for i in range(1, 1501):
+        outcome = str(rng.choice(list(reasons), p=[0.6, 0.2, 0.2]))
+        kind = str(rng.choice(["aid", "care", "youth"]))
+        channel = None if kind == "aid" else str(rng.choice(["phone", "mail", "desk"]))
+        rows.append((i, outcome, str(rng.choice(reasons[outcome])), kind, channel))
+    source = _build(new_db, [
+        "CREATE TABLE verdict (id INTEGER PRIMARY KEY, outcome TEXT NOT NULL, "
+        "reason TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT)",
+    ], {"verdict": rows})
+    with _clone(new_db, source, 10).connect() as conn:
+        got = conn.execute(sa.text("SELECT outcome, reason, kind, channel FROM verdict")).all()
+    matched = [reason.startswith(outcome + " ") for outcome, reason, _, _ in got]
+    assert np.mean(matched) > 0.97, np.mean(matched)
+    aid = [channel for _, _, kind, channel in got if kind == "aid"]
+    other = [channel for _, _, kind, channel in got if kind != "aid"]
+    assert np.mean([c is None for c in aid]) > 0.95
+    assert np.mean([c is None for c in other]) < 0.05
+
+
+def test_free_text_length_follows_the_row(new_db) -> None:
+    """A complaint's summary runs long, a question's short: free text joins the copula through
+    its length, so the clone keeps which rows get the long texts."""
+    rng = np.random.default_rng(7)
+    words = ["the", "client", "asked", "about", "housing", "and", "was", "told", "to",
+             "return", "with", "papers", "from", "the", "employer", "before", "the", "meeting"]
+    rows = []
+    for i in range(1, 1001):
+        kind = "complaint" if i % 2 else "question"
+        n = int(rng.integers(30, 45)) if kind == "complaint" else int(rng.integers(3, 7))
+        text = " ".join(str(w) for w in rng.choice(words, n)) + "."
+        rows.append((i, kind, text))
+    source = _build(new_db, [
+        "CREATE TABLE contact (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, summary TEXT)",
+    ], {"contact": rows})
+    with _clone(new_db, source, 11).connect() as conn:
+        got = conn.execute(sa.text("SELECT kind, LENGTH(summary) FROM contact")).all()
+    lengths: dict[str, list[int]] = {}
+    for kind, n in got:
+        lengths.setdefault(kind, []).append(n)
+    assert np.median(lengths["complaint"]) > 4 * np.median(lengths["question"]), \
+        {k: np.median(v) for k, v in lengths.items()}
