@@ -268,8 +268,8 @@ def _category_sharing(df: pd.DataFrame, driver: FKModel | None, icc: tuple[float
     out = list(icc)
     for i, dim in enumerate(dims[:len(icc)]):
         cm = by.get(dim)
-        if cm is None or cm.strategy != "categorical":
-            continue
+        if cm is None or cm.strategy != "categorical" or icc[i] < 0:
+            continue  # siblings that spread (six payments of 10..60 each) keep their spread
         # A joint category shares as its head does (a caseworker's cases keep the unit's
         # category; their referral sources, its partner, come along)
         out[i] = round(_sibling_share(groups, df[dim].astype(str)), 4)
@@ -752,9 +752,6 @@ def _fit_parent_ratio(ctx: _Ctx, col: Column, series: pd.Series,
 #: generated as one joint category; a Gaussian copula cannot hold "media type 3 always costs
 #: 1.99", or which referral sources each case category gets, through a correlation.
 JOINT_V = 0.45
-#: Share of rows a joint category must keep in combinations held by at least k rows; below
-#: it the joint would lose too much of the tail, and the columns stay apart.
-JOINT_COVER = 0.95
 MAX_JOINT_CATEGORIES = 200
 #: Share of the rows (with every column of the group set) that the joint categories held
 #: by at least k rows must cover. Rows in rarer combinations would get a kept combination
@@ -826,13 +823,11 @@ def _make_joint(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel], dims: l
                 zs: list[np.ndarray], names: list[str]) -> bool:
     """One category per combination held by at least k rows; NULL is part of a combination
     (the columns' own NULL rates then no longer apply)."""
-    both = pd.Series(True, index=df.index)
     combos = [tuple(None if pd.isna(v) else _jsonable(v) for v in row)
               for row in df[names].astype(object).itertuples(index=False, name=None)]
     counts = Counter(combos)
     kept = [(c, n) for c, n in counts.most_common() if n >= ctx.opts.rare_threshold]
-    if len(kept) < 2 or len(kept) > MAX_JOINT_CATEGORIES \
-            or sum(n for _, n in kept) < JOINT_COVER * len(combos):
+    if len(kept) < 2 or len(kept) > MAX_JOINT_CATEGORIES:
         return False
     if sum(n for _, n in kept) < JOINT_MIN_COVER * len(combos):
         return False
@@ -842,9 +837,8 @@ def _make_joint(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel], dims: l
     index = {c: i for i, (c, _) in enumerate(kept)}
     codes = np.asarray([index.get(c, -1) for c in combos])
     z = np.zeros(len(df))
-    rows = np.flatnonzero(both.to_numpy())
     known = codes >= 0
-    z[rows[known]] = copula.categorical_to_normal(codes[known], probs, ctx.rng)
+    z[known] = copula.categorical_to_normal(codes[known], probs, ctx.rng)
     head, rest = names[0], names[1:]
     pos = {c.name: i for i, c in enumerate(columns)}
     columns[pos[head]] = dataclasses.replace(

@@ -131,8 +131,8 @@ class TableModel:
     #: correlation within the driving parent): the tracks of one album are alike. Below 0,
     #: siblings spread over the range more evenly than chance (each customer's invoices cover
     #: small and large totals alike), down to -1 / (siblings - 1) for a perfect spread.
-    #: For a categorical dimension: the share of rows that take their parent's category
-    #: outright (never below 0).
+    #: For a categorical dimension at or above 0: the share of rows that take their parent's
+    #: category outright.
     icc: tuple[float, ...] = ()
     #: Children counts drawn per category of the row (a household's members per household
     #: type): one entry per such ``#child.fkcols`` dimension, named after it, with `by` and
