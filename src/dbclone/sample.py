@@ -1539,6 +1539,19 @@ def _join(parts: list[TableData]) -> TableData:
     return TableData(first.table, first.columns, data, first.planned_rows)
 
 
+def _new_tail(value: str, pattern: Pattern, rng: np.random.Generator) -> str | None:
+    """`value` with its trailing digits redrawn, if that still matches `pattern`."""
+    head = value.rstrip("0123456789")
+    width = len(value) - len(head)
+    if not width:
+        return None
+    for _ in range(5):
+        new = head + "".join(str(d) for d in rng.integers(0, 10, width))
+        if new != value and pattern.matches(new):
+            return new
+    return None
+
+
 def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Generator,
              pattern: Pattern | None = None) -> np.ndarray:
     out = values.copy()
@@ -1556,7 +1569,10 @@ def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Ge
         elif isinstance(v, float):
             out[i] = v + float(rng.random())
         elif isinstance(v, str) and pattern is not None:
-            out[i] = pattern.generate(rng)  # a CHECK demands this format: a new value in it
+            # A CHECK demands this format: new trailing digits where they keep it (the rest
+            # of a personnummer follows the row's birth date, which another CHECK may
+            # compare), else a new value in the format.
+            out[i] = _new_tail(v, pattern, rng) or pattern.generate(rng)
         elif isinstance(v, str) and "@" in v:  # keep an email an email: digits before the @
             local, _, domain = v.rpartition("@")
             out[i] = f"{local}{int(rng.integers(0, 10**4))}@{domain}"
