@@ -58,6 +58,31 @@ def test_monthly_payments_split_their_decisions_total(new_db) -> None:
     assert np.mean(np.abs(ratios - 1.0) < 0.25) > 0.8, np.quantile(ratios, [0.1, 0.5, 0.9])
 
 
+def test_a_charge_keeps_its_share_of_the_orders_value(new_db) -> None:
+    """Each charge on an order is a quarter of the order's value, whatever the value and
+    however many charges there are: the child number is the parent's times a ratio."""
+    rng = np.random.default_rng(9)
+    orders, charges = [], []
+    for o in range(1, 501):
+        value = round(float(rng.lognormal(np.log(2000), 0.8)), 2)
+        orders.append((o, value))
+        for _ in range(int(rng.integers(1, 5))):
+            kind = str(rng.choice(["tax", "fee", "levy"]))
+            share = float(rng.uniform(0.24, 0.26))
+            charges.append((len(charges) + 1, o, kind, round(value * share, 2)))
+    source = _build(new_db, [
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, value NUMERIC(12, 2) NOT NULL)",
+        "CREATE TABLE charge (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL "
+        "REFERENCES orders (id), kind TEXT NOT NULL, amount NUMERIC(12, 2) NOT NULL)",
+    ], {"orders": orders, "charge": charges})
+    with _clone(new_db, source, 12).connect() as conn:
+        got = conn.execute(sa.text(
+            "SELECT c.amount, o.value FROM charge c JOIN orders o ON o.id = c.order_id")).all()
+    shares = np.asarray([float(a) / float(v) for a, v in got])
+    assert len(shares) > 800
+    assert np.mean((shares > 0.22) & (shares < 0.28)) > 0.9, np.quantile(shares, [0.1, 0.9])
+
+
 def test_members_per_household_follow_its_type(new_db) -> None:
     """A single household has one member and a couple two: children counts are drawn per
     category of the parent, not from one distribution over all households."""

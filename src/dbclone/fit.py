@@ -355,8 +355,10 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
     codes = {c.name: _category_codes(table.column(c.name), df[c.name], c.values) for c in cats}
     for pos, cm in enumerate(columns):
         if cm.strategy != "numeric" or cm.derived or cm.name not in dims \
-                or (cm.base and cm.op != "ratio" and (cm.values or cm.name not in bases)):
-            continue  # a sentinel date ("valid until 9999") keeps its own share
+                or (cm.base and cm.op != "ratio" and (cm.values or cm.name not in bases)) \
+                or (cm.base or "").startswith("^") and cm.op in ("ratio", "share"):
+            continue  # a sentinel date ("valid until 9999") keeps its own share; a ratio to
+            # the parent's number is one log-ratio for all categories
         col = table.column(cm.name)
         if cm.op == "ratio":  # the log-ratio is what is drawn (a bitrate per media type)
             values = _log_ratio(df, cm.name, cm.base or "")
