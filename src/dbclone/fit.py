@@ -91,6 +91,9 @@ class _Ctx:
     table: Table | None = None  # the table being fitted
     #: (table, column) recomputed from children after sampling: no child may build on them.
     derived: set[tuple[str, str]] = field(default_factory=set)
+    #: Numbers drawn per category, on one scale over all rows (normal scores of their ranks,
+    #: NULL lowest) for ordering categories: their latent scores are ranks within a group.
+    scales: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
@@ -146,6 +149,7 @@ def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
 def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
     df = ctx.frames[table.name]
     ctx.table = table
+    ctx.scales = {}
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     fks = _lookups_as_categories(ctx, table, _fit_fks(ctx, table, df))
     lookups = {f.columns[0] for f in fks if f.as_category}
@@ -202,10 +206,11 @@ def _fit_table(ctx: _Ctx, table: Table) -> TableModel:
         rows = tuple(tuple(_jsonable(v) for v in r) for r in
                      df.astype(object).where(df.notna(), None).itertuples(index=False))
         latent = tuple(tuple(round(float(v), 4) for v in r) for r in own_z)
+    icc = _icc(df, own_z, driver)
     return TableModel(
         name=table.name, row_count=table.row_count, columns=tuple(columns), fks=tuple(fks),
-        copula=own_dims + parent_dims,
-        icc=_category_sharing(df, driver, _icc(df, own_z, driver), own_dims, columns),
+        copula=own_dims + parent_dims, icc=icc,
+        shares=_category_sharing(df, driver, icc, own_dims, columns),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
         rows=rows, latent=latent, counts=grouped_counts)
 
@@ -256,16 +261,16 @@ def _icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float
 
 def _category_sharing(df: pd.DataFrame, driver: FKModel | None, icc: tuple[float, ...],
                       dims: tuple[str, ...], columns: list[ColumnModel]) -> tuple[float, ...]:
-    """For a categorical dimension, the share q of rows that take their parent's category
-    rather than a draw of their own: a caseworker's cases are nearly all in their unit's
+    """For each categorical dimension, the share q of rows that take their parent's category
+    outright (0 for other dimensions): a caseworker's cases are nearly all in their unit's
     category. The intraclass correlation of normal scores drawn inside a category's slice
     understates that (pure groups score 0.85), so q comes from the categories themselves: two
     siblings agree with probability q² + (1 - q²)·S0, S0 the chance agreement Σ p²."""
     if not icc or driver is None:
-        return icc
+        return ()
     by = {c.name: c for c in columns}
     groups = df[list(driver.columns)].astype(str).agg("|".join, axis=1)
-    out = list(icc)
+    out = [0.0] * len(icc)
     for i, dim in enumerate(dims[:len(icc)]):
         cm = by.get(dim)
         if cm is None or cm.strategy != "categorical" or icc[i] < 0:
@@ -273,7 +278,7 @@ def _category_sharing(df: pd.DataFrame, driver: FKModel | None, icc: tuple[float
         # A joint category shares as its head does (a caseworker's cases keep the unit's
         # category; their referral sources, its partner, come along)
         out[i] = round(_sibling_share(groups, df[dim].astype(str)), 4)
-    return tuple(out)
+    return tuple(out) if any(out) else ()
 
 
 def _sibling_share(groups: pd.Series, values: pd.Series) -> float:
@@ -382,6 +387,7 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
         if best is None:
             continue
         groups, z = _number_groups(ctx, df, values, codes[best.name], best.values)
+        ctx.scales[cm.name] = scores
         columns[pos] = dataclasses.replace(
             cm, by=best.name, groups=groups,
             reason=f"drawn per {best.name}, which explains {best_eta:.0%} of the variance of "
@@ -859,7 +865,11 @@ def _make_joint(ctx: _Ctx, df: pd.DataFrame, columns: list[ColumnModel], dims: l
 def _order_categories(ctx: _Ctx, columns: list[ColumnModel], dims: list[str],
                       zs: list[np.ndarray]) -> None:
     """Order each category by the mean score of the numeric column it explains best, so the
-    copula's correlations can carry "video tracks are large" as a monotone trend."""
+    copula's correlations can carry "video tracks are large" as a monotone trend. A number
+    drawn per category counts on its scale over all rows (`_Ctx.scales`): benefits without
+    an amount come first, then the others by their amounts, so neighbouring categories are
+    alike (siblings drawn near each other's score stay monetary or not)."""
+    scale = [ctx.scales.get(d, z) for d, z in zip(dims, zs, strict=True)]
     numeric = [i for i, d in enumerate(dims) if not d.startswith("#")
                and _strategy(columns, d) in ("numeric", "pii")]
     if not numeric:
@@ -875,12 +885,12 @@ def _order_categories(ctx: _Ctx, columns: list[ColumnModel], dims: list[str],
         codes = copula.normal_to_codes(zs[i][mask], cm.probs)
         best, best_eta = None, 0.05
         for j in numeric:
-            eta = _eta2(codes, zs[j][mask])
+            eta = _eta2(codes, scale[j][mask])
             if eta > best_eta:
                 best, best_eta = j, eta
         if best is None:
             continue
-        means = pd.Series(zs[best][mask]).groupby(codes).mean()
+        means = pd.Series(scale[best][mask]).groupby(codes).mean()
         order = sorted(range(len(cm.probs)), key=lambda c: means.get(c, np.inf))
         rank = np.empty(len(order), dtype=int)
         rank[order] = np.arange(len(order))

@@ -131,9 +131,10 @@ class TableModel:
     #: correlation within the driving parent): the tracks of one album are alike. Below 0,
     #: siblings spread over the range more evenly than chance (each customer's invoices cover
     #: small and large totals alike), down to -1 / (siblings - 1) for a perfect spread.
-    #: For a categorical dimension at or above 0: the share of rows that take their parent's
-    #: category outright.
     icc: tuple[float, ...] = ()
+    #: Per own latent dimension, for categories: the share of rows that take their parent's
+    #: category outright, on top of `icc` (a caseworker's cases keep the unit's category).
+    shares: tuple[float, ...] = ()
     #: Children counts drawn per category of the row (a household's members per household
     #: type): one entry per such ``#child.fkcols`` dimension, named after it, with `by` and
     #: `groups` as a grouped number's (the quantiles are of counts; the latent score is the

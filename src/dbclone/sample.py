@@ -593,8 +593,8 @@ class Sampler:
                         run: _Run) -> np.ndarray:
         """Mix a shared effect per parent into each own dimension, as much as siblings in the
         source shared (their intraclass correlation); spread the siblings of a dimension with
-        a negative one (`_spread_siblings`). A categorical dimension instead takes the
-        parent's shared score outright in the share of rows its `icc` gives."""
+        a negative one (`_spread_siblings`). A categorical dimension then takes the parent's
+        shared score outright in the share of rows its `shares` gives."""
         if not tm.icc or driver is None or parent_idx is None or driver.ref_table not in self.done:
             return out
         k = len(tm.icc)
@@ -612,12 +612,11 @@ class Sampler:
         # at once cost 8 bytes x dims per parent).
         first = int(parent_idx[ok].min())
         shared = copula.sample(corr[:k, :k], int(parent_idx[ok].max()) + 1 - first, self.rng)
-        cats = np.asarray([_is_category(tm, d) for d in tm.copula[:k]], dtype=bool)
-        mixed = np.where(cats, 0.0, rho)
         rows = shared[parent_idx[ok] - first]
-        out[ok, :k] = np.sqrt(mixed) * rows + np.sqrt(1 - mixed) * out[ok, :k]
-        if cats.any():
-            take = (self.rng.random((int(ok.sum()), k)) < rho) & cats
+        out[ok, :k] = np.sqrt(rho) * rows + np.sqrt(1 - rho) * out[ok, :k]
+        if tm.shares:
+            q = np.asarray(tm.shares, dtype=float)
+            take = self.rng.random((int(ok.sum()), k)) < q
             out[ok, :k] = np.where(take, rows, out[ok, :k])
         return out
 
@@ -1263,11 +1262,6 @@ def calibrate(counts: np.ndarray, total: int, rng: np.random.Generator,
             break
         counts[nonzero[rng.integers(0, len(nonzero))]] -= 1
     return counts
-
-
-def _is_category(tm: TableModel, dim: str) -> bool:
-    cm = next((c for c in tm.columns if c.name == dim), None)
-    return cm is not None and cm.strategy == "categorical"
 
 
 def _decode_counts(z: np.ndarray, fk: FKModel) -> np.ndarray:
