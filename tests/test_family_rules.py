@@ -34,7 +34,9 @@ def _clone(new_db: Callable[[str], str], source: str, seed: int) -> sa.Engine:
 def test_monthly_payments_split_their_decisions_total(new_db) -> None:
     """A decision's total is paid in as many instalments as it has months: each payment is
     the total split among its payments, whatever the total. Modelled as the parent's number
-    per child times a ratio, payments add up to their decision's total again."""
+    per child times a ratio, payments add up to about their decision's total again (not
+    exactly: where the clone's counts and totals disagree, the payments keep their own
+    distribution, and the ratio only orders them)."""
     rng = np.random.default_rng(3)
     decisions, payments = [], []
     for d in range(1, 601):
@@ -52,10 +54,17 @@ def test_monthly_payments_split_their_decisions_total(new_db) -> None:
         got = conn.execute(sa.text(
             "SELECT d.total, SUM(p.amount), COUNT(*) FROM decision d "
             "JOIN payment p ON p.decision_id = d.id GROUP BY d.id")).all()
+        amounts = [float(a) for (a,) in conn.execute(sa.text("SELECT amount FROM payment"))]
+    # The payments keep their own distribution (a ratio alone stretched it past its range).
+    real = [p[2] for p in payments]
+    assert np.allclose(np.quantile(amounts, [0.01, 0.5, 0.99]),
+                       np.quantile(real, [0.01, 0.5, 0.99]), rtol=0.15)
     ratios = np.asarray([float(paid) / float(total) for total, paid, _ in got])
-    # Independent amounts would sum to anything from a twelfth to twelve times the total.
+    # Independent amounts sum to anything from a twelfth to twelve times the total: a
+    # quarter of the decisions within 25% of it (0.26 before this rule).
     assert len(ratios) > 400
-    assert np.mean(np.abs(ratios - 1.0) < 0.25) > 0.8, np.quantile(ratios, [0.1, 0.5, 0.9])
+    assert 0.9 < np.median(ratios) < 1.1, np.quantile(ratios, [0.1, 0.5, 0.9])
+    assert np.mean(np.abs(ratios - 1.0) < 0.25) > 0.6, np.quantile(ratios, [0.1, 0.5, 0.9])
 
 
 def test_a_charge_keeps_its_share_of_the_orders_value(new_db) -> None:

@@ -463,6 +463,13 @@ class Sampler:
             value[lost] = copula.normal_to_numeric(self.rng.standard_normal(int(lost.sum())),
                                                    cm.delta, col.kind == "integer")
         known = ~np.isnan(value)
+        if cm.delta and known.sum() > 1 and _off_marginal(value[known], cm.delta):
+            # Parents drawn with too many or too few children for their number stretch the
+            # column past its range: the ratio then only orders the rows, and the column's
+            # own marginal gives the values (siblings add up to their parent's number
+            # roughly, no longer exactly).
+            value[known] = copula.normal_to_numeric(value[known], cm.delta,
+                                                    col.kind == "integer")
         out = np.full(len(value), None, dtype=object)
         if known.any():
             out[known] = to_python(col, value[known])
@@ -1531,6 +1538,16 @@ def _join(parts: list[TableData]) -> TableData:
     first = parts[0]
     data = {c: _concat([p.data[c] for p in parts]) for c in first.data}
     return TableData(first.table, first.columns, data, first.planned_rows)
+
+
+def _off_marginal(values: np.ndarray, grid: tuple[float, ...]) -> bool:
+    """Whether `values` depart from the quantile grid's distribution by more than a sample
+    of their size would by chance (Kolmogorov-Smirnov distance above its 95% bound, and
+    above 0.05)."""
+    q = np.asarray(grid, dtype=float)
+    want = np.linspace(0.0, 1.0, len(q))
+    got = np.searchsorted(np.sort(values), q, side="right") / len(values)
+    return float(np.max(np.abs(got - want))) > max(0.05, 1.36 / np.sqrt(len(values)))
 
 
 def _new_tail(value: str, pattern: Pattern, rng: np.random.Generator) -> str | None:
