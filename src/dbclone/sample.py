@@ -451,7 +451,7 @@ class Sampler:
         if driver is not None and parent_idx is not None and driver.ref_table in self.done:
             ok = parent_idx >= 0
             pcol = self.schema.table(driver.ref_table).column(cm.base[1:])
-            base[ok] = self._parent_numbers(driver.ref_table, pcol.name, pcol)[parent_idx[ok]]
+            base[ok] = self.done[driver.ref_table].numbers(pcol.name, pcol, parent_idx[ok])
             if cm.op == "share" and ok.any():
                 _, where, counts = np.unique(parent_idx[ok], return_inverse=True,
                                              return_counts=True)
