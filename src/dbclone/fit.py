@@ -353,11 +353,9 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
     column: a NULL rate and quantiles per common category, the rest pooled. A date after
     another keeps its base; what is drawn per category is then its delta (a case's closing
     date exists only for closed cases)."""
-    cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
-            and 1 < len(c.values) <= MAX_GROUP_CATEGORIES and not c.joint]
-    if not cats or len(df) < 2 * GROUP_ROWS:
+    cats, codes = _grouping_categories(table, df, columns, dims)
+    if not cats:
         return
-    codes = {c.name: _category_codes(table.column(c.name), df[c.name], c.values) for c in cats}
     for pos, cm in enumerate(columns):
         if cm.strategy != "numeric" or cm.derived or cm.name not in dims \
                 or (cm.base and cm.op != "ratio" and (cm.values or cm.name not in bases)) \
@@ -378,12 +376,7 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
         # Measured on normal scores, the copula's own scale, where a small category far in
         # the tail (video tracks ten times longer than songs) weighs as the copula feels it.
         scores = ndtri((pd.Series(ranks).rank().to_numpy() - 0.5) / len(ranks))
-        best, best_eta = None, GROUP_ETA
-        for c in cats:
-            known = codes[c.name] >= 0
-            eta = _eta2(codes[c.name][known], scores[known]) if known.sum() >= 20 else 0.0
-            if eta > best_eta:
-                best, best_eta = c, eta
+        best, best_eta = _best_category(cats, codes, scores)
         if best is None:
             continue
         groups, z = _number_groups(ctx, df, values, codes[best.name], best.values)
@@ -395,28 +388,46 @@ def _group_numbers(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[Colu
         zs[dims.index(cm.name)] = z
 
 
+def _grouping_categories(table: Table, df: pd.DataFrame, columns: list[ColumnModel],
+                         dims: list[str]) -> tuple[list[ColumnModel], dict[str, np.ndarray]]:
+    """The categorical columns a number or a children count may be drawn per, with each
+    row's category code; none when the table is too small for groups of its own."""
+    cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
+            and 1 < len(c.values) <= MAX_GROUP_CATEGORIES and not c.joint]
+    if not cats or len(df) < 2 * GROUP_ROWS:
+        return [], {}
+    return cats, {c.name: _category_codes(table.column(c.name), df[c.name], c.values)
+                  for c in cats}
+
+
+def _best_category(cats: list[ColumnModel], codes: dict[str, np.ndarray],
+                   scores: np.ndarray) -> tuple[ColumnModel | None, float]:
+    """The category that explains the largest share of `scores`' variance, if it explains
+    at least GROUP_ETA of it."""
+    best, best_eta = None, GROUP_ETA
+    for c in cats:
+        known = codes[c.name] >= 0
+        eta = _eta2(codes[c.name][known], scores[known]) if known.sum() >= 20 else 0.0
+        if eta > best_eta:
+            best, best_eta = c, eta
+    return best, best_eta
+
+
 def _group_counts(ctx: _Ctx, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
                   dims: list[str], zs: list[np.ndarray],
                   children: dict[str, np.ndarray]) -> tuple[ColumnModel, ...]:
     """Children counts drawn per category of the row, as numbers are (`_group_numbers`): a
     single household has one member and a couple two, which one correlation over all
     household types cannot say; a decision pays monthly only for monthly benefits."""
-    cats = [c for c in columns if c.strategy == "categorical" and c.name in dims
-            and 1 < len(c.values) <= MAX_GROUP_CATEGORIES and not c.joint]
-    if not cats or len(df) < 2 * GROUP_ROWS:
+    cats, codes = _grouping_categories(table, df, columns, dims)
+    if not cats:
         return ()
-    codes = {c.name: _category_codes(table.column(c.name), df[c.name], c.values) for c in cats}
     out = []
     for dim, counts in children.items():
         if len(np.unique(counts)) < 2:
             continue
         scores = zs[dims.index(dim)]
-        best, best_eta = None, GROUP_ETA
-        for c in cats:
-            known = codes[c.name] >= 0
-            eta = _eta2(codes[c.name][known], scores[known]) if known.sum() >= 20 else 0.0
-            if eta > best_eta:
-                best, best_eta = c, eta
+        best, best_eta = _best_category(cats, codes, scores)
         if best is None:
             continue
         groups, z = _number_groups(ctx, df, pd.Series(counts, index=df.index),
