@@ -78,3 +78,21 @@ def kommun_cycle_filled(url: str) -> bool:
         managers = conn.execute(sa.text(
             "SELECT COUNT(*) FROM caseworker WHERE manager_id IS NOT NULL")).scalar_one()
     return bool(heads > 0 and managers > 0)
+
+
+def mysql_ledger(url: str) -> None:
+    """A MariaDB source with what RENAME TABLE cannot move between databases: a trigger
+    (entries book into their account's balance) and a view on a view; 3 accounts, 60 entries."""
+    with engine_for(url).begin() as conn:
+        for stmt in [
+            "CREATE TABLE account (id INT PRIMARY KEY, balance INT NOT NULL)",
+            "CREATE TABLE entry (id INT PRIMARY KEY, account_id INT NOT NULL, amount INT, "
+            "FOREIGN KEY (account_id) REFERENCES account (id))",
+            "CREATE TRIGGER entry_book AFTER INSERT ON entry FOR EACH ROW "
+            "UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id",
+            "CREATE VIEW z_rich AS SELECT id, balance FROM account WHERE balance > 100",
+            "CREATE VIEW a_richest AS SELECT MAX(balance) AS top FROM z_rich"]:
+            conn.exec_driver_sql(stmt)
+        conn.exec_driver_sql("INSERT INTO account VALUES (1, 0), (2, 0), (3, 0)")
+        conn.exec_driver_sql("INSERT INTO entry SELECT seq, 1 + MOD(seq, 3), 10 * seq "
+                             "FROM seq_1_to_60")

@@ -23,7 +23,7 @@ from dbclone.errors import EXIT_VERIFY, VerifyError
 from dbclone.introspect import introspect
 from dbclone.load import verify
 from tests.conftest import PG_SERVER, ROOT, _admin
-from tests.helpers import table_digest
+from tests.helpers import mysql_ledger, table_digest
 
 _DDL = ["CREATE TABLE parent (id INTEGER PRIMARY KEY)",
         "CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent (id))"]
@@ -267,19 +267,7 @@ def test_mysql_views_and_triggers_reach_the_target(new_db: Callable[[str], str])
     from dbclone.diff import diff_urls
 
     source = new_db("mysql")
-    with engine_for(source).begin() as conn:
-        for stmt in [
-            "CREATE TABLE account (id INT PRIMARY KEY, balance INT NOT NULL)",
-            "CREATE TABLE entry (id INT PRIMARY KEY, account_id INT NOT NULL, amount INT, "
-            "FOREIGN KEY (account_id) REFERENCES account (id))",
-            "CREATE TRIGGER entry_book AFTER INSERT ON entry FOR EACH ROW "
-            "UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id",
-            "CREATE VIEW z_rich AS SELECT id, balance FROM account WHERE balance > 100",
-            "CREATE VIEW a_richest AS SELECT MAX(balance) AS top FROM z_rich"]:
-            conn.exec_driver_sql(stmt)
-        conn.exec_driver_sql("INSERT INTO account VALUES (1, 0), (2, 0), (3, 0)")
-        conn.exec_driver_sql("INSERT INTO entry SELECT seq, 1 + MOD(seq, 3), 10 * seq "
-                             "FROM seq_1_to_60")
+    mysql_ledger(source)
     target = new_db("mysql")
     for replace in (False, True):
         clone(source, target, seed=0, replace=replace)

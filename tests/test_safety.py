@@ -21,7 +21,7 @@ from dbclone.connect import engine_for
 from dbclone.errors import LoadError
 from dbclone.load import PAUSE_ENV
 from tests.conftest import SHARED
-from tests.helpers import table_digest
+from tests.helpers import mysql_ledger, table_digest
 
 DBCLONE = [sys.executable, "-c", "from dbclone.cli import app; app()"]
 
@@ -171,18 +171,7 @@ def test_mysql_kill_after_swap_is_finished_by_the_next_load(new_db, tmp_path: Pa
     from dbclone.errors import TargetNotEmptyError
 
     source = new_db("mysql")
-    with engine_for(source).begin() as conn:
-        for stmt in [
-            "CREATE TABLE account (id INT PRIMARY KEY, balance INT NOT NULL)",
-            "CREATE TABLE entry (id INT PRIMARY KEY, account_id INT NOT NULL, amount INT, "
-            "FOREIGN KEY (account_id) REFERENCES account (id))",
-            "CREATE TRIGGER entry_book AFTER INSERT ON entry FOR EACH ROW "
-            "UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id",
-            "CREATE VIEW rich AS SELECT id, balance FROM account WHERE balance > 100"]:
-            conn.exec_driver_sql(stmt)
-        conn.exec_driver_sql("INSERT INTO account VALUES (1, 0), (2, 0), (3, 0)")
-        conn.exec_driver_sql("INSERT INTO entry SELECT seq, 1 + MOD(seq, 3), 10 * seq "
-                             "FROM seq_1_to_60")
+    mysql_ledger(source)
     model = tmp_path / "model.json"
     fit_to_file(source, model, seed=0)
     target = new_db("mysql")
@@ -211,5 +200,5 @@ def test_mysql_kill_after_swap_is_finished_by_the_next_load(new_db, tmp_path: Pa
     with pytest.raises(TargetNotEmptyError):
         sample_model(model_io.load(model), target)
     tables, triggers = objects()
-    assert tables == {"account", "entry", "rich"} and triggers == {"entry"}
+    assert tables == {"account", "entry", "z_rich", "a_richest"} and triggers == {"entry"}
     assert diff_urls(source, target) == []
