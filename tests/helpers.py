@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -96,3 +97,25 @@ def mysql_ledger(url: str) -> None:
         conn.exec_driver_sql("INSERT INTO account VALUES (1, 0), (2, 0), (3, 0)")
         conn.exec_driver_sql("INSERT INTO entry SELECT seq, 1 + MOD(seq, 3), 10 * seq "
                              "FROM seq_1_to_60")
+
+
+def sqlite_source(new_db: Callable[[str], str], ddl: list[str],
+                  rows: dict[str, list[tuple[object, ...]]]) -> str:
+    """A new SQLite source: `ddl` run in order, then each table's rows inserted."""
+    source = new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+        for table, values in rows.items():
+            marks = ", ".join("?" * len(values[0]))
+            conn.exec_driver_sql(f"INSERT INTO {table} VALUES ({marks})", values)
+    return source
+
+
+def sqlite_clone(new_db: Callable[[str], str], source: str, seed: int) -> sa.Engine:
+    """`source` cloned into a new SQLite target with `seed`; the target's engine."""
+    from dbclone.api import clone
+
+    target = new_db("sqlite")
+    clone(source, target, seed=seed)
+    return engine_for(target)

@@ -4,31 +4,11 @@ alike, categories nested in others. Each rule on a small SQLite source built for
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 import numpy as np
 import sqlalchemy as sa
 
-from dbclone.api import clone
-from dbclone.connect import engine_for
-
-
-def _build(new_db: Callable[[str], str], ddl: list[str],
-           rows: dict[str, list[tuple[object, ...]]]) -> str:
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        for statement in ddl:
-            conn.exec_driver_sql(statement)
-        for table, values in rows.items():
-            marks = ", ".join("?" * len(values[0]))
-            conn.exec_driver_sql(f"INSERT INTO {table} VALUES ({marks})", values)
-    return source
-
-
-def _clone(new_db: Callable[[str], str], source: str, seed: int) -> sa.Engine:
-    target = new_db("sqlite")
-    clone(source, target, seed=seed)
-    return engine_for(target)
+from tests.helpers import sqlite_clone, sqlite_source
 
 
 def test_monthly_payments_split_their_decisions_total(new_db) -> None:
@@ -45,12 +25,12 @@ def test_monthly_payments_split_their_decisions_total(new_db) -> None:
         decisions.append((d, total))
         for _ in range(months):
             payments.append((len(payments) + 1, d, round(total / months, 2)))
-    source = _build(new_db, [
+    source = sqlite_source(new_db, [
         "CREATE TABLE decision (id INTEGER PRIMARY KEY, total NUMERIC(12, 2) NOT NULL)",
         "CREATE TABLE payment (id INTEGER PRIMARY KEY, decision_id INTEGER NOT NULL "
         "REFERENCES decision (id), amount NUMERIC(12, 2) NOT NULL)",
     ], {"decision": decisions, "payment": payments})
-    with _clone(new_db, source, 7).connect() as conn:
+    with sqlite_clone(new_db, source, 7).connect() as conn:
         got = conn.execute(sa.text(
             "SELECT d.total, SUM(p.amount), COUNT(*) FROM decision d "
             "JOIN payment p ON p.decision_id = d.id GROUP BY d.id")).all()
@@ -79,12 +59,12 @@ def test_a_charge_keeps_its_share_of_the_orders_value(new_db) -> None:
             kind = str(rng.choice(["tax", "fee", "levy"]))
             share = float(rng.uniform(0.24, 0.26))
             charges.append((len(charges) + 1, o, kind, round(value * share, 2)))
-    source = _build(new_db, [
+    source = sqlite_source(new_db, [
         "CREATE TABLE orders (id INTEGER PRIMARY KEY, value NUMERIC(12, 2) NOT NULL)",
         "CREATE TABLE charge (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL "
         "REFERENCES orders (id), kind TEXT NOT NULL, amount NUMERIC(12, 2) NOT NULL)",
     ], {"orders": orders, "charge": charges})
-    with _clone(new_db, source, 12).connect() as conn:
+    with sqlite_clone(new_db, source, 12).connect() as conn:
         got = conn.execute(sa.text(
             "SELECT c.amount, o.value FROM charge c JOIN orders o ON o.id = c.order_id")).all()
     shares = np.asarray([float(a) / float(v) for a, v in got])
@@ -103,12 +83,12 @@ def test_members_per_household_follow_its_type(new_db) -> None:
         households.append((h, kind))
         for _ in range(int(rng.choice(kinds[kind]))):
             people.append((len(people) + 1, h))
-    source = _build(new_db, [
+    source = sqlite_source(new_db, [
         "CREATE TABLE household (id INTEGER PRIMARY KEY, kind TEXT NOT NULL)",
         "CREATE TABLE person (id INTEGER PRIMARY KEY, household_id INTEGER NOT NULL "
         "REFERENCES household (id))",
     ], {"household": households, "person": people})
-    with _clone(new_db, source, 8).connect() as conn:
+    with sqlite_clone(new_db, source, 8).connect() as conn:
         got = conn.execute(sa.text(
             "SELECT h.kind, COUNT(p.id) FROM household h LEFT JOIN person p "
             "ON p.household_id = h.id GROUP BY h.id")).all()
@@ -132,12 +112,12 @@ def test_a_teams_tickets_keep_the_teams_area(new_db) -> None:
         for _ in range(int(rng.integers(20, 60))):
             area = own if rng.random() < 0.95 else str(rng.choice(areas))
             tickets.append((len(tickets) + 1, t, area, int(rng.integers(1, 6))))
-    source = _build(new_db, [
+    source = sqlite_source(new_db, [
         "CREATE TABLE team (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
         "CREATE TABLE ticket (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL "
         "REFERENCES team (id), area TEXT NOT NULL, severity INTEGER NOT NULL)",
     ], {"team": teams, "ticket": tickets})
-    with _clone(new_db, source, 9).connect() as conn:
+    with sqlite_clone(new_db, source, 9).connect() as conn:
         got = conn.execute(sa.text("SELECT team_id, area FROM ticket")).all()
     by_team: dict[object, Counter[str]] = {}
     for team, area in got:
@@ -159,11 +139,11 @@ def test_nested_reasons_and_missing_values_stay_with_their_category(new_db) -> N
         kind = str(rng.choice(["aid", "care", "youth"]))
         channel = None if kind == "aid" else str(rng.choice(["phone", "mail", "desk"]))
         rows.append((i, outcome, str(rng.choice(reasons[outcome])), kind, channel))
-    source = _build(new_db, [
+    source = sqlite_source(new_db, [
         "CREATE TABLE verdict (id INTEGER PRIMARY KEY, outcome TEXT NOT NULL, "
         "reason TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT)",
     ], {"verdict": rows})
-    with _clone(new_db, source, 10).connect() as conn:
+    with sqlite_clone(new_db, source, 10).connect() as conn:
         got = conn.execute(sa.text("SELECT outcome, reason, kind, channel FROM verdict")).all()
     matched = [reason.startswith(outcome + " ") for outcome, reason, _, _ in got]
     assert np.mean(matched) > 0.97, np.mean(matched)
@@ -185,10 +165,10 @@ def test_free_text_length_follows_the_row(new_db) -> None:
         n = int(rng.integers(30, 45)) if kind == "complaint" else int(rng.integers(3, 7))
         text = " ".join(str(w) for w in rng.choice(words, n)) + "."
         rows.append((i, kind, text))
-    source = _build(new_db, [
+    source = sqlite_source(new_db, [
         "CREATE TABLE contact (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, summary TEXT)",
     ], {"contact": rows})
-    with _clone(new_db, source, 11).connect() as conn:
+    with sqlite_clone(new_db, source, 11).connect() as conn:
         got = conn.execute(sa.text("SELECT kind, LENGTH(summary) FROM contact")).all()
     lengths: dict[str, list[int]] = {}
     for kind, n in got:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from dbclone.api import clone
 from dbclone.connect import engine_for
+from tests.helpers import sqlite_clone, sqlite_source
 
 
 def test_numbers_and_nulls_follow_their_category(new_db) -> None:
@@ -24,14 +25,10 @@ def test_numbers_and_nulls_follow_their_category(new_db) -> None:
         amount = None if rng.random() < null_share or level is None else \
             round(float(level * rng.uniform(0.8, 1.2)), 2)
         rows.append((i + 1, kind, amount))
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE grant_decision (id INTEGER PRIMARY KEY, kind TEXT "
-                             "NOT NULL, amount NUMERIC(12, 2))")
-        conn.exec_driver_sql("INSERT INTO grant_decision VALUES (?, ?, ?)", rows)
-    target = new_db("sqlite")
-    clone(source, target, seed=5)
-    with engine_for(target).connect() as conn:
+    source = sqlite_source(new_db, ["CREATE TABLE grant_decision (id INTEGER PRIMARY KEY, "
+                                    "kind TEXT NOT NULL, amount NUMERIC(12, 2))"],
+                           {"grant_decision": rows})
+    with sqlite_clone(new_db, source, 5).connect() as conn:
         got = conn.execute(sa.text("SELECT kind, amount FROM grant_decision")).all()
     by_kind: dict[str, list[float | None]] = {}
     for kind, amount in got:
@@ -84,16 +81,11 @@ def test_dates_stay_near_their_base_and_inside_the_source_range(new_db) -> None:
         status = "closed" if closed <= end else "open"
         rows.append((i + 1, status, opened.isoformat(), period.isoformat(),
                      closed.isoformat() if status == "closed" else None))
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TABLE matter (id INTEGER PRIMARY KEY, status TEXT NOT NULL, opened_on DATE "
-            "NOT NULL, period_start DATE NOT NULL, closed_on DATE, CHECK ((status = 'closed') "
-            "= (closed_on IS NOT NULL)))")
-        conn.exec_driver_sql("INSERT INTO matter VALUES (?, ?, ?, ?, ?)", rows)
-    target = new_db("sqlite")
-    clone(source, target, seed=7)
-    with engine_for(target).connect() as conn:
+    source = sqlite_source(new_db, [
+        "CREATE TABLE matter (id INTEGER PRIMARY KEY, status TEXT NOT NULL, opened_on DATE "
+        "NOT NULL, period_start DATE NOT NULL, closed_on DATE, CHECK ((status = 'closed') "
+        "= (closed_on IS NOT NULL)))"], {"matter": rows})
+    with sqlite_clone(new_db, source, 7).connect() as conn:
         got = conn.execute(sa.text(
             "SELECT status, opened_on, period_start, closed_on FROM matter")).all()
     days = [(dt.date.fromisoformat(p) - dt.date.fromisoformat(o)).days for _, o, p, _ in got]
@@ -115,13 +107,9 @@ def test_phone_numbers_keep_the_source_length_mix(new_db) -> None:
         shape = "(###) ###-####" if i % 3 else rare[(i // 3) % len(rare)]
         phone = "".join(str(rng.integers(0, 10)) if c == "#" else c for c in shape)
         rows.append((i + 1, phone))
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE supplier (id INTEGER PRIMARY KEY, phone TEXT)")
-        conn.exec_driver_sql("INSERT INTO supplier VALUES (?, ?)", rows)
-    target = new_db("sqlite")
-    clone(source, target, seed=3)
-    with engine_for(target).connect() as conn:
+    source = sqlite_source(new_db, ["CREATE TABLE supplier (id INTEGER PRIMARY KEY, phone TEXT)"],
+                           {"supplier": rows})
+    with sqlite_clone(new_db, source, 3).connect() as conn:
         got = [r[0] for r in conn.execute(sa.text("SELECT phone FROM supplier"))]
     common = np.mean([len(p) == 14 for p in got])
     assert 0.5 <= common <= 0.85  # two thirds in the source
@@ -142,14 +130,9 @@ def test_joint_category_keeps_each_column_when_its_tail_is_long(new_db) -> None:
         region = ["North", "South", "East"][i % 3] if i < 180 else f"Province {i % 30:02d}"
         team = ["red", "green", "blue"][sum(map(ord, region)) % 3]
         rows.append((i + 1, region, team))
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE client (id INTEGER PRIMARY KEY, region TEXT NOT "
-                             "NULL, team TEXT NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO client VALUES (?, ?, ?)", rows)
-    target = new_db("sqlite")
-    clone(source, target, seed=3)
-    with engine_for(target).connect() as conn:
+    source = sqlite_source(new_db, ["CREATE TABLE client (id INTEGER PRIMARY KEY, region TEXT "
+                                    "NOT NULL, team TEXT NOT NULL)"], {"client": rows})
+    with sqlite_clone(new_db, source, 3).connect() as conn:
         got = conn.execute(sa.text("SELECT region, team FROM client")).all()
     common = sum(1 for region, _ in got if region in ("North", "South", "East"))
     assert 0.45 <= common / len(got) <= 0.75
@@ -166,16 +149,12 @@ def test_siblings_spread_like_the_source(new_db) -> None:
     for account in range(1, 201):
         for amount in rng.permutation([10, 20, 30, 40, 50, 60]):
             payments.append((len(payments) + 1, account, int(amount)))
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE account (id INTEGER PRIMARY KEY)")
-        conn.exec_driver_sql("CREATE TABLE payment (id INTEGER PRIMARY KEY, account_id INTEGER "
-                             "NOT NULL REFERENCES account (id), amount INTEGER NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO account VALUES (?)", [(i,) for i in range(1, 201)])
-        conn.exec_driver_sql("INSERT INTO payment VALUES (?, ?, ?)", payments)
-    target = new_db("sqlite")
-    clone(source, target, seed=2)
-    with engine_for(target).connect() as conn:
+    source = sqlite_source(new_db, [
+        "CREATE TABLE account (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE payment (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL "
+        "REFERENCES account (id), amount INTEGER NOT NULL)",
+    ], {"account": [(i,) for i in range(1, 201)], "payment": payments})
+    with sqlite_clone(new_db, source, 2).connect() as conn:
         got = conn.execute(sa.text("SELECT account_id, amount FROM payment")).all()
     by_account: dict[int, list[int]] = {}
     for account, amount in got:
@@ -200,14 +179,10 @@ def test_size_is_length_times_a_rate_per_kind(new_db) -> None:
         length = round(float(np.exp(rng.normal(mu[kind], 0.6))))
         size = round(length * rate[kind] * float(np.exp(rng.normal(0, 0.03))))
         rows.append((i + 1, str(kind), length, size))
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE media (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
-                             "length_ms INTEGER NOT NULL, size_bytes INTEGER NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO media VALUES (?, ?, ?, ?)", rows)
-    target = new_db("sqlite")
-    clone(source, target, seed=4)
-    with engine_for(target).connect() as conn:
+    source = sqlite_source(new_db, ["CREATE TABLE media (id INTEGER PRIMARY KEY, kind TEXT NOT "
+                                    "NULL, length_ms INTEGER NOT NULL, size_bytes INTEGER NOT "
+                                    "NULL)"], {"media": rows})
+    with sqlite_clone(new_db, source, 4).connect() as conn:
         got = conn.execute(sa.text("SELECT kind, length_ms, size_bytes FROM media")).all()
     for kind, expected in rate.items():
         rates = np.array([s / n for k, n, s in got if k == kind])
@@ -230,10 +205,8 @@ def test_same_seed_same_clone_whatever_the_hash_seed(new_db) -> None:
     titles = (["Sales Representative"] * 9 + ["Owner"] * 8 + ["Marketing Manager"] * 7
               + ["Accounting Manager"] * 6 + ["Order Administrator", "Sales Agent",
                                                "Assistant Sales Agent", "Marketing Assistant"])
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE contact (id INTEGER PRIMARY KEY, title TEXT)")
-        conn.exec_driver_sql("INSERT INTO contact VALUES (?, ?)", list(enumerate(titles)))
+    source = sqlite_source(new_db, ["CREATE TABLE contact (id INTEGER PRIMARY KEY, title TEXT)"],
+                           {"contact": list(enumerate(titles))})
     digests = []
     for hash_seed in ("1", "2"):
         target = new_db("sqlite")
@@ -249,15 +222,10 @@ def test_small_forest_keeps_its_levels(new_db) -> None:
     keeps one root and its levels in every clone: rounding a level's share to zero rows once
     left the rows below it without parents, all roots."""
     rows = [(1, None), (2, 1), (3, 2), (4, 2), (5, 2), (6, 1), (7, 6), (8, 6)]
-    source = new_db("sqlite")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE staff (id INTEGER PRIMARY KEY, boss INTEGER "
-                             "REFERENCES staff (id))")
-        conn.exec_driver_sql("INSERT INTO staff VALUES (?, ?)", rows)
+    source = sqlite_source(new_db, ["CREATE TABLE staff (id INTEGER PRIMARY KEY, boss INTEGER "
+                                    "REFERENCES staff (id))"], {"staff": rows})
     for seed in range(6):
-        target = new_db("sqlite")
-        clone(source, target, seed=seed)
-        with engine_for(target).connect() as conn:
+        with sqlite_clone(new_db, source, seed).connect() as conn:
             depths = conn.exec_driver_sql(
                 "WITH RECURSIVE d(id, depth) AS (SELECT id, 0 FROM staff WHERE boss IS NULL "
                 "UNION ALL SELECT s.id, d.depth + 1 FROM staff s JOIN d ON s.boss = d.id) "

@@ -15,6 +15,7 @@ from dbclone.connect import engine_for
 from dbclone.errors import UsageError
 from dbclone.report import build_report
 from dbclone.softkey import id_named, stem
+from tests.helpers import sqlite_clone
 
 
 def _sales(url: str, rows: int = 1500) -> list[tuple[int, int, float, int]]:
@@ -43,9 +44,7 @@ def test_soft_key_outside_the_database_gets_fresh_ids_with_the_source_reuse(new_
     model = fit_source(source)
     cm = model.table("sale_line").column("track_id")
     assert cm.strategy == "softkey" and cm.ref is None and "fresh ids" in cm.reason
-    target = new_db("sqlite")
-    clone(source, target, seed=2)
-    with engine_for(target).connect() as conn:
+    with sqlite_clone(new_db, source, 2).connect() as conn:
         got = conn.execute(sa.text("SELECT track_id, unit_price, quantity FROM sale_line")).all()
     assert len(got) == len(real)
     real_ids = {t for _, t, _, _ in real}
@@ -76,9 +75,7 @@ def test_fresh_ids_continue_across_chunks(new_db, monkeypatch: pytest.MonkeyPatc
     source = new_db("sqlite")
     real = _sales(source)
     monkeypatch.setattr(sample, "CHUNK_ROWS", 200)
-    target = new_db("sqlite")
-    clone(source, target, seed=4)
-    with engine_for(target).connect() as conn:
+    with sqlite_clone(new_db, source, 4).connect() as conn:
         got = [t for (t,) in conn.exec_driver_sql("SELECT track_id FROM sale_line ORDER BY id")]
     assert len(got) == len(real) and not set(got) & {t for _, t, _, _ in real}
     chunks = [set(got[i:i + 200]) for i in range(0, len(got), 200)]
@@ -105,9 +102,7 @@ def test_soft_key_into_a_table_of_the_database_takes_its_clone_keys(new_db) -> N
                              [(i, int(w), ("view", "edit")[i % 2]) for i, w in enumerate(who)])
     cm = fit_source(source).table("audit_log").column("caseworker_id")
     assert cm.strategy == "softkey" and cm.ref == "caseworker.id"
-    target = new_db("sqlite")
-    clone(source, target, seed=1)
-    with engine_for(target).connect() as conn:
+    with sqlite_clone(new_db, source, 1).connect() as conn:
         keys = {k for (k,) in conn.exec_driver_sql("SELECT id FROM caseworker")}
         ids = [k for (k,) in conn.exec_driver_sql("SELECT caseworker_id FROM audit_log")]
     assert len(ids) == 2000 and set(ids) <= keys
@@ -128,9 +123,7 @@ def test_parent_id_without_fk_points_into_its_own_table(new_db) -> None:
         conn.exec_driver_sql("INSERT INTO category VALUES (?, ?)", rows)
     cm = fit_source(source).table("category").column("parent_id")
     assert cm.strategy == "softkey" and cm.ref == "category.id"
-    target = new_db("sqlite")
-    clone(source, target, seed=1)
-    with engine_for(target).connect() as conn:
+    with sqlite_clone(new_db, source, 1).connect() as conn:
         keys = {k for (k,) in conn.exec_driver_sql("SELECT id FROM category")}
         parents = [p for (p,) in conn.exec_driver_sql("SELECT parent_id FROM category")]
     assert {p for p in parents if p is not None} <= keys
