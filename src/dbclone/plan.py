@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from dbclone.errors import SchemaError
 from dbclone.schema import ForeignKey, Schema, Table
 
 
@@ -19,7 +18,9 @@ class DeferredFK:
     fk_name: str | None
     columns: tuple[str, ...]
     ref_table: str
-    reason: str  # "cycle" or "self-reference"
+    #: "cycle", "not-null cycle" (values drawn before the load, FK checked after the rows) or
+    #: "self-reference"
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,20 @@ def fk_graph(schema: Schema) -> nx.MultiDiGraph:
     return graph
 
 
-def _breakable(table: Table, fk: ForeignKey) -> bool:
-    nullable = all(table.column(c).nullable for c in fk.columns)
-    return nullable or fk.deferrable
+def _rank(table: Table, fk: ForeignKey) -> int:
+    """How cheaply an FK closes a cycle: 0 nullable (NULL, then UPDATE), 1 DEFERRABLE, 2 NOT NULL
+    and checked at once. Every dialect loads such an FK too: its values are drawn once the
+    parent's rows exist and before this table's rows are loaded, and the constraint is checked
+    after the rows (PostgreSQL and MariaDB add FKs after the data; SQLite loads with
+    foreign_keys off and counts orphans before the commit)."""
+    if all(table.column(c).nullable for c in fk.columns):
+        return 0
+    return 1 if fk.deferrable else 2
 
 
 def make_plan(schema: Schema) -> Plan:
-    """Topological load order; cycles broken at a nullable (or deferrable) FK."""
+    """Topological load order; cycles broken at a nullable FK where there is one, else a
+    deferrable one, else a NOT NULL one (see `_rank`)."""
     graph = fk_graph(schema)
     deferred: list[DeferredFK] = []
     self_refs = []
@@ -67,7 +75,7 @@ def make_plan(schema: Schema) -> Plan:
             cycle = nx.find_cycle(graph)
         except nx.NetworkXNoCycle:
             break
-        deferred += _break_pair(schema, graph, cycle) or [_break(schema, graph, cycle)]
+        deferred += _break_pair(schema, graph, cycle)
     order = tuple(nx.lexicographical_topological_sort(graph))
     return Plan(order=order, deferred=tuple(deferred), cycles=tuple(sorted(cycles)),
                 self_references=tuple(self_refs))
@@ -75,50 +83,29 @@ def make_plan(schema: Schema) -> Plan:
 
 def _break_pair(schema: Schema, graph: nx.MultiDiGraph,
                 cycle: list[tuple[str, str, object]]) -> list[DeferredFK]:
-    """Break the cycle where one parent -> child link consists of breakable FKs only, removing
-    them all: two FKs from firma to person, one of them NOT NULL, cannot break the cycle, but
-    person's one nullable FK to firma can. Prefers nullable over deferrable, then fewer FKs.
-    Empty when no link of the cycle qualifies."""
+    """Break the cycle at one parent -> child link, removing all its FKs: two FKs from firma to
+    person, one of them NOT NULL, make a worse link than person's one nullable FK to firma.
+    Prefers the link whose worst FK ranks lowest (`_rank`), then fewer NOT NULL FKs, then fewer
+    FKs."""
     best = None
     for parent, child in {(p, c) for p, c, _ in cycle}:
         edges = list(graph.get_edge_data(parent, child).items())
         table = schema.table(child)
-        if not all(_breakable(table, d["fk"]) for _, d in edges):
-            continue
-        not_null = sum(not all(table.column(c).nullable for c in d["fk"].columns)
-                       for _, d in edges)
-        score = (not_null, len(edges), child, parent)
+        ranks = [_rank(table, d["fk"]) for _, d in edges]
+        not_null = sum(r > 0 for r in ranks)
+        score = (max(ranks), not_null, len(edges), child, parent)
         if best is None or score < best[0]:
             best = (score, parent, child, edges)
-    if best is None:
-        return []
+    assert best is not None  # a cycle has at least one link
     _, parent, child, edges = best
+    table = schema.table(child)
     out = []
     for key, data in edges:
         graph.remove_edge(parent, child, key)
         fk = data["fk"]
-        out.append(DeferredFK(child, fk.name, fk.columns, parent, "cycle"))
+        reason = "not-null cycle" if _rank(table, fk) == 2 else "cycle"
+        out.append(DeferredFK(child, fk.name, fk.columns, parent, reason))
     return out
-
-
-def _break(schema: Schema, graph: nx.MultiDiGraph,
-           cycle: list[tuple[str, str, object]]) -> DeferredFK:
-    candidates = []
-    for parent, child, key in cycle:
-        fk = graph.edges[parent, child, key]["fk"]
-        table = schema.table(child)
-        if _breakable(table, fk):
-            nullable = all(table.column(c).nullable for c in fk.columns)
-            candidates.append((0 if nullable else 1, child, parent, key, fk))
-    if not candidates:
-        links = ", ".join(
-            f"{child}.{'/'.join(graph.edges[p, child, k]['fk'].columns)} -> {p}"
-            for p, child, k in cycle)
-        raise SchemaError(f"cycle of NOT NULL, non-deferrable foreign keys: {links}; make one of "
-                          "them nullable or DEFERRABLE so the tables can be loaded")
-    _, child, parent, key, fk = min(candidates, key=lambda c: (c[0], c[1], c[2]))
-    graph.remove_edge(parent, child, key)
-    return DeferredFK(child, fk.name, fk.columns, parent, "cycle")
 
 
 def render(plan: Plan, schema: Schema, fmt: str = "text") -> str:
