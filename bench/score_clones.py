@@ -64,6 +64,8 @@ class Row:
     scores: dict[str, Any] = field(default_factory=dict)
     worst_table: str = ""
     personal_columns: int | None = None
+    #: Per table: detection accuracy (NaN when not measured).
+    detection: dict[str, float] = field(default_factory=dict)
     error: str = ""
 
 
@@ -164,6 +166,8 @@ def run_case(servers: Servers, case: Case, sample_rows: int, seed: int = 0) -> R
         servers.drop_all()
     row.scores = dict(report.scores)
     row.worst_table = _worst_table(report)
+    row.detection = {t.name: t.detection.accuracy for t in report.tables
+                     if t.detection is not None}
     # Reports before the "personal data replaced" section have no `personal`: shown as n/a.
     personal = getattr(report, "personal", None)
     row.personal_columns = None if personal is None else len(personal)
@@ -235,6 +239,7 @@ def to_json(rows: list[Row]) -> list[dict[str, Any]]:
              "clone_seconds": r.clone_seconds, "report_seconds": r.report_seconds,
              "scores": {k: clean(v) for k, v in r.scores.items()},
              "detection_worst_table": r.worst_table, "personal_columns": r.personal_columns,
+             "detection_per_table": {k: clean(v) for k, v in r.detection.items()},
              "error": r.error} for r in rows]
 
 

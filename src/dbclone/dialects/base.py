@@ -279,6 +279,11 @@ class Dialect:
         """Statements that move sequences / counters past the loaded keys."""
         return []
 
+    def epoch_seconds_sql(self, expr: str) -> str:
+        """SQL for a date or timestamp expression as seconds since 1970-01-01 (UTC for naive
+        values), so the report can average dates inside the database."""
+        return f"((julianday({expr}) - 2440587.5) * 86400.0)"
+
     def begin_read_only(self, conn: Connection) -> None:
         """Make the connection's transaction read-only, so a bug can never write the source."""
         conn.exec_driver_sql("PRAGMA query_only = ON")

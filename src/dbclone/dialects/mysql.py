@@ -51,6 +51,10 @@ class MySQLDialect(Dialect):
             return "integer"
         return super().kind_of(sa_type)
 
+    def epoch_seconds_sql(self, expr: str) -> str:
+        # Not UNIX_TIMESTAMP: it follows the session's time zone and is 0 before 1970.
+        return f"TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', {expr})"
+
     def begin_read_only(self, conn: Connection) -> None:
         conn.exec_driver_sql("START TRANSACTION READ ONLY")
 

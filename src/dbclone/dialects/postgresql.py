@@ -46,6 +46,9 @@ class PostgresDialect(Dialect):
         return tuple(EnumType(name=e["name"], values=tuple(e["labels"]), schema=e.get("schema"))
                      for e in inspector.get_enums(schema=schema or "public"))
 
+    def epoch_seconds_sql(self, expr: str) -> str:
+        return f"EXTRACT(EPOCH FROM {expr})"
+
     def begin_read_only(self, conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 

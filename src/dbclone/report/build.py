@@ -42,8 +42,12 @@ from dbclone.report.model import (
 from dbclone.report.shapes import column_shape
 from dbclone.schema import ForeignKey, Schema, Table
 
-#: Numeric child columns averaged per parent for detection (per foreign key).
-MAX_CHILD_MEANS = 5
+#: Child columns aggregated per parent for detection (per foreign key): bounds the SQL and
+#: the classifier's width on very wide child tables.
+MAX_CHILD_AGGREGATES = 24
+#: How a child column is aggregated per parent, by its kind (see relations.AGGREGATE_SQL).
+_AGGREGATE_BY_KIND = {"integer": "mean", "float": "mean", "decimal": "mean",
+                      "date": "date_mean", "datetime": "date_mean"}
 
 
 @dataclass
@@ -362,7 +366,9 @@ def _owner_pairs(ctx: Context, table: Table) -> tuple[Any, Any] | None:
 
 
 def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
-    """For each FK pointing at `table`: child count and numeric child means per sampled row."""
+    """For each FK pointing at `table`, per sampled row: the number of children, the mean of
+    each numeric and date child column, and the number of distinct values of each categorical
+    child column (SyntheRela's C2ST-Agg; dates as epoch seconds)."""
     raw = side.raw[table.name]
     extra = pd.DataFrame(index=raw.index)
     for child in ctx.source.schema.tables:
@@ -370,22 +376,31 @@ def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
         if here is None or child.name not in side.values:
             continue
         for n, fk in enumerate(f for f in child.foreign_keys if f.ref_table == table.name):
-            ids = {f.column for f in ctx.features.get(child.name, []) if f.family == "reuse"}
-            numeric = _child_numeric(child, ctx.source.schema, ids)
-            agg = relations.child_aggregates(side.conn, side.dialect, here, fk, numeric)
+            aggregates = _child_aggregates(child, ctx.source.schema,
+                                           ctx.features.get(child.name, []))
+            agg = relations.child_aggregates(side.conn, side.dialect, here, fk, aggregates)
             merged = _merge_keys(raw, fk, agg)
             prefix = f"{child.name}.{n}"
             extra[f"{prefix}.count"] = merged["_n"].fillna(0.0).to_numpy()
-            for i in range(len(numeric)):
-                extra[f"{prefix}.mean{i}"] = merged[f"_m{i}"].to_numpy()
+            for i, (col, how) in enumerate(aggregates):
+                extra[f"{prefix}.{col}.{how}"] = merged[f"_m{i}"].to_numpy()
     return extra
 
 
-def _child_numeric(child: Table, schema: Schema, soft_keys: set[str]) -> list[str]:
-    """Numbers whose mean per parent says something: no keys, no soft keys (ids)."""
-    keys = key_columns(child, schema) | soft_keys
-    return [c.name for c in child.columns
-            if c.kind in ("integer", "float", "decimal") and c.name not in keys][:MAX_CHILD_MEANS]
+def _child_aggregates(child: Table, schema: Schema,
+                      found: list[Feature]) -> list[tuple[str, str]]:
+    """(column, how) for the child columns whose per-parent aggregate says something: numbers
+    and dates (mean), categories (distinct count); never keys or soft keys (ids)."""
+    keys = key_columns(child, schema) | {f.column for f in found if f.family == "reuse"}
+    categorical = {f.column for f in found if f.family == "categorical"}
+    out = []
+    for col in child.columns:
+        if col.name in keys:
+            continue
+        how = "distinct" if col.name in categorical else _AGGREGATE_BY_KIND.get(col.kind)
+        if how is not None:
+            out.append((col.name, how))
+    return out[:MAX_CHILD_AGGREGATES]
 
 
 def _merge_keys(raw: pd.DataFrame, fk: ForeignKey, agg: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,8 @@ client only receives one row per distinct count (cardinality) or per parent (agg
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -55,17 +57,29 @@ def _shares(frame: pd.DataFrame, edges: list[int]) -> tuple[float, ...]:
     return tuple(float(c / total) if total else 0.0 for c in counts)
 
 
+#: SQL for each kind of per-parent child aggregate (SyntheRela's C2ST-Agg features): the mean
+#: of a number, the mean of a date or timestamp as epoch seconds, and the number of distinct
+#: values of a category.
+AGGREGATE_SQL: dict[str, Callable[[Dialect, str], str]] = {
+    "mean": lambda dialect, col: f"AVG({col})",
+    "date_mean": lambda dialect, col: f"AVG({dialect.epoch_seconds_sql(col)})",
+    "distinct": lambda dialect, col: f"COUNT(DISTINCT {col})",
+}
+
+
 def child_aggregates(conn: Connection, dialect: Dialect, child: Table, fk: ForeignKey,
-                     numeric: list[str]) -> pd.DataFrame:
-    """Per parent key: the number of children and the mean of each numeric child column.
+                     aggregates: list[tuple[str, str]]) -> pd.DataFrame:
+    """Per parent key: the number of children and one aggregate per `(column, how)` pair
+    (`how` a key of AGGREGATE_SQL).
 
     Key columns come back as `_k0`, `_k1`, ...; aggregates as `_n` and `_m0`, `_m1`, ..."""
     q = dialect.quote
     keys = [f"{q(c)} AS _k{i}" for i, c in enumerate(fk.columns)]
-    means = [f"AVG({q(c)}) AS _m{i}" for i, c in enumerate(numeric)]
+    values = [f"{AGGREGATE_SQL[how](dialect, q(c))} AS _m{i}"
+              for i, (c, how) in enumerate(aggregates)]
     present = " AND ".join(f"{q(c)} IS NOT NULL" for c in fk.columns)
     group = ", ".join(q(c) for c in fk.columns)
-    sql = (f"SELECT {', '.join(keys + ['COUNT(*) AS _n'] + means)} "
+    sql = (f"SELECT {', '.join(keys + ['COUNT(*) AS _n'] + values)} "
            f"FROM {dialect.qualified(child)} WHERE {present} GROUP BY {group}")
     frame = pd.read_sql(sql, conn)
     for col in frame.columns:
