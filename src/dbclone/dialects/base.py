@@ -288,6 +288,13 @@ class Dialect:
         """Make the connection's transaction read-only, so a bug can never write the source."""
         conn.exec_driver_sql("PRAGMA query_only = ON")
 
+    def key_hash(self, columns: Sequence[str]) -> str | None:
+        """An SQL expression hashing the (quoted) key columns' text joined by '|' to an integer
+        in [0, 2**32), the same for equal key text in any table (so a parent and its children
+        hash alike); None where the engine has no such function and the rows are hashed
+        as they stream in (`source.key_hash`)."""
+        return None
+
     def prepare_load(self, conn: Connection) -> None:
         """Session settings for a bulk load (run inside the load transaction)."""
 

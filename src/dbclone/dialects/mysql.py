@@ -58,6 +58,9 @@ class MySQLDialect(Dialect):
     def begin_read_only(self, conn: Connection) -> None:
         conn.exec_driver_sql("START TRANSACTION READ ONLY")
 
+    def key_hash(self, columns: Sequence[str]) -> str | None:
+        return f"CAST(CONV(LEFT(MD5(CONCAT_WS('|', {', '.join(columns)})), 8), 16, 10) AS UNSIGNED)"
+
     def column_extras(self, info: dict[str, Any], table: str) -> dict[str, Any]:
         return {"unsigned": bool(getattr(info["type"], "unsigned", False))}
 

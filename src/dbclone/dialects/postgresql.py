@@ -52,6 +52,9 @@ class PostgresDialect(Dialect):
     def begin_read_only(self, conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
+    def key_hash(self, columns: Sequence[str]) -> str | None:
+        return f"(hashtextextended(concat_ws('|', {', '.join(columns)}), 0) & 4294967295)"
+
     # -- structure beyond the inspector (see pg_catalog / pg_ddl) ---------------------------
     def kind_of(self, sa_type: Any) -> str:
         from sqlalchemy.dialects.postgresql import DOMAIN, INTERVAL
