@@ -16,8 +16,9 @@ from typing import Any
 #: Coarse type families the synthesizer reasons about; the exact SQL type is kept in `sql_type`.
 KINDS = (
     "integer", "float", "decimal", "boolean", "string", "text", "date", "datetime", "time",
-    "interval", "binary", "uuid", "json", "enum", "array", "other",
+    "interval", "binary", "uuid", "json", "enum", "array", "other", "mixed",
 )
+#: "mixed": a SQLite column holding values of several storage classes ('12', 12, 12.5, x'00').
 
 
 @dataclass(frozen=True)

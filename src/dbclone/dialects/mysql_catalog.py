@@ -1,7 +1,8 @@
 """MySQL/MariaDB structure SQLAlchemy's inspector leaves out, read from information_schema:
 column-level CHECKs (MariaDB prints them inside the column, where the inspector does not look),
 MariaDB's JSON (an alias of LONGTEXT plus a `json_valid` CHECK), ON UPDATE clauses, and index
-details (prefix lengths, descending parts, FULLTEXT/SPATIAL)."""
+details (prefix lengths, descending parts, FULLTEXT/SPATIAL), and the declared type of columns
+whose type SQLAlchemy does not know (MariaDB's spatial types, INET4, INET6)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ def on_update(conn: Connection, schema: str | None, table: str) -> dict[str, str
     return out
 
 
+def column_types(conn: Connection, schema: str | None, table: str) -> dict[str, str]:
+    """column -> its declared type as the server prints it (`point`, `inet6`)."""
+    return {name: str(ctype) for name, ctype in _rows(conn, """
+            SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = :db AND TABLE_NAME = :t""", db=_db(conn, schema), t=table)}
+
+
 def index_definitions(conn: Connection, schema: str | None, table: str) -> dict[str, str]:
     """name -> `(col(10), col2 DESC)` for indexes a plain column list cannot express;
     FULLTEXT and SPATIAL indexes start with that word."""
@@ -86,6 +94,10 @@ def refine(conn: Connection, table: Table) -> Table:
             checks.append(CheckConstraint(name=name, sqltext=clause))
     updates = on_update(conn, table.schema, table.name)
     columns = tuple(_column(c, c.name in json_cols, updates.get(c.name)) for c in table.columns)
+    if any(c.sql_type == "NULL" for c in columns):  # a type the inspector does not know
+        declared = column_types(conn, table.schema, table.name)
+        columns = tuple(dataclasses.replace(c, sql_type=declared.get(c.name, c.sql_type).upper())
+                        if c.sql_type == "NULL" else c for c in columns)
     defs = index_definitions(conn, table.schema, table.name)
     indexes = tuple(dataclasses.replace(i, definition=defs.get(i.name or ""))
                     for i in table.indexes)

@@ -85,6 +85,7 @@ def refine(conn: Connection, table: Table) -> Table:
             autoinc.add(name)
     columns = tuple(_column(c, declared.get(c.name), collations.get(c.name), c.name in autoinc)
                     for c in table.columns)
+    columns = _kinds_from_storage(conn, table.name, columns)
     options = tuple(sorted((opt, "true") for opt, word in
                            (("strict", "STRICT"), ("without_rowid", r"WITHOUT\s+ROWID"))
                            if re.search(rf"\b{word}\b", tail, re.IGNORECASE)))
@@ -122,6 +123,50 @@ def _column(col: Column, declared: str | None, collation: str | None, autoinc: b
     if autoinc:
         changes["autoincrement"] = True
     return dataclasses.replace(col, **changes) if changes else col
+
+
+#: SQLite storage classes each kind's values are held in; a column whose values sit in
+#: other classes (SQLite lets any column hold any class) takes its kind from what it holds.
+_CLASSES_OF_KIND = {
+    "integer": {"integer"}, "boolean": {"integer"}, "float": {"integer", "real"},
+    "decimal": {"integer", "real"}, "binary": {"blob"}, "uuid": {"text", "blob"},
+}
+_KIND_OF_CLASSES = {
+    frozenset({"integer"}): "integer", frozenset({"real"}): "float",
+    frozenset({"integer", "real"}): "float", frozenset({"text"}): "text",
+    frozenset({"blob"}): "binary", frozenset(): "text",
+}
+#: Rows looked at per table to learn the storage classes of its columns.
+STORAGE_SAMPLE = 20000
+
+
+def _kinds_from_storage(conn: Connection, table: str,
+                        columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """Columns without a declared type (BLOB affinity, any value) or holding values their
+    affinity did not convert get the kind of the storage classes they hold; several classes in
+    one column ('12', 12, 12.5, x'00') make the kind "mixed". Read on a sample of rows."""
+    if not columns:
+        return columns
+    parts = ", ".join(f"GROUP_CONCAT(DISTINCT typeof({_q(c.name)}))" for c in columns)
+    row = _rows(conn, f"SELECT {parts} FROM (SELECT * FROM {_q(table)} "
+                      f"LIMIT {STORAGE_SAMPLE})")[0]
+    out = []
+    for col, held in zip(columns, row, strict=True):
+        classes = frozenset((held or "").split(",")) - {"null", ""}
+        out.append(_kind_from_storage(col, classes))
+    return tuple(out)
+
+
+def _kind_from_storage(col: Column, classes: frozenset[str]) -> Column:
+    if col.kind in ("date", "datetime", "time", "json", "enum") and len(classes) <= 1:
+        return col  # ISO text or epoch numbers: what these kinds are stored as
+    expected = _CLASSES_OF_KIND.get(col.kind, {"text"})
+    if col.sql_type.strip() and classes <= expected:
+        return col
+    kind = _KIND_OF_CLASSES.get(classes, "mixed")
+    if kind == col.kind or (kind == "text" and col.kind in ("string", "text")):
+        return col
+    return dataclasses.replace(col, kind=kind)
 
 
 def _column_uniques(conn: Connection, table: Table) -> tuple[UniqueConstraint, ...]:
