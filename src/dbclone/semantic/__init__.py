@@ -1,0 +1,14 @@
+"""What text means and what ties a row together, as plain functions the synthesizer calls.
+
+- `reference`: public reference lists (ISO countries, currencies, languages, regions;
+  geonames cities; Faker colours and emoji), built once per process.
+- `recognise`: which kind of non-personal text a column holds (values first, then name
+  tokens in English and Swedish, read with the table's name).
+- `generate`: values of a recognised kind from those lists, never the source's.
+- `ngram`: phrase templates of a column where no list fits (titles, product names), under
+  the k-owner privacy floor; its fitted state is JSON statistics.
+- `consistency`: functional-dependency strength between columns; first name, gender and
+  personnummer rules.
+- `relations`: exact arithmetic, counters, bounded date offsets, flags decided by one column,
+  and the granularity of numbers and times.
+"""

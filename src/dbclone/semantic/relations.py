@@ -1,0 +1,216 @@
+"""Exact relations found in a table's rows, not in its column names: a number that is the
+product, sum or difference of two others (within the column's rounding), a counter of
+siblings (1..n within a parent), a date at a bounded offset from another, a flag that is a
+function of one column (a threshold or a category map) — and the granularity of numbers and
+times (the share of amounts in whole units, bookings on the half hour). Detection and
+generation are plain functions on pandas frames and numpy arrays.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Share of rows (with every operand set) a relation must hold in to count as exact.
+EXACT = 0.999
+#: Fewest rows to trust a relation.
+MIN_ROWS = 20
+#: Steps a number or a time of day is tested against, coarsest first.
+STEPS = (1000.0, 100.0, 10.0, 5.0, 1.0, 0.5, 0.25, 0.1, 0.05, 0.01, 0.001)
+TIME_STEPS = (3600.0, 1800.0, 900.0, 600.0, 300.0, 60.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """target = op(operands); op is one of product, sum, difference, counter, offset,
+    threshold, mapping. params: what the op needs (rounding step, offset bounds in days,
+    a threshold with the values below and above, or a mapping as pairs)."""
+
+    kind: str
+    target: str
+    operands: tuple[str, ...]
+    params: tuple[object, ...] = ()
+
+
+def _numbers(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c])]
+
+
+def step_of(values: np.ndarray) -> float:
+    """The coarsest step every value is a multiple of (0 when none of STEPS fits)."""
+    v = values[np.isfinite(values)]
+    for step in STEPS:
+        if len(v) and np.all(np.abs(v / step - np.round(v / step)) < 1e-6):
+            return step
+    return 0.0
+
+
+_OPS = {
+    "product": lambda a, b: a * b,
+    "sum": lambda a, b: a + b,
+    "difference": lambda a, b: a - b,
+}
+
+
+def find_arithmetic(df: pd.DataFrame) -> list[Relation]:
+    """Columns equal to the product, sum or difference of two other numeric columns in at
+    least EXACT of the rows, within half the target's rounding step."""
+    numeric = _numbers(df)
+    found: list[Relation] = []
+    taken: set[str] = set()
+    for target in numeric:
+        y = df[target].to_numpy(dtype=float)
+        step = step_of(y)
+        tol = step / 2 + 1e-9 if step else 1e-6 * max(1.0, float(np.nanmax(np.abs(y))))
+        for a, b in itertools.permutations([c for c in numeric if c != target], 2):
+            if target in taken:
+                break
+            xa, xb = df[a].to_numpy(dtype=float), df[b].to_numpy(dtype=float)
+            ok = np.isfinite(y) & np.isfinite(xa) & np.isfinite(xb)
+            if ok.sum() < MIN_ROWS or np.all(y[ok] == xa[ok]) or np.all(y[ok] == xb[ok]):
+                continue
+            for op, fn in _OPS.items():
+                if op in ("product", "sum") and a > b:
+                    continue  # commutative: one order is enough
+                close = np.abs(fn(xa[ok], xb[ok]) - y[ok]) <= tol
+                if close.mean() >= EXACT:
+                    found.append(Relation(op, target, (a, b), (step,)))
+                    taken.add(target)
+                    break
+    return found
+
+
+def apply_arithmetic(rel: Relation, df: pd.DataFrame) -> np.ndarray:
+    """The target recomputed from its operands, rounded to the source's step."""
+    a, b = (df[c].to_numpy(dtype=float) for c in rel.operands)
+    out = _OPS[rel.kind](a, b)
+    step = float(rel.params[0]) if rel.params else 0.0  # type: ignore[arg-type]
+    return np.round(out / step) * step if step else out
+
+
+def find_counter(df: pd.DataFrame, group: str) -> list[Relation]:
+    """Integer columns numbering the rows of each group 1..n (line numbers in an order)."""
+    found = []
+    sizes = df.groupby(group)[group].transform("size")
+    for col in _numbers(df):
+        if col == group or df[col].isna().any() or len(df) < MIN_ROWS:
+            continue
+        g = df.groupby(group)[col]
+        if (g.transform("min") == 1).all() and (g.transform("max") == sizes).all() and \
+                (g.transform("nunique") == sizes).all():
+            found.append(Relation("counter", col, (group,)))
+    return found
+
+
+def apply_counter(groups: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """1..n within each group, in `order` (a sort key) where given, else row order."""
+    frame = pd.DataFrame({"g": groups, "o": order if order is not None else np.arange(len(groups))})
+    return frame.groupby("g")["o"].rank(method="first").to_numpy(dtype=int)
+
+
+def find_offsets(df: pd.DataFrame, max_days: float = 366.0) -> list[Relation]:
+    """Date pairs (a, b) with b - a inside a window of at most max_days in every row:
+    (lowest, highest) offset in days, and whether whole days only."""
+    dates = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
+    found = []
+    for a, b in itertools.permutations(dates, 2):
+        both = df[[a, b]].dropna()
+        if len(both) < MIN_ROWS:
+            continue
+        delta = (both[b] - both[a]).dt.total_seconds().to_numpy() / 86400.0
+        lo, hi = float(delta.min()), float(delta.max())
+        if lo >= 0 and hi - lo <= max_days and hi > 0:
+            whole = bool(np.all(delta == np.round(delta)))
+            found.append(Relation("offset", b, (a,), (lo, hi, whole)))
+    return found
+
+
+def find_flag(df: pd.DataFrame, flag: str) -> Relation | None:
+    """A column with few values that one other column decides: by a threshold on a number
+    or date (``status = 'F' if shipdate <= t else 'O'``) or by a category map."""
+    y = df[flag]
+    if y.nunique(dropna=False) > 10 or len(df) < MIN_ROWS:
+        return None
+    for col in df.columns:
+        if col == flag:
+            continue
+        x = df[col]
+        if pd.api.types.is_numeric_dtype(x) or pd.api.types.is_datetime64_any_dtype(x):
+            found = _threshold(x, y)
+            if found is not None:
+                return Relation("threshold", flag, (col,), found)
+        elif x.nunique() < len(x) / 2:
+            table = pd.DataFrame({"x": x, "y": y}).dropna()
+            if table.groupby("x")["y"].nunique().max() == 1 and y.nunique() > 1:
+                pairs = table.drop_duplicates("x").itertuples(index=False)
+                return Relation("mapping", flag, (col,), tuple((p.x, p.y) for p in pairs))
+    return None
+
+
+def _threshold(x: pd.Series, y: pd.Series) -> tuple[object, ...] | None:
+    """(t, value at or below t, value above t) when a two-valued y splits exactly on x."""
+    both = pd.DataFrame({"x": x, "y": y}).dropna().sort_values("x")
+    if both["y"].nunique() != 2:
+        return None
+    changes = int((both["y"] != both["y"].shift()).sum()) - 1
+    if changes != 1:
+        return None
+    low, high = both["y"].iloc[0], both["y"].iloc[-1]
+    t = both.loc[both["y"] == low, "x"].max()
+    if (both.loc[both["y"] == high, "x"] <= t).any():
+        return None
+    return (t, low, high)
+
+
+def apply_flag(rel: Relation, x: pd.Series) -> np.ndarray:
+    if rel.kind == "threshold":
+        t, low, high = rel.params
+        below = (x <= t).to_numpy()
+        return np.where(below, np.asarray(low, dtype=object), np.asarray(high, dtype=object))
+    mapping: dict[object, object] = dict(rel.params)  # type: ignore[arg-type]
+    return x.map(mapping).to_numpy()
+
+
+# -- granularity ---------------------------------------------------------------------------
+
+def granularity(values: np.ndarray,
+                steps: tuple[float, ...] = STEPS) -> tuple[tuple[float, float], ...]:
+    """(step, share) per step, coarsest first: the share of values that are multiples of that
+    step and of no coarser one (amounts mostly in whole kronor, a hundredth with öre); the
+    remainder (finer than any step) is left out."""
+    v = values[np.isfinite(values)]
+    if not len(v):
+        return ()
+    left = np.ones(len(v), dtype=bool)
+    out = []
+    for step in steps:
+        on = left & (np.abs(v / step - np.round(v / step)) < 1e-6)
+        share = on.sum() / len(v)
+        if share > 0:
+            out.append((step, float(share)))
+        left &= ~on
+    return tuple(out)
+
+
+def apply_granularity(values: np.ndarray, grain: tuple[tuple[float, float], ...],
+                      rng: np.random.Generator) -> np.ndarray:
+    """Each value rounded to a step drawn with the source's shares (values left finer in
+    the share the source has finer than every step)."""
+    if not grain:
+        return values
+    steps = np.asarray([s for s, _ in grain] + [0.0])
+    shares = np.asarray([p for _, p in grain] + [max(0.0, 1.0 - sum(p for _, p in grain))])
+    pick = steps[rng.choice(len(steps), len(values), p=shares / shares.sum())]
+    out = values.astype(float).copy()
+    on = pick > 0
+    out[on] = np.round(out[on] / pick[on]) * pick[on]
+    return out
+
+
+def time_granularity(seconds_of_day: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """The same for times of day in seconds (bookings on the hour, the half hour)."""
+    return granularity(seconds_of_day, TIME_STEPS)

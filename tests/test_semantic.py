@@ -1,0 +1,222 @@
+"""Semantic types, phrase templates, within-row rules and exact relations (the functions of
+`dbclone.semantic`, on frames made here; the clone-level checks live in the clone tests)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dbclone.pii import luhn_ok
+from dbclone.semantic import consistency, generate, ngram, relations
+from dbclone.semantic import reference as ref
+from dbclone.semantic.recognise import Semantic, from_name, recognise
+
+
+@pytest.mark.parametrize(("column", "table", "values", "kind", "style"), [
+    ("Country", "Customer", ["USA", "Brazil", "Germany", "Canada", "France", "Sweden"],
+     "country", "name"),
+    ("code", "country", ["AF", "AL", "DZ", "AS", "SE"], "country", "alpha2"),
+    ("Code", "country", ["AFG", "ALB", "DZA", "ASM", "SWE"], "country", "alpha3"),
+    ("valuta", "betalning", ["SEK", "USD", "EUR", "GBP", "NOK"], "currency", "code"),
+    ("Language", "x", ["English", "Swedish", "French", "German"], "language", "name"),
+    ("lang", "x", ["en", "sv", "fr", "de"], "language", "alpha2"),
+    ("land", "leverans", ["Sverige", "Norge", "Danmark", "Finland"], "country", "name"),
+    ("flag", "x", ["🇸🇪", "🇩🇪", "🇫🇷", "🇺🇸"], "emoji", "flag"),
+    ("HomePage", "x", ["http://a.com", "https://b.se", "http://c.org", "www.d.com"], "url", "url"),
+    ("City", "Customer", ["São Paulo", "Oslo", "Prague", "Paris", "Berlin"], "city", "name"),
+    ("ext", "employee", ["x5800", "x3453", "x4566", "x101"], "extension", "name"),
+    ("territory", "x", ["NA", "EMEA", "APAC", "LATAM"], "region", "code"),
+    ("colour", "x", ["Red", "Blue", "Green", "Black", "White"], "colour", "name"),
+])
+def test_recognises_kind_from_values_and_name(column, table, values, kind, style):
+    found = recognise(column, table, values)
+    assert found is not None and (found.kind, found.style) == (kind, style), found
+
+
+def test_table_name_decides_a_bare_name_or_title():
+    assert from_name("Title", "Album").kind == "work_title"
+    assert from_name("Title", "Employees").kind == "job"
+    assert from_name("Name", "Track").kind == "work_title"
+    assert from_name("ProductName", "Products").kind == "product"
+    assert from_name("CompanyName", "Suppliers").kind == "company"
+    assert from_name("foretagsnamn", "kund").kind == "company"
+
+
+def test_a_person_named_after_a_place_is_not_the_place():
+    """head_of_state is a person, not a state: the head word before "of" names the kind."""
+    people = ["Beatrix", "George W. Bush", "Elisabeth II", "Vladimir Putin", "Jacques Chirac"]
+    assert recognise("head_of_state", "country", people) is None
+    assert recognise("HeadOfState", "country", people) is None
+
+
+def test_words_that_are_no_kind_stay_unrecognised():
+    assert recognise("description", "ticket", ["Printer jams", "Cannot log in", "Slow disk",
+                                               "Screen flickers"]) is None
+
+
+def test_candidates_are_of_the_kind_and_never_a_source_value():
+    rng = np.random.default_rng(0)
+    source = ["Germany", "France", "Sweden"]
+    out = generate.candidates(Semantic("country", "name"), 30, rng, exclude=source)
+    names = {c.names[0] for c in ref.countries()}
+    assert len(out) == 30 and set(out) <= names and not set(out) & set(source)
+    codes = generate.candidates(Semantic("country", "alpha2"), 10, rng)
+    assert all(len(c) == 2 and c.isupper() for c in codes)
+    assert set(generate.candidates(Semantic("currency", "code"), 10, rng)) <= \
+        {c[0] for c in ref.currencies()}
+
+
+def test_cities_follow_the_source_countries_and_a_row_country():
+    rng = np.random.default_rng(1)
+    mix = generate.source_countries(["Oslo", "Bergen", "Trondheim", "Paris"])
+    assert set(mix) == {"NO", "FR"} and mix["NO"] == pytest.approx(0.75)
+    by_name = ref.city_country()
+    for city in generate.candidates(Semantic("city", "name"), 20, rng, countries=mix):
+        assert by_name[ref.fold(city)] in ("NO", "FR")
+    brazil = generate.for_country("city", "BR", 50, rng)
+    assert all(by_name[ref.fold(c)] == "BR" for c in brazil)
+
+
+# -- phrase templates ---------------------------------------------------------------------
+
+def _titles(rng: np.random.Generator) -> list[str]:
+    common = ["Greatest Hits", "Live", "The Best Of", "Unplugged", "Vol."]
+    rare = ["Zyxwv Qrst", "Plumbus Frobnicator", "The Best Of Zorblax", "Live At Quuxville"]
+    words = ["Love", "Night", "Blue", "River", "Dream", "Fire", "Stone", "Heart"]
+    out = [common[int(rng.integers(0, len(common)))] + " " + words[int(rng.integers(0, 8))]
+           for _ in range(300)]
+    return out + rare + ["Greatest Hits Love"] * 3
+
+
+def test_phrases_never_reproduce_a_rare_value():
+    rng = np.random.default_rng(0)
+    values = _titles(rng)
+    held = Counter(values)
+    model = ngram.fit(values, 5, public=ngram.public_words("en_US"))
+    assert model is not None
+    out = model.sample(3000, np.random.default_rng(1))
+    assert not [v for v in out if 0 < held[v] < 5]
+    text = json.dumps(model.to_json())
+    for rare in ("Zyxwv", "Plumbus", "Zorblax", "Quuxville"):
+        assert rare not in text and not any(rare in v for v in out)
+    assert ngram.Phrases.from_json(json.loads(text)) == model
+
+
+def test_phrases_keep_the_column_structure():
+    values = _titles(np.random.default_rng(2))
+    model = ngram.fit(values, 5, public=ngram.public_words("en_US"))
+    assert model is not None
+    out = model.sample(500, np.random.default_rng(3))
+    starts = Counter(v.split()[0] for v in out)
+    assert {"Greatest", "Live", "The", "Unplugged", "Vol."} <= set(starts)
+    assert all(w[:1].isupper() for v in out for w in v.split())
+
+
+def test_a_rare_value_of_common_words_is_blocked():
+    """"Blue Night" is held by one row though both words are common: no template may spell it
+    from the column's own words."""
+    values = [f"{a} {b}" for a in ("Blue", "Red", "Green") for b in ("Sky", "Sea", "Fire")
+              for _ in range(6)] + ["Blue Night"] + [f"Night {x}" for x in "ABCDE"] * 2
+    model = ngram.fit(values, 5)
+    assert model is not None
+    assert "Blue Night" not in set(model.sample(5000, np.random.default_rng(0)))
+
+
+# -- within a row -------------------------------------------------------------------------
+
+def test_dependency_has_a_direction():
+    df = pd.DataFrame({"city": list("aabbcd") * 10, "country": list("xxyyxy") * 10})
+    assert consistency.dependency(df.city, df.country) == pytest.approx(1.0)
+    assert consistency.dependency(df.country, df.city) < 0.5
+
+
+def test_gender_values_are_learned_from_first_names():
+    names = ["Maria", "Anna", "Eva", "Karin", "Lena", "Sara", "Erik", "Lars", "Karl", "Johan",
+             "Anders", "Per"]
+    genders = ["K"] * 6 + ["M"] * 6
+    mapping = consistency.gender_map(pd.Series(genders), pd.Series(names), "sv_SE")
+    assert mapping == {"K": "F", "M": "M"}
+    drawn = consistency.names_for(["F", "M", None], "sv_SE", np.random.default_rng(0))
+    assert consistency.name_gender(drawn[0], "sv_SE") == "F"
+    assert consistency.name_gender(drawn[1], "sv_SE") == "M" and drawn[2] is None
+
+
+def _valid(head: str, nine: str) -> str:
+    """A personnummer with `head` before the serial and a correct check digit."""
+    total = sum((d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 == 0 else d
+                for i, d in enumerate(int(c) for c in nine))
+    return head + nine[6:] + str((10 - total % 10) % 10)
+
+
+@pytest.mark.parametrize("pnr", [_valid("19850312-", "850312123"), _valid("850312-", "850312123"),
+                                 _valid("19850312", "850312128")])
+def test_personnummer_takes_the_gender_and_keeps_the_birth_date(pnr):
+    assert luhn_ok("".join(ch for ch in pnr if ch.isdigit())[-10:])
+    for gender in ("F", "M"):
+        fixed = consistency.with_gender(pnr, gender)
+        assert consistency.pnr_gender(fixed) == gender
+        assert consistency.pnr_birth(fixed) == consistency.pnr_birth(pnr)
+        assert luhn_ok("".join(ch for ch in fixed if ch.isdigit())[-10:])
+        assert len(fixed) == len(pnr)
+
+
+# -- exact relations ----------------------------------------------------------------------
+
+def _lines(n: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    q = rng.integers(1, 50, n).astype(float)
+    p = np.round(rng.uniform(900, 2000, n), 2)
+    df = pd.DataFrame({"order_id": rng.integers(0, 60, n), "qty": q, "price": p,
+                       "extended": np.round(q * p, 2), "tax": np.round(rng.uniform(0, .1, n), 2)})
+    df["line"] = df.groupby("order_id").cumcount() + 1
+    df["ordered"] = pd.Timestamp("1995-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")
+    df["shipped"] = df.ordered + pd.to_timedelta(rng.integers(1, 121, n), "D")
+    df["status"] = np.where(df.shipped <= pd.Timestamp("1996-06-17"), "F", "O")
+    return df
+
+
+def test_finds_product_counter_offset_and_flag():
+    df = _lines()
+    assert relations.find_arithmetic(df) == [
+        relations.Relation("product", "extended", ("price", "qty"), (0.01,))]
+    assert relations.find_counter(df, "order_id") == [
+        relations.Relation("counter", "line", ("order_id",))]
+    offsets = relations.find_offsets(df)
+    assert [(r.target, r.operands) for r in offsets] == [("shipped", ("ordered",))]
+    lo, hi, whole = offsets[0].params
+    assert lo >= 1 and hi <= 120 and whole
+    flag = relations.find_flag(df, "status")
+    assert flag is not None and flag.kind == "threshold" and flag.operands == ("shipped",)
+    np.testing.assert_array_equal(relations.apply_flag(flag, df.shipped), df.status)
+
+
+def test_a_noisy_column_is_no_relation():
+    df = _lines()
+    df["extended"] = df["extended"] * np.random.default_rng(1).uniform(0.9, 1.1, len(df))
+    assert not relations.find_arithmetic(df)
+    df.loc[3, "line"] = 99
+    assert not relations.find_counter(df, "order_id")
+
+
+def test_generation_keeps_relations():
+    df = _lines()
+    rel = relations.find_arithmetic(df)[0]
+    np.testing.assert_allclose(relations.apply_arithmetic(rel, df), df.extended)
+    groups = np.array([3, 1, 3, 3, 1])
+    assert relations.apply_counter(groups).tolist() == [1, 1, 2, 3, 2]
+
+
+def test_granularity_keeps_the_share_of_round_amounts():
+    rng = np.random.default_rng(0)
+    source = np.r_[np.round(rng.uniform(100, 900, 980)), np.round(rng.uniform(100, 900, 20), 2)]
+    grain = relations.granularity(source)
+    out = relations.apply_granularity(rng.uniform(100, 900, 5000), grain, rng)
+    whole = np.mean(out == np.round(out))
+    assert whole == pytest.approx(np.mean(source == np.round(source)), abs=0.02)
+    assert np.all(np.abs(out * 100 - np.round(out * 100)) < 1e-6)
+    slots = relations.time_granularity(np.asarray([8 * 3600, 8.5 * 3600, 9 * 3600, 13.5 * 3600]))
+    assert slots and slots[-1][0] == 1800.0
