@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 #: Documented exit codes (see README).
@@ -48,11 +49,30 @@ class VerifyError(DbcloneError):
     exit_code = EXIT_VERIFY
 
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\"[^\"]*\"|\S+)", re.IGNORECASE)
+#: URL userinfo with a password: anything from the scheme's slashes to the last '@' of the
+#: address (a password may hold '@', ':' or '/'); `mask` is the net under `urls.DbUrl.shown`.
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*:/{1,3})(?P<user>[^:/@\s'\"]*):(?P<pw>[^\s'\"]*)@")
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\"[^\"]*\"|\S+)",
+                          re.IGNORECASE)
+#: Every password dbclone has read (URLs, connection strings, PGPASSWORD, MYSQL_PWD): `mask`
+#: replaces them wherever they appear, in whatever form a driver quotes them.
+_SECRETS: set[str] = set()
+_SECRET_ENV = ("PGPASSWORD", "MYSQL_PWD")
+
+
+def remember_secret(secret: str | None) -> None:
+    """Mask `secret` in every later message (passwords of three characters or more: shorter
+    ones would mask ordinary words, and are no protection anyway)."""
+    if secret and len(secret) >= 3:
+        _SECRETS.add(secret)
 
 
 def mask(text: str) -> str:
-    """Hide every password in `text`: URL userinfo and `password=...` pairs."""
+    """Hide every password in `text`: remembered ones, URL userinfo, `password=...` pairs."""
+    for name in _SECRET_ENV:
+        remember_secret(os.environ.get(name))
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
     return _KV_PASSWORD.sub(lambda m: f"{m.group(1)}***", text)

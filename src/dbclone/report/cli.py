@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dbclone.errors import EXIT_VERIFY, DbcloneError
+from dbclone.errors import EXIT_VERIFY, DbcloneError, mask
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +37,7 @@ def report(
     try:
         failures = _run(source, target, html, json_file, fail_under or [], sample_rows, seed)
     except DbcloneError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print(f"error: {mask(str(exc))}", markup=False, highlight=False)
         raise typer.Exit(exc.exit_code) from None
     if failures:
         err.print(f"FAILED: {'; '.join(failures)}", style="bold red", markup=False,
