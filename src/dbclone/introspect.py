@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +42,8 @@ def _introspect(conn: Connection, dialect: Dialect, schema: str | None,
         warnings.filterwarnings("ignore", message="Skipped unsupported reflection")
         # types the inspector does not know are named by the dialect and warned about below
         warnings.filterwarnings("ignore", message="Did not recognize type")
+        # MySQL constraints SQLAlchemy cannot parse are read by the dialect (missing_fks)
+        warnings.filterwarnings("ignore", message="Unknown schema content")
         return _read(conn, dialect, schema, count_rows)
 
 
@@ -53,7 +56,7 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
     warnings: list[str] = []
     where = name if name != default else None
 
-    reflect = _Reflect(inspector, where)
+    reflect = _Reflect(inspector, where, dialect.reflected)
 
     def read(tname: str) -> Table:
         return _table(reflect, dialect, tname, where, warnings)
@@ -131,8 +134,9 @@ class _Reflect:
     _BULK = ("columns", "pk_constraint", "foreign_keys", "unique_constraints",
              "check_constraints", "indexes", "table_comment")
 
-    def __init__(self, inspector: Any, schema: str | None) -> None:
-        self.inspector, self.schema = inspector, schema
+    def __init__(self, inspector: Any, schema: str | None,
+                 fix: Callable[[str, Any], Any]) -> None:
+        self.inspector, self.schema, self.fix = inspector, schema, fix
         self.cache: dict[str, dict[tuple[str | None, str], Any]] = {}
         for what in self._BULK:
             with contextlib.suppress(NotImplementedError):
@@ -141,8 +145,8 @@ class _Reflect:
     def __call__(self, what: str, name: str) -> Any:
         cached = self.cache.get(what)
         if cached is not None and (self.schema, name) in cached:
-            return cached[(self.schema, name)]
-        return getattr(self.inspector, f"get_{what}")(name, schema=self.schema)
+            return self.fix(what, cached[(self.schema, name)])
+        return self.fix(what, getattr(self.inspector, f"get_{what}")(name, schema=self.schema))
 
 
 def _table(reflect: _Reflect, dialect: Dialect, name: str, schema: str | None,

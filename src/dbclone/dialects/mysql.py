@@ -61,6 +61,9 @@ class MySQLDialect(Dialect):
     def key_hash(self, columns: Sequence[str]) -> str | None:
         return f"CAST(CONV(LEFT(MD5(CONCAT_WS('|', {', '.join(columns)})), 8), 16, 10) AS UNSIGNED)"
 
+    def reflected(self, what: str, value: Any) -> Any:
+        return mysql_catalog.unescaped(what, value)
+
     def column_extras(self, info: dict[str, Any], table: str) -> dict[str, Any]:
         return {"unsigned": bool(getattr(info["type"], "unsigned", False))}
 
@@ -79,6 +82,7 @@ class MySQLDialect(Dialect):
     def refine_table(self, conn: Connection, table: Table,
                      read: Callable[[str], Table]) -> Table:
         table = mysql_catalog.refine(conn, table)
+        table = mysql_catalog.missing_fks(conn, table)
         raw = sa.inspect(conn).get_table_options(table.name, schema=table.schema)
         options = tuple(sorted((key, str(raw[k])) for k, key in _OPTIONS.items() if raw.get(k)))
         return dataclasses.replace(table, options=options)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from dbclone.schema import CheckConstraint, Column, Table, Trigger, View
+from dbclone.schema import CheckConstraint, Column, ForeignKey, Table, Trigger, View
 
 _JSON_VALID = re.compile(r"^json_valid\(`(?P<col>(?:[^`]|``)+)`\)$", re.IGNORECASE)
 
@@ -148,6 +148,61 @@ def triggers(conn: Connection, schema: str | None, table: str) -> tuple[Trigger,
             f"SHOW CREATE TRIGGER {_quote(_db(conn, schema))}.{_quote(name)}").one()[2])
         out.append(Trigger(name=name, definition=_DEFINER.sub("", sql, count=1)))
     return tuple(out)
+
+
+#: Keys of the inspector's answers that hold identifiers (one, or a list of them).
+_NAMES = ("name", "constrained_columns", "column_names", "referred_table", "referred_columns",
+          "duplicates_index", "duplicates_constraint")
+
+
+def unescaped(what: str, value: Any) -> Any:
+    """SQLAlchemy parses SHOW CREATE TABLE and leaves a backtick inside an identifier doubled
+    (column `p``id` comes back as 'p``id'): every identifier of the answer, unescaped."""
+    if isinstance(value, list):
+        return [unescaped(what, v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    for key in _NAMES:
+        if isinstance(out.get(key), str):
+            out[key] = out[key].replace("``", "`")
+        elif isinstance(out.get(key), list):
+            out[key] = [v.replace("``", "`") if isinstance(v, str) else v for v in out[key]]
+    return out
+
+
+_RULES = {"CASCADE": "CASCADE", "SET NULL": "SET NULL", "NO ACTION": "NO ACTION",
+          "SET DEFAULT": "SET DEFAULT"}  # RESTRICT is the default: SHOW CREATE omits it
+
+
+def missing_fks(conn: Connection, table: Table) -> Table:
+    """FKs SQLAlchemy's parser skipped (a constraint or table name holding a backtick), read
+    from information_schema; the ones it read are kept as they are."""
+    rows = _rows(conn, """
+        SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA,
+               k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
+        FROM information_schema.KEY_COLUMN_USAGE k
+        JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+          ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+         AND r.TABLE_NAME = k.TABLE_NAME
+        WHERE k.TABLE_SCHEMA = :db AND k.TABLE_NAME = :t
+        ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION""", db=_db(conn, table.schema),
+        t=table.name)
+    known = {fk.name for fk in table.foreign_keys}
+    found: dict[str, list[Any]] = {}
+    for row in rows:
+        if row[0] not in known:
+            found.setdefault(row[0], []).append(row)
+    if not found:
+        return table
+    db = _db(conn, table.schema)
+    added = tuple(ForeignKey(
+        name=name, columns=tuple(r[1] for r in cols), ref_table=cols[0][3],
+        ref_columns=tuple(r[4] for r in cols),
+        ref_schema=None if cols[0][2] == db else cols[0][2],
+        on_delete=_RULES.get(cols[0][5]), on_update=_RULES.get(cols[0][6]))
+        for name, cols in found.items())
+    return dataclasses.replace(table, foreign_keys=table.foreign_keys + added)
 
 
 def _quote(name: str) -> str:
