@@ -220,3 +220,111 @@ def test_granularity_keeps_the_share_of_round_amounts():
     assert np.all(np.abs(out * 100 - np.round(out * 100)) < 1e-6)
     slots = relations.time_granularity(np.asarray([8 * 3600, 8.5 * 3600, 9 * 3600, 13.5 * 3600]))
     assert slots and slots[-1][0] == 1800.0
+
+
+# -- column models and row rules ----------------------------------------------------------
+
+def test_text_model_of_a_city_column_is_public_places_only():
+    from dbclone.semantic import columns
+
+    source = ["Oslo", "Bergen", "Paris", "Lyon", "Berlin", "Hamburg", "Prague", "Lisbon"] * 2
+    model = columns.fit("City", "Customer", source, 5, "en_US", np.random.default_rng(0))
+    assert model is not None and model.kind == "city"
+    assert not set(model.pool) & set(source)
+    assert {c for c, _ in model.countries} == {"NO", "FR", "DE", "CZ", "PT"}
+    out = columns.sample(model, 200, np.random.default_rng(1), np.full(200, 6))
+    assert set(out) <= set(model.pool)
+
+
+def test_text_model_of_extensions_keeps_their_shape():
+    from dbclone.semantic import columns
+
+    source = [f"x{n}" for n in range(1000, 1040)] + [f"x{n}" for n in range(100, 110)]
+    model = columns.fit("ext", "employees", source, 5, "en_US", np.random.default_rng(0))
+    assert model is not None and model.kind == "extension"
+    out = columns.sample(model, 100, np.random.default_rng(1))
+    assert all(v[0] == "x" and v[1:].isdigit() and len(v) in (4, 5) for v in out)
+
+
+def _people(rng: np.random.Generator, n: int = 400) -> pd.DataFrame:
+    female = ["Maria", "Anna", "Eva", "Karin", "Lena", "Sara", "Elin", "Ida"]
+    male = ["Erik", "Lars", "Karl", "Johan", "Anders", "Per", "Nils", "Olof"]
+    genders = rng.choice(["K", "M"], n)
+    names = [(female if g == "K" else male)[int(rng.integers(0, 8))] for g in genders]
+    births = pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 25000, n), "D")
+    pnrs = []
+    for g, b in zip(genders, births, strict=True):
+        serial = int(rng.integers(0, 100)) * 10 + (int(rng.integers(0, 5)) * 2 +
+                                                   (0 if g == "K" else 1))
+        pnrs.append(_valid(f"{b:%Y%m%d}-", f"{b:%y%m%d}{serial:03d}"))
+    return pd.DataFrame({"fornamn": names, "kon": genders, "personnummer": pnrs,
+                         "fodd": births.date})
+
+
+def test_row_rules_make_gender_name_and_personnummer_agree():
+    from dbclone.semantic import rows
+
+    rng = np.random.default_rng(0)
+    source = _people(rng)
+    kinds = {"fornamn": "first_name", "personnummer": "personnummer"}
+    rules = rows.gender_rules(source, kinds, "sv_SE")
+    assert [r.kind for r in rules] == ["gender_name", "gender_pnr"]
+    clone = source.copy()
+    for col in ("fornamn", "kon"):
+        clone[col] = rng.permutation(clone[col].to_numpy())
+    fixed = rows.apply(clone, rules, "sv_SE", rng, unique=["personnummer"])
+    mapping = dict(rules[0].params)
+    said = fixed.fornamn.map(lambda v: consistency.name_gender(v, "sv_SE"))
+    assert (said == fixed.kon.map(mapping)).all()
+    assert (fixed.personnummer.map(consistency.pnr_gender) == fixed.kon.map(mapping)).all()
+    assert fixed.personnummer.is_unique
+    assert (fixed.personnummer.map(consistency.pnr_birth) == fixed.fodd).all()
+
+
+def test_no_gender_rule_where_the_source_breaks_it():
+    from dbclone.semantic import rows
+
+    source = _people(np.random.default_rng(1))
+    source.loc[:40, "kon"] = source.loc[:40, "kon"].map({"K": "M", "M": "K"})
+    assert rows.gender_rules(source, {"fornamn": "first_name", "personnummer": "personnummer"},
+                             "sv_SE") == []
+
+
+def test_row_rule_puts_a_city_in_its_row_country():
+    from dbclone.semantic import columns, rows
+
+    source = pd.DataFrame({"city": ["Oslo", "Bergen", "Paris", "Lyon", "Berlin"] * 10,
+                           "country": ["Norway", "Norway", "France", "France", "Germany"] * 10})
+    rng = np.random.default_rng(0)
+    model = columns.fit("city", "customer", source.city.tolist(), 5, "en_US", rng)
+    assert model is not None
+
+    def pools(kind, place, countries):
+        return columns.for_countries(model, countries, rng, exclude=source.city.tolist())
+
+    rules = rows.place_rules(source, {"city": "city", "country": "country"}, pools)
+    assert [r.kind for r in rules] == ["place_country"]
+    clone = pd.DataFrame({"city": rng.permutation(list(model.pool))[:60],
+                          "country": rng.choice(["Norway", "France", "Germany"], 60)})
+    fixed = rows.apply(clone, rules, "en_US", rng)
+    codes = {"Norway": "NO", "France": "FR", "Germany": "DE"}
+    where = ref.city_country()
+    assert all(where[ref.fold(c)] == codes[k] for c, k in zip(fixed.city, fixed.country,
+                                                               strict=True))
+    assert not set(fixed.city) & set(source.city)
+
+
+def test_relation_rules_recompute_targets():
+    from dbclone.semantic import rows
+
+    df = _lines()
+    rules = rows.relation_rules(df, groups=["order_id"], flags=["status"])
+    assert {r.kind for r in rules} == {"product", "counter", "threshold"}
+    clone = df.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    clone["extended"] = 0.0
+    clone["line"] = 0
+    clone["status"] = "?"
+    fixed = rows.apply(clone, rules, "en_US", np.random.default_rng(0))
+    np.testing.assert_allclose(fixed.extended, np.round(fixed.qty * fixed.price, 2))
+    assert relations.find_counter(fixed, "order_id")
+    assert set(fixed.status) == {"F", "O"}

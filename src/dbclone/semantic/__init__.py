@@ -9,6 +9,8 @@
   the k-owner privacy floor; its fitted state is JSON statistics.
 - `consistency`: functional-dependency strength between columns; first name, gender and
   personnummer rules.
+- `columns`: a text column's `TextModel` (kind and public pool, or phrase templates), fitted
+  and sampled; `rows`: `RowRule`s found in a table's rows and applied to generated rows.
 - `relations`: exact arithmetic, counters, bounded date offsets, flags decided by one column,
   and the granularity of numbers and times.
 """

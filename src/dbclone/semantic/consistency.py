@@ -115,20 +115,30 @@ def _luhn(nine: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def with_gender(pnr: str, gender: str | None) -> str:
+def with_gender(pnr: str, gender: str | None, taken: set[str] | None = None) -> str:
     """The personnummer with its gender digit set to the gender (the nearest digit of the
-    right parity) and its check digit recomputed; the rest, separators included, kept."""
+    right parity not giving a number in `taken`) and its check digit recomputed; the rest,
+    separators included, kept."""
     d = _digits(pnr)
     if not d or gender not in (FEMALE, MALE) or pnr_gender(pnr) == gender:
         return pnr
     digit = int(d[8])
-    digit = digit + 1 if digit < 9 else digit - 1
-    nine = d[:8] + str(digit)
-    new = nine + _luhn(nine)
-    text = str(pnr)
+    new = pnr
+    for step in (1, -1, 3, -3, 5, -5, 7, -7, 9, -9):
+        if not 0 <= digit + step <= 9:
+            continue
+        nine = d[:8] + str(digit + step)
+        new = _put(str(pnr), nine + _luhn(nine))
+        if taken is None or new not in taken:
+            return new
+    return new
+
+
+def _put(text: str, digits: str) -> str:
+    """`text` with its last ten digits replaced by `digits`."""
     positions = [i for i, ch in enumerate(text) if ch.isdigit()][-10:]
     chars = list(text)
-    for pos, ch in zip(positions, new, strict=True):
+    for pos, ch in zip(positions, digits, strict=True):
         chars[pos] = ch
     return "".join(chars)
 

@@ -1,0 +1,159 @@
+"""A text column's model of meaning, fitted from its values and sampled without them: a
+recognised kind with a pool of public values of that kind (none of them a source value), or
+the column's phrase templates where no list fits. The model (`TextModel`) is statistics and
+public values only, so it may go in the model file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dbclone.semantic import generate, ngram
+from dbclone.semantic import reference as ref
+from dbclone.semantic.recognise import Semantic, recognise
+
+#: Public values kept per column to draw from.
+POOL = 300
+#: Kinds drawn from a pool of public values.
+POOLED = frozenset(("country", "currency", "language", "emoji", "codepoint", "colour", "city",
+                    "region", "company", "job", "url", "code"))
+#: Kinds of names of things, written by people: phrase templates of the column.
+PHRASED = frozenset(("work_title", "product"))
+#: Longest median length (characters) of free text that is still a name, not prose.
+NAME_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """kind/style/reason: see `recognise.Semantic`; kind "phrases" for templates. pool: public
+    values to draw from; countries: the source's country mix (cities, regions); shapes: the
+    source's common value shapes with their share (phone extensions, codes); templates, kept,
+    public: an `ngram.Phrases`."""
+
+    kind: str
+    style: str = "name"
+    reason: str = ""
+    pool: tuple[str, ...] = ()
+    countries: tuple[tuple[str, float], ...] = ()
+    shapes: tuple[tuple[str, float], ...] = ()
+    templates: tuple[tuple[tuple[str, ...], int, bool], ...] = ()
+    kept: tuple[tuple[str, int], ...] = ()
+    public: tuple[str, ...] = ()
+
+    def phrases(self) -> ngram.Phrases:
+        return ngram.Phrases(self.templates, self.kept, self.public)
+
+
+def _swedish_style(sem: Semantic, values: Sequence[str]) -> str:
+    """``name_sv`` when the values are names in Swedish rather than English."""
+    if sem.style != "name" or sem.kind not in ("country", "language", "currency"):
+        return sem.style
+    sv = {ref.fold(c.names[-1]) for c in ref.countries()} | \
+        {ref.fold(lang[3]) for lang in ref.languages()} | \
+        {ref.fold(c[2]) for c in ref.currencies()}
+    en = {ref.fold(c.names[0]) for c in ref.countries()} | \
+        {ref.fold(lang[2]) for lang in ref.languages()} | \
+        {ref.fold(c[1]) for c in ref.currencies()}
+    folded = [ref.fold(v) for v in values]
+    return "name_sv" if sum(v in sv and v not in en for v in folded) > \
+        sum(v in en and v not in sv for v in folded) else sem.style
+
+
+_SHAPE = str.maketrans({**{c: "9" for c in "0123456789"}})
+
+
+def _shapes(values: Sequence[str], k: int) -> tuple[tuple[str, float], ...]:
+    """Shapes (digits as 9, the rest as written) held by at least k values, with shares."""
+    counts = Counter(str(v).translate(_SHAPE) for v in values)
+    kept = [(s, c) for s, c in counts.most_common() if c >= k]
+    total = sum(c for _, c in kept)
+    return tuple((s, c / total) for s, c in kept) if total else ()
+
+
+def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
+        rng: np.random.Generator, owners: Sequence[Hashable] | None = None,
+        sem: Semantic | None = None) -> TextModel | None:
+    """The column's text model, or None when it is no recognised kind and not a name."""
+    text = [str(v) for v in values if v is not None and str(v).strip()]
+    if not text:
+        return None
+    sem = sem or recognise(column, table, text[:5000])
+    if sem is not None and sem.kind == "extension":
+        shapes = _shapes(text, k)
+        return TextModel(sem.kind, sem.style, sem.reason, shapes=shapes) if shapes else None
+    if sem is not None and sem.kind in POOLED:
+        style = _swedish_style(sem, text)
+        sem = Semantic(sem.kind, style, sem.reason)
+        mix = generate.source_countries(text) if sem.kind == "city" else {}
+        if sem.kind == "region":
+            country = generate.region_country(text, sem.style)
+            mix = {country: 1.0} if country else {}
+        pool = generate.candidates(sem, POOL, rng, exclude=set(text), locale=locale,
+                                   countries=mix or None)
+        if not pool:
+            return None
+        return TextModel(sem.kind, sem.style, sem.reason, pool=tuple(pool),
+                         countries=tuple(sorted(mix.items())))
+    if sem is not None and sem.kind not in PHRASED:
+        return None  # postcodes and the like: personal data, `pii`'s business
+    if sem is None and float(np.median([len(v) for v in text])) > NAME_LENGTH:
+        return None  # prose: the word model's business, not a name's
+    phrases = ngram.fit(text, k, owners=owners, public=ngram.public_words(locale))
+    if phrases is None:
+        return None
+    reason = sem.reason if sem is not None else "names of things (phrase templates)"
+    return TextModel("phrases", "name", reason, templates=phrases.templates,
+                     kept=phrases.kept, public=phrases.public)
+
+
+_DIGIT = re.compile("9")
+
+
+def sample(model: TextModel, n: int, rng: np.random.Generator,
+           lengths: np.ndarray | None = None) -> np.ndarray:
+    """n values of the model; with target `lengths`, pooled values nearest each length."""
+    if model.kind == "phrases":
+        return np.asarray(model.phrases().sample(n, rng, lengths), dtype=object)
+    if model.shapes:
+        shapes = [s for s, _ in model.shapes]
+        p = np.asarray([w for _, w in model.shapes])
+        picks = rng.choice(len(shapes), n, p=p / p.sum())
+        return np.asarray([_DIGIT.sub(lambda _: str(int(rng.integers(0, 10))), shapes[i])
+                           for i in picks], dtype=object)
+    pool = list(model.pool)
+    if lengths is None or model.kind in ("emoji", "codepoint"):
+        return np.asarray(pool, dtype=object)[rng.integers(0, len(pool), n)]
+    return _nearest_length(pool, lengths, rng)
+
+
+def _nearest_length(pool: list[str], lengths: np.ndarray, rng: np.random.Generator,
+                    spread: int = 8) -> np.ndarray:
+    """Per target length, a random pick among the `spread` pool values nearest it."""
+    ordered = sorted(pool, key=len)
+    sizes = np.asarray([len(v) for v in ordered])
+    at = np.searchsorted(sizes, np.asarray(lengths, dtype=float))
+    lo = np.clip(at - spread // 2, 0, max(len(ordered) - spread, 0))
+    picks = lo + rng.integers(0, min(spread, len(ordered)), len(lengths))
+    return np.asarray(ordered, dtype=object)[np.clip(picks, 0, len(ordered) - 1)]
+
+
+def for_countries(model: TextModel, countries: Sequence[str], rng: np.random.Generator,
+                  exclude: Sequence[str] = (), per: int = 20) -> dict[str, tuple[str, ...]]:
+    """For a city or region column: per country (alpha-2 code or name), `per` public places
+    of that country that are not in `exclude` (the source's values), for rows that name it."""
+    out: dict[str, tuple[str, ...]] = {}
+    by_code = ref.country_by_code()
+    for value in countries:
+        country = by_code.get(str(value)) or by_code.get(ref.fold(str(value)))
+        if country is None:
+            continue
+        places = generate.for_country(model.kind, country.alpha_2, 4 * per, rng,
+                                      style=model.style, exclude=exclude)
+        if places:
+            out[str(value)] = tuple(dict.fromkeys(places))[:per]
+    return out
