@@ -49,8 +49,9 @@ def test_table_name_decides_a_bare_name_or_title():
 def test_a_person_named_after_a_place_is_not_the_place():
     """head_of_state is a person, not a state: the head word before "of" names the kind."""
     people = ["Beatrix", "George W. Bush", "Elisabeth II", "Vladimir Putin", "Jacques Chirac"]
-    assert recognise("head_of_state", "country", people) is None
-    assert recognise("HeadOfState", "country", people) is None
+    assert recognise("head_of_state", "country", people).kind == "person"
+    assert recognise("HeadOfState", "country", people).kind == "person"
+    assert recognise("Composer", "Track", people).kind == "person"
 
 
 def test_words_that_are_no_kind_stay_unrecognised():

@@ -21,7 +21,7 @@ from dbclone.semantic.recognise import Semantic, recognise
 POOL = 300
 #: Kinds drawn from a pool of public values.
 POOLED = frozenset(("country", "currency", "language", "emoji", "codepoint", "colour", "city",
-                    "region", "company", "job", "url", "code"))
+                    "region", "company", "job", "url", "code", "person"))
 #: Kinds of names of things, written by people: phrase templates of the column.
 PHRASED = frozenset(("work_title", "product"))
 #: Longest median length (characters) of free text that is still a name, not prose.

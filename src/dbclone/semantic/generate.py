@@ -53,7 +53,7 @@ _LISTS: dict[str, Callable[[str], list[str]]] = {
     "emoji": _emoji_values, "codepoint": _codepoint_values, "colour": _colour_values,
 }
 #: Kinds Faker makes per locale: kind -> Faker method.
-_FAKER: dict[str, str] = {"company": "company", "job": "job", "url": "url"}
+_FAKER: dict[str, str] = {"company": "company", "job": "job", "url": "url", "person": "name"}
 
 
 def locale_country(locale: str) -> str:

@@ -148,12 +148,20 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
         for w in seq:
             word_owners[w].add(owner)
     kept_words = {w for w, held in word_owners.items() if len(held) >= k}
-    template_owners: dict[tuple[str, ...], set[Hashable]] = defaultdict(set)
+    # Each value's templates from the most literal to the barest: its kept words, then only
+    # its short function words and punctuation, then its letter cases alone. A value counts
+    # towards the first of them that k owners share (long titles keep their length).
+    levels = [[_template(seq, kept_words, level) for seq in tokens] for level in range(3)]
+    held_by: dict[tuple[str, ...], set[Hashable]] = defaultdict(set)
+    for level in levels:
+        for t, owner in zip(level, who, strict=True):
+            held_by[t].add(owner)
     template_rows: dict[tuple[str, ...], int] = defaultdict(int)
-    for seq, owner in zip(tokens, who, strict=True):
-        t = tuple(w if w in kept_words else _slot(w) for w in seq)
-        template_owners[t].add(owner)
-        template_rows[t] += 1
+    for i in range(len(tokens)):
+        first = next((lv[i] for lv in levels if len(held_by[lv[i]]) >= k), None)
+        if first:
+            template_rows[first] += 1
+    template_owners = {t: held_by[t] for t in template_rows}
     templates = [t for t, held in template_owners.items() if len(held) >= k and t]
     if len(templates) < MIN_TEMPLATES:
         return None
@@ -172,6 +180,15 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
               for t in sorted(templates)),
         tuple(sorted(counts.items())),
         tuple(w for w in dict.fromkeys(public) if w.lower() not in seen and len(w) > 2))
+
+
+def _template(seq: list[str], kept: set[str], level: int) -> tuple[str, ...]:
+    if level == 0:
+        return tuple(w if w in kept else _slot(w) for w in seq)
+    if level == 1:
+        return tuple(w if w in kept and (_is_function(w) or not w[:1].isalnum()) else _slot(w)
+                     for w in seq)
+    return tuple(w if not w[:1].isalnum() and w in kept else _slot(w) for w in seq)
 
 
 def _spells(template: tuple[str, ...], value: tuple[str, ...]) -> bool:

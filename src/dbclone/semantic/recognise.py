@@ -120,7 +120,11 @@ NAME_TOKENS: dict[str, tuple[str, ...]] = {
                 "bolag", "customer_company"),
     "product": ("product", "produkt", "item", "artikel", "vara", "varunamn", "productname"),
     "work_title": ("album", "song", "track", "film", "movie", "book", "bok", "episode",
-                   "show", "playlist", "artist", "band", "title", "titel"),
+                   "show", "playlist", "title", "titel"),
+    # People named by their role: a person's full name (personal data).
+    "person": ("composer", "author", "artist", "director", "actor", "writer", "singer",
+               "performer", "head", "leader", "chairman", "president", "forfattare",
+               "kompositor", "konstnar", "regissor"),
     "job": ("job", "jobtitle", "occupation", "yrke", "befattning", "tjanst", "roll",
             "position"),
     "colour": ("color", "colour", "farg"),
