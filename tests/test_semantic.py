@@ -329,3 +329,25 @@ def test_relation_rules_recompute_targets():
     np.testing.assert_allclose(fixed.extended, np.round(fixed.qty * fixed.price, 2))
     assert relations.find_counter(fixed, "order_id")
     assert set(fixed.status) == {"F", "O"}
+
+
+def test_name_rules_read_the_values_too():
+    assert recognise("territory_id", "territories", ["06897", "19713", "01581", "01730"]) is None
+    assert recognise("contact_title", "suppliers", ["Purchasing Manager", "Owner"]).kind == "job"
+    repeated = ["enhetschef", "socialsekreterare", "socialsekreterare", "enhetschef"] * 5
+    assert recognise("title", "caseworker", repeated).kind == "job"
+    invented = ["Lövnäs", "Stensund", "Hamnen", "Älvstad", "Norrby"]
+    assert recognise("district", "household", invented).kind == "phrases"
+    assert recognise("district", "address", ["Alberta", "Ontario", "Texas", "Bavaria"]).kind \
+        == "region"
+
+
+def test_a_kind_in_a_language_faker_lacks_falls_back_to_the_column_words():
+    from dbclone.semantic import columns
+
+    titles = ["enhetschef", "socialsekreterare", "förste socialsekreterare", "handläggare"] * 10
+    model = columns.fit("title", "caseworker", titles, 5, "sv_SE", np.random.default_rng(0))
+    assert model is not None and model.kind == "phrases"
+    english = columns.fit("title", "employee", ["Sales Manager", "IT Staff"] * 10, 5, "en_US",
+                          np.random.default_rng(0))
+    assert english is not None and english.kind == "job"

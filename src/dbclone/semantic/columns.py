@@ -23,7 +23,7 @@ POOL = 300
 POOLED = frozenset(("country", "currency", "language", "emoji", "codepoint", "colour", "city",
                     "region", "company", "job", "url", "code", "person"))
 #: Kinds of names of things, written by people: phrase templates of the column.
-PHRASED = frozenset(("work_title", "product"))
+PHRASED = frozenset(("work_title", "product", "phrases"))
 #: Longest median length (characters) of free text that is still a name, not prose.
 NAME_LENGTH = 60
 
@@ -86,6 +86,9 @@ def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
     if sem is not None and sem.kind == "extension":
         shapes = _shapes(text, k)
         return TextModel(sem.kind, sem.style, sem.reason, shapes=shapes) if shapes else None
+    if sem is not None and sem.kind in generate.FAKER_KINDS and \
+            not generate.faker_speaks(sem.kind, locale):
+        sem = Semantic("phrases", "name", sem.reason + f"; Faker has no {locale} list")
     if sem is not None and sem.kind in POOLED:
         style = _swedish_style(sem, text)
         sem = Semantic(sem.kind, style, sem.reason)

@@ -54,6 +54,20 @@ _LISTS: dict[str, Callable[[str], list[str]]] = {
 }
 #: Kinds Faker makes per locale: kind -> Faker method.
 _FAKER: dict[str, str] = {"company": "company", "job": "job", "url": "url", "person": "name"}
+#: Kinds whose words are in a language: Faker must have the locale's own list for them.
+FAKER_KINDS = frozenset(("company", "job"))
+
+
+def faker_speaks(kind: str, locale: str) -> bool:
+    """Whether Faker has the locale's own provider for the kind (its sv_SE jobs would be
+    English ones)."""
+    import importlib
+
+    try:
+        importlib.import_module(f"faker.providers.{kind}.{locale}")
+    except ImportError:
+        return False
+    return True
 
 
 def locale_country(locale: str) -> str:

@@ -138,7 +138,12 @@ NAME_TOKENS: dict[str, tuple[str, ...]] = {
 PERSON_TABLES = ("employee", "employees", "staff", "person", "personal", "anstalld", "user",
                  "users", "contact", "customer", "kund", "member", "medlem", "worker",
                  "handlaggare", "agent", "people")
-_GENERIC = ("name", "namn", "title", "titel", "description")
+_GENERIC = ("name", "namn", "title", "titel")
+#: Words of a column naming the person a title belongs to (contact_title: a job title).
+PERSON_WORDS = ("contact", "employee", "staff", "person", "kontakt", "anstalld")
+#: Share of distinct values below which titles repeat like job titles (a work's title is
+#: nearly unique to it).
+REPEATED = 0.5
 
 
 def tokens(name: str) -> list[str]:
@@ -170,8 +175,9 @@ def from_name(column: str, table: str = "") -> Semantic | None:
         if kind is None:
             continue
         if word in ("title", "titel"):
-            kind = "job" if any(t.rstrip("s") in [p.rstrip("s") for p in PERSON_TABLES]
-                                for t in table_words) else "work_title"
+            people = [p.rstrip("s") for p in (*PERSON_TABLES, *PERSON_WORDS)]
+            kind = "job" if any(t.rstrip("s") in people for t in table_words + words) \
+                else "work_title"
         return Semantic(kind, "name", f"column name {column!r}")
     if words and words[-1] in _GENERIC:
         for word in reversed(table_words):
@@ -191,6 +197,16 @@ def _head(words: list[str]) -> list[str]:
     return after if before and all(w in _GENERIC for w in before) else before
 
 
+def _region_like(sample: list[str]) -> bool:
+    """Values a region list holds in part, or codes (a region column of invented districts
+    is better served by its own words than by a country's real provinces)."""
+    if _share(sample, lambda v: bool(_UPPER.match(v))) >= SHAPE_SHARE:
+        return True
+    names = {ref.fold(n) for rs in ref.regions().values() for _, n in rs}
+    distinct = {ref.fold(v) for v in sample}
+    return bool(distinct) and sum(v in names for v in distinct) / len(distinct) >= 0.3
+
+
 _STYLE_BY_SHAPE = {2: "alpha2", 3: "alpha3"}
 
 
@@ -208,6 +224,13 @@ def recognise(column: str, table: str, values: Sequence[str]) -> Semantic | None
     if named is None:
         return None
     sample = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    if named.kind == "work_title" and sample and len(set(sample)) < REPEATED * len(sample):
+        named = Semantic("job", named.style, named.reason + "; titles repeat")
+    digits = _share(sample, lambda v: v.replace(" ", "").replace("-", "").isdigit())
+    if digits >= SHAPE_SHARE and named.kind not in ("extension", "postcode"):
+        return None  # ids and numbers in text: a code, not a name
+    if named.kind == "region" and not _region_like(sample):
+        return Semantic("phrases", "name", named.reason + "; no region list holds them")
     if named.kind == "extension" and _share(sample, lambda v: bool(_EXTENSION.match(v))) < 0.8:
         return None
     if named.kind in ("country", "language", "region", "currency", "code") and sample and \
