@@ -152,7 +152,8 @@ def find_flag(df: pd.DataFrame, flag: str) -> Relation | None:
 
 
 def _threshold(x: pd.Series, y: pd.Series) -> tuple[object, ...] | None:
-    """(t, value at or below t, value above t) when a two-valued y splits exactly on x."""
+    """(t, value at or below t, value above t) when a two-valued y splits exactly on x; t is
+    midway between the two sides, so no row's own value is kept."""
     both = pd.DataFrame({"x": x, "y": y}).dropna().sort_values("x")
     if both["y"].nunique() != 2:
         return None
@@ -160,10 +161,11 @@ def _threshold(x: pd.Series, y: pd.Series) -> tuple[object, ...] | None:
     if changes != 1:
         return None
     low, high = both["y"].iloc[0], both["y"].iloc[-1]
-    t = both.loc[both["y"] == low, "x"].max()
-    if (both.loc[both["y"] == high, "x"] <= t).any():
+    top = both.loc[both["y"] == low, "x"].max()
+    bottom = both.loc[both["y"] == high, "x"].min()
+    if bottom <= top:
         return None
-    return (t, low, high)
+    return (top + (bottom - top) / 2, low, high)
 
 
 def apply_flag(rel: Relation, x: pd.Series) -> np.ndarray:

@@ -103,18 +103,45 @@ def place_rules(df: pd.DataFrame, kinds: Mapping[str, str],
     return out
 
 
-def relation_rules(df: pd.DataFrame, groups: Sequence[str] = (),
-                   flags: Sequence[str] = ()) -> list[RowRule]:
+#: Rows a relation is looked for in at most (it must then hold in all of them).
+DETECT_ROWS = 5000
+
+
+def relation_rules(df: pd.DataFrame, groups: Sequence[str] = (), flags: Sequence[str] = (),
+                   k: int = 5) -> list[RowRule]:
     """Exact relations among the row's columns: arithmetic, counters within each of
-    `groups` (FK columns), flags among `flags` decided by one other column."""
-    found = rel.find_arithmetic(df)
+    `groups` (FK columns), flags among `flags` decided by one other column. A flag mapped
+    from categories is kept only when each of them is held by k rows (its params name them)."""
+    sample = df.sample(DETECT_ROWS, random_state=0) if len(df) > DETECT_ROWS else df
+    found = rel.find_arithmetic(sample)
     for g in groups:
         found += rel.find_counter(df, g)
     for f in flags:
-        flag = rel.find_flag(df, f)
+        flag = rel.find_flag(sample, f)
+        if flag is not None and flag.kind == "mapping":
+            held = df[flag.operands[0]].value_counts()
+            if any(held.get(pair[0], 0) < k for pair in flag.params):  # type: ignore[index]
+                continue
         if flag is not None:
             found.append(flag)
-    return [RowRule(r.kind, (r.target, *r.operands), r.params) for r in found]
+    return [RowRule(r.kind, (r.target, *r.operands), r.params) for r in found
+            if r.kind == "counter" or _holds(df, r)]
+
+
+def _holds(df: pd.DataFrame, r: rel.Relation) -> bool:
+    """Whether a relation found in a sample holds in every row of the table."""
+    try:
+        if r.kind in ("product", "sum", "difference"):
+            y = df[r.target].to_numpy(dtype=float)
+            got = rel.apply_arithmetic(r, df)
+            ok = np.isfinite(y) & np.isfinite(got)
+            step = float(r.params[0]) if r.params else 0.0  # type: ignore[arg-type]
+            return bool(np.mean(np.abs(got[ok] - y[ok]) <= step / 2 + 1e-6) >= rel.EXACT)
+        got = pd.Series(rel.apply_flag(r, df[r.operands[0]]), index=df.index)
+        both = df[r.target].notna() & df[r.operands[0]].notna()
+        return bool((got[both] == df.loc[both, r.target]).mean() >= rel.EXACT)
+    except (TypeError, ValueError):
+        return False
 
 
 # -- applying -----------------------------------------------------------------------------
