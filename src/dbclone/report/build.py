@@ -19,7 +19,7 @@ from dbclone.dialects import Dialect, dialect_for
 from dbclone.errors import DbcloneError
 from dbclone.introspect import introspect
 from dbclone.plan import Plan, make_plan
-from dbclone.report import detection, pairs, personal, privacy, relations
+from dbclone.report import detection, pairs, personal, privacy, realism, relations
 from dbclone.report.data import (
     Feature,
     features,
@@ -36,6 +36,7 @@ from dbclone.report.model import (
     Report,
     TablePrivacy,
     TableReport,
+    TextRealism,
     ValueOverlap,
     mean,
 )
@@ -115,13 +116,27 @@ def _build(ctx: Context) -> Report:
     overlaps = [o for t in shared for o in privacy.overlaps(
         t, ctx.source.values[t.name], ctx.target.values[t.name])]
     fk_pairs = [p for _, found in fks for p in found]
+    texts = _text_realism(ctx, shared)
     return Report(
         source=display_url(ctx.source.engine), target=display_url(ctx.target.engine),
         sample_rows=ctx.sample_rows, seed=ctx.seed,
-        scores=_scores(integrity, tables, [f for f, _ in fks], fk_pairs, overlaps),
+        scores=_scores(integrity, tables, [f for f, _ in fks], fk_pairs, overlaps, texts),
         integrity=integrity, tables=tuple(tables), foreign_keys=tuple(f for f, _ in fks),
         fk_pairs=tuple(fk_pairs), overlaps=tuple(overlaps), graph_edges=_edges(ctx.source),
-        personal=_personal(ctx, tables), notes=tuple(_notes(ctx, shared)))
+        personal=_personal(ctx, tables), text_realism=tuple(texts),
+        notes=tuple(_notes(ctx, shared)))
+
+
+def _text_realism(ctx: Context, shared: list[Table]) -> list[TextRealism]:
+    """Text realism of every text column, worst (highest accuracy) first."""
+    found = []
+    for table in shared:
+        kinds = {c.name: c.kind for c in table.columns}
+        real, synth = ctx.source.values[table.name], ctx.target.values[table.name]
+        for f in realism.text_columns(ctx.features[table.name], kinds, real):
+            found.append(realism.score(table.name, f, real[f.column], synth[f.column],
+                                       ctx.seed))
+    return sorted(found, key=lambda t: -t.accuracy if math.isfinite(t.accuracy) else 1.0)
 
 
 def _plan(schema: Schema) -> Plan | None:
@@ -421,8 +436,8 @@ def _privacy(ctx: Context, table: Table) -> TablePrivacy:
 
 
 def _scores(integrity: tuple, tables: list[TableReport], fks: list[ForeignKeyReport],
-            fk_pairs: list[PairTrend], overlaps: list[ValueOverlap]) -> dict[str, float | int
-                                                                              | None]:
+            fk_pairs: list[PairTrend], overlaps: list[ValueOverlap],
+            texts: list[TextRealism]) -> dict[str, float | int | None]:
     shapes = mean([c.score for t in tables for c in t.columns])
     trends = mean([p.score for t in tables for p in t.pairs] + [p.score for p in fk_pairs])
     card = mean([f.cardinality for f in fks])
@@ -437,6 +452,10 @@ def _scores(integrity: tuple, tables: list[TableReport], fks: list[ForeignKeyRep
         "cardinality": card,
         "detection": mean(finite),
         "detection_worst": max(finite) if finite else math.nan,
+        "text_realism": mean([t.accuracy for t in texts if not t.personal]),
+        "text_realism_worst": max([t.accuracy for t in texts if not t.personal
+                                   and math.isfinite(t.accuracy)], default=math.nan),
+        "text_realism_personal": mean([t.accuracy for t in texts if t.personal]),
         "privacy_copies": privacy.overall_copies(privs),
         "privacy_overlap": privacy.overall_overlap(overlaps),
         "privacy_dcr": mean([p.dcr_closer for p in privs if p.dcr_closer is not None]),

@@ -23,6 +23,11 @@ METRICS: dict[str, tuple[bool, str]] = {
     "cardinality": (True, "mean 1-KS of children-per-parent counts per foreign key"),
     "detection": (False, "mean 5-fold classifier accuracy real vs synthetic (0.5 = ideal)"),
     "detection_worst": (False, "highest per-table detection accuracy"),
+    "text_realism": (False, "mean accuracy of a character n-gram classifier telling synthetic "
+                            "values of non-personal text columns from real ones (0.5 = ideal)"),
+    "text_realism_worst": (False, "highest text realism accuracy of a non-personal text column"),
+    "text_realism_personal": (False, "mean text realism accuracy of personal-data columns "
+                                     "(names, emails, phones, addresses; 0.5 = ideal)"),
     "privacy_copies": (False, "share of target rows copying a unique source row, beyond "
                               "chance"),
     "privacy_overlap": (False, "share of near-unique target values also present in the source"),
@@ -95,6 +100,25 @@ class Detection:
     rows_per_class: int
     features: int
     note: str = ""
+
+
+@dataclass(frozen=True)
+class TextRealism:
+    """How well a character n-gram classifier tells a text column's synthetic values from its
+    real ones (see `realism.py`); 0.5 = indistinguishable, NaN when too few values."""
+
+    table: str
+    column: str
+    group: str  # "text", "reference" (cities, countries, companies) or "personal"
+    provider: str  # the Faker provider when the synthesizer replaces the column, else ""
+    accuracy: float
+    stderr: float
+    values_per_class: int
+    note: str = ""
+
+    @property
+    def personal(self) -> bool:
+        return self.group == "personal"
 
 
 @dataclass(frozen=True)
@@ -183,6 +207,7 @@ class Report:
     overlaps: tuple[ValueOverlap, ...]
     graph_edges: tuple[tuple[str, str, str], ...]  # (parent, child, label) for the FK graph
     personal: tuple[PersonalColumn, ...] = ()
+    text_realism: tuple[TextRealism, ...] = ()  # worst first
     notes: tuple[str, ...] = ()
     elapsed_seconds: float = 0.0
 

@@ -36,6 +36,9 @@ LOOKUP_ROWS = 50
 #: Rows of a string column the detector looks at, as in the synthesizer.
 DETECT_VALUES = 500
 _STRING_KINDS = ("string", "text")
+#: Providers of quasi-identifiers and public reference values (`pii.quasi_provider`): a
+#: city, country, region, company or job title is not personal data on its own.
+QUASI_PROVIDERS = frozenset({"city", "country", "state", "state_abbr", "company", "job"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ def replacement(column: Column, values: pd.Series,
         return Replacement(provider, f"quasi-identifier ({provider}): every value held by "
                                      f"fewer than {RARE_ROWS} rows or parents")
     return None
+
+
+def is_quasi(provider: str) -> bool:
+    """Whether a replaced column holds quasi-identifiers or public reference values rather
+    than personal data."""
+    return provider in QUASI_PROVIDERS
 
 
 def _has_common_value(text: pd.Series, owners: pd.Series | None) -> bool:

@@ -22,7 +22,8 @@ def render_text(report: Report) -> str:
     """A terminal-sized summary; plain text (no markup), one section per concern."""
     lines = [f"dbclone report: {report.source} -> {report.target}", ""]
     lines += _integrity(report) + [""] + _scores(report) + [""] + _personal(report) + [""]
-    lines += _worst_columns(report) + _worst_tables(report) + _worst_fks(report)
+    lines += _worst_columns(report) + _worst_tables(report) + _text_realism(report)
+    lines += _worst_fks(report)
     lines += _privacy(report)
     lines += ["", *report.notes, f"Finished in {report.elapsed_seconds:.1f} s."]
     return "\n".join(lines)
@@ -91,6 +92,22 @@ def _worst_tables(report: Report) -> list[str]:
         assert t.detection is not None
         lines.append(f"  {t.name:<30} {fmt(t.detection.accuracy)} +- "
                      f"{fmt(t.detection.stderr)}  ({t.detection.rows_per_class} rows/class)")
+    return lines
+
+
+def _text_realism(report: Report) -> list[str]:
+    """The text columns a character n-gram classifier tells apart best, per group."""
+    lines = ["Text realism (character n-gram classifier accuracy, synthetic vs real values; "
+             "0.5 = indistinguishable):"]
+    for group, title in (("text", "text"), ("reference", "reference values"),
+                         ("personal", "personal data")):
+        cols = [t for t in report.text_realism if t.group == group and math.isfinite(t.accuracy)]
+        for t in cols[:WORST]:
+            what = f" ({t.provider})" if t.provider else ""
+            lines.append(f"  {title:<16} {t.table + '.' + t.column:<40} {fmt(t.accuracy)} +- "
+                         f"{fmt(t.stderr)}{what}")
+    if len(lines) == 1:
+        lines.append("  no text column with enough distinct values")
     return lines
 
 
