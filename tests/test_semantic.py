@@ -351,3 +351,21 @@ def test_a_kind_in_a_language_faker_lacks_falls_back_to_the_column_words():
     english = columns.fit("title", "employee", ["Sales Manager", "IT Staff"] * 10, 5, "en_US",
                           np.random.default_rng(0))
     assert english is not None and english.kind == "job"
+
+
+def test_prefixes_keep_common_beginnings_and_draw_the_rest():
+    from dbclone.semantic import prefixes
+
+    rng = np.random.default_rng(0)
+    mobiles = [f"07{rng.integers(0, 4)}-{rng.integers(100, 999)} {rng.integers(10, 99)} "
+               f"{rng.integers(10, 99)}" for _ in range(300)]
+    rare = ["0913-55 12 12", "0913-55 12 13"]
+    kept = prefixes.fit(mobiles + rare, 5)
+    assert all(len([c for c in p if c.isdigit()]) <= 5 for p, _ in kept)
+    assert not any(p.startswith("091") for p, _ in kept)
+    shapes = sorted({prefixes.shape_of(v) for v in mobiles})
+    out = prefixes.draw(kept, shapes, 500, rng)
+    assert all(prefixes.shape_of(v) in shapes for v in out)
+    # The two values no five owners begin alike go to the empty beginning: any digits.
+    assert np.mean([v.startswith("07") for v in out]) > 0.95
+    assert prefixes.longest("645 20") == 2 and prefixes.longest("AB") == 0
