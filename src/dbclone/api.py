@@ -7,8 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from dbclone import config as cfg
 from dbclone import model as model_io
+from dbclone import preflight
 from dbclone.config import Config
 from dbclone.connect import engine_for
 from dbclone.dialects.typemap import for_target
@@ -51,6 +54,12 @@ def fit_source(url: str, *, schema: str | None = None, seed: int = 0, locale: st
     engine = engine_for(url)
     s = introspect(engine, schema)
     require_tables(s, url)
+    return _fit(engine, s, seed=seed, locale=locale, rare_threshold=rare_threshold,
+                progress=progress, config=config)
+
+
+def _fit(engine: Engine, s: Schema, *, seed: int, locale: str | None, rare_threshold: int,
+         progress: Callable[[str, int], None] | None, config: Config | None) -> Model:
     opts = FitOptions(seed=seed, locale=locale, rare_threshold=rare_threshold, progress=progress)
     s, opts = cfg.prepare_fit(config, s, opts)
     return cfg.after_fit(config, engine, fit(engine, s, make_plan(s), opts))
@@ -65,8 +74,10 @@ def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
 def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int = 0,
                  replace: bool = False, progress: LoadProgress | None = None,
                  config: Config | None = None) -> LoadResult:
-    engine = engine_for(target_url, must_exist=False)
+    preflight.check_scale(scale)
     model = cfg.before_sample(config, model, scale)
+    preflight.check_size(((t.name, t.row_count) for t in model.tables if not t.verbatim), scale)
+    engine = engine_for(target_url, must_exist=False)
     model = for_target(model, engine)  # PostgreSQL/MariaDB -> SQLite: translated, lossy warned
     check_target(engine, model.schema, replace)  # fail fast; load checks again under its lock
     plan = make_plan(model.schema)
@@ -80,13 +91,17 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           fit_progress: Callable[[str, int], None] | None = None,
           config: Config | None = None) -> CloneResult:
     """Fit a model of the source and load a synthetic clone into the target."""
-    if scale <= 0:
-        from dbclone.errors import UsageError
-
-        raise UsageError(f"--scale must be positive, not {scale}")
+    preflight.check_scale(scale)
     start = time.perf_counter()
-    model = fit_source(source_url, schema=schema, seed=seed, locale=locale,
-                       rare_threshold=rare_threshold, progress=fit_progress, config=config)
+    engine = engine_for(source_url)
+    s = introspect(engine, schema)
+    require_tables(s, source_url)
+    # Everything that needs no data is checked before the fit, which may take hours.
+    if config is None or not any(t.rows or t.scale for t in config.tables.values()):
+        preflight.check_size(((t.name, t.row_count) for t in s.tables), scale)
+    preflight.target_for(cfg.prepare_fit(config, s, FitOptions())[0], target_url, replace)
+    model = _fit(engine, s, seed=seed, locale=locale, rare_threshold=rare_threshold,
+                 progress=fit_progress, config=config)
     fitted = time.perf_counter()
     result = sample_model(model, target_url, scale=scale, seed=seed, replace=replace,
                           progress=progress, config=config)

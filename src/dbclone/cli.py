@@ -7,7 +7,6 @@ heavier than Typer and rich at import time (SDV, pandas and friends load when a 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from dbclone import __version__
+from dbclone import __version__, interrupts
 from dbclone.errors import EXIT_ERROR, DbcloneError, mask
 
 app = typer.Typer(
@@ -81,14 +80,6 @@ def _fail(err: DbcloneError) -> None:
     raise typer.Exit(err.exit_code)
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that every rollback and clean-up on the way out runs."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated()
-
-
 def run(fn: Callable[[], T]) -> T:
     """Call into the library, turning its errors into one line and an exit code."""
     try:
@@ -96,11 +87,14 @@ def run(fn: Callable[[], T]) -> T:
     except DbcloneError as err:
         _fail(err)
     except KeyboardInterrupt as exc:
-        code = 143 if isinstance(exc, _Terminated) else 130
+        code = 143 if isinstance(exc, interrupts.Terminated) else 130
+        # After the commit (or MariaDB's swap) the clone is whole: say so, not "as it was".
+        message = ("the target already holds the complete new clone" if interrupts.committed()
+                   else "the target was left as it was")
         if _LOG_JSON:
-            _log("interrupted", message="the target was left as it was", exit_code=code)
+            _log("interrupted", message=message, exit_code=code)
             raise typer.Exit(code) from None
-        typer.echo("dbclone: interrupted; the target was left as it was", err=True)
+        typer.echo(f"dbclone: interrupted; {message}", err=True)
         raise typer.Exit(code) from None
     raise AssertionError("unreachable")
 
@@ -120,7 +114,7 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
     """dbclone: realistic, constraint-keeping, personal-data-free copies of databases."""
     global _LOG_JSON
     _LOG_JSON = log_json
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    interrupts.install()
 
 
 @app.command()

@@ -36,7 +36,6 @@ import fcntl
 import os
 import queue
 import secrets
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -50,6 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from dbclone import faults, interrupts
 from dbclone.dialects import Dialect, dialect_for
 from dbclone.errors import LoadError, TargetNotEmptyError, UsageError, VerifyError, mask
 from dbclone.sample import DeferredUpdate, TableData
@@ -58,11 +58,8 @@ from dbclone.schema import Schema, Table
 LoadProgress = Callable[[str, int, int], None]
 _Item = TableData | DeferredUpdate
 
-#: Test hook (never set in production): pause the load at a named point so tests can signal or
-#: kill the process there. Values: ``batch:N`` (after N batches), ``finish`` (data in, before
-#: indexes/FKs), ``commit`` (verified, before commit or swap), ``swapped`` (MariaDB: tables
-#: swapped in, views and triggers not yet created).
-PAUSE_ENV = "DBCLONE_TEST_PAUSE_AT"
+#: Test hooks (never set in production): see `dbclone.faults` for the named points.
+PAUSE_ENV = faults.PAUSE_ENV
 
 
 @dataclass
@@ -126,14 +123,19 @@ def _load_in_transaction(engine: Engine, job: _Job) -> None:
     with engine.connect() as conn:
         dialect.prepare_session(conn)
         conn.commit()
-        with conn.begin():
+        with conn.begin() as transaction:
             _lock(conn, dialect, engine)
             _check_empty(conn, dialect, job.schema, job.replace)
+            _pause("locked")
             dialect.prepare_load(conn)
             if job.replace:
                 _drop_existing(conn, dialect, job.schema)
             _build(conn, job)
             _pause("commit")
+            with interrupts.uninterrupted():  # a signal now waits: the outcome is known
+                transaction.commit()
+                interrupts.mark_committed()
+    _pause("committed")
 
 
 def _load_new_file(engine: Engine, path: str, job: _Job) -> None:
@@ -154,15 +156,20 @@ def _load_new_file(engine: Engine, path: str, job: _Job) -> None:
                 conn.commit()
                 with conn.begin():
                     conn.exec_driver_sql("BEGIN")
+                    _pause("locked")
                     job.dialect.prepare_load(conn)
                     _build(conn, job)
-                    _pause("commit")
+                _pause("commit")
             os.fsync(holder.fileno())
-            try:
-                os.link(tmp, target)  # fails if the target appeared meanwhile: never clobber
-            except FileExistsError:
-                raise LoadError(f"target {path!r} was created by someone else while dbclone "
-                                "loaded it; run again (with --replace to overwrite it)") from None
+            with interrupts.uninterrupted():
+                try:
+                    os.link(tmp, target)  # fails if the target appeared meanwhile: never clobber
+                except FileExistsError:
+                    raise LoadError(f"target {path!r} was created by someone else while "
+                                    "dbclone loaded it; run again (with --replace to overwrite "
+                                    "it)") from None
+                interrupts.mark_committed()
+            _pause("committed")
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -195,6 +202,7 @@ def _load_staged(engine: Engine, job: _Job) -> None:
             for table in dialect.parked_tables(admin):  # a run killed just after its swap
                 admin.exec_driver_sql(f"DROP TABLE IF EXISTS {dialect.quote(table)}")
             _check_empty(admin, dialect, job.schema, job.replace)
+            _pause("locked")
             for stale in dialect.staging_databases(admin, db):
                 admin.exec_driver_sql(f"DROP DATABASE IF EXISTS {dialect.quote(stale)}")
             token = secrets.token_hex(4)
@@ -221,14 +229,36 @@ def _load_staged(engine: Engine, job: _Job) -> None:
                 journal = dialect.journal_name(token)
                 _write_journal(admin, dialect, staging, journal, todo)
                 new = [t.name for t in job.schema.tables] + [journal]
-                admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new, parked))
-                _pause("swapped")
-                _after_swap(admin, dialect, journal, todo)
+                # From the swap on, a signal waits until the clone is whole in the target
+                # (the journal covers kill -9 in between).
+                with interrupts.uninterrupted():
+                    admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new, parked))
+                    interrupts.mark_committed()
+                    _pause("swapped")
+                    _after_swap(admin, dialect, journal, todo)
+                _pause("committed")
             finally:
-                for side in (staging, trash):
-                    _quietly(admin, f"DROP DATABASE IF EXISTS {dialect.quote(side)}")
+                _drop_side_databases(engine, admin, dialect, (staging, trash))
         finally:
-            dialect.unlock_load(admin)
+            with contextlib.suppress(SQLAlchemyError):  # a broken connection lost its lock
+                dialect.unlock_load(admin)
+
+
+def _drop_side_databases(engine: Engine, admin: Connection, dialect: Dialect,
+                         names: tuple[str, ...]) -> None:
+    """Drop this load's side databases, through a new connection when a signal or a dropped
+    connection broke `admin` mid-statement (what is left is dropped by the next load)."""
+    try:
+        for side in names:
+            admin.exec_driver_sql(f"DROP DATABASE IF EXISTS {dialect.quote(side)}")
+        return
+    except SQLAlchemyError:
+        pass
+    with contextlib.suppress(SQLAlchemyError), \
+            engine.execution_options(isolation_level="AUTOCOMMIT").connect() as fresh:
+        dialect.prepare_load(fresh)  # drops side databases whatever their FKs
+        for side in names:
+            fresh.exec_driver_sql(f"DROP DATABASE IF EXISTS {dialect.quote(side)}")
 
 
 def _views_in_the_way(admin: Connection, dialect: Dialect, job: _Job) -> list[str]:
@@ -310,12 +340,14 @@ def _build(conn: Connection, job: _Job) -> None:
     start = time.perf_counter()
     waited = [0.0]
     _create(conn, job.dialect, job.schema)
+    _pause("created")
     keyless = {t.name for t in job.schema.tables if job.dialect.defers_keys(t)}
     _fill(conn, job.dialect, _timed(_prefetch(job.items), waited), job.result, job.progress,
           keyless)
     _pause("finish")
     _finish(conn, job.dialect, job.schema, keyless)
     verify(conn, job.dialect, job.schema, job.result.rows)
+    _pause("verified")
     job.result.load_seconds = time.perf_counter() - start - waited[0]
 
 
@@ -424,12 +456,7 @@ def _quietly(conn: Connection, sql: str) -> None:
 
 
 def _pause(point: str) -> None:
-    """The test hook: stop at `point` for a while when DBCLONE_TEST_PAUSE_AT names it."""
-    if os.environ.get(PAUSE_ENV) != point:
-        return
-    sys.stderr.write(f"dbclone-test: paused at {point}\n")
-    sys.stderr.flush()
-    time.sleep(float(os.environ.get("DBCLONE_TEST_PAUSE_SECONDS", "30")))
+    faults.point(point)
 
 
 def _drop_existing(conn: Connection, dialect: Dialect, schema: Schema) -> None:

@@ -233,20 +233,49 @@ class Schema:
         return _build(cls, data)
 
 
-def _build(tp: Any, value: Any) -> Any:
-    """Rebuild a dataclass tree from `dataclasses.asdict` output (lists become tuples)."""
+def _build(tp: Any, value: Any, where: str = "") -> Any:
+    """Rebuild a dataclass tree from `dataclasses.asdict` output (lists become tuples). A
+    hand-edited file that lacks a required field, or holds the wrong kind of value, is a
+    UsageError naming the field and where it is (``tables[2] 'customer' .row_count``)."""
     if value is None:
         return None
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(value, dict):
+            raise _bad_file(f"{where or 'the top'} should be an object, not {value!r:.40}")
+        here = f"{where} {value['name']!r}" if isinstance(value.get("name"), str) else where
         hints = typing.get_type_hints(tp)
-        kwargs = {f.name: _build(hints[f.name], value[f.name])
+        for f in dataclasses.fields(tp):
+            required = f.default is dataclasses.MISSING and \
+                f.default_factory is dataclasses.MISSING
+            if required and f.name not in value:
+                raise _bad_file(f"{(here + ' ').lstrip()}lacks the field {f.name!r} "
+                                f"(a {tp.__name__} needs it)")
+        kwargs = {f.name: _build(hints[f.name], value[f.name], f"{here}.{f.name}".lstrip("."))
                   for f in dataclasses.fields(tp) if f.name in value}
         return tp(**kwargs)
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _build(inner[0], value)
+        return _build(inner[0], value, where)
     if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise _bad_file(f"{where} should be a list, not {value!r:.40}")
         args = typing.get_args(tp)
-        return tuple(_build(args[0], v) for v in value)
+        return tuple(_build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+    kinds = _SCALARS.get(tp)
+    if kinds is not None and (not isinstance(value, kinds) or
+                              (tp is not bool and isinstance(value, bool))):
+        raise _bad_file(f"{where} should be a {tp.__name__}, not {value!r:.40}")
     return value
+
+
+#: What JSON may hold for a field of each scalar type (an integer is a fine float).
+_SCALARS: dict[Any, tuple[type, ...]] = {int: (int,), float: (int, float), str: (str,),
+                                         bool: (bool,)}
+
+
+def _bad_file(what: str) -> Exception:
+    from dbclone.errors import UsageError
+
+    return UsageError(f"the model or schema file is damaged: {what}; fit the model again "
+                      "(or restore the field)")

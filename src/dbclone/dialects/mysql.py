@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
-import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -14,8 +13,10 @@ import pymysql
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from dbclone import faults
 from dbclone.dialects import mysql_catalog, pg_copy
 from dbclone.dialects.base import Dialect
+from dbclone.dialects.scratch import scratch_file
 from dbclone.schema import Column, Index, Schema, Table, View
 
 #: Table options kept in `Table.options`, by the inspector's key.
@@ -192,14 +193,15 @@ class MySQLDialect(Dialect):
             super().bulk_insert_columns(conn, table, columns, values)
             return
         cursor = conn.connection.cursor()
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".tsv") as data:
+        with scratch_file(".tsv") as (data, data_path):  # nothing left behind by kill -9
             data.write(pg_copy.encode_columns(encoded))
             data.flush()
+            faults.point("load-data")
             try:
                 cursor.execute(
                     f"LOAD DATA LOCAL INFILE %s INTO TABLE {self.qualified(table)} CHARACTER SET "
                     "utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY "
-                    f"'\\n' ({self._cols(columns)})", (data.name,))
+                    f"'\\n' ({self._cols(columns)})", (data_path,))
                 cursor.execute("SHOW WARNINGS LIMIT 1")
                 warning = cursor.fetchone()
             except pymysql.err.MySQLError as exc:
