@@ -18,7 +18,7 @@ every table (`Dialect.key_hash`), so the same seedless sample comes back on ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +33,13 @@ from dbclone.schema import ForeignKey, Schema, Table
 
 #: Expected rows per table in the sample; tables at most this big (with whole parents) are
 #: read whole, so fits of small databases see every row.
-DEFAULT_BUDGET = 200_000
+DEFAULT_BUDGET = 50_000
 #: Rows fetched per round trip from the server-side cursor.
 CHUNK_ROWS = 50_000
 HASH_SPACE = 2 ** 32
+#: A table is sampled by families only when the sample would hold at least this many (else
+#: row by row, its parent being read whole anyway).
+MIN_FAMILIES = 200
 #: Parents this small are lookups (copied verbatim by the fit), never a family's head.
 LOOKUP_ROWS = 50
 #: Kinds min/max mean something for (and every engine orders).
@@ -102,6 +105,9 @@ def plan_samples(schema: Schema, plan: Plan, budget: int = DEFAULT_BUDGET
             continue
         keep = budget / expected
         own = tuple(table.primary_key or table.column_names)
+        if fk is not None and via is None and \
+                schema.table(fk.ref_table).row_count * keep < MIN_FAMILIES:
+            fk = None  # too few families to sample from (customers by their 25 nations)
         out[name] = Sampling(name, table.row_count, key=fk.columns if fk else own, own_key=own,
                              threshold=int(keep * HASH_SPACE), fk=fk,
                              parent=via.table if via else None, fraction=share * keep)
@@ -141,27 +147,35 @@ class SourceReader:
 
     def _read_one(self, conn: Connection, table: Table, s: Sampling,
                   frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-        where = self.where(s, "s0")
-        pushed = where is not None or s.whole
-        sql = (f"SELECT {self._cols(table, 's0')} FROM {self.dialect.qualified(table)} s0"
-               + (f" WHERE {where}" if where else ""))
-        frame = _fetch(conn, sql, list(table.column_names))
-        if pushed:
-            return frame
+        if s.whole:
+            sql = f"SELECT {self._cols(table, 's0')} FROM {self.dialect.qualified(table)} s0"
+            return _fetch(conn, sql, list(table.column_names))
+        sample = self.select_sql(s, table.column_names)
+        if sample is not None:  # sorted by the row's own key: the same frame on every run
+            order = ", ".join(self.dialect.quote(c) for c in s.own_key)
+            return _fetch(conn, f"{sample} ORDER BY {order}", list(table.column_names))
         # No hash function in this engine: the whole table streamed, kept by hashing here
+        frame = _fetch(conn, f"SELECT {self._cols(table, 's0')} FROM "
+                             f"{self.dialect.qualified(table)} s0", list(table.column_names))
         keep = np.ones(len(frame), dtype=bool)
         if s.threshold < HASH_SPACE:
-            hashed = key_hash(frame, s.key)
+            hashed = key_hash(frame, s.key, s.table)
             if s.own_key != s.key:
                 orphan = frame[list(s.key)].isna().any(axis=1).to_numpy()
-                hashed = np.where(orphan, key_hash(frame, s.own_key), hashed)
+                hashed = np.where(orphan, key_hash(frame, s.own_key, s.table), hashed)
             keep &= hashed < s.threshold
         if s.parent is not None and s.fk is not None:
             keep &= _in_parent(frame, s.fk, frames[s.parent])
         return frame[keep].reset_index(drop=True)
 
-    def where(self, s: Sampling, alias: str, depth: int = 0) -> str | None:
-        """The SQL condition selecting `s`'s sample (None: every row, or not expressible)."""
+    def select_sql(self, s: Sampling, columns: Sequence[str], depth: int = 0) -> str | None:
+        """SELECT of `columns` of the rows in `s`'s sample (None where the engine cannot hash).
+        A sampled parent's keys are LEFT JOINed (a hash join), not tested by `IN (...) OR
+        IS NULL`, which PostgreSQL runs as a scan of the parent's keys per child row."""
+        q = self.dialect.quote
+        alias = f"t{depth}"
+        table = self.schema.table(s.table)
+        sql = f"FROM {self.dialect.qualified(table)} {alias}"
         conds = []
         if s.threshold < HASH_SPACE:
             expr = self._hash(s, alias)
@@ -169,72 +183,72 @@ class SourceReader:
                 return None
             conds.append(f"{expr} < {s.threshold}")
         if s.parent is not None and s.fk is not None:
-            parent = self.samplings[s.parent]
-            inner = f"p{depth}"
-            cond = self.where(parent, inner, depth + 1)
-            if cond is None:
+            keys = self.select_sql(self.samplings[s.parent], s.fk.ref_columns, depth + 1)
+            if keys is None:
                 return None
-            cols = ", ".join(f"{alias}.{self.dialect.quote(c)}" for c in s.fk.columns)
-            refs = ", ".join(f"{inner}.{self.dialect.quote(c)}" for c in s.fk.ref_columns)
-            nulls = " OR ".join(f"{alias}.{self.dialect.quote(c)} IS NULL"
-                                for c in s.fk.columns)
-            ptable = self.dialect.qualified(self.schema.table(parent.table))
-            conds.append(f"({nulls} OR ({cols}) IN (SELECT {refs} FROM {ptable} {inner} "
-                         f"WHERE {cond}))")
-        return " AND ".join(conds) if conds else None
+            f = f"f{depth}"
+            on = " AND ".join(f"{alias}.{q(c)} = {f}.{q(r)}"
+                              for c, r in zip(s.fk.columns, s.fk.ref_columns, strict=True))
+            sql += f" LEFT JOIN ({keys}) {f} ON {on}"
+            kept = [f"{alias}.{q(c)} IS NULL" for c in s.fk.columns]
+            conds.append(f"({' OR '.join([*kept, f'{f}.{q(s.fk.ref_columns[0])} IS NOT NULL'])})")
+        cols = ", ".join(f"{alias}.{q(c)}" for c in columns)
+        return f"SELECT {cols} {sql}" + (f" WHERE {' AND '.join(conds)}" if conds else "")
 
     def _hash(self, s: Sampling, alias: str) -> str | None:
+        """The key's hash, salted with the table's name: a child hashed on its parent's key
+        (or a parent on its own) then keeps a share of families independent of the parent's."""
         q = self.dialect.quote
-        expr = self.dialect.key_hash([f"{alias}.{q(c)}" for c in s.key])
+        salt = "'" + s.table.replace("'", "''") + "'"
+        expr = self.dialect.key_hash([salt, *(f"{alias}.{q(c)}" for c in s.key)])
         if expr is None or s.key == s.own_key:
             return expr
         nulls = " OR ".join(f"{alias}.{q(c)} IS NULL" for c in s.key)
-        own = self.dialect.key_hash([f"{alias}.{q(c)}" for c in s.own_key])
+        own = self.dialect.key_hash([salt, *(f"{alias}.{q(c)}" for c in s.own_key)])
         return f"(CASE WHEN {nulls} THEN {own} ELSE {expr} END)"
 
     def _cols(self, table: Table, alias: str) -> str:
         return ", ".join(f"{alias}.{self.dialect.quote(c.name)}" for c in table.columns)
 
     # -- exact aggregates -------------------------------------------------------------------
-    def child_counts(self, conn: Connection, child: Table, fk: ForeignKey) -> ChildCounts:
-        """The exact distribution of children per parent for `fk`, by GROUP BY over the child
-        alone; parents without children are the parent's row count minus those with."""
+    def fk_counts(self, conn: Connection, child: Table, fk: ForeignKey,
+                  parent_frame: pd.DataFrame) -> tuple[ChildCounts, np.ndarray]:
+        """For `fk`, in one pass over the child (a GROUP BY shared by both halves): the exact
+        distribution of children per parent (parents without children being the parent's
+        row count minus those with), and each row of `parent_frame`'s exact number of
+        children (the sampled parents' groups only, joined to the parent's sample keys)."""
         q = self.dialect.quote
-        cols = ", ".join(q(c) for c in fk.columns)
+        refs = list(fk.ref_columns)
+        cols = ", ".join(f"{q(c)} AS {q(r)}" for c, r in zip(fk.columns, refs, strict=True))
         notnull = " AND ".join(f"{q(c)} IS NOT NULL" for c in fk.columns)
-        sql = (f"SELECT n, COUNT(*) FROM (SELECT COUNT(*) AS n FROM "
-               f"{self.dialect.qualified(child)} WHERE {notnull} GROUP BY {cols}) g GROUP BY n")
-        found = {int(n): int(k) for n, k in conn.execute(sa.text(sql))}
+        groups = (f"SELECT {cols}, COUNT(*) AS n_ FROM {self.dialect.qualified(child)} "
+                  f"WHERE {notnull} GROUP BY {', '.join(q(c) for c in fk.columns)}")
+        s = self.samplings[fk.ref_table]
+        sample = None if s.whole else self.select_sql(s, fk.ref_columns, 1)
+        mine = ", ".join(f"g.{q(r)}" for r in refs)
+        nulls = ", ".join("NULL" for _ in refs)
+        sql = (f"WITH g AS ({groups}) SELECT 0, {nulls}, n_, COUNT(*) FROM g GROUP BY n_ "
+               f"UNION ALL SELECT 1, {mine}, n_, 1 FROM g")
+        if sample is not None:
+            on = " AND ".join(f"g.{q(r)} = k.{q(r)}" for r in refs)
+            sql += f" JOIN ({sample}) k ON {on}"
+        rows = _fetch(conn, sql, ["part_", *refs, "n_", "k_"])
+        dist = rows[rows["part_"] == 0]
+        found = {int(n): int(k) for n, k in zip(dist["n_"], dist["k_"], strict=True)}
         zeros = self.schema.table(fk.ref_table).row_count - sum(found.values())
         if zeros > 0:
             found[0] = found.get(0, 0) + zeros
         values = tuple(sorted(found))
-        return ChildCounts(child.name, fk.columns, fk.ref_table, values,
-                           tuple(found[v] for v in values))
-
-    def children_of_sample(self, conn: Connection, child: Table, fk: ForeignKey,
-                           parent_frame: pd.DataFrame) -> np.ndarray:
-        """Each sampled parent row's exact number of children through `fk` (in the order of
-        `parent_frame`), counted in the database over the whole child table."""
-        q = self.dialect.quote
-        s = self.samplings[fk.ref_table]
-        cols = ", ".join(f"c.{q(c)}" for c in fk.columns)
-        sql = f"SELECT {cols}, COUNT(*) FROM {self.dialect.qualified(child)} c"
-        where = self.where(s, "p0", 1)
-        if where is not None and not s.whole:
-            refs = ", ".join(f"p0.{q(c)}" for c in fk.ref_columns)
-            ptable = self.dialect.qualified(self.schema.table(fk.ref_table))
-            sql += f" WHERE ({cols}) IN (SELECT {refs} FROM {ptable} p0 WHERE {where})"
-        sql += f" GROUP BY {cols}"
-        counts = _fetch(conn, sql, [*fk.ref_columns, "_n"])
-        keys = parent_frame[list(fk.ref_columns)]
-        if not len(counts):
-            return np.zeros(len(keys))
-        codes = key_codes(pd.concat([keys, counts[list(fk.ref_columns)]], ignore_index=True),
-                          list(fk.ref_columns))
-        lookup = pd.Series(counts["_n"].to_numpy(dtype=float),
+        counts = ChildCounts(child.name, fk.columns, fk.ref_table, values,
+                             tuple(found[v] for v in values))
+        per = rows[rows["part_"] == 1]
+        keys = parent_frame[refs]
+        if not len(per):
+            return counts, np.zeros(len(keys))
+        codes = key_codes(pd.concat([keys, per[refs]], ignore_index=True), refs)
+        lookup = pd.Series(per["n_"].to_numpy(dtype=float),
                            index=codes[len(keys):]).groupby(level=0).sum()
-        return lookup.reindex(codes[:len(keys)]).fillna(0.0).to_numpy()
+        return counts, lookup.reindex(codes[:len(keys)]).fillna(0.0).to_numpy()
 
     def column_stats(self, conn: Connection, table: Table) -> tuple[ColumnStats, ...]:
         """NULL counts and min/max of orderable columns over the whole table, one scan."""
@@ -259,39 +273,46 @@ class SourceReader:
 def _fetch(conn: Connection, sql: str, columns: list[str]) -> pd.DataFrame:
     """Rows through a server-side cursor, CHUNK_ROWS per round trip; one DataFrame built at
     the end (as `pandas.read_sql` does, so dtypes match a whole-table read)."""
-    result = conn.execution_options(stream_results=True, max_row_buffer=CHUNK_ROWS).execute(
-        sa.text(sql))
+    result = conn.execution_options(stream_results=True, max_row_buffer=CHUNK_ROWS) \
+        .exec_driver_sql(sql)
     rows: list[tuple[object, ...]] = []
-    for chunk in _chunks(result):
-        rows.extend(chunk)
+    for chunk in result.partitions(CHUNK_ROWS):
+        rows.extend(tuple(r) for r in chunk)
     result.close()
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
 
 
-def _chunks(result: sa.CursorResult) -> Iterator[list[tuple[object, ...]]]:
-    while True:
-        chunk = result.fetchmany(CHUNK_ROWS)
-        if not chunk:
-            return
-        yield [tuple(r) for r in chunk]
-
-
 # -- keys, vectorised ----------------------------------------------------------------------
 
-def key_codes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One integer per row, equal for rows with equal keys (NULL in any column: -1), with no
-    per-row Python: each column factorised on its text-normalised values, then combined."""
+def key_codes(df: pd.DataFrame, columns: list[str], null_is_value: bool = False) -> np.ndarray:
+    """One integer per row, equal for rows with equal keys, with no per-row Python: each
+    column factorised on its text-normalised values, then combined. A NULL in any column
+    gives -1, or with `null_is_value` counts as one more value (as text keys "7|nan" did)."""
     if not len(df):
         return np.zeros(0, dtype=np.int64)
     codes = np.zeros(len(df), dtype=np.int64)
     missing = np.zeros(len(df), dtype=bool)
     for c in columns:
-        col_codes, uniques = pd.factorize(_normalised(df[c]))
+        col_codes, uniques = pd.factorize(_normalised(df[c]), use_na_sentinel=not null_is_value)
         missing |= col_codes < 0
         codes = codes * (len(uniques) + 1) + col_codes + 1
         codes = pd.factorize(codes)[0].astype(np.int64)  # keep the product small
     codes[missing] = -1
     return codes
+
+
+def parent_positions(parent: pd.DataFrame, ref_columns: list[str], child: pd.DataFrame,
+                     columns: list[str]) -> np.ndarray:
+    """For each child row, the position of its parent row in `parent` (the first, should the
+    referenced key repeat), -1 where the FK is NULL or names no row there."""
+    keys = child[columns].set_axis(ref_columns, axis=1)
+    codes = key_codes(pd.concat([parent[ref_columns], keys], ignore_index=True), ref_columns)
+    mine, theirs = codes[len(parent):], codes[:len(parent)]
+    lookup = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)
+    order = np.arange(len(parent))[::-1]
+    lookup[theirs[::-1]] = order  # reversed, so the first occurrence is written last
+    lookup[-1] = -1  # parents with a NULL key (code -1) match nothing
+    return lookup[mine]
 
 
 def _normalised(values: pd.Series) -> pd.Series:
@@ -306,9 +327,9 @@ def _normalised(values: pd.Series) -> pd.Series:
     return values.astype(str).where(values.notna(), None)
 
 
-def key_hash(df: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
-    """The key text's hash in [0, 2**32), computed here for engines without `key_hash`."""
-    text = _normalised(df[columns[0]]).fillna("")
+def key_hash(df: pd.DataFrame, columns: tuple[str, ...], salt: str) -> np.ndarray:
+    """The salted key text's hash in [0, 2**32), here for engines without `key_hash`."""
+    text = salt + "|" + _normalised(df[columns[0]]).fillna("")
     for c in columns[1:]:
         text = text + "|" + _normalised(df[c]).fillna("")
     hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
@@ -322,3 +343,41 @@ def _in_parent(frame: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame) -> np.
     codes = key_codes(both, list(fk.ref_columns))
     mine, theirs = codes[:len(child)], codes[len(child):]
     return (mine < 0) | np.isin(mine, theirs)
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """What the fit reads: each table's sample, and for every FK touching a sampled table
+    the exact children-per-parent distribution and each sampled parent's children count
+    (keyed by (child table, FK columns)); FKs between whole tables are counted from rows."""
+
+    frames: dict[str, pd.DataFrame]
+    samplings: dict[str, Sampling]
+    counts: dict[tuple[str, tuple[str, ...]], ChildCounts]
+    per_parent: dict[tuple[str, tuple[str, ...]], np.ndarray]
+
+    def sampled(self, table: str) -> bool:
+        s = self.samplings.get(table)
+        return s is not None and not s.whole
+
+
+def read_source(engine: Engine, schema: Schema, plan: Plan,
+                budget: int = DEFAULT_BUDGET) -> SourceData:
+    """Samples and exact aggregates in one read-only transaction (one snapshot)."""
+    reader = SourceReader(engine, schema, plan, budget)
+    counts: dict[tuple[str, tuple[str, ...]], ChildCounts] = {}
+    per_parent: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+    with engine.connect() as conn:
+        reader.dialect.begin_read_only(conn)
+        frames = reader.read(conn)
+        for child in schema.tables:
+            for fk in child.foreign_keys:
+                if fk.ref_table not in frames or child.name not in frames:
+                    continue
+                if reader.samplings[child.name].whole and reader.samplings[fk.ref_table].whole:
+                    continue
+                key = (child.name, fk.columns)
+                counts[key], per_parent[key] = reader.fk_counts(conn, child, fk,
+                                                                frames[fk.ref_table])
+        conn.rollback()
+    return SourceData(frames, reader.samplings, counts, per_parent)
