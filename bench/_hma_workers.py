@@ -208,7 +208,7 @@ def run_dbclone(source: Path, target: Path, seed: int, result: dict[str, Any]) -
     from dbclone.connect import engine_for
     from dbclone.load import load
     from dbclone.plan import make_plan
-    from dbclone.sample import Sampler
+    from dbclone.synth.sample import Sampler
 
     result.update(rss_after_import_mib=_rss_mib(), seconds={}, module=dbclone.__file__)
     t0 = time.perf_counter()

@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The shared sample databases beside the checkout (`--sampledbs` elsewhere).
 SHARED = ROOT.parent / "shared" / "sampledbs"
 PREFIX = "dbclone_identity" + os.environ.get("DBCLONE_BENCH_TAG", "") + "_"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -97,7 +98,7 @@ class Databases:
         self.made.clear()
 
 
-def load_source(dbs: Databases, database: str, dialect: str) -> str:
+def load_source(dbs: Databases, database: str, dialect: str, shared: Path = SHARED) -> str:
     name = f"{PREFIX}{database}_src"
     url = dbs.fresh(dialect, name)
     if database == "kommun":
@@ -105,7 +106,7 @@ def load_source(dbs: Databases, database: str, dialect: str) -> str:
                "--replace"]
     else:
         target = str(dbs.folder / f"{name}.db") if dialect == "sqlite" else name
-        cmd = ["bash", str(SHARED / "load.sh"), database, dialect, target]
+        cmd = ["bash", str(shared / "load.sh"), database, dialect, target]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return url
 
@@ -193,6 +194,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", action="store_true", help="also the report's scores (slower)")
     p.add_argument("--save", type=Path, help="write the digests here")
     p.add_argument("--check", type=Path, help="compare with a saved file; exit 1 on difference")
+    p.add_argument("--sampledbs", type=Path, default=SHARED,
+                   help="folder of the shared sample databases (load.sh)")
     p.add_argument("--no-models", action="store_true",
                    help="with --check: do not compare the model files' digests")
     return p
@@ -207,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for database in cases:
                 dialect = CASES[database]
-                source = load_source(dbs, database, dialect)
+                source = load_source(dbs, database, dialect, args.sampledbs)
                 for seed in args.seeds:
                     key = f"{database}/seed{seed}"
                     print(f"{key} ...", file=sys.stderr, flush=True)

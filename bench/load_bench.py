@@ -68,7 +68,7 @@ def _load_child(source: str, target: str, scale: float) -> None:
     from dbclone.connect import engine_for
     from dbclone.load import load
     from dbclone.plan import make_plan
-    from dbclone.sample import Sampler
+    from dbclone.synth.sample import Sampler
 
     model = fit_source(source, seed=1)
     items = list(Sampler(model, make_plan(model.schema), scale=scale, seed=1).run())

@@ -200,8 +200,8 @@ def load_270k(db: str) -> None:
 # -- stages, each in a process of its own ----------------------------------------------------
 
 def _fit_child(source: str, model_path: str, profile: str) -> dict[str, float]:
-    from dbclone import model as model_io
     from dbclone.api import fit_source
+    from dbclone.synth import model as model_io
 
     prof = cProfile.Profile() if profile else None
     t0 = time.perf_counter()
@@ -217,8 +217,8 @@ def _fit_child(source: str, model_path: str, profile: str) -> dict[str, float]:
 
 
 def _sample_child(model_path: str, target: str, workers: str) -> dict[str, float]:
-    from dbclone import model as model_io
     from dbclone.api import sample_model
+    from dbclone.synth import model as model_io
 
     model = model_io.load(model_path)
     kwargs = {"workers": int(workers)} if int(workers) else {}

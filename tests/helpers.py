@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -119,3 +120,37 @@ def sqlite_clone(new_db: Callable[[str], str], source: str, seed: int) -> sa.Eng
     target = new_db("sqlite")
     clone(source, target, seed=seed)
     return engine_for(target)
+
+
+#: Row counts of tables with FKs may differ from the planned ones by this share.
+ROW_TOLERANCE = 0.05
+
+
+def check_clone(source: str, target: str, scale: float, verbatim: tuple[str, ...]) -> None:
+    """The clone has the source's tables and constraints, no orphan or duplicate key, and
+    the source's row counts (times `scale`; within ROW_TOLERANCE for tables with FKs)."""
+    src = introspect(engine_for(source))
+    dst = introspect(engine_for(target))
+    assert dst.table_names == src.table_names
+    assert constraint_shape(dst) == constraint_shape(src)
+    assert not {k: v for k, v in orphans(target).items() if v}
+    assert not {k: v for k, v in duplicates(target).items() if v}
+    for t in src.tables:
+        want = t.row_count if t.name in verbatim else round(t.row_count * scale)
+        got = dst.table(t.name).row_count
+        if not t.foreign_keys:
+            assert got == want, t.name
+        else:
+            assert abs(got - want) <= max(2, ROW_TOLERANCE * want), (t.name, got, want)
+
+
+def build_kommun(url: str) -> None:
+    """The bundled kommun sample (seed 42, scale 0.3) into `url`."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "sample_schemas" / "build.py"
+    spec = importlib.util.spec_from_file_location("kommun_build", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(url, seed=42, scale=0.3)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dbclone import model as model_io
 from dbclone.api import clone, fit_to_file, sample_model
 from dbclone.config import check_against, load_config, parse_config
 from dbclone.connect import engine_for
 from dbclone.errors import UsageError
 from dbclone.introspect import introspect
+from dbclone.synth import model as model_io
 
 CONFIG = """
 locale = "sv_SE"

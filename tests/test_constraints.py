@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 
-from dbclone.constraints import repair
 from dbclone.schema import CheckConstraint, Column, Table
+from dbclone.synth.constraints import repair
 
 
 def _table(*checks: str) -> Table:

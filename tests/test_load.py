@@ -144,7 +144,7 @@ def test_table_in_chunks(dialect: str, new_db: Callable[[str], str]) -> None:
     import numpy as np
 
     from dbclone.load import load
-    from dbclone.sample import TableData
+    from dbclone.synth.tables import TableData
 
     src = new_db(dialect)
     with engine_for(src, must_exist=False).begin() as conn:
@@ -236,7 +236,7 @@ def test_duplicate_key_refused(dialect: str, new_db: Callable[[str], str]) -> No
 
     from dbclone.errors import LoadError
     from dbclone.load import load
-    from dbclone.sample import TableData
+    from dbclone.synth.tables import TableData
 
     src = new_db(dialect)
     with engine_for(src, must_exist=False).begin() as conn:
@@ -292,7 +292,7 @@ def test_mysql_load_data_batches(new_db: Callable[[str], str]) -> None:
 
     from dbclone.dialects.mysql import MySQLDialect
     from dbclone.load import load
-    from dbclone.sample import TableData
+    from dbclone.synth.tables import TableData
 
     src = new_db("mysql")
     with engine_for(src).begin() as conn:

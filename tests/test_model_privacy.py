@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dbclone import model as model_io
 from dbclone.api import fit_source
 from dbclone.connect import engine_for
 from dbclone.introspect import introspect
+from dbclone.synth import model as model_io
 
 #: Columns a person would call personal data, listed by hand (not by dbclone's detector).
 PERSONAL = {

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from dbclone import pii
 from dbclone.api import clone, fit_source
 from dbclone.connect import engine_for
+from dbclone.synth import pii
 
 
 @pytest.mark.parametrize(("column", "person", "quasi"), [

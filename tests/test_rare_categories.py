@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from dbclone.api import clone, fit_source
 from dbclone.connect import engine_for
-from dbclone.sample import _swap_repeats
+from dbclone.synth.family.parents import swap_repeats
 
 K = 5
 
@@ -71,7 +71,7 @@ def test_swapping_repeats_keeps_every_parents_children() -> None:
     groups = np.repeat(np.arange(300), rng.integers(1, 8, 300))
     parents = rng.integers(0, 40, len(groups))
     fixed = np.zeros(len(groups), dtype=bool)
-    out = _swap_repeats(groups, parents, fixed, rng)
+    out = swap_repeats(groups, parents, fixed, rng)
     assert sorted(out.tolist()) == sorted(parents.tolist())
     before = pd.DataFrame({"g": groups, "p": parents}).duplicated().sum()
     after = pd.DataFrame({"g": groups, "p": out}).duplicated().sum()

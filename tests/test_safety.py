@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dbclone import model as model_io
 from dbclone.api import fit_to_file, sample_model
 from dbclone.connect import engine_for
 from dbclone.errors import LoadError
 from dbclone.load import PAUSE_ENV
+from dbclone.synth import model as model_io
 from tests.conftest import SHARED
 from tests.helpers import mysql_ledger, table_digest
 

@@ -8,11 +8,15 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from dbclone import sample
 from dbclone.api import clone, fit_source
 from dbclone.connect import engine_for
 from dbclone.plan import make_plan
-from dbclone.sample import Sampler, TableData
+from dbclone.synth import sample
+from dbclone.synth.family.counts import Driven
+from dbclone.synth.family.parents import Deal
+from dbclone.synth.sample import Sampler
+from dbclone.synth.tables import TableData, join_chunks
+from dbclone.synth.unique import enforce_unique
 from tests.helpers import duplicates, kommun_cycle_filled, orphans, table_digest
 
 
@@ -25,9 +29,9 @@ def _tables(source: str, scale: float, seed: int = 1) -> dict[str, list[TableDat
     return out
 
 
-def _driven(counts: list[int], nulls: int) -> tuple[sample._Driven, np.ndarray]:
+def _driven(counts: list[int], nulls: int) -> tuple[Driven, np.ndarray]:
     """A `_Driven` and the per-row parent index it stands for (np.repeat, then -1s)."""
-    driven = sample._Driven(np.cumsum(np.asarray(counts, dtype=np.int64)), nulls)
+    driven = Driven(np.cumsum(np.asarray(counts, dtype=np.int64)), nulls)
     parents = np.concatenate([np.repeat(np.arange(len(counts)), counts),
                               np.full(nulls, -1)]).astype(np.int64)
     return driven, parents
@@ -60,7 +64,7 @@ def test_spill_reads_back_what_was_appended() -> None:
     and latent scores come back by row range and by positions, the same as in memory."""
     import datetime as dt
 
-    from dbclone.spill import Spill
+    from dbclone.synth.spill import Spill
 
     rng = np.random.default_rng(0)
     store, whole = Spill(), {}
@@ -104,7 +108,7 @@ def test_unique_checked_against_earlier_chunks() -> None:
     for codes in chunks:
         ids = np.arange(start, start + len(codes)).astype(object)
         start += len(codes)
-        data = sample.enforce_unique(table, {"id": ids, "code": codes}, rng, seen=seen)
+        data = enforce_unique(table, {"id": ids, "code": codes}, rng, seen=seen)
         out += data["code"].tolist()
     known = [v for v in out if v is not None]
     assert len(known) == len(set(known)) == 11
@@ -115,8 +119,8 @@ def test_unique_checked_against_earlier_chunks() -> None:
 def test_generated_parent_state_is_not_held_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     """A parent table of several chunks leaves its children's state on disk (a Spill with
     its file), keys as a numbering (no bytes); the children still get every parent."""
-    from dbclone.model import ColumnModel, FKModel, Model, TableModel
     from dbclone.schema import Column, ForeignKey, Schema, Table
+    from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
 
     monkeypatch.setattr(sample, "CHUNK_ROWS", 100)
     parent = Table("p", (Column("id", "integer", "INT", nullable=False),), primary_key=("id",))
@@ -157,11 +161,11 @@ def test_chunked_employees_unique_and_complete(shared: Callable[[str, str], str]
         rows = sum(c.n_rows for c in chunks)
         want = sum(c.n_rows for c in whole[name])
         assert abs(rows - want) <= max(2, 0.02 * want), name
-        joined = sample._join(chunks)
+        joined = join_chunks(chunks)
         for cols in joined.table.unique_sets():
             keys = list(zip(*(joined.data[c].tolist() for c in cols), strict=True))
             assert len(set(keys)) == len(keys), (name, cols)
-    emp = sample._join(parts["employee"]).data["emp_no"].tolist()
+    emp = join_chunks(parts["employee"]).data["emp_no"].tolist()
     assert sorted(emp) == list(range(1, len(emp) + 1))
     # Each employee's salaries are in one chunk: salary history per employee intact.
     owner: dict[int, int] = {}
@@ -197,14 +201,14 @@ def test_chunked_clone_chinook(shared: Callable[[str, str], str],
 def test_chunked_kommun(new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The kommun sample in chunks of 25 rows: its cycle through a nullable FK (filled by a
     later UPDATE), its self-references, CHECKs and a table without a primary key."""
-    from tests.test_clone import _build_kommun, _check_clone
+    from tests.helpers import build_kommun, check_clone
 
     monkeypatch.setattr(sample, "CHUNK_ROWS", 25)  # caseworker (60 rows) too
     source = new_db("sqlite")
-    _build_kommun(source)
+    build_kommun(source)
     target = new_db("sqlite")
     result = clone(source, target, seed=5)
-    _check_clone(source, target, 1.0, result.verbatim)
+    check_clone(source, target, 1.0, result.verbatim)
     assert kommun_cycle_filled(target)
 
 
@@ -225,7 +229,7 @@ def test_deal_gives_each_parent_its_children_over_the_chunks() -> None:
     rng = np.random.default_rng(5)
     weights = rng.integers(0, 6, 200)
     weights[:10] = 0
-    deal = sample._Deal.of(weights.astype(np.int32))
+    deal = Deal.of(weights.astype(np.int32))
     total = int(weights.sum())
     parts = [deal.deal(size, rng) for size in (100, 0, 250, total - 350)]
     got = np.bincount(np.concatenate(parts), minlength=200)
@@ -233,4 +237,4 @@ def test_deal_gives_each_parent_its_children_over_the_chunks() -> None:
     assert deal.stock == 0 and not deal.left.any()
     extra = deal.deal(500, rng)
     assert len(extra) == 500 and not np.isin(extra, np.arange(10)).any()
-    assert np.array_equal(sample._Deal.of(np.zeros(0)).deal(3, rng), [-1, -1, -1])
+    assert np.array_equal(Deal.of(np.zeros(0)).deal(3, rng), [-1, -1, -1])

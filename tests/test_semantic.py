@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbclone.pii import luhn_ok
 from dbclone.semantic import consistency, generate, ngram, relations
 from dbclone.semantic import reference as ref
 from dbclone.semantic.recognise import Semantic, from_name, recognise
+from dbclone.synth.pii import luhn_ok
 
 
 @pytest.mark.parametrize(("column", "table", "values", "kind", "style"), [

@@ -1,4 +1,4 @@
-"""Soft keys: integer ids of rows elsewhere without a declared FK (`dbclone.softkey`), on
+"""Soft keys: integer ids of rows elsewhere without a declared FK (`synth.columns.softkey`), on
 small SQLite sources built for each rule."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dbclone.config import parse_config
 from dbclone.connect import engine_for
 from dbclone.errors import UsageError
 from dbclone.report import build_report
-from dbclone.softkey import id_named, stem
+from dbclone.synth.columns.softkey import id_named, stem
 from tests.helpers import sqlite_clone
 
 
@@ -70,7 +70,7 @@ def test_fresh_ids_continue_across_chunks(new_db, monkeypatch: pytest.MonkeyPatc
     """A table generated in chunks hands out fresh ids that continue from chunk to chunk:
     no id of one chunk comes back in another, so the reuse distribution is the source's
     whatever the chunk size."""
-    from dbclone import sample
+    from dbclone.synth import sample
 
     source = new_db("sqlite")
     real = _sales(source)

@@ -10,18 +10,19 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from dbclone import config as cfg
-from dbclone import model as model_io
 from dbclone import preflight
 from dbclone.config import Config
 from dbclone.connect import engine_for
 from dbclone.dialects.typemap import for_target
-from dbclone.fit import FitOptions, fit
 from dbclone.introspect import introspect, require_tables
 from dbclone.load import LoadProgress, LoadResult, check_target, load
-from dbclone.model import Model
 from dbclone.plan import Plan, make_plan
-from dbclone.sample import Sampler
 from dbclone.schema import Schema
+from dbclone.synth import model as model_io
+from dbclone.synth.context import FitOptions
+from dbclone.synth.fit import fit
+from dbclone.synth.model import Model
+from dbclone.synth.sample import Sampler
 
 
 @dataclass

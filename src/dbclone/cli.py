@@ -278,8 +278,8 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
            replace: ReplaceOpt = False, quiet: QuietOpt = False,
            config: ConfigOpt = None) -> None:
     """Fill TARGET from a saved model; needs no access to the source."""
-    from dbclone import model as model_io
     from dbclone.api import sample_model
+    from dbclone.synth import model as model_io
 
     start = time.perf_counter()
     m = run(lambda: model_io.load(model_file))

@@ -38,9 +38,9 @@ from sqlalchemy.engine import Engine
 
 from dbclone.dialects import dialect_for
 from dbclone.errors import UsageError
-from dbclone.fit import FitOptions
-from dbclone.model import ColumnModel, Model
 from dbclone.schema import Schema, Table
+from dbclone.synth.context import FitOptions
+from dbclone.synth.model import ColumnModel, Model
 
 #: Faker providers a column can be given (those dbclone's generator knows).
 PROVIDERS = ("bank_account", "city", "company", "country", "email", "first_name", "full_name",

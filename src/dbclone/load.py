@@ -52,8 +52,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from dbclone import faults, interrupts
 from dbclone.dialects import Dialect, dialect_for
 from dbclone.errors import LoadError, TargetNotEmptyError, UsageError, VerifyError, mask
-from dbclone.sample import DeferredUpdate, TableData
 from dbclone.schema import Schema, Table
+from dbclone.synth.tables import DeferredUpdate, TableData
 
 LoadProgress = Callable[[str, int, int], None]
 _Item = TableData | DeferredUpdate

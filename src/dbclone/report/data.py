@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from dbclone import softkey
 from dbclone.dialects import Dialect
 from dbclone.report import personal
 from dbclone.schema import Column, Schema, Table
+from dbclone.synth.columns import softkey
 
 #: Rows fetched per round trip while streaming a table.
 CHUNK_ROWS = 50_000
@@ -155,7 +155,7 @@ def features(table: Table, source: pd.DataFrame, schema: Schema | None = None,
 
 def _soft_key(table: Table, col: Column, values: pd.Series, schema: Schema | None,
               frames: Mapping[str, pd.DataFrame]) -> bool:
-    """The synthesizer's soft-key rule on the samples (`dbclone.softkey`; `frames`: the
+    """The synthesizer's soft-key rule on the samples (`synth.columns.softkey`; `frames`: the
     source's sampled tables, where a referenced table's keys are found). An id's value means
     nothing, its reuse does: the clone's caseworker 55 is not the real 55, so whether 55 is a
     busy id says nothing about realism (as for a declared FK, whose values are not compared)."""

@@ -8,8 +8,8 @@ classifier separate real from fake by category code alone, which says nothing ab
 Such columns are compared by the length of their values only, and listed in their own report
 section.
 
-The decision uses the synthesizer's own detector (`dbclone.pii.detect` and
-`dbclone.pii.quasi_identifier`) and its own rule for quasi-identifiers (see `fit.py`): a
+The decision uses the synthesizer's own detector (`dbclone.synth.pii.detect` and
+`dbclone.synth.pii.quasi_identifier`) and its own rule for quasi-identifiers (see `fit.py`): a
 quasi-identifying column is replaced when it has many distinct values, or when no value is
 held by `RARE_ROWS` rows and by `RARE_ROWS` distinct owners (or by every owner when there are
 fewer). The owners are the rows' people: the rows themselves in a table with personal data of
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dbclone import pii
 from dbclone.plan import Plan
 from dbclone.schema import Column, ForeignKey, Schema, Table
+from dbclone.synth import pii
 
 #: The synthesizer's default rare-category threshold (`FitOptions.rare_threshold`).
 RARE_ROWS = 5

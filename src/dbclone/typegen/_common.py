@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone import copula
+from dbclone.synth import copula
 
 _ALNUM = np.array(list("abcdefghijklmnopqrstuvwxyz0123456789"))
 

@@ -341,7 +341,7 @@ class Generator:
         recase = {"upper": str.upper, "lower": str.lower}.get(local_case, str)
         out = []
         for i, (f, la, d) in enumerate(zip(first, last, dom, strict=True)):
-            forms = email_locals(_ascii(f), _ascii(la))
+            forms = email_locals(email_token(f), email_token(la))
             if picks[i] >= 0:
                 local = forms[picks[i]]
             elif lengths is None:
@@ -381,7 +381,7 @@ def email_style(email: str, first: str, last: str) -> int:
     """Which of `email_locals`' forms an email's local part is (-1: none)."""
     local = unicodedata.normalize("NFKD", email.rsplit("@", 1)[0]).encode("ascii", "ignore")
     text = local.decode().lower()
-    forms = email_locals(_ascii(first), _ascii(last))
+    forms = email_locals(email_token(first), email_token(last))
     return forms.index(text) if text in forms else -1
 
 
@@ -436,6 +436,7 @@ _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.c
                     "post.example.org", "ex.example.net")
 
 
-def _ascii(text: str) -> str:
+def email_token(text: str) -> str:
+    """A name as it stands in an email's local part: ASCII letters and digits, lower case."""
     folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", folded.lower()) or "user"

@@ -33,11 +33,20 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Schema, Table
+from dbclone.synth import copula
+from dbclone.synth.codecs import to_python
+from dbclone.synth.model import ColumnModel
+from dbclone.synth.state import Chunk, SampleState
+from dbclone.synth.tables import Columns
+
+if TYPE_CHECKING:
+    from dbclone.synth.context import FitContext
 
 #: A soft key has more distinct values than a code list (fit.MAX_INT_CATEGORIES).
 MIN_DISTINCT = 20
@@ -205,3 +214,70 @@ def type_max(col: Column, dialect: str) -> float:
     if dialect == "sqlite":
         return float(2**63 - 1)
     return float(2**32 - 1 if col.unsigned else 2**31 - 1)
+
+
+# -- the column rule ------------------------------------------------------------------------
+
+def fit_soft_key(ctx: FitContext, table: Table, col: Column, values: pd.Series,
+              null_rate: float) -> tuple[ColumnModel, np.ndarray] | None:
+    """An id of a row elsewhere without a declared FK (see the module docstring): its reuse
+    distribution, where its ids come from, and its ranks in the copula (ids are often
+    handed out in batches: Chinook's video tracks have the highest ids and the 1.99 price)."""
+    where = (table.name, col.name)
+    if where in ctx.opts.not_soft_keys:
+        return None
+    found = detect(ctx.schema, ctx.frames, table, col, values, ctx.opts.rare_threshold,
+                           forced=where in ctx.opts.soft_keys)
+    if found is None:
+        return None
+    ints = pd.to_numeric(values).to_numpy(dtype=float)
+    counts, probs = reuse(pd.Series(ints.astype(np.int64)))
+    lo, hi = float(ints.min()), float(ints.max())
+    spacing = max((hi - lo + 1) / max(len(np.unique(ints)), 1), 1.0)
+    ref = f"{found.target}.{found.target_column}" if found.target else None
+    cm = ColumnModel(col.name, "softkey", null_rate=null_rate, quantiles=(lo, hi),
+                     integer=True, values=counts, probs=probs, step=round(spacing, 4),
+                     ref=ref, reason=found.reason)
+    return cm, copula.numeric_to_normal(ints, ctx.rng)
+
+
+def soft_key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
+                    z: np.ndarray | None, n: int, data: Columns) -> np.ndarray:
+    """Ids of rows elsewhere, each shared by as many rows as in the source: the clone's
+    keys of the referenced table, or fresh ids above the source's (see the module docstring).
+    With a latent score, ids rise with it (rows of one id are neighbours in rank)."""
+    table = ch.table
+    which, m = assign(n, cm.values, cm.probs, st.rng, z)
+    pool = soft_pool(st, cm) if cm.ref else None
+    if pool is not None and len(pool):
+        # Every key once before any twice: more ids than keys still reach them all.
+        extra = st.rng.choice(pool, size=max(m - len(pool), 0))
+        ids = np.sort(np.concatenate([st.rng.choice(pool, size=min(m, len(pool)),
+                                                      replace=False), extra]))
+    else:
+        lo, hi = cm.quantiles[0], cm.quantiles[-1]
+        first = st.fresh.get((table.name, cm.name), 0)
+        st.fresh[(table.name, cm.name)] = first + m
+        ids = np.floor(hi + 1 + (first + np.arange(m)) * max(cm.step, 1.0))
+        top = type_max(col, st.schema.dialect)
+        if len(ids) and ids[-1] > top:  # no room above: spread over the source's range
+            ids = np.floor(np.linspace(lo, min(hi, top), m))
+    return to_python(col, np.asarray(ids, dtype=float)[which])
+
+
+def soft_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
+    """The referenced table's clone keys: generated already, or 1..n as they will be."""
+    assert cm.ref is not None
+    name, column = cm.ref.rsplit(".", 1)
+    done = st.done.get(name)
+    if done is not None and done.has(column):  # read whole for each chunk, then freed
+        keys = pd.to_numeric(pd.Series(done.column(column)), errors="coerce").dropna()
+        return keys.to_numpy(dtype=float)
+    try:
+        tm = st.model.table(name)
+    except KeyError:
+        return None
+    if tm.verbatim:
+        i = st.schema.table(name).column_names.index(column)
+        return np.asarray([r[i] for r in tm.rows if r[i] is not None], dtype=float)
+    return np.arange(1, st.row_count(tm) + 1, dtype=float)

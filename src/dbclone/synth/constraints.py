@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from dbclone import strgen
 from dbclone.schema import Column, Table
+from dbclone.synth import strgen
 
 Columns = dict[str, np.ndarray]
 _READ = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}

@@ -8,7 +8,6 @@ parent's scores exactly (the Gaussian conditional), not by rejection.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextvars import ContextVar
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -18,11 +17,6 @@ from scipy.special import ndtr, ndtri
 #: decades of dates).
 MIN_QUANTILES, MAX_QUANTILES, ROWS_PER_QUANTILE = 11, 501, 5
 _EPS = 1e-6
-
-#: Set while a table is generated in several chunks: numeric values then take a random point
-#: of their probability slice (see `uniform_ranks`), so the chunks do not repeat one grid.
-SPREAD: ContextVar[bool] = ContextVar("SPREAD", default=False)
-
 
 def quantile_grid(values: np.ndarray) -> tuple[float, ...]:
     size = int(np.clip(len(values) // ROWS_PER_QUANTILE, MIN_QUANTILES, MAX_QUANTILES))
@@ -55,9 +49,12 @@ def uniform_ranks(z: np.ndarray, spread: bool = False) -> np.ndarray:
     return (ranks + (np.modf(np.abs(z) * 1e6)[0] if spread else 0.5)) / n
 
 
-def normal_to_numeric(z: np.ndarray, quantiles: Sequence[float], integer: bool) -> np.ndarray:
+def normal_to_numeric(z: np.ndarray, quantiles: Sequence[float], integer: bool,
+                      spread: bool = False) -> np.ndarray:
+    """Values of the marginal at the ranks of `z` (`spread`: see `uniform_ranks`; set for a
+    table generated in several chunks, so the chunks do not repeat one grid of values)."""
     grid = np.linspace(0.0, 1.0, len(quantiles))
-    out = np.interp(uniform_ranks(z, SPREAD.get()), grid, np.asarray(quantiles, dtype=float))
+    out = np.interp(uniform_ranks(z, spread), grid, np.asarray(quantiles, dtype=float))
     return np.round(out) if integer else out
 
 

@@ -1,0 +1,65 @@
+"""The synthesizer: learn a model of a source database and generate a clone from it.
+
+Each rule lives in one module that holds both of its halves: how it is detected and fitted
+(reading the source's frames, writing the model) and how it generates (reading the model,
+writing the clone's columns). `fit` and `sample` only orchestrate them; `sample` imports
+nothing from the fitting half. The map:
+
+Orchestration and state
+    fit                 fit(): per table, the order in which the rules fit
+    sample              Sampler: per table and chunk, the order in which the rules generate
+    context             FitOptions, FitContext: what the fitting rules share
+    state               SampleState (the run), Chunk (one chunk's scratch), Run, Generated
+    tables              TableData, DeferredUpdate: what the sampler hands the loader
+    model               the model file: ColumnModel, FKModel, TableModel, Model, save/load
+
+Column synthesizers (columns/; dispatch tables in columns.registry)
+    columns.numeric     numbers, dates, times by quantiles (and their granularity)
+    columns.categorical categories and their frequencies (rare values via `privacy`)
+    columns.text        free text from the source's vocabulary; text lengths
+    columns.shaped      codes and formats: value shapes, regex patterns, resized formats
+    columns.personal    personal data replaced by Faker's (emails from the row's names,
+                        personnummer from its birth date)
+    columns.keys        generated primary keys
+    columns.softkey     ids of rows elsewhere without a declared FK
+    columns.other       arrays, bytes, UUIDs, JSON (with columns.jsongen), unmodelled types
+    columns.strings     which rule a text column follows (fit only)
+
+Relations between columns and tables (relations/)
+    relations.dates     a date after (or near) a base of the row or the parent
+    relations.ratios    a number proportional to another of the row
+    relations.shares    a number following the parent's number (a share of it, or split
+                        among the parent's children)
+    relations.copies    a column copying the parent's
+    relations.joint     joint categories of strongly associated columns
+    relations.grouped   numbers and children counts drawn per category of the row
+    relations.order     the order of categories along the number they explain
+    relations.derived   a parent's column that aggregates its children (totals)
+    relations.lookups   an FK into a copied lookup table as a category of the row
+
+Family structure (family/)
+    family.counts       children per parent, the driving parent, calibration to the size
+    family.parents      assigning parents: the driver's keys, dealt stocks, distinct
+                        parents for composite keys
+    family.forest       self-references as a forest of levels
+    family.cycles       FKs closing a cycle: filled later or by UPDATE; orphans dropped
+
+Across rules
+    latent              the copula's scores: conditioned on the parent, siblings alike
+    copula              Gaussian-copula arithmetic (marginals <-> normal scores)
+    codecs              value codecs: source values <-> numbers <-> Python values
+    privacy             the k-owners rule and rare categories' stand-ins
+    unique              PK / UNIQUE sets made unique (across chunks)
+    constraints         CHECK constraints evaluated and repaired; strgen: regex strings
+    pii                 personal-data detection and the Faker generator
+    spill               what a generated table keeps for its children, on disk
+
+Where to change what
+    "a date after its parent's date"        relations.dates
+    "how rare categories are replaced"      privacy (who counts, stand-ins), used by
+                                            columns.categorical
+    "how children per parent are drawn"     family.counts (and relations.grouped for
+                                            counts per category)
+    "a new column type"                     a module in columns/, one line in each table
+                                            of columns.registry
+"""

@@ -1,0 +1,87 @@
+"""Categories: frequencies of the values held by at least k owners (`privacy`), rare
+values replaced by synthetic stand-ins; generated from the latent score's slice (a joint
+category also fills its partner columns, `relations.joint`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Column
+from dbclone.synth import copula, pii
+from dbclone.synth.codecs import (
+    jsonable,
+)
+from dbclone.synth.columns.text import fit_string_fallback
+from dbclone.synth.context import FitContext
+from dbclone.synth.model import ColumnModel
+from dbclone.synth.privacy import (
+    distinct_owners,
+    draw_stand_ins,
+    slot_counts,
+    stand_in_slots,
+)
+from dbclone.synth.state import Chunk, SampleState
+from dbclone.synth.tables import Columns
+
+
+def fit_categorical(ctx: FitContext, col: Column, values: pd.Series,
+                    null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    """Frequencies of categories seen at least k times; rarer ones are never reproduced."""
+    keys = [jsonable(v) for v in values]
+    if col.kind == "integer":  # a NULL in the column made pandas read floats
+        keys = [int(v) if isinstance(v, float) and v.is_integer() else v for v in keys]
+    counts = Counter(keys)
+    k = ctx.opts.rare_threshold
+    people = distinct_owners(ctx, values, keys)
+    # A value must be held by k rows and, in a child table, by k distinct parents (or by
+    # every parent when there are fewer than k: customers served by three sales reps).
+    owners_k = min(k, ctx.owners.nunique()) if ctx.owners is not None else k
+    kept = [(v, c) for v, c in counts.most_common()
+            if c >= k and people.get(v, owners_k) >= owners_k]
+    if col.enum_values or col.kind == "boolean":
+        kept = list(counts.most_common())  # the type itself lists every allowed value
+    if not kept:
+        return fit_string_fallback(ctx, col, values, null_rate,
+                                    f"every value occurs fewer than {k} times")
+    common = {v for v, _ in kept}
+    rare = [(v, c) for v, c in counts.most_common() if v not in common]
+    slot = stand_in_slots(ctx, col, rare)
+    provider = pii.quasi_provider(col.name, float(np.median([len(str(v)) for v in keys])))
+    stand_ins = draw_stand_ins(ctx, provider, [str(v) for v, _ in kept], set(map(str, keys)),
+                           max(slot.values()) + 1 if slot else 0, col.length)
+    entries = kept + list(zip(stand_ins, slot_counts(rare, slot), strict=True))
+    total = sum(c for _, c in entries)
+    cats = tuple(v for v, _ in entries)
+    probs = tuple(c / total for _, c in entries)
+    index = {v: i for i, v in enumerate(cats[:len(kept)])}
+    index.update({v: len(kept) + j for v, j in slot.items()})
+    codes = np.asarray([index.get(v, -1) for v in keys])
+    z = np.zeros(len(keys))
+    known = codes >= 0
+    z[known] = copula.categorical_to_normal(codes[known], probs, ctx.rng)
+    reason = ""
+    if rare and slot:
+        reason = (f"{len(rare)} rare value(s) suppressed (k={k}); their share goes to "
+                  f"{len(entries) - len(kept)} synthetic stand-in(s)")
+    elif rare:
+        reason = f"{len(rare)} rare value(s) suppressed (k={k})"
+    return ColumnModel(col.name, "categorical", null_rate=null_rate, values=cats, probs=probs,
+                       reason=reason), z
+
+
+def categorical_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
+                       z: np.ndarray | None, n: int, data: Columns) -> np.ndarray:
+    """The category whose probability slice holds the row's latent score."""
+    zz = z if z is not None else st.rng.standard_normal(n)
+    codes = np.minimum(copula.normal_to_codes(zz, cm.probs), len(cm.values) - 1)
+    if cm.joint:  # each category holds this column's value and its partners'
+        for j, other in enumerate(cm.joint, start=1):
+            ch.joint[other] = np.asarray([v[j] for v in cm.values], dtype=object)[codes]
+        return np.asarray([v[0] for v in cm.values], dtype=object)[codes]
+    values = np.empty(len(cm.values), dtype=object)
+    values[:] = list(cm.values)
+    return values[codes]

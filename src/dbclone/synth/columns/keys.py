@@ -1,0 +1,51 @@
+"""Generated keys: a single-column primary key is numbered 1..n across the table's chunks
+(UUIDs drawn; text keys in the source's code pattern, else ``K0001``). Fit: the key's
+pattern and lengths; sample: the keys.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Column
+from dbclone.synth.columns.shaped import code_patterns, pattern_values
+from dbclone.synth.columns.text import length_grid
+from dbclone.synth.model import ColumnModel
+from dbclone.synth.state import Chunk, SampleState
+from dbclone.synth.tables import Columns
+
+
+def fit_key(col: Column, series: pd.Series) -> ColumnModel:
+    values = series.dropna()
+    if col.kind in ("string", "text") and len(values):
+        return ColumnModel(col.name, "key", pattern=code_patterns(values.astype(str)),
+                           lengths=length_grid(values.astype(str)))
+    return ColumnModel(col.name, "key")
+
+
+def random_bits(st: SampleState, n: int, bits: int) -> list[int]:
+    words = st.rng.integers(0, 2**32, size=(n, bits // 32), dtype=np.uint64)
+    out = []
+    for row in words:
+        v = 0
+        for w in row:
+            v = (v << 32) | int(w)
+        out.append(v)
+    return out
+
+
+def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,
+               n: int, data: Columns) -> np.ndarray:
+    first = ch.rows_before + 1  # keys continue across a table's chunks
+    if col.kind in ("integer", "decimal", "float"):
+        return np.arange(first, first + n, dtype=object)
+    if col.kind == "uuid":
+        return np.asarray([str(uuid.UUID(int=int(x))) for x in random_bits(st, n, 128)],
+                          dtype=object)
+    if cm.pattern:
+        return pattern_values(st, cm.pattern[0], n)
+    width = max(len(str(ch.rows_planned or n)), 1)
+    return np.asarray([f"K{i:0{width}d}" for i in range(first, first + n)], dtype=object)

@@ -1,0 +1,76 @@
+"""Numbers, dates and times by their quantiles: fit the marginal (and its granularity: whole
+days, cents) and generate from the latent score; numbers with few distinct values are
+categories (`categorical`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Column
+from dbclone.synth import copula
+from dbclone.synth.codecs import (
+    source_floats,
+    to_python,
+)
+from dbclone.synth.columns.categorical import fit_categorical
+from dbclone.synth.context import FitContext
+from dbclone.synth.model import ColumnModel
+from dbclone.synth.relations.grouped import grouped_values
+from dbclone.synth.state import Chunk, SampleState
+from dbclone.synth.tables import Columns
+
+#: Columns with at most this many distinct integers are categories, not measurements.
+MAX_INT_CATEGORIES = 20
+
+
+def fit_numeric(ctx: FitContext, col: Column, values: pd.Series,
+                null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    arr = source_floats(col, values)
+    integer = col.kind == "integer" or (col.kind == "decimal" and (col.scale or 0) == 0
+                                        and col.precision is not None)
+    distinct = np.unique(arr)
+    if len(distinct) <= MAX_INT_CATEGORIES and col.kind in ("integer", "decimal", "float"):
+        cm, z = fit_categorical(ctx, col, values, null_rate)
+        if cm.strategy == "categorical" or len(distinct) == 1:
+            return cm, z
+        # every value rarer than k (a handful of rows): a number stays a number, modelled by
+        # its quantiles below, never the text fallback meant for strings
+    if len(distinct) == 1:
+        return ColumnModel(col.name, "numeric", null_rate=null_rate,
+                           quantiles=(float(distinct[0]),) * 2, integer=integer), None
+    cm = ColumnModel(col.name, "numeric", null_rate=null_rate, quantiles=copula.quantile_grid(arr),
+                     integer=integer, step=_step(col, arr))
+    return cm, copula.numeric_to_normal(arr, ctx.rng)
+
+
+def _step(col: Column, arr: np.ndarray) -> float:
+    """The coarsest granularity every value sits on (days for date-only timestamps)."""
+    if col.kind == "datetime":
+        for step in (86400.0, 3600.0, 60.0, 1.0):
+            if np.all(np.mod(arr, step) == 0):
+                return step
+        return 0.0
+    if col.kind in ("float", "decimal") and not (col.kind == "decimal" and col.scale):
+        for digits in range(7):
+            scaled = arr * 10.0**digits
+            if np.all(np.abs(scaled - np.round(scaled)) < 1e-6):
+                return 10.0**-digits
+    return 0.0
+
+
+def numeric_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,
+                   n: int, data: Columns) -> np.ndarray:
+    """Quantiles of the marginal at the rows' latent scores (per category where the model
+    draws the number so); a delta or log-ratio stays a float for its relation to finish."""
+    if cm.groups and cm.by in data:
+        zz = z if z is not None else st.rng.standard_normal(n)
+        return grouped_values(st, ch, col, cm, zz, data[cm.by])
+    zz = z if z is not None else st.rng.standard_normal(n)
+    raw = copula.normal_to_numeric(zz, cm.quantiles, cm.integer, ch.spread)
+    if cm.step:
+        raw = np.round(raw / cm.step) * cm.step
+    if cm.base:
+        return np.asarray(raw.tolist(), dtype=object)  # a delta; see dates.add_base
+    return to_python(col, raw)

@@ -1,0 +1,84 @@
+"""What the fitting rules share while a model is fitted: the options (`FitOptions`), the
+source frames, the fitted tables' latent scores (`Latent`) and the table being fitted
+(`FitContext`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dbclone.plan import Plan
+from dbclone.schema import Column, Schema, Table
+from dbclone.synth import pii
+from dbclone.synth.model import ColumnModel, FKModel
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class FitOptions:
+    seed: int = 0
+    locale: str | None = None
+    rare_threshold: int = 5
+    #: Referenced tables with at most this many rows and no personal data are copied verbatim.
+    reference_rows: int = 50
+    #: Tables the user asked to copy as they are (config file `verbatim`).
+    verbatim: frozenset[str] = frozenset()
+    #: (table, column) pairs the config file declares soft keys ("id") or plain numbers
+    #: ("number"), whatever `softkey.detect` would say.
+    soft_keys: frozenset[tuple[str, str]] = frozenset()
+    not_soft_keys: frozenset[tuple[str, str]] = frozenset()
+    progress: Progress | None = None
+
+
+@dataclass
+class Latent:
+    """A fitted table's normal scores per source row, for conditioning its children."""
+
+    keys: pd.DataFrame
+    z: np.ndarray
+    dims: tuple[str, ...]
+
+
+@dataclass
+class FitContext:
+    schema: Schema
+    plan: Plan
+    frames: dict[str, pd.DataFrame]
+    opts: FitOptions
+    rng: np.random.Generator
+    latents: dict[str, Latent] = field(default_factory=dict)
+    #: Faker values for stand-ins of rare categories (`draw_stand_ins`).
+    fake: pii.Generator | None = None
+    #: The driving parent's key per row of the table being fitted: rare categories are
+    #: counted in distinct parents (persons), not rows, so one customer's seven invoices do
+    #: not make their city common.
+    owners: pd.Series | None = None
+    #: Tables copied verbatim (lookups): they never drive a child's row count.
+    references: set[str] = field(default_factory=set)
+    table: Table | None = None  # the table being fitted
+    #: (table, column) recomputed from children after sampling: no child may build on them.
+    derived: set[tuple[str, str]] = field(default_factory=set)
+    #: Numbers drawn per category, on one scale over all rows (normal scores of their ranks,
+    #: NULL lowest) for ordering categories: their latent scores are ranks within a group.
+    scales: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+Fitted = tuple[ColumnModel, "np.ndarray | None"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A relation that claims columns before their own rule does (`fit.CLAIMS` holds them in
+    priority order). `find`: the columns it explains, given the driving FK and the columns
+    already claimed, each with what it found; `fit`: one claimed column's spec and latent
+    scores."""
+
+    name: str
+    find: Callable[[FitContext, Table, pd.DataFrame, FKModel | None, set[str]], Mapping[str, Any]]
+    fit: Callable[[FitContext, Column, pd.DataFrame, Any], Fitted]

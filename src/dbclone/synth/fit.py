@@ -1,0 +1,189 @@
+"""Stage 3, fitting: learn a `Model` from the source, reading it in a read-only
+transaction, and orchestrate the rules (see the package map in `dbclone.synth`).
+
+Per table, in this order: the FKs (children counts, the driving parent, lookups as
+categories); the relations that claim a column first (dates after a base, ratios, shares of
+the parent's number, copies of the parent's column: the first to claim a column has it);
+every other column by its kind (`columns.fit_column`); then the children counts, derived
+aggregates, email styles, grouped numbers and counts, joint categories and category order,
+each over what the earlier steps left; last the latent correlation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from dbclone.dialects import dialect_for
+from dbclone.plan import Plan
+from dbclone.schema import Schema, Table
+from dbclone.synth import copula, latent, pii
+from dbclone.synth.codecs import jsonable
+from dbclone.synth.columns.personal import email_styles
+from dbclone.synth.columns.registry import fit_column
+from dbclone.synth.context import Claim, FitContext, FitOptions, Latent
+from dbclone.synth.family.counts import child_fks, children_counts, fit_fks
+from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
+from dbclone.synth.privacy import entities
+from dbclone.synth.relations import copies, dates, ratios, shares
+from dbclone.synth.relations.derived import mark_derived
+from dbclone.synth.relations.grouped import group_counts, group_numbers
+from dbclone.synth.relations.joint import merge_associated
+from dbclone.synth.relations.lookups import fit_lookup, lookups_as_categories
+from dbclone.synth.relations.order import order_categories
+
+
+def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
+    opts = opts or FitOptions()
+    frames = read_tables(engine, schema)
+    ctx = FitContext(schema, plan, frames, opts, np.random.default_rng(opts.seed))
+    locale = opts.locale or _guess_locale(schema, frames)
+    ctx.fake = pii.Generator(locale, opts.seed)
+    tables = []
+    for name in plan.order:
+        tables.append(_fit_table(ctx, schema.table(name)))
+        if tables[-1].verbatim:
+            ctx.references.add(name)
+        if opts.progress:
+            opts.progress(name, len(frames[name]))
+    by_name = {t.name: t for t in tables}
+    ordered = tuple(by_name[t.name] for t in schema.tables)
+    return Model(schema=schema, tables=ordered, locale=locale, rare_threshold=opts.rare_threshold)
+
+
+def read_tables(engine: Engine, schema: Schema) -> dict[str, pd.DataFrame]:
+    """Every table, whole, as a DataFrame, inside one read-only transaction (never a write).
+    Whole tables keep children-per-parent counts exact; a sampled fit needs those counts from
+    SQL aggregates first (open: see the issue notes on bounded memory)."""
+    dialect = dialect_for(engine)
+    frames = {}
+    with engine.connect() as conn:
+        dialect.begin_read_only(conn)
+        for table in schema.tables:
+            cols = ", ".join(dialect.quote(c.name) for c in table.columns)
+            sql = f"SELECT {cols} FROM {dialect.qualified(table)}"
+            frame = pd.read_sql_query(sa.text(sql), conn)
+            frame.columns = list(table.column_names)
+            frames[table.name] = frame
+        conn.rollback()
+    return frames
+
+
+def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
+    names = [c.name for t in schema.tables for c in t.columns]
+    found = []
+    for t in schema.tables:
+        for c in t.columns:
+            if c.kind in ("string", "text"):
+                det = pii.detect(c.name, frames[t.name][c.name].dropna().astype(str).head(200))
+                if det:
+                    found.append(det.provider)
+    return pii.guess_locale(names, found)
+
+
+#: Relations that claim columns before their own rule, in priority order: a column goes to
+#: the first that finds it (a date after a base is never also a ratio).
+CLAIMS: tuple[Claim, ...] = (dates.CLAIM, ratios.CLAIM, shares.CLAIM, copies.CLAIM)
+
+
+def _fit_table(ctx: FitContext, table: Table) -> TableModel:
+    df = ctx.frames[table.name]
+    ctx.table = table
+    ctx.scales = {}
+    fks = lookups_as_categories(ctx, table, fit_fks(ctx, table, df))
+    driver = next((f for f in fks if f.driving), None)
+    columns, dims, zs, claimed = _fit_columns(ctx, table, df, fks, driver)
+    children = _children_dims(ctx, table, df, dims, zs)
+    columns = mark_derived(ctx, table, df, columns)
+    ctx.derived |= {(table.name, c.name) for c in columns if c.derived}
+    columns = email_styles(ctx, df, columns)
+    bases = {name: found for name, (claim, found) in claimed.items() if claim is dates.CLAIM}
+    group_numbers(ctx, table, df, columns, dims, zs, bases)
+    grouped_counts = group_counts(ctx, table, df, columns, dims, zs, children)
+    merge_associated(ctx, table, df, columns, dims, zs)
+    order_categories(ctx, columns, dims, zs)
+    return _table_model(ctx, table, df, fks, driver, columns, tuple(dims), zs, grouped_counts)
+
+
+def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],
+                 driver: FKModel | None) -> tuple[list[ColumnModel], list[str],
+                                                  list[np.ndarray], dict[str, Any]]:
+    """Each column's spec and latent scores: by the relation that claims it (`CLAIMS`), as a
+    lookup's category, or by its own rule (`columns.registry.fit_column`)."""
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    lookups = {f.columns[0] for f in fks if f.as_category}
+    claimed: dict[str, tuple[Claim, Any]] = {}
+    for claim in CLAIMS:
+        for name, found in claim.find(ctx, table, df, driver, set(claimed)).items():
+            claimed[name] = (claim, found)
+    copied = {name for name, (claim, _) in claimed.items() if claim is copies.CLAIM}
+    ctx.owners = entities(table, df, driver, copied | fk_cols)
+    columns: list[ColumnModel] = []
+    dims: list[str] = []
+    zs: list[np.ndarray] = []
+    for col in table.columns:
+        if col.name in claimed:
+            claim, found = claimed[col.name]
+            cm, z = claim.fit(ctx, col, df, found)
+        elif col.name in lookups:
+            cm, z = fit_lookup(ctx, col, df[col.name])
+        else:
+            cm, z = fit_column(ctx, table, col, df[col.name], fk_cols)
+        columns.append(cm)
+        if z is not None:
+            dims.append(col.name)
+            zs.append(z)
+    return columns, dims, zs, claimed
+
+
+def _children_dims(ctx: FitContext, table: Table, df: pd.DataFrame, dims: list[str],
+                   zs: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Each row's number of children per child FK, as a latent dimension ``#child.fk``."""
+    children: dict[str, np.ndarray] = {}
+    for child, fk in child_fks(ctx, table):
+        counts = children_counts(df, ctx.frames[child.name], fk)
+        dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
+        zs.append(copula.numeric_to_normal(counts, ctx.rng))
+        children[dims[-1]] = counts
+    return children
+
+
+def _table_model(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],
+                 driver: FKModel | None, columns: list[ColumnModel], own_dims: tuple[str, ...],
+                 zs: list[np.ndarray], grouped_counts: tuple[ColumnModel, ...]) -> TableModel:
+    """The table's model: its specs, the correlation of its own and its parent's latent
+    scores, its rows when it is copied as it is."""
+    own_z = np.column_stack(zs) if zs else np.zeros((len(df), 0))
+    ctx.latents[table.name] = Latent(df, own_z, own_dims)
+    parent_dims, parent_z = latent.parent_scores(ctx, table, df, fks)
+    full = np.hstack([own_z, parent_z]) if len(parent_dims) else own_z
+    corr = copula.correlation(full) if len(df) else np.eye(full.shape[1])
+    rows: tuple[tuple[object, ...], ...] = ()
+    scores: tuple[tuple[float, ...], ...] = ()
+    if _is_reference(ctx, table, columns):
+        rows = tuple(tuple(jsonable(v) for v in r) for r in
+                     df.astype(object).where(df.notna(), None).itertuples(index=False))
+        scores = tuple(tuple(round(float(v), 4) for v in r) for r in own_z)
+    icc = latent.icc(df, own_z, driver)
+    return TableModel(
+        name=table.name, row_count=table.row_count, columns=tuple(columns), fks=tuple(fks),
+        copula=own_dims + parent_dims, icc=icc,
+        shares=latent.category_sharing(df, driver, icc, own_dims, columns),
+        correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
+        rows=rows, latent=scores, counts=grouped_counts)
+
+
+def _is_reference(ctx: FitContext, table: Table, columns: list[ColumnModel]) -> bool:
+    """A small lookup table (genres, status codes): referenced, no FKs of its own, no
+    personal data. Copying it keeps real category names and their shares among children."""
+    if table.name in ctx.opts.verbatim:
+        return True
+    if not 0 < table.row_count <= ctx.opts.reference_rows or table.foreign_keys:
+        return False
+    if not any(fk.ref_table == table.name for t in ctx.schema.tables for fk in t.foreign_keys):
+        return False
+    return not any(c.strategy in ("pii", "bytes", "json") for c in columns)

@@ -1,0 +1,135 @@
+"""Derived aggregates: a parent column equal to its children's count, sum or sum of products
+(an invoice's total) is found at fit time and recomputed from the generated children, chunk
+by chunk, as an UPDATE once the children are complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Column, ForeignKey, Table
+from dbclone.synth.codecs import (
+    NUMERIC_KINDS,
+    py_value,
+    to_python,
+)
+from dbclone.synth.context import FitContext
+from dbclone.synth.family.counts import child_fks
+from dbclone.synth.model import ColumnModel, TableModel
+from dbclone.synth.state import SampleState
+from dbclone.synth.tables import Columns, DeferredUpdate
+
+if TYPE_CHECKING:
+    from dbclone.synth.state import Run
+
+
+def mark_derived(ctx: FitContext, table: Table, df: pd.DataFrame,
+                 columns: list[ColumnModel]) -> list[ColumnModel]:
+    """Parent columns that equal an aggregate of their children (an invoice's total is the sum
+    of its lines' price x quantity) are recomputed after the children are generated."""
+    out = []
+    for cm in columns:
+        col = table.column(cm.name)
+        found = None
+        if cm.strategy == "numeric" and col.kind in NUMERIC_KINDS and len(df) >= 10:
+            found = _derived_from(ctx, table, df, col)
+        out.append(dataclasses.replace(cm, derived=found) if found else cm)
+    return out
+
+
+def _derived_from(ctx: FitContext, table: Table, df: pd.DataFrame,
+                  col: Column) -> tuple[str, ...] | None:
+    target = pd.to_numeric(df[col.name], errors="coerce").astype(float)
+    tol = 0.5 * 10.0 ** -(col.scale or 0) if col.kind == "decimal" else 1e-6
+    for child, fk in child_fks(ctx, table):
+        if child.name == table.name:
+            continue
+        cdf = ctx.frames[child.name]
+        nums = [c.name for c in child.columns if c.kind in NUMERIC_KINDS
+                and c.name not in fk.columns and c.name not in child.primary_key]
+        candidates: list[tuple[str, ...]] = [("count",)]
+        candidates += [("sum", a) for a in nums]
+        candidates += [("sum_product", a, b) for i, a in enumerate(nums) for b in nums[i + 1:]]
+        for cand in candidates:
+            agg = aggregate(df, cdf, fk, cand)
+            known = target.notna()
+            if known.sum() >= 10 and (np.abs(agg[known] - target[known]) <= tol + 1e-9).mean() \
+                    >= 0.99:
+                return (child.name, "/".join(fk.columns), *cand)
+    return None
+
+
+def aggregate(parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey,
+               how: tuple[str, ...]) -> pd.Series:
+    """The source children's aggregate for each parent row (0 without children)."""
+    keys = child[list(fk.columns)].copy()
+    keys.columns = list(fk.ref_columns)
+    keys["_v"] = _child_values(
+        how, lambda c: pd.to_numeric(child[c], errors="coerce").astype(float))
+    sums = keys.groupby(list(fk.ref_columns), dropna=True)["_v"].sum().rename("_agg")
+    merged = parent[list(fk.ref_columns)].merge(sums.reset_index(), how="left",
+                                                 on=list(fk.ref_columns))
+    return pd.Series(merged["_agg"].fillna(0.0).to_numpy(), index=parent.index)
+
+
+def _child_values(how: tuple[str, ...],
+                  number: Callable[[str], pd.Series]) -> pd.Series | float:
+    """Each child row's part of the aggregate `how`: 1 (count), a column (sum) or the product
+    of two (sum_product); `number` reads a child column as numbers."""
+    if how[0] == "count":
+        return 1.0
+    if how[0] == "sum":
+        return number(how[1])
+    return number(how[1]) * number(how[2])
+
+
+def derive_parents(st: SampleState, child: Table, data: Columns, run: Run) -> None:
+    """Recompute parent columns that aggregate this table's rows (invoice totals): each
+    chunk adds to the sums, the update is made when the table is complete."""
+    for tm in st.model.tables:
+        for cm in tm.columns:
+            if not cm.derived or cm.derived[0] != child.name or tm.name not in st.done:
+                continue
+            fk = next(f for f in child.foreign_keys
+                      if "/".join(f.columns) == cm.derived[1])
+            sums = chunk_aggregate(st, tm, cm, fk, data)
+            key = (tm.name, cm.name)
+            if key in run.sums:
+                sums = sums + run.sums[key][1]
+            run.sums[key] = (fk, sums)
+
+
+def chunk_aggregate(st: SampleState, tm: TableModel, cm: ColumnModel, fk: Any,
+                    data: Columns) -> np.ndarray:
+    """This chunk's aggregate for each parent row (0 where it has no children here)."""
+    how = cm.derived[2:]
+    frame = pd.DataFrame({r: data[c] for c, r in zip(fk.columns, fk.ref_columns,
+                                                      strict=True)})
+    frame["_v"] = _child_values(
+        how, lambda c: pd.to_numeric(pd.Series(data[c]), errors="coerce"))
+    sums = frame.groupby(list(fk.ref_columns), dropna=True)["_v"].sum()
+    keys = key_frame(st, tm.name, fk.ref_columns)
+    index = pd.MultiIndex.from_frame(keys) if len(fk.ref_columns) > 1 else \
+        pd.Index(keys[fk.ref_columns[0]])
+    return np.asarray(sums.reindex(index).fillna(0.0).to_numpy(dtype=float))
+
+
+def aggregate_update(st: SampleState, table: str, column: str, fk: Any,
+                     values: np.ndarray) -> DeferredUpdate:
+    parent = st.schema.table(table)
+    col = parent.column(column)
+    keys = key_frame(st, table, fk.ref_columns)
+    typed = to_python(col, values)
+    rows = [(v, *map(py_value, k))
+            for v, k in zip(typed, keys.itertuples(index=False, name=None), strict=True)]
+    return DeferredUpdate(parent, tuple(fk.ref_columns), (column,), rows)
+
+
+def key_frame(st: SampleState, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """All rows of a generated table's key columns (for what reindexes by key)."""
+    return pd.DataFrame({c: st.done[table].column(c) for c in columns})

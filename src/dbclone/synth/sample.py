@@ -1,0 +1,231 @@
+"""Stage 4, sampling: generate a clone from a `Model`, table by table in plan order, and
+orchestrate the rules' generating halves (see the package map in `dbclone.synth`).
+
+Keys are generated (unique by construction), FK values come from the synthetic parents
+following the learned children-per-parent distributions, and each child row is drawn
+conditioned on its parent's latent scores. Per chunk: latent scores, then each column in
+generation order (its relation finishing it), then FKs, CHECK repair and uniqueness. Output:
+`TableData` per table (chunk), then `DeferredUpdate`s for FKs that close a cycle and for
+derived aggregates. Nothing here imports the fitting half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from dbclone.memory import return_large_blocks
+from dbclone.plan import Plan
+from dbclone.schema import Table
+from dbclone.synth.codecs import from_json
+from dbclone.synth.columns.registry import generate_column
+from dbclone.synth.constraints import column_patterns, repair
+from dbclone.synth.family.counts import child_counts, driven_rows
+from dbclone.synth.family.cycles import deferred_updates, drop_orphans, fill_waiting
+from dbclone.synth.family.parents import assign_driver, assign_fk
+from dbclone.synth.latent import latent_scores
+from dbclone.synth.model import ColumnModel, Model, TableModel
+from dbclone.synth.pii import Generator
+from dbclone.synth.relations.copies import copy_parent
+from dbclone.synth.relations.dates import add_base
+from dbclone.synth.relations.derived import aggregate_update, derive_parents
+from dbclone.synth.relations.ratios import multiply
+from dbclone.synth.relations.shares import from_parent
+from dbclone.synth.spill import Spill
+from dbclone.synth.state import LATENT, ROW, Chunk, Generated, Run, SampleState
+from dbclone.synth.tables import Columns, DeferredUpdate, TableData, join_chunks
+from dbclone.synth.unique import enforce_unique
+
+#: Rows generated at a time: a larger table comes out as consecutive chunks of about this
+#: many rows, so memory does not grow with the scale.
+CHUNK_ROWS = 50_000
+
+
+class Sampler:
+    """Generates the clone's tables in plan order (`run`), each in chunks (`chunks`)."""
+
+    def __init__(self, model: Model, plan: Plan, *, scale: float = 1.0, seed: int = 0) -> None:
+        return_large_blocks()  # memory of earlier chunks goes back to the system
+        self.st = SampleState(model, plan, scale, np.random.default_rng(seed),
+                              Generator(model.locale, seed))
+        for tm in model.tables:
+            driver = next((f for f in tm.fks if f.driving), None)
+            for cm in tm.columns:
+                if cm.strategy == "parent" and driver is not None and cm.base:
+                    self.st.copied.setdefault(driver.ref_table, set()).add(cm.base[1:])
+
+    @property
+    def done(self) -> dict[str, Generated]:
+        """The tables generated so far, as their children see them."""
+        return self.st.done
+
+    @property
+    def notes(self) -> list[str]:
+        return self.st.notes
+
+    def run(self) -> Iterator[TableData | DeferredUpdate]:
+        held: list[TableData] = []  # waiting for the parent of a NOT NULL FK in a cycle
+        for name in self.st.plan.order:
+            parts = []
+            for data in self.chunks(name):
+                if self.st.waiting.get(name):
+                    parts.append(data)
+                else:
+                    yield data
+            if parts:
+                held.append(join_chunks(parts))
+            for item in [h for h in held if self._parents_ready(h.table.name)]:
+                fill_waiting(self.st, item)
+                held.remove(item)
+                yield item
+        for item in held:
+            fill_waiting(self.st, item)
+            yield item
+        yield from deferred_updates(self.st)
+
+    def _parents_ready(self, table: str) -> bool:
+        return all(fk.ref_table in self.st.done for fk in self.st.waiting[table])
+
+    # -- one table ---------------------------------------------------------------------------
+    def table(self, name: str) -> TableData:
+        """The whole table at once (its chunks joined)."""
+        return join_chunks(list(self.chunks(name)))
+
+    def chunks(self, name: str) -> Iterator[TableData]:
+        """The table's rows in consecutive chunks of about CHUNK_ROWS, cut between the children
+        of different driving parents; what must hold across chunks (keys, UNIQUE, parent
+        aggregates, the rows children need) is carried in a `Run`."""
+        table = self.st.schema.table(name)
+        tm = self.st.model.table(name)
+        if tm.verbatim:
+            yield self._verbatim(table, tm)
+            return
+        driver = next((f for f in tm.fks if f.driving and f.ref_table in self.st.done), None)
+        driven = driven_rows(self.st, driver) if driver else None
+        n = driven.n if driven is not None else self.st.row_count(tm)
+        run = Run(table, tm, driver, driven, n)
+        bounds = driven.bounds(CHUNK_ROWS) if driven is not None else \
+            [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)] or [(0, 0)]
+        insert_cols = tuple(c.name for c in table.columns if not c.computed)
+        for i, (lo, hi) in enumerate(bounds):
+            idx = driven.idx(lo, hi) if driven is not None else None
+            data = self._chunk(run, lo, hi, idx, spread=len(bounds) > 1)
+            yield TableData(table, insert_cols, {c: data[c] for c in insert_cols},
+                            planned_rows=n, last=i == len(bounds) - 1)
+        self._finish(run)
+
+    def _chunk(self, run: Run, lo: int, hi: int, parent_idx: np.ndarray | None, *,
+               spread: bool) -> Columns:
+        """Rows lo..hi of the table (positions in the planned rows, before any is dropped)."""
+        table, tm, driver = run.table, run.tm, run.driver
+        n = hi - lo
+        ch = Chunk(table, rows_before=lo, rows_planned=run.n, spread=spread)
+        latent = latent_scores(self.st, tm, driver, parent_idx, n, run)
+        data: Columns = {ROW: np.arange(n)}
+        own = {d: i for i, d in enumerate(tm.copula)}
+        for cm in _generation_order(tm.columns):
+            z = latent[:, own[cm.name]] if cm.name in own else None
+            data[cm.name] = generate_column(self.st, ch, cm, z, n, data)
+            if cm.strategy == "parent":
+                copy_parent(self.st, cm, data, driver, parent_idx)
+            elif cm.base and cm.op in ("ratio", "share") and cm.base.startswith("^"):
+                from_parent(self.st, ch, table, cm, data, driver, parent_idx)
+            elif cm.base and cm.op == "ratio":
+                multiply(table, cm, data)
+            elif cm.base and cm.strategy == "numeric":
+                add_base(self.st, ch, table, cm, data, driver, parent_idx)
+        if driver is not None and parent_idx is not None:
+            assign_driver(self.st, data, driver, parent_idx)
+        for fk in tm.fks:
+            if fk is not driver and not fk.as_category:
+                assign_fk(self.st, table, data, fk, driver, n, run, lo)
+        run.started = True
+        data = drop_orphans(table, data, self.st.waiting.get(table.name, []))
+        data, notes = repair(table, self.st.schema.dialect, data, self.st.rng)
+        if run.patterns is None:
+            run.patterns = column_patterns(table, self.st.schema.dialect)
+        # Sets holding the driving FK need no memory across chunks: each parent's children
+        # are all in one chunk, and different parents have different keys.
+        data = enforce_unique(table, data, self.st.rng, run.patterns, seen=run.seen,
+                              local=set(driver.columns) if driver is not None else set())
+        data, _ = repair(table, self.st.schema.dialect, data, self.st.rng, fix=False)
+        self.st.notes += [note for note in notes if note not in self.st.notes]
+        kept = data.pop(ROW)
+        self._keep(run, data, latent[kept], spread)
+        derive_parents(self.st, table, data, run)
+        return data
+
+    def _finish(self, run: Run) -> None:
+        """The table is complete: remember what its children need, settle its aggregates."""
+        if run.needed is None:  # no chunk at all (0 rows)
+            self._keep(run, {}, np.zeros((0, len(run.tm.copula))), False)
+        self.st.done[run.table.name] = Generated(run.rows, run.kept, run.tm.copula)
+        for (parent, column), (fk, sums) in run.sums.items():
+            self.st.derived.append(aggregate_update(self.st, parent, column, fk, sums))
+
+    def _keep(self, run: Run, data: Columns, latent: np.ndarray, spread: bool) -> None:
+        if run.needed is None:
+            run.needed = self._needed(run.table)
+            run.parent = self._has_children(run.table)
+        n = len(latent)
+        kept = {c: data[c] for c in run.needed if c in data}
+        # Children draw from a parent's latent scores; a table without children keeps none.
+        kept[LATENT] = latent if run.parent else np.zeros((n, 0))
+        kept.update(child_counts(self.st, run.table, run.tm, latent, data, spread))
+        run.kept.append(kept)
+        run.rows += n
+
+    def _has_children(self, table: Table) -> bool:
+        return any(fk.ref_table == table.name for t in self.st.schema.tables
+                   for fk in t.foreign_keys)
+
+    def _needed(self, table: Table) -> set[str]:
+        """Columns remembered after the table is generated: the keys children reference, the
+        columns they copy or build on (dates), and the keys a later UPDATE needs."""
+        refs = {c for t in self.st.schema.tables for fk in t.foreign_keys
+                if fk.ref_table == table.name for c in fk.ref_columns}
+        if refs:
+            refs |= {c.name for c in table.columns if c.kind in ("date", "datetime")}
+            refs |= self.st.copied.get(table.name, set())
+            for tm in self.st.model.tables:
+                driver = next((f for f in tm.fks if f.driving), None)
+                if driver is not None and driver.ref_table == table.name:
+                    refs |= {cm.base[1:] for cm in tm.columns
+                             if cm.base and cm.base.startswith("^")}
+        refs |= {cm.ref.rsplit(".", 1)[1] for tm in self.st.model.tables for cm in tm.columns
+                 if cm.ref and cm.ref.rsplit(".", 1)[0] == table.name}
+        if any(t.name == table.name for t, _ in self.st.pending):
+            refs |= set(table.primary_key or table.column_names)
+        return refs
+
+    def _verbatim(self, table: Table, tm: TableModel) -> TableData:
+        """A reference table copied as it is, whatever the scale."""
+        n = len(tm.rows)
+        data = {c.name: from_json(c, [r[i] for r in tm.rows]) for i, c in enumerate(table.columns)}
+        latent = np.asarray(tm.latent, dtype=float).reshape(n, -1) if n else np.zeros((0, 0))
+        kept = {c: data[c] for c in self._needed(table) if c in data}
+        kept[LATENT] = latent
+        kept.update(child_counts(self.st, table, tm, latent, data, False))
+        self.st.done[table.name] = Generated(n, Spill(), tm.copula)
+        self.st.done[table.name].kept.append(kept)
+        insert_cols = tuple(c.name for c in table.columns if not c.computed)
+        return TableData(table, insert_cols, {c: data[c] for c in insert_cols})
+
+
+def _generation_order(columns: tuple[ColumnModel, ...]) -> list[ColumnModel]:
+    """Columns after the columns they are based on."""
+    done: set[str] = set()
+    out: list[ColumnModel] = []
+    # Emails follow the row's names, personnummer its birth date: generate those last.
+    todo = sorted(columns, key=lambda c: c.pii in ("email", "personnummer"))
+    while todo:
+        ready = [c for c in todo if (not c.base or c.base.startswith("^") or c.base in done)
+                 and (not c.by or c.by in done)]
+        if not ready:  # a cycle cannot come out of fit; be safe anyway
+            ready = todo
+        for c in ready:
+            out.append(c)
+            done.add(c.name)
+        todo = [c for c in todo if c.name not in done]
+    return out

@@ -1,0 +1,145 @@
+"""What the sampler's rules share while a clone is generated.
+
+`SampleState`: the whole run (the model, the random generator, Faker, the tables generated so
+far as their children see them, FKs waiting for a parent that comes later). `Chunk`: scratch
+state of the chunk being generated (its place in the table, numbers a date was made from, the
+partner columns of joint categories, whether quantiles spread), made afresh per chunk.
+`Run`: what the chunks of one table share. `Generated`: a finished table as its children see
+it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dbclone.plan import Plan
+from dbclone.schema import Column, Schema, Table
+from dbclone.synth.codecs import to_numbers
+from dbclone.synth.model import FKModel, Model, TableModel
+from dbclone.synth.pii import Generator
+from dbclone.synth.spill import Spill
+from dbclone.synth.strgen import Pattern
+from dbclone.synth.tables import DeferredUpdate
+
+if TYPE_CHECKING:
+    from dbclone.synth.family.counts import Driven
+    from dbclone.synth.family.parents import Deal
+
+
+#: The column of a `Spill` holding a table's latent scores (one row of floats per row).
+LATENT = "\0latent"
+
+
+ROW = "\0row"  # tracks which generated rows survive, to keep their latent scores aligned
+
+
+@dataclass
+class Run:
+    """What the chunks of one table share while it is generated."""
+
+    table: Table
+    tm: TableModel
+    driver: FKModel | None
+    driven: Driven | None  # the driving parent of each planned row
+    n: int  # rows planned
+    started: bool = False  # the first chunk is done (cycle FKs registered once)
+    rows: int = 0  # rows kept so far
+    patterns: dict[str, Pattern] | None = None
+    seen: dict[tuple[str, ...], list[np.ndarray]] = field(default_factory=dict)  # UNIQUE
+    picks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # own parent rows
+    deals: dict[tuple[str, ...], Deal] = field(default_factory=dict)  # other FKs' parents
+    own_keys: dict[str, list[np.ndarray]] = field(default_factory=dict)  # FK to own table
+    needed: set[str] | None = None
+    parent: bool = False  # has children: keeps its latent scores
+    kept: Spill = field(default_factory=Spill)  # what children need, chunk by chunk
+    sums: dict[tuple[str, str], tuple[Any, np.ndarray]] = field(default_factory=dict)
+
+
+@dataclass
+class Generated:
+    """A generated table as its children see it: its rows' kept columns, latent scores and
+    sampled children counts (`#child.fk` dims), in a `Spill` (on disk when it is large)."""
+
+    n: int
+    kept: Spill
+    dims: tuple[str, ...]
+
+    def take(self, column: str, idx: np.ndarray) -> np.ndarray:
+        """A kept column at row positions `idx`; None where a position is -1 (no parent)."""
+        ok = idx >= 0
+        if ok.all():
+            return self.kept.take(column, idx)
+        out = np.full(len(idx), None, dtype=object)
+        out[ok] = self.kept.take(column, idx[ok])
+        return out
+
+    def has(self, column: str) -> bool:
+        return self.kept.has(column)
+
+    def column(self, column: str) -> np.ndarray:
+        return self.kept.column(column)
+
+    def latent(self, idx: np.ndarray) -> np.ndarray:
+        return self.kept.take(LATENT, idx)
+
+    def counts(self, dim: str) -> np.ndarray | None:
+        return self.kept.column(dim) if self.kept.has(dim) else None
+
+    def numbers(self, column: str, col: Column, idx: np.ndarray) -> np.ndarray:
+        """A kept column as numbers (days, seconds) at positions `idx` (all valid): a driving
+        parent's children hit a narrow band of rows, converted once each."""
+        if not len(idx):
+            return np.zeros(0)
+        lo, hi = int(idx.min()), int(idx.max()) + 1
+        if hi - lo <= len(idx):
+            return to_numbers(col, self.kept.rows(column, lo, hi))[idx - lo]
+        return to_numbers(col, self.kept.take(column, idx))
+
+
+
+@dataclass
+class SampleState:
+    """The whole run's state, shared by every rule's generating half."""
+
+    model: Model
+    plan: Plan
+    scale: float
+    rng: np.random.Generator
+    fake: Generator
+    done: dict[str, Generated] = field(default_factory=dict)
+    #: FKs to a table generated later: nullable ones are NULL, then an UPDATE (`pending`);
+    #: NOT NULL ones are filled before the rows are loaded (`waiting`).
+    pending: list[tuple[Table, FKModel]] = field(default_factory=list)
+    waiting: dict[str, list[FKModel]] = field(default_factory=dict)
+    derived: list[DeferredUpdate] = field(default_factory=list)
+    #: Parent columns that children copy: kept in memory with the parent's keys.
+    copied: dict[str, set[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    #: Fresh soft-key ids handed out so far per (table, column): ids continue across chunks.
+    fresh: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> Schema:
+        return self.model.schema
+
+    def row_count(self, tm: TableModel) -> int:
+        return int(round(tm.row_count * self.scale)) if tm.row_count else 0
+
+
+@dataclass
+class Chunk:
+    """Scratch state of one chunk of one table, made afresh for each chunk."""
+
+    table: Table
+    rows_before: int  # planned rows of the table before this chunk
+    rows_planned: int
+    #: The table comes in several chunks: quantiles take a random point of their slice, so
+    #: the chunks do not repeat one grid (`copula.uniform_ranks`).
+    spread: bool
+    #: Numbers a date column of this chunk was made from (values, numbers, kind).
+    made: dict[str, tuple[np.ndarray, np.ndarray, str]] = field(default_factory=dict)
+    #: Partner columns of a joint category, filled when its head is generated.
+    joint: dict[str, np.ndarray] = field(default_factory=dict)

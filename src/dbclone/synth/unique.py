@@ -1,0 +1,116 @@
+"""Uniqueness: every PK / UNIQUE column set of a generated table is unique, within a chunk
+and against the table's earlier chunks (hashes), by perturbing a non-FK member or dropping
+the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Column, Table
+from dbclone.synth.strgen import Pattern
+from dbclone.synth.tables import Columns
+
+
+def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
+                   patterns: dict[str, Pattern] | None = None,
+                   seen: dict[tuple[str, ...], list[np.ndarray]] | None = None,
+                   local: set[str] = frozenset()) -> Columns:  # type: ignore[assignment]
+    """Make every PK / UNIQUE column set unique: perturb a non-FK member, or drop the row.
+
+    With `seen` (64-bit hashes of the values in earlier chunks of the table, one sorted
+    array per chunk, updated here), also unique against those; sets that include all of
+    `local` need only be unique in the chunk. The chunks' arrays are searched one by one
+    rather than merged: merging (np.union1d) and np.isin copied and sorted everything seen
+    so far at every chunk, a transient of several times 8 bytes per earlier row."""
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    for cols in table.unique_sets():
+        if not all(c in data for c in cols):
+            continue
+        before: list[np.ndarray] | None = None
+        if seen is not None and not (local and local <= set(cols)):
+            before = seen.setdefault(tuple(cols), [])
+        for _ in range(8):
+            frame = pd.DataFrame({c: data[c] for c in cols})
+            dup = frame.duplicated(keep="first").to_numpy()
+            if before:
+                hashes = _hashes(frame)
+                for run in before:
+                    dup |= is_member(hashes, run)
+            dup &= frame.notna().all(axis=1).to_numpy()
+            if not dup.any():
+                break
+            free = [c for c in cols if c not in fk_cols]
+            if not free:
+                data = {c: v[~dup] for c, v in data.items()}
+                break
+            target = free[-1]
+            data[target] = _perturb(table.column(target), data[target], dup, rng,
+                                    (patterns or {}).get(target))
+        if before is not None:
+            frame = pd.DataFrame({c: data[c] for c in cols})
+            before.append(np.sort(_hashes(frame[frame.notna().all(axis=1).to_numpy()])))
+    return data
+
+
+def _hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row: what a UNIQUE set remembers of earlier chunks."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.uint64)
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
+
+
+def is_member(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
+    """Which of `values` are in `sorted_pool` (sorted), without copying the pool."""
+    if not len(sorted_pool):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.clip(np.searchsorted(sorted_pool, values), 0, len(sorted_pool) - 1)
+    return sorted_pool[pos] == values
+
+
+def _new_tail(value: str, pattern: Pattern, rng: np.random.Generator) -> str | None:
+    """`value` with its trailing digits redrawn, if that still matches `pattern`."""
+    head = value.rstrip("0123456789")
+    width = len(value) - len(head)
+    if not width:
+        return None
+    for _ in range(5):
+        new = head + "".join(str(d) for d in rng.integers(0, 10, width))
+        if new != value and pattern.matches(new):
+            return new
+    return None
+
+
+def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Generator,
+             pattern: Pattern | None = None) -> np.ndarray:
+    out = values.copy()
+    idx = np.flatnonzero(dup)
+    for i in idx:
+        v = out[i]
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, dt.datetime):
+            out[i] = v + dt.timedelta(seconds=int(rng.integers(1, 86400)))
+        elif isinstance(v, dt.date):
+            out[i] = v + dt.timedelta(days=int(rng.integers(1, 30)))
+        elif isinstance(v, int):
+            out[i] = v + int(rng.integers(1, 1000))
+        elif isinstance(v, float):
+            out[i] = v + float(rng.random())
+        elif isinstance(v, str) and pattern is not None:
+            # A CHECK demands this format: new trailing digits where they keep it (the rest
+            # of a personnummer follows the row's birth date, which another CHECK may
+            # compare), else a new value in the format.
+            out[i] = _new_tail(v, pattern, rng) or pattern.generate(rng)
+        elif isinstance(v, str) and "@" in v:  # keep an email an email: digits before the @
+            local, _, domain = v.rpartition("@")
+            out[i] = f"{local}{int(rng.integers(0, 10**4))}@{domain}"
+        elif isinstance(v, str):
+            suffix = str(int(rng.integers(0, 10**6)))
+            if col.length and len(v) + len(suffix) > col.length:
+                v = v[: max(col.length - len(suffix), 0)]
+            out[i] = (v + suffix)[: col.length] if col.length else v + suffix
+    return out
