@@ -317,15 +317,21 @@ def test_html_is_self_contained(perturbed: Report) -> None:
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
 def test_html_renders_in_chromium(perturbed: Report, tmp_path: Path) -> None:
+    """The page renders in headless Chromium; set DBCLONE_REPORT_SHOTS=DIR to keep the
+    screenshot (report.png) and look at it."""
+    import os
+
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
-    page.write_text(render_html(perturbed), encoding="utf-8")
+    html = render_html(perturbed)
+    assert "Look here first" in html and "&middot; bad" in html  # verdicts to be seen
+    page.write_text(html, encoding="utf-8")
     command = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
                "--virtual-time-budget=5000", f"--screenshot={shot}", "--window-size=1400,2400"]
     # Headless Chromium now and then hangs at start-up on a busy machine (seen once in CI):
-    # a fresh profile and a second try, and a skip only if it never answers at all.
-    for attempt in range(2):
+    # a fresh profile and a second try; a third silence fails the test.
+    for attempt in range(3):
         profile = f"--user-data-dir={tmp_path / f'profile{attempt}'}"
         try:
             subprocess.run([*command, profile, page.as_uri()], check=True, capture_output=True,
@@ -334,8 +340,12 @@ def test_html_renders_in_chromium(perturbed: Report, tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             continue
     else:
-        pytest.skip("chromium did not answer within 90 s, twice")
+        pytest.fail("chromium did not answer within 90 s, three times")
     assert shot.stat().st_size > 50_000  # a blank page is a few kilobytes
+    keep = os.environ.get("DBCLONE_REPORT_SHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "report.png")
 
 
 # -- a real clone, when the clone stage exists ----------------------------------------------

@@ -19,7 +19,7 @@ from dbclone.dialects import Dialect, dialect_for
 from dbclone.errors import DbcloneError
 from dbclone.introspect import introspect
 from dbclone.plan import Plan, make_plan
-from dbclone.report import detection, pairs, personal, privacy, realism, relations
+from dbclone.report import detection, outside, pairs, personal, privacy, realism, relations
 from dbclone.report.data import (
     Feature,
     features,
@@ -31,6 +31,7 @@ from dbclone.report.data import (
 from dbclone.report.integrity import check_integrity
 from dbclone.report.model import (
     ForeignKeyReport,
+    OutsideCheck,
     PairTrend,
     PersonalColumn,
     Report,
@@ -84,15 +85,18 @@ class Context:
     driving: dict[str, ForeignKey | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     plan: Plan | None = None  # the source's plan: which FK drives each table
+    outside: bool = True  # run SDMetrics' QualityReport when it is installed
 
 
 def build_report(source_engine: Engine, target_engine: Engine, *, sample_rows: int = 20000,
-                 seed: int = 0) -> Report:
-    """Compare `target_engine`'s database (the clone) with `source_engine`'s (the original)."""
+                 seed: int = 0, outside_check: bool = True) -> Report:
+    """Compare `target_engine`'s database (the clone) with `source_engine`'s (the original).
+
+    `outside_check`: also run SDMetrics' QualityReport when SDMetrics is installed."""
     started = time.perf_counter()
     with source_engine.connect() as s_conn, target_engine.connect() as t_conn:
         ctx = Context(_side(source_engine, s_conn), _side(target_engine, t_conn), sample_rows,
-                      seed)
+                      seed, outside=outside_check)
         report = _build(ctx)
         s_conn.rollback()  # only SELECTs ran; end both read transactions explicitly
         t_conn.rollback()
@@ -117,13 +121,14 @@ def _build(ctx: Context) -> Report:
         t, ctx.source.values[t.name], ctx.target.values[t.name])]
     fk_pairs = [p for _, found in fks for p in found]
     texts = _text_realism(ctx, shared)
+    check = _outside(ctx, shared) if ctx.outside else None
     return Report(
         source=display_url(ctx.source.engine), target=display_url(ctx.target.engine),
         sample_rows=ctx.sample_rows, seed=ctx.seed,
         scores=_scores(integrity, tables, [f for f, _ in fks], fk_pairs, overlaps, texts),
         integrity=integrity, tables=tuple(tables), foreign_keys=tuple(f for f, _ in fks),
         fk_pairs=tuple(fk_pairs), overlaps=tuple(overlaps), graph_edges=_edges(ctx.source),
-        personal=_personal(ctx, tables), text_realism=tuple(texts),
+        personal=_personal(ctx, tables), text_realism=tuple(texts), outside=check,
         notes=tuple(_notes(ctx, shared)))
 
 
@@ -139,6 +144,25 @@ def _text_realism(ctx: Context, shared: list[Table]) -> list[TextRealism]:
     return sorted(found, key=lambda t: -t.accuracy if math.isfinite(t.accuracy) else 1.0)
 
 
+def _outside(ctx: Context, shared: list[Table]) -> OutsideCheck | None:
+    """SDMetrics' QualityReport on the same samples, when SDMetrics is installed."""
+    if not outside.available():
+        return None
+    keys = {}
+    for t in shared:
+        cols = [c for c in t.columns if c.name in t.primary_key
+                or any(c.name in fk.columns for fk in t.foreign_keys)]
+        keys[t.name] = tuple(
+            pd.DataFrame({c.name: side.raw[t.name][c.name].map(_key_text)
+                          for c in cols if c.name in side.raw[t.name]})
+            for side in (ctx.source, ctx.target))
+    names = {t.name for t in shared}
+    return outside.quality_score(
+        ctx.source.schema, ctx.features,
+        {n: v for n, v in ctx.source.values.items() if n in names},
+        {n: v for n, v in ctx.target.values.items() if n in names}, keys)
+
+
 def _plan(schema: Schema) -> Plan | None:
     try:
         return make_plan(schema)
@@ -151,7 +175,8 @@ def _personal(ctx: Context, tables: list[TableReport]) -> tuple[PersonalColumn, 
     found = []
     for table in tables:
         scores = {c.column: c.score for c in table.columns}
-        found += [PersonalColumn(table.name, f.column, f.provider, f.reason, scores[f.column])
+        found += [PersonalColumn(table.name, f.column, f.provider, f.reason, scores[f.column],
+                                 personal.is_quasi(f.provider))
                   for f in ctx.features[table.name] if f.family == "personal"]
     return tuple(found)
 
@@ -455,7 +480,8 @@ def _scores(integrity: tuple, tables: list[TableReport], fks: list[ForeignKeyRep
         "text_realism": mean([t.accuracy for t in texts if not t.personal]),
         "text_realism_worst": max([t.accuracy for t in texts if not t.personal
                                    and math.isfinite(t.accuracy)], default=math.nan),
-        "text_realism_personal": mean([t.accuracy for t in texts if t.personal]),
+        "text_realism_personal": mean([t.accuracy for t in texts
+                                       if t.personal and not t.excepted]),
         "privacy_copies": privacy.overall_copies(privs),
         "privacy_overlap": privacy.overall_overlap(overlaps),
         "privacy_dcr": mean([p.dcr_closer for p in privs if p.dcr_closer is not None]),

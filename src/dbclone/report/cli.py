@@ -27,6 +27,9 @@ def report(
              "lower-is-better metrics: detection, privacy_*). Repeatable.")] = None,
     sample_rows: Annotated[int, typer.Option(help="Rows compared per table.")] = 20000,
     seed: Annotated[int, typer.Option(help="Seed for sampling and the classifier.")] = 0,
+    outside_check: Annotated[bool, typer.Option(
+        help="Also show SDMetrics' QualityReport score when SDMetrics is installed "
+             "(pip install 'dbclone[sdv]').")] = True,
 ) -> None:
     """Compare a clone with its source: integrity, fidelity and privacy.
 
@@ -35,7 +38,8 @@ def report(
 
     err = Console(stderr=True, soft_wrap=True)  # one-line errors stay one line
     try:
-        failures = _run(source, target, html, json_file, fail_under or [], sample_rows, seed)
+        failures = _run(source, target, html, json_file, fail_under or [], sample_rows, seed,
+                        outside_check)
     except DbcloneError as exc:
         err.print(f"error: {mask(str(exc))}", markup=False, highlight=False)
         raise typer.Exit(exc.exit_code) from None
@@ -46,7 +50,8 @@ def report(
 
 
 def _run(source: str, target: str, html: Path | None, json_file: Path | None,
-         rules_spec: list[str], sample_rows: int, seed: int) -> list[str]:
+         rules_spec: list[str], sample_rows: int, seed: int,
+         outside_check: bool = True) -> list[str]:
     from rich.console import Console
 
     from dbclone.connect import engine_for
@@ -60,7 +65,7 @@ def _run(source: str, target: str, html: Path | None, json_file: Path | None,
 
     rules = parse_thresholds(rules_spec)  # before the slow part: bad options fail fast
     result = build_report(engine_for(source), engine_for(target), sample_rows=sample_rows,
-                          seed=seed)
+                          seed=seed, outside_check=outside_check)
     Console(soft_wrap=True).print(render_text(result), markup=False, highlight=False)
     if html:
         html.write_text(render_html(result), encoding="utf-8")

@@ -11,29 +11,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-#: Every headline metric: name -> (higher_is_better, one-line meaning). `--fail-under NAME=V`
-#: fails when the metric is *worse* than V: below V for higher-is-better metrics, above V for
-#: lower-is-better ones (detection accuracy, privacy leaks, integrity violations).
-METRICS: dict[str, tuple[bool, str]] = {
-    "fidelity": (True, "mean of shapes, pair_trends and cardinality (1 = same as source)"),
-    "shapes": (True, "mean per-column 1-KS (numbers, dates; lengths of text and replaced "
-                     "personal data) / 1-TVD (categories)"),
-    "null_rates": (True, "mean per-column 1 - |null rate source - null rate target|"),
-    "pair_trends": (True, "mean correlation / contingency similarity, within tables and FK joins"),
-    "cardinality": (True, "mean 1-KS of children-per-parent counts per foreign key"),
-    "detection": (False, "mean 5-fold classifier accuracy real vs synthetic (0.5 = ideal)"),
-    "detection_worst": (False, "highest per-table detection accuracy"),
-    "text_realism": (False, "mean accuracy of a character n-gram classifier telling synthetic "
-                            "values of non-personal text columns from real ones (0.5 = ideal)"),
-    "text_realism_worst": (False, "highest text realism accuracy of a non-personal text column"),
-    "text_realism_personal": (False, "mean text realism accuracy of personal-data columns "
-                                     "(names, emails, phones, addresses; 0.5 = ideal)"),
-    "privacy_copies": (False, "share of target rows copying a unique source row, beyond "
-                              "chance"),
-    "privacy_overlap": (False, "share of near-unique target values also present in the source"),
-    "privacy_dcr": (False, "P(target row closer to source than a fresh source row; 0.5 = ideal)"),
-    "integrity": (False, "constraint violations counted in the target (must be 0)"),
-}
+from dbclone.report.verdicts import THRESHOLDS
+
+#: Every headline metric: name -> (higher_is_better, one-line meaning), from the thresholds
+#: in `verdicts.py` (one direction per metric, stated the same everywhere). `--fail-under
+#: NAME=V` fails when the metric is *worse* than V: below V for higher-is-better metrics,
+#: above V for lower-is-better ones (detection, text realism, privacy, integrity).
+METRICS: dict[str, tuple[bool, str]] = {name: (t.higher_is_better, t.meaning)
+                                        for name, t in THRESHOLDS.items()}
 
 
 @dataclass(frozen=True)
@@ -48,6 +33,7 @@ class Chart:
     edges: tuple[float, ...] = ()
     labels: tuple[str, ...] = ()
     x_is_time: bool = False
+    log_x: bool = False  # `edges` are spaced evenly in log10: the values span decades
 
 
 @dataclass(frozen=True)
@@ -115,6 +101,9 @@ class TextRealism:
     stderr: float
     values_per_class: int
     note: str = ""
+    #: Emails on reserved domains (example.com, .test, ...): meant to read as made up, so
+    #: left out of the scores (issue 13's target excepts them).
+    excepted: bool = False
 
     @property
     def personal(self) -> bool:
@@ -154,6 +143,9 @@ class ValueOverlap:
     column: str
     distinct_target: int
     shared: int
+    #: The public list the source values belong to (country, currency, language, city...),
+    #: "" when they are not public reference values: sharing those is no leak.
+    reference: str = ""
 
     @property
     def share(self) -> float:
@@ -169,6 +161,19 @@ class PersonalColumn:
     provider: str  # the Faker provider: first_name, email, street_address, country, ...
     reason: str  # why the detector flagged it
     score: float  # 1 - KS of the value lengths
+    #: A quasi-identifier or public reference value (city, country, company, job title),
+    #: replaced because its values were rare, rather than a person's own data.
+    quasi: bool = False
+
+
+@dataclass(frozen=True)
+class OutsideCheck:
+    """A score computed by another project's library on the same samples (see `outside.py`);
+    `score` is None when it could not run, and `note` says why."""
+
+    name: str
+    score: float | None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ class Report:
     graph_edges: tuple[tuple[str, str, str], ...]  # (parent, child, label) for the FK graph
     personal: tuple[PersonalColumn, ...] = ()
     text_realism: tuple[TextRealism, ...] = ()  # worst first
+    outside: OutsideCheck | None = None  # None: the library is not installed
     notes: tuple[str, ...] = ()
     elapsed_seconds: float = 0.0
 
@@ -221,10 +227,17 @@ class Report:
 
     @property
     def personal_summary(self) -> str:
-        """The headline of the "personal data replaced" section."""
-        n = len(self.personal)
+        """The headline of the "personal data replaced" section (people's data only)."""
+        n = sum(1 for c in self.personal if not c.quasi)
         return (f"personal data replaced: {n} column{'' if n == 1 else 's'}, "
                 "compared by length only")
+
+    @property
+    def reference_summary(self) -> str:
+        """The headline of the section on replaced quasi-identifiers and reference values."""
+        n = sum(1 for c in self.personal if c.quasi)
+        return (f"places, organisations and job titles replaced: {n} column"
+                f"{'' if n == 1 else 's'}, compared by length only")
 
     def table(self, name: str) -> TableReport:
         for t in self.tables:
@@ -236,7 +249,9 @@ class Report:
         """Plain, JSON-serialisable dict; NaN becomes None (JSON has no NaN)."""
         data = dataclasses.asdict(self)
         data["integrity_ok"] = self.integrity_ok
-        data["personal"] = {"summary": self.personal_summary, "columns": data["personal"]}
+        data["personal"] = {"summary": self.personal_summary,
+                            "reference_summary": self.reference_summary,
+                            "columns": data["personal"]}
         data["metrics"] = {k: {"higher_is_better": hib, "meaning": text}
                            for k, (hib, text) in METRICS.items()}
         return _clean(data)

@@ -12,7 +12,9 @@ Tables whose non-key combinations mostly repeat in the source are left out too.
 
 Overlap. For each string column whose source values are near-unique (>= 90 % distinct over at
 least 10 values: names, emails, identity numbers), the share of the target's distinct values
-that also occur in the source. Foreign-key columns are left out (they repeat their parent).
+that also occur in the source. Foreign-key columns are left out (they repeat their parent),
+and so are columns of public reference values (ISO country codes, currencies, languages,
+regions, cities) from the headline score: they are listed apart, as no one's personal data.
 
 DCR (distance to closest record). Distance is Gower's: the mean over non-key columns (soft
 keys, ids without a declared FK, count as keys here; `copies` keeps them) of
@@ -100,8 +102,25 @@ def overlaps(table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> list[Valu
             continue
         values = set(synth[col.name].dropna().unique()) if col.name in synth else set()
         shared = len(values & set(present.unique()))
-        found.append(ValueOverlap(table.name, col.name, len(values), shared))
+        found.append(ValueOverlap(table.name, col.name, len(values), shared,
+                                  reference_kind(present)))
     return found
+
+
+#: Distinct values looked at to decide whether a column holds public reference values.
+REFERENCE_VALUES = 2000
+
+
+def reference_kind(values: pd.Series) -> str:
+    """The public list a column's values come from (ISO country, currency or language codes
+    and names, regions, cities, colours, emoji, URLs), or "" (see `semantic.recognise`).
+    Sharing such a value with the source singles nobody out: a countries table's codes are
+    near-unique in the table, but every clone of it should hold the same ones."""
+    from dbclone.semantic.recognise import from_values
+
+    distinct = [str(v) for v in values.dropna().unique()[:REFERENCE_VALUES]]
+    found = from_values(distinct)
+    return found.kind if found is not None else ""
 
 
 def dcr(table: str, features: list[Feature], real: pd.DataFrame, synth: pd.DataFrame,
@@ -186,5 +205,8 @@ def overall_copies(tables: list[TablePrivacy]) -> float:
 
 
 def overall_overlap(found: list[ValueOverlap]) -> float:
+    """Share of near-unique target values found in the source, public reference values
+    (`ValueOverlap.reference`) left out."""
+    found = [o for o in found if not o.reference]
     distinct = sum(o.distinct_target for o in found)
     return sum(o.shared for o in found) / distinct if distinct else math.nan

@@ -12,7 +12,9 @@ A value present on both sides is kept in one fold (a grouped split), so reproduc
 value counts as indistinguishable, not as a mistake. 0.5 means indistinguishable (ideal);
 1.0 means every value is recognisably synthetic.
 
-Columns the synthesizer fills with Faker values are marked: personal data (names, emails,
+Synthetic emails on reserved domains (example.com, .test, ...) are meant to read as made up:
+such a column is scored but left out of the headline scores. Columns the synthesizer fills
+with Faker values are marked: personal data (names, emails,
 phones, addresses, identity numbers) and public reference values or quasi-identifiers (cities,
 countries, companies, job titles) have their own thresholds in `verdicts.py`.
 """
@@ -20,6 +22,7 @@ countries, companies, job titles) have their own thresholds in `verdicts.py`.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -75,8 +78,21 @@ def score(table: str, feature: Feature, real: pd.Series, synth: pd.Series,
     stderr = float(np.std(scores, ddof=1) / math.sqrt(len(scores)))
     shared = len(set(r) & set(s))
     note = f"{shared} of {n} sampled values appear on both sides" if shared else ""
+    reserved = provider == "email" and _reserved_share(s) >= RESERVED_SHARE
+    if reserved:
+        note = "emails on reserved domains (example.com, .test): left out of the scores"
     return TextRealism(table, feature.column, group, provider, float(np.mean(scores)), stderr,
-                       n, note)
+                       n, note, reserved)
+
+
+#: Domains reserved for examples (RFC 2606, RFC 6761): an email there is meant to be fake.
+_RESERVED = re.compile(r"@(.+\.)?(example\.(com|net|org)|[^@]+\.(test|example|invalid|"
+                       r"localhost))$", re.IGNORECASE)
+RESERVED_SHARE = 0.9
+
+
+def _reserved_share(values: list[str]) -> float:
+    return sum(1 for v in values if _RESERVED.search(v)) / len(values) if values else 0.0
 
 
 def _group(feature: Feature) -> str:

@@ -19,6 +19,11 @@ from dbclone.report.model import Chart, ColumnShape
 #: Bins per histogram and bars per category chart (the rest are pooled as "(other)").
 HIST_BINS = 20
 TOP_CATEGORIES = 10
+#: Characters of a category kept for its label (charts shorten it and show it whole on hover).
+LABEL_CHARS = 120
+#: Positive values whose largest is this many times their smallest span decades: their
+#: histogram gets log-spaced bins (population, revenue), else one bar holds nearly all.
+LOG_SPAN = 1000.0
 
 
 def column_shape(table: str, feature: Feature, real: pd.Series,
@@ -86,7 +91,7 @@ def tvd_score(real: pd.Series, synth: pd.Series) -> tuple[float, Chart | None]:
 
 def _bars(p: pd.Series, q: pd.Series) -> Chart:
     top = (p + q).sort_values(ascending=False).index[:TOP_CATEGORIES]
-    labels = [str(v)[:24] for v in top]
+    labels = [str(v)[:LABEL_CHARS] for v in top]
     real = [float(p[v]) for v in top]
     synth = [float(q[v]) for v in top]
     if len(p) > len(top):
@@ -97,16 +102,31 @@ def _bars(p: pd.Series, q: pd.Series) -> Chart:
 
 
 def histogram(real: np.ndarray, synth: np.ndarray, *, x_is_time: bool = False) -> Chart | None:
-    """Shares of real and synthetic values in shared bins spanning both samples."""
+    """Shares of real and synthetic values in shared bins spanning both samples; bins are
+    log-spaced when positive values span decades (heavy-tailed numbers)."""
     both = np.concatenate([real, synth])
     if len(both) == 0:
         return None
     low, high = float(np.min(both)), float(np.max(both))
     if low == high:
         high = low + 1.0
+    if not x_is_time and _spans_decades(both):
+        edges = np.geomspace(low, high, HIST_BINS + 1)
+        edges[0], edges[-1] = low, high  # exact ends: every value lands in a bin
+        return Chart("hist", _shares(real, edges), _shares(synth, edges),
+                     edges=tuple(float(e) for e in edges), log_x=True)
     edges = np.linspace(low, high, HIST_BINS + 1)
     return Chart("hist", _shares(real, edges), _shares(synth, edges),
                  edges=tuple(float(e) for e in edges), x_is_time=x_is_time)
+
+
+def _spans_decades(values: np.ndarray) -> bool:
+    """All values positive and the largest at least LOG_SPAN times the smallest, with the
+    median in the lowest tenth of the range (the mass sits low, the tail runs far)."""
+    low, high = float(np.min(values)), float(np.max(values))
+    if low <= 0 or high / low < LOG_SPAN:
+        return False
+    return float(np.median(values)) < low + 0.1 * (high - low)
 
 
 def _shares(values: np.ndarray, edges: np.ndarray) -> tuple[float, ...]:

@@ -18,14 +18,22 @@ REAL = "#3b6ea8"
 SYNTH = "#e08a2c"
 
 
-def chart(data: Chart, title: str, width: int = 300, height: int = 150) -> str:
-    """Side-by-side real (blue) and synthetic (orange) bars for a histogram or a bar chart."""
-    left, bottom, top = (30, 40, 18) if data.kind == "bar" else (6, 20, 18)
+def chart(data: Chart, title: str, width: int = 300, height: int = 160,
+          frame: str | None = None) -> str:
+    """Side-by-side real (blue) and synthetic (orange) bars for a histogram or a bar chart.
+
+    `frame`: a border colour (the column's verdict when it is not good). Every bar and label
+    carries its full value or text as a tooltip; labels too long to show are shortened."""
+    left, bottom, top = (30, 50, 18) if data.kind == "bar" else (6, 22, 18)
     plot_w, plot_h = width - 2 * left, height - bottom - top
     n = max(1, len(data.real))
     peak = max([*data.real, *data.synth, 1e-9])
     slot = plot_w / n
-    parts = [_text(width / 2, 12, title, anchor="middle", weight="bold")]
+    parts = [_text(width / 2, 12, _short(title, 48), anchor="middle", weight="bold",
+                   tip=title)]
+    if frame:
+        parts.append(f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" '
+                     f'fill="none" stroke="{frame}" stroke-width="2"/>')
     for i, (r, s) in enumerate(zip(data.real, data.synth, strict=False)):
         x = left + i * slot
         parts.append(_bar(x + slot * 0.08, top, plot_h, slot * 0.42, r / peak, REAL, r))
@@ -34,6 +42,10 @@ def chart(data: Chart, title: str, width: int = 300, height: int = 150) -> str:
                  f'y2="{top + plot_h}" stroke="#999"/>')
     parts += _x_labels(data, left, top + plot_h, slot, width)
     return _svg(width, height, "".join(parts))
+
+
+def _short(text: str, size: int) -> str:
+    return text if len(text) <= size else text[:size - 1] + "\u2026"
 
 
 def _bar(x: float, top: float, plot_h: float, w: float, frac: float, color: str,
@@ -45,13 +57,18 @@ def _bar(x: float, top: float, plot_h: float, w: float, frac: float, color: str,
 
 def _x_labels(data: Chart, left: float, y: float, slot: float, width: int) -> list[str]:
     if data.kind == "bar":
-        return [_text(left + (i + 0.5) * slot, y + 10, label[:10], anchor="end", size=8,
-                      rotate=-35) for i, label in enumerate(data.labels)]
+        return [_text(left + (i + 0.5) * slot, y + 10, _short(label, 16), anchor="end", size=8,
+                      rotate=-35, tip=label) for i, label in enumerate(data.labels)]
     if not data.edges:
         return []
     lo, hi = data.edges[0], data.edges[-1]
-    return [_text(left, y + 12, _tick(lo, data.x_is_time), size=9),
-            _text(width - left, y + 12, _tick(hi, data.x_is_time), anchor="end", size=9)]
+    out = [_text(left, y + 12, _tick(lo, data.x_is_time), size=9),
+           _text(width - left, y + 12, _tick(hi, data.x_is_time), anchor="end", size=9)]
+    if data.log_x:
+        mid = data.edges[len(data.edges) // 2]
+        out.append(_text(width / 2, y + 12, f"{_tick(mid, False)} (log scale)",
+                         anchor="middle", size=9))
+    return out
 
 
 def _tick(value: float, is_time: bool) -> str:
@@ -64,30 +81,51 @@ def _tick(value: float, is_time: bool) -> str:
 
 def heatmap(names: tuple[str, ...], rows: tuple[tuple[float | None, ...], ...],
             title: str) -> str:
-    """Pair-trend loss (1 - similarity) per column pair: white = same trend, red = lost."""
-    cell, label_w, label_h = 18, 110, 80
-    width = label_w + cell * len(names) + 60
-    height = 24 + label_h + cell * len(names)
+    """Pair-trend loss (1 - similarity) per column pair: white = same trend, red = lost,
+    with a colour legend; full column names as tooltips."""
+    cell, label_w, label_h = 18, 120, 90
+    width = max(label_w + cell * len(names) + 20, 340)
+    grid_h = cell * len(names)
+    height = 24 + label_h + grid_h + 40
     parts = [_text(6, 12, title, weight="bold")]
     for i, name in enumerate(names):
         y = 24 + label_h + i * cell
-        parts.append(_text(label_w - 4, y + 12, name[:18], anchor="end", size=9))
+        parts.append(_text(label_w - 4, y + 12, _short(name, 20), anchor="end", size=9,
+                           tip=name))
         x = label_w + i * cell
-        parts.append(_text(x + 12, 24 + label_h - 4, name[:14], size=9, rotate=-50))
+        parts.append(_text(x + 12, 24 + label_h - 4, _short(name, 16), size=9, rotate=-50,
+                           tip=name))
         for j, value in enumerate(rows[i]):
-            parts.append(_cell(label_w + j * cell, y, cell, value))
+            parts.append(_cell(label_w + j * cell, y, cell, value,
+                               f"{name} ~ {names[j]}"))
+    parts.append(_scale(6, 24 + label_h + grid_h + 8))
     return _svg(width, height, "".join(parts))
 
 
-def _cell(x: float, y: float, size: int, value: float | None) -> str:
+def _scale(x: float, y: float) -> str:
+    """The heat map's legend: loss 0 (trend kept, white) to 0.5 and more (lost, red)."""
+    steps = 10
+    parts = []
+    for k in range(steps):
+        parts.append(_cell(x + 40 + k * 12, y, 13, 0.5 * (k + 0.5) / steps, "", border=False))
+    parts.append(_text(x, y + 10, "loss 0", size=9))
+    parts.append(_text(x + 44 + steps * 12, y + 10, "\u2265 0.5 (trend lost); grey: n/a",
+                       size=9))
+    return "".join(parts)
+
+
+def _cell(x: float, y: float, size: int, value: float | None, label: str = "",
+          border: bool = True) -> str:
     if value is None or not math.isfinite(value):
         fill, tip = "#ddd", "n/a"
     else:
         strength = min(1.0, math.sqrt(max(0.0, value) / 0.5))  # 0.5 loss is already deep red
         shade = int(255 * (1 - strength))
         fill, tip = f"rgb(255,{shade},{shade})", f"{value:.3f}"
-    return (f'<rect x="{x}" y="{y}" width="{size - 1}" height="{size - 1}" fill="{fill}">'
-            f"<title>{tip}</title></rect>")
+    edge = ' stroke="#eee"' if border else ""
+    tip = f"{label}: {tip}" if label else tip
+    return (f'<rect x="{x}" y="{y}" width="{size - 1}" height="{size - 1}" fill="{fill}"{edge}>'
+            f"<title>{escape(tip)}</title></rect>")
 
 
 def fk_graph(edges: tuple[tuple[str, str, str], ...], nodes: list[str],
@@ -112,7 +150,8 @@ def fk_graph(edges: tuple[tuple[str, str, str], ...], nodes: list[str],
     for name, (x, y) in pos.items():
         parts.append(f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="4" '
                      f'fill="#f4f6fa" stroke="#3b6ea8"/>')
-        parts.append(_text(x + box_w / 2, y + 16, name[:22], anchor="middle", size=11))
+        parts.append(_text(x + box_w / 2, y + 16, _short(name, 22), anchor="middle", size=11,
+                           tip=name))
     return _svg(width, height, "".join(parts))
 
 
@@ -146,10 +185,11 @@ def _arrow_defs() -> str:
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 11,
-          weight: str = "normal", rotate: float = 0) -> str:
+          weight: str = "normal", rotate: float = 0, tip: str = "") -> str:
     turn = f' transform="rotate({rotate} {x:.1f} {y:.1f})"' if rotate else ""
+    title = f"<title>{escape(tip)}</title>" if tip and tip != text else ""
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'font-weight="{weight}"{turn}>{escape(text)}</text>')
+            f'font-weight="{weight}"{turn}>{title}{escape(text)}</text>')
 
 
 def _svg(width: float, height: float, body: str) -> str:

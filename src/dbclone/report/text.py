@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from dbclone.report.model import METRICS, PersonalColumn, Report, mean
+from dbclone.report.model import PersonalColumn, Report, mean
+from dbclone.report.verdicts import THRESHOLDS, verdict
 
 #: Rows per "worst first" list in the text summary (the HTML and JSON hold everything).
 WORST = 5
@@ -21,7 +22,8 @@ def fmt(value: float | int | None, digits: int = 3) -> str:
 def render_text(report: Report) -> str:
     """A terminal-sized summary; plain text (no markup), one section per concern."""
     lines = [f"dbclone report: {report.source} -> {report.target}", ""]
-    lines += _integrity(report) + [""] + _scores(report) + [""] + _personal(report) + [""]
+    lines += _integrity(report) + [""] + _scores(report) + [""] + _first(report) + [""]
+    lines += _personal(report, quasi=False) + _personal(report, quasi=True) + [""]
     lines += _worst_columns(report) + _worst_tables(report) + _text_realism(report)
     lines += _worst_fks(report)
     lines += _privacy(report)
@@ -45,26 +47,47 @@ def _integrity(report: Report) -> list[str]:
 
 
 def _scores(report: Report) -> list[str]:
-    lines = ["Scores (higher is better unless marked 'lower'):"]
-    for name, (higher, meaning) in METRICS.items():
-        tag = "" if higher else " (lower)"
-        lines.append(f"  {name + tag:<28} {fmt(report.scores.get(name)):>8}   {meaning}")
+    lines = ["Scores, each judged against its threshold (good / look at it / bad):"]
+    for name, limit in THRESHOLDS.items():
+        value = report.scores.get(name)
+        lines.append(f"  {name:<22} {fmt(value):>8}  {verdict(name, value):<11} "
+                     f"{limit.direction()}; {limit.rule()}")
+    if report.outside is not None:
+        o = report.outside
+        lines.append(f"  outside cross-check: {o.name} {fmt(o.score)}"
+                     f"{' (' + o.note + ')' if o.note else ''}")
     return lines
 
 
-def _personal(report: Report) -> list[str]:
+def _first(report: Report) -> list[str]:
+    """The worst tables, columns and foreign keys, with why."""
+    from dbclone.report.findings import findings
+
+    found = findings(report)
+    if not found:
+        return ["Look here first: nothing; every table, column and foreign key is good."]
+    lines = [f"Look here first ({len(found)} item(s) beyond their good limit, worst first):"]
+    lines += [f"  {f.verdict:<11} {f.where:<40} {f.score:<24} {f.why}"
+              for f in found[:WORST * 2]]
+    return lines
+
+
+def _personal(report: Report, *, quasi: bool) -> list[str]:
     """Columns replaced with Faker values, one line per table, so no score misleads."""
-    lines = [report.personal_summary[:1].upper() + report.personal_summary[1:] + "."]
-    if not report.personal:
+    summary = report.reference_summary if quasi else report.personal_summary
+    lines = [summary[:1].upper() + summary[1:] + "."]
+    cols = [c for c in report.personal if c.quasi == quasi]
+    if not cols:
         return lines
-    lines.append("  (the synthesizer never reproduces them: their values and categories are "
-                 "not compared, and they take no part in pair trends)")
+    if not quasi:
+        lines.append("  (the synthesizer never reproduces them: their values and categories "
+                     "are not compared, and they take no part in pair trends)")
     by_table: dict[str, list[PersonalColumn]] = {}
-    for col in report.personal:
+    for col in cols:
         by_table.setdefault(col.table, []).append(col)
-    for table, cols in by_table.items():
-        names = ", ".join(f"{c.column} ({c.provider})" for c in cols)
-        lines.append(f"  {table}: {names}; length {fmt(mean([c.score for c in cols]))}")
+    for table, found in by_table.items():
+        names = ", ".join(f"{c.column} ({c.provider})" for c in found)
+        lines.append(f"  {table}: {names}; length {fmt(mean([c.score for c in found]))}")
     return lines
 
 
@@ -119,14 +142,19 @@ def _worst_fks(report: Report) -> list[str]:
 
 
 def _privacy(report: Report) -> list[str]:
-    lines = ["Privacy:"]
+    lines = ["Privacy (lower is safer):"]
     copied = sorted((t.privacy for t in report.tables
                      if t.privacy and t.privacy.copies), key=lambda p: -(p.copies or 0.0))
     lines += [f"  copies   {p.table:<30} {fmt(p.copies)} ({p.copied_rows}/{p.compared_rows} rows)"
               for p in copied[:WORST]]
-    shared = sorted((o for o in report.overlaps if o.shared), key=lambda o: -o.share)
+    shared = sorted((o for o in report.overlaps if o.shared and not o.reference),
+                    key=lambda o: -o.share)
     lines += [f"  overlap  {o.table + '.' + o.column:<30} {o.shared}/{o.distinct_target} values"
               for o in shared[:WORST]]
     if len(lines) == 1:
         lines.append("  no copied rows and no shared near-unique values")
+    public = [o for o in report.overlaps if o.shared and o.reference]
+    if public:
+        lines.append("  public reference values shared (not personal data, not counted): "
+                     + ", ".join(f"{o.table}.{o.column} ({o.reference})" for o in public))
     return lines
