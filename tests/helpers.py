@@ -29,7 +29,7 @@ def orphans(url: str) -> dict[str, int]:
                 notnull = " AND ".join(f"c.{d.quote(c)} IS NOT NULL" for c in fk.columns)
                 sql = (f"SELECT COUNT(*) FROM {d.qualified(t)} c LEFT JOIN {d.qualified(parent)} p "
                        f"ON {on} WHERE {notnull} AND p.{d.quote(fk.ref_columns[0])} IS NULL")
-                out[f"{t.name}({','.join(fk.columns)})"] = conn.execute(sa.text(sql)).scalar_one()
+                out[f"{t.name}({','.join(fk.columns)})"] = conn.exec_driver_sql(sql).scalar_one()
     return out
 
 
@@ -46,7 +46,7 @@ def duplicates(url: str) -> dict[str, int]:
                 notnull = " AND ".join(f"{d.quote(c)} IS NOT NULL" for c in cols)
                 sql = (f"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "
                        f"{d.qualified(t)} WHERE {notnull} GROUP BY {qc}) g")
-                out[f"{t.name}({','.join(cols)})"] = int(conn.execute(sa.text(sql)).scalar_one())
+                out[f"{t.name}({','.join(cols)})"] = int(conn.exec_driver_sql(sql).scalar_one())
     return out
 
 
@@ -59,7 +59,7 @@ def table_digest(url: str) -> str:
     with engine.connect() as conn:
         for t in schema.tables:
             cols = ", ".join(d.quote(c) for c in t.column_names)
-            rows = conn.execute(sa.text(f"SELECT {cols} FROM {d.qualified(t)}")).fetchall()
+            rows = conn.exec_driver_sql(f"SELECT {cols} FROM {d.qualified(t)}").fetchall()
             for row in sorted(map(repr, rows)):
                 h.update(row.encode())
     return h.hexdigest()

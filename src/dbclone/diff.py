@@ -10,10 +10,20 @@ types, nullability, defaults, keys, checks, indexes, partitions, views, enums, d
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from dbclone.schema import Column, DomainType, EnumType, Routine, Schema, Table, View
+from dbclone.schema import (
+    CheckConstraint,
+    Column,
+    DomainType,
+    EnumType,
+    Routine,
+    Schema,
+    Table,
+    View,
+)
 
 T = TypeVar("T")
 
@@ -132,7 +142,23 @@ def _unordered(out: list[str], where: str, src: Iterable[Any], dst: Iterable[Any
 
 
 def _anonymous(obj: Any) -> Any:
+    if isinstance(obj, CheckConstraint):
+        return dataclasses.replace(obj, name=None, sqltext=_check_text(obj.sqltext))
     return dataclasses.replace(obj, name=None) if hasattr(obj, "name") else obj
+
+
+#: Casts and grouping PostgreSQL adds when it prints a CHECK back: its text is not a fixed
+#: point (`ARRAY['a'::character varying]::text[]` comes back as
+#: `ARRAY['a'::character varying::text]`), so two equal CHECKs may read differently.
+_CAST = re.compile(r"::\s*[a-z_][a-z0-9_ ]*(?:\([0-9, ]*\))?(?:\[\])*", re.IGNORECASE)
+_LITERAL = re.compile(r"('(?:[^']|'')*')")
+
+
+def _check_text(sql: str) -> str:
+    """A CHECK's text without casts, parentheses and spaces outside its string literals."""
+    parts = _LITERAL.split(sql)
+    return "".join(p if i % 2 else re.sub(r"[()\s]", "", _CAST.sub("", p))
+                   for i, p in enumerate(parts))
 
 
 def _show(obj: Any) -> str:

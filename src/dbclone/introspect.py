@@ -104,7 +104,9 @@ def _count(conn: Connection, dialect: Dialect, table: Table) -> int:
     """Rows of `table`; a table the user may not read is named, with the fix."""
     sql = f"SELECT COUNT(*) FROM {dialect.qualified(table)}"
     try:
-        return int(conn.execute(sa.text(sql)).scalar_one())
+        # exec_driver_sql: sa.text would read ':x' in a quoted name as a parameter and
+        # double a '%' the driver then does not undo.
+        return int(conn.exec_driver_sql(sql).scalar_one())
     except SQLAlchemyError as exc:
         reason = mask(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
         raise SchemaError(f"cannot read table {table.name}: {reason}; grant SELECT on it to the "

@@ -1,0 +1,192 @@
+"""One schema-fuzzer case against real databases: build the generated source (tests/fuzzgen.py),
+clone it, and check the clone: integrity 0 (no orphan FK, no duplicate key), `dbclone diff`
+clean, no column silently emptied (all NULL, all '' or one value where the source varies),
+and the same database again from the same seed. Returns the problems found, [] when none."""
+
+from __future__ import annotations
+
+import collections
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests import fuzzgen
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+MY = "mysql+pymysql://root@127.0.0.1:3306"
+
+
+@dataclass
+class Result:
+    seed: int
+    dialect: str
+    problems: list[str] = field(default_factory=list)
+    shape: str = ""
+
+
+class Databases:
+    """Throwaway databases named dbclone_test_fuzz_*, dropped by `close`."""
+
+    def __init__(self, folder: Path, pg: str = PG, my: str = MY) -> None:
+        self.folder, self.pg, self.my = folder, pg, my
+        self.made: list[tuple[str, str]] = []
+
+    def new(self, dialect: str) -> str:
+        name = f"dbclone_test_fuzz_{uuid.uuid4().hex[:10]}"
+        self.made.append((dialect, name))
+        if dialect == "sqlite":
+            return f"sqlite:///{self.folder / (name + '.db')}"
+        if dialect == "postgresql":
+            self._admin(dialect, f'CREATE DATABASE "{name}"')
+            return f"{self.pg}/{name}"
+        self._admin(dialect, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        return f"{self.my}/{name}"
+
+    def _admin(self, dialect: str, sql: str) -> None:
+        url = f"{self.pg}/postgres" if dialect == "postgresql" else f"{self.my}/"
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+
+    def close(self) -> None:
+        for dialect, name in self.made:
+            if dialect == "sqlite":
+                (self.folder / f"{name}.db").unlink(missing_ok=True)
+            elif dialect == "postgresql":
+                self._admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            else:
+                self._admin(dialect, f"DROP DATABASE IF EXISTS `{name}`")
+        self.made.clear()
+
+
+def build_source(schema: fuzzgen.FuzzSchema, url: str) -> None:
+    d = schema.dialect
+    creates, lates = fuzzgen.ddl(schema)
+    data = fuzzgen.rows(schema)
+    mark = "?" if d == "sqlite" else "%s"
+    with sa.create_engine(url, poolclass=sa.pool.NullPool).begin() as conn:
+        for stmt in creates:
+            conn.exec_driver_sql(_escape(d, stmt))
+        for t in schema.tables:
+            if not data[t.name]:
+                continue
+            cols = [c.name for c in t.columns]
+            sql = (f"INSERT INTO {_escape(d, fuzzgen.quote(d, t.name))} ("
+                   + ", ".join(_escape(d, fuzzgen.quote(d, c)) for c in cols) + ") VALUES ("
+                   + ", ".join([mark] * len(cols)) + ")")
+            conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in data[t.name]])
+        for stmt in lates:
+            conn.exec_driver_sql(_escape(d, stmt))
+
+
+def _escape(dialect: str, sql: str) -> str:
+    """'%' in identifiers, for drivers whose placeholders are %s."""
+    return sql if dialect == "sqlite" else sql.replace("%", "%%")
+
+
+def run_case(seed: int, dialect: str, dbs: Databases,
+             options: fuzzgen.Options | None = None, determinism: bool = True) -> Result:
+    from dbclone.api import clone
+    from dbclone.diff import diff_urls
+    from tests.helpers import duplicates, orphans, table_digest
+
+    schema = fuzzgen.generate(seed, dialect, options or fuzzgen.Options())
+    result = Result(seed, dialect, shape=schema.describe())
+    try:
+        source = dbs.new(dialect)
+        build_source(schema, source)
+    except Exception as exc:  # noqa: BLE001 - a generator bug, reported as such
+        result.problems.append(f"GENERATOR could not build the source: {_line(exc)}")
+        return result
+    step = "clone"
+    try:
+        target = dbs.new(dialect)
+        clone(source, target, seed=seed)
+        step = "integrity"
+        bad = {k: v for k, v in {**orphans(target), **duplicates(target)}.items() if v}
+        if bad:
+            result.problems.append(f"integrity: {bad}")
+        step = "diff"
+        diff = diff_urls(source, target)
+        if diff:
+            result.problems.append(f"diff: {diff[:3]}")
+        step = "columns"
+        result.problems += emptied_columns(schema, source, target)
+        if determinism:
+            step = "determinism"
+            again = dbs.new(dialect)
+            clone(source, again, seed=seed)
+            if table_digest(again) != table_digest(target):
+                result.problems.append("not deterministic: two clones with one seed differ")
+    except Exception as exc:  # noqa: BLE001 - every failure is a finding
+        result.problems.append(f"{step}: {type(exc).__name__}: {_line(exc)}")
+        if step != "clone" or not hasattr(exc, "exit_code"):
+            result.problems.append(traceback.format_exc(limit=-3).strip().splitlines()[-3])
+    return result
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def emptied_columns(schema: fuzzgen.FuzzSchema, source: str, target: str) -> list[str]:
+    """Columns the source fills and varies that the clone leaves all NULL, all '' or on one
+    value (tables of at least 20 rows on both sides; categories seen 5 times or more)."""
+    d = schema.dialect
+    out = []
+    src, dst = sa.create_engine(source), sa.create_engine(target)
+    with src.connect() as s, dst.connect() as t:
+        for table in schema.tables:
+            q = _escape(d, fuzzgen.quote(d, table.name))
+            before, after = _columns(s, q, d, table), _columns(t, q, d, table)
+            if len(next(iter(before.values()), [])) < 20 or \
+                    len(next(iter(after.values()), [])) < 20:
+                continue
+            for name, values in before.items():
+                out += _compare(table.name, name, values, after[name])
+    return out
+
+
+def _columns(conn: sa.Connection, q: str, d: str, table: fuzzgen.FuzzTable
+             ) -> dict[str, list[Any]]:
+    cols = [c.name for c in table.columns]
+    sql = "SELECT " + ", ".join(_escape(d, fuzzgen.quote(d, c)) for c in cols) + f" FROM {q}"
+    rows = conn.exec_driver_sql(sql).fetchall()
+    return {c: [r[i] for r in rows] for i, c in enumerate(cols)}
+
+
+def _compare(table: str, column: str, before: list[Any], after: list[Any]) -> list[str]:
+    filled = [v for v in before if v is not None]
+    counts = collections.Counter(map(repr, filled))
+    common = [v for v, n in counts.items() if n >= 5]
+    if len(filled) < 5:
+        return []
+    got = [v for v in after if v is not None]
+    where = f"{table}.{column}"
+    if not got:
+        return [f"emptied: {where} is all NULL in the clone ({len(filled)} values in the source)"]
+    if all(v == "" for v in got) and any(v != "" for v in filled):
+        return [f"emptied: {where} is all '' in the clone"]
+    varies = len(counts) >= 2 and (len(common) >= 2 or len(counts) >= 10)
+    if varies and len(set(map(repr, got))) == 1:
+        return [f"emptied: {where} holds one value ({got[0]!r}) in the clone, "
+                f"{len(counts)} in the source"]
+    return []
+
+
+def run_many(seeds: range, dialect: str, dbs: Databases, options: fuzzgen.Options,
+             determinism: bool, report: Callable[[Result], None]) -> list[Result]:
+    failures = []
+    for seed in seeds:
+        result = run_case(seed, dialect, dbs, options, determinism)
+        dbs.close()
+        report(result)
+        if result.problems:
+            failures.append(result)
+    return failures
