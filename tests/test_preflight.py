@@ -74,3 +74,5 @@ def test_target_checked_before_the_fit(new_db, tmp_path: Path, no_fit: None) -> 
         api.clone(source, new_db("sqlite"), scale=0.001)
     result = runner.invoke(app, ["clone", source, "postgresql://127.0.0.1:1/x"])
     assert result.exit_code == 3, result.output  # unreachable target
+    result = runner.invoke(app, ["fit", source, "-o", str(tmp_path / "no" / "m.json")])
+    assert result.exit_code == 2 and "does not exist" in result.output, result.output

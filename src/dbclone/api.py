@@ -67,6 +67,7 @@ def _fit(engine: Engine, s: Schema, *, seed: int, locale: str | None, rare_thres
 
 
 def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
+    preflight.check_output(out)  # not after hours of fitting
     model = fit_source(url, **kwargs)  # type: ignore[arg-type]
     model_io.save(model, out)
     return model

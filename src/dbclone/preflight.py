@@ -42,6 +42,16 @@ def _round_up(x: float) -> str:
     return f"{math.ceil(x * 10 ** digits) / 10 ** digits:g}"
 
 
+def check_output(path: str | os.PathLike[str]) -> None:
+    """A model file can be written at `path`: its folder exists and is writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write the model file {str(path)!r}: folder {folder!r} does "
+                         "not exist; create it first")
+    if not os.access(folder, os.W_OK) or os.path.isdir(path):
+        raise UsageError(f"cannot write the model file {str(path)!r}: not writable here")
+
+
 def target_for(schema: Schema, target_url: str, replace: bool) -> Engine:
     """The target's engine, once it is known to be reachable, of a dialect `schema` can be
     loaded into (its own, or SQLite by translation) and empty unless `replace`."""
