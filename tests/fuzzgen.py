@@ -50,8 +50,6 @@ KNOWN = {
                       "so every row becomes a root (the FK all NULL)",
     "null_fk_merge": "an FK column all NULL in the source: fit._parent_scores merges object "
                      "and int64 keys (pandas ValueError)",
-    "category_dropped": "a categorical column with two categories at the rare threshold (5 "
-                        "rows each, beside NULLs and rarer values) comes out holding one",
 }
 _KNOWN_NAMES = {"percent%", "x.y"}
 

@@ -89,8 +89,7 @@ def test_postgresql_in_list_check_on_varchar_diffs_clean(dbs: fuzzcheck.Database
 _OPEN = [  # (KNOWN key, dialect, a failing seed, words of its failure)
     ("percent", "mysql", 5, "percent%%"), ("dot", "sqlite", 28, "KeyError"),
     ("self_composite", "sqlite", 67, "is all NULL"),
-    ("null_fk_merge", "sqlite", 89, "merge on object"),
-    ("category_dropped", "sqlite", 165, "holds one value")]
+    ("null_fk_merge", "sqlite", 89, "merge on object")]
 
 
 @pytest.mark.parametrize(("bug", "dialect", "seed", "words"), _OPEN)
@@ -99,8 +98,7 @@ def test_open_synthesizer_bugs(bug: str, dialect: str, seed: int, words: str,
     """Each fails as described until fixed, then passes as a regression case; failing any
     other way fails the test."""
     require_server(dialect)
-    options = fuzzgen.Options(skip_known=bug == "category_dropped")
-    result = fuzzcheck.run_case(seed, dialect, dbs, options, determinism=False)
+    result = fuzzcheck.run_case(seed, dialect, dbs, determinism=False)
     if result.problems:
         assert words in " ".join(result.problems), result.problems
         pytest.xfail(f"open: {fuzzgen.KNOWN[bug]}")
