@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from dbclone.schema import CheckConstraint, Column, Table
-from dbclone.synth.constraints import repair
+from dbclone.synth.repair import repair
 
 
 def _table(*checks: str) -> Table:

@@ -50,7 +50,9 @@ Across rules
     codecs              value codecs: source values <-> numbers <-> Python values
     privacy             the k-owners rule and rare categories' stand-ins
     unique              PK / UNIQUE sets made unique (across chunks)
-    constraints         CHECK constraints evaluated and repaired; strgen: regex strings
+    constraints         CHECK constraints parsed and evaluated (three-valued logic)
+    repair              rows a CHECK rejects repaired, or dropped
+    strgen              strings matching a regex, GLOB or LIKE pattern
     pii                 personal-data detection and the Faker generator
     spill               what a generated table keeps for its children, on disk
 

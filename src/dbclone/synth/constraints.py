@@ -1,6 +1,7 @@
-"""CHECK constraints hold by construction: evaluate each CHECK on generated rows, repair what a
-simple rule can repair (clip to a bound, pick an allowed value, order two columns), and drop the
-rows that still fail — so the database is never the first to notice a violation.
+"""CHECK constraints hold by construction: evaluate each CHECK on generated rows (here), repair
+what a simple rule can repair (clip to a bound, pick an allowed value, order two columns) and
+drop the rows that still fail (`repair`) — so the database is never the first to notice a
+violation.
 
 The CHECK's SQL is parsed with sqlglot in the source's dialect and evaluated over the generated
 column arrays with SQL's three-valued logic (a CHECK passes when its value is TRUE or NULL).
@@ -16,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.schema import Column, Table
+from dbclone.schema import Table
 from dbclone.synth import strgen
+from dbclone.synth.tables import Columns
 
-Columns = dict[str, np.ndarray]
 _READ = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
@@ -111,7 +112,7 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
         options = [_eval(e, data, n).values for e in node.expressions]
         return _member(_eval(node.this, data, n), options)
     if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
-        inner = _strip(node.expression.this)
+        inner = strip(node.expression.this)
         if not isinstance(inner, exp.Array):
             raise Unsupported("ANY over a non-array")
         return _member(_eval(node.this, data, n),
@@ -123,7 +124,7 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
     for cls, op in ops.items():
         if type(node) is cls:
             return _compare(op, _eval(node.this, data, n), _eval(node.expression, data, n))
-    pattern = _pattern(node)
+    pattern = check_pattern(node)
     if pattern is not None:
         v = _eval(node.this, data, n)
         return _V(_map1(v.values, lambda x: pattern.matches(str(x))), v.null)
@@ -137,13 +138,13 @@ def _eval(node: Any, data: Columns, n: int) -> _V:  # noqa: C901 - one branch pe
     raise Unsupported(f"{type(node).__name__} in a CHECK")
 
 
-def _pattern(node: Any) -> strgen.Pattern | None:
+def check_pattern(node: Any) -> strgen.Pattern | None:
     """The format demanded by a REGEXP / ~ / GLOB / LIKE node, if it is one."""
     from sqlglot import exp
 
     if not isinstance(node, exp.RegexpLike | exp.Glob | exp.Like):
         return None
-    text = _const(node.expression)
+    text = constant(node.expression)
     if not isinstance(text, str):
         raise Unsupported("a pattern that is not a literal")
     try:
@@ -167,9 +168,9 @@ def column_patterns(table: Table, dialect: str) -> dict[str, strgen.Pattern]:
         try:
             tree = parse(check.sqltext, dialect)
             for node in tree.find_all(exp.RegexpLike, exp.Glob, exp.Like):
-                pattern = _pattern(node)
-                if pattern is not None and isinstance(_strip(node.this), exp.Column):
-                    out[_strip(node.this).name] = pattern
+                pattern = check_pattern(node)
+                if pattern is not None and isinstance(strip(node.this), exp.Column):
+                    out[strip(node.this).name] = pattern
         except Unsupported:
             continue
     return out
@@ -268,110 +269,7 @@ def _logic(node: Any, data: Columns, n: int) -> _V:
 
 # -- repair ------------------------------------------------------------------------------------
 
-def repair(table: Table, dialect: str, data: Columns, rng: np.random.Generator, *,
-           fix: bool = True) -> tuple[Columns, list[str]]:
-    """Make every evaluable CHECK hold: targeted fixes first, then the check's columns copied
-    from a random valid synthetic row, and the rows that still fail are dropped. With
-    fix=False, only drop. Returns the rows kept and notes on CHECKs that were not evaluable."""
-    notes: list[str] = []
-    exprs = []
-    for check in table.checks:
-        try:
-            exprs.append(parse(check.sqltext, dialect))
-        except Unsupported as why:
-            notes.append(f"{table.name}: CHECK {check.sqltext!r} not evaluated ({why})")
-    keys = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
-    live = []
-    for expr in exprs:
-        n = _rows(data)
-        try:
-            ok = satisfied(expr, data, n)
-            if fix and not ok.all():
-                _fix(expr, table, data, ~ok, rng)
-                ok = satisfied(expr, data, n)
-            if fix and not ok.all():
-                _donate(expr, data, ok, keys, rng)
-            live.append(expr)
-        except Unsupported as why:
-            notes.append(f"{table.name}: CHECK {expr.sql()!r} not evaluated ({why})")
-    keep = np.ones(_rows(data), dtype=bool)
-    for expr in live:  # a later repair may have broken an earlier CHECK: verify all again
-        keep &= satisfied(expr, data, len(keep))
-    if not keep.all():
-        data = {c: v[keep] for c, v in data.items()}
-    return data, notes
-
-
-def _rows(data: Columns) -> int:
-    return len(next(iter(data.values()))) if data else 0
-
-
-def _donate(expr: Any, data: Columns, ok: np.ndarray, keys: set[str],
-            rng: np.random.Generator) -> None:
-    """Give each failing row the check's columns of a random row that passes."""
-    from sqlglot import exp
-
-    donors = np.flatnonzero(ok)
-    if not len(donors):
-        return
-    names = {_name(data, c.name) for c in expr.find_all(exp.Column)}
-    cols = [c for c in names if c is not None and c not in keys]
-    bad = np.flatnonzero(~ok)
-    picks = donors[rng.integers(0, len(donors), len(bad))]
-    for c in cols:
-        data[c][bad] = data[c][picks]
-
-
-def _fix(expr: Any, table: Table, data: Columns, bad: np.ndarray,
-         rng: np.random.Generator) -> None:
-    """Targeted repairs for the common shapes; anything else is dropped by the caller."""
-    from sqlglot import exp
-
-    node = _unparen(expr)
-    if isinstance(node, exp.And):
-        _fix(node.this, table, data, bad, rng)
-        _fix(node.expression, table, data, bad, rng)
-        return
-    bad = bad & ~satisfied(node, data, len(bad))  # only rows this part rejects
-    if not bad.any():
-        return
-    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any) \
-            and isinstance(_strip(node.this), exp.Column):
-        inner = _strip(node.expression.this)
-        if isinstance(inner, exp.Array):
-            options = [_const(e) for e in inner.expressions]
-            _choose(data, _strip(node.this).name, bad, [o for o in options if o is not None],
-                    rng)
-        return
-    if isinstance(node, exp.Or):
-        left, right = _unparen(node.this), _unparen(node.expression)
-        _fix(right if isinstance(left, exp.Is) else left, table, data, bad, rng)
-        return
-    pattern = _pattern(node)
-    if pattern is not None and isinstance(_strip(node.this), exp.Column):
-        col = _name(data, _strip(node.this).name)
-        if col is not None:
-            column = column_for(table, col)
-            width = column.length if column is not None else None
-            for i in np.flatnonzero(bad):
-                if data[col][i] is not None:
-                    data[col][i] = pattern.generate(rng)[:width] if width else \
-                        pattern.generate(rng)
-        return
-    if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
-        lo, hi = _const(node.args["low"]), _const(node.args["high"])
-        if lo is not None and hi is not None:
-            _clip(data, table, node.this.name, bad, lo, hi)
-        return
-    if isinstance(node, exp.In) and isinstance(_strip(node.this), exp.Column):
-        options = [_const(e) for e in node.expressions]
-        _choose(data, _strip(node.this).name, bad, [o for o in options if o is not None], rng)
-        return
-    if isinstance(node, exp.GT | exp.GTE | exp.LT | exp.LTE):
-        _fix_compare(node, table, data, bad)
-
-
-def _strip(node: Any) -> Any:
+def strip(node: Any) -> Any:
     """The expression inside any parentheses and casts (``(status)::text`` is status)."""
     from sqlglot import exp
 
@@ -380,7 +278,7 @@ def _strip(node: Any) -> Any:
     return node
 
 
-def _unparen(node: Any) -> Any:
+def unparen(node: Any) -> Any:
     from sqlglot import exp
 
     while isinstance(node, exp.Paren):
@@ -388,99 +286,18 @@ def _unparen(node: Any) -> Any:
     return node
 
 
-def _const(node: Any) -> Any:
+def constant(node: Any) -> Any:
     from sqlglot import exp
 
-    node = _unparen(node)
+    node = unparen(node)
     numeric = False
     while isinstance(node, exp.Cast):
         numeric = numeric or _numeric_type(node)
-        node = _unparen(node.this)
+        node = unparen(node.this)
     if isinstance(node, exp.Literal):
         value = _lit(node)
         return _number(value) if numeric and isinstance(value, str) else value
     if isinstance(node, exp.Neg):
-        inner = _const(node.this)
+        inner = constant(node.this)
         return -inner if inner is not None else None
-    return None
-
-
-def _name(data: Columns, name: str) -> str | None:
-    return {k.lower(): k for k in data}.get(name.lower())
-
-
-def _clip(data: Columns, table: Table, name: str, bad: np.ndarray, lo: Any, hi: Any) -> None:
-    col = _name(data, name)
-    if col is None:
-        return
-    arr = data[col]
-    for i in np.flatnonzero(bad):
-        x = arr[i]
-        if isinstance(x, int | float) and not isinstance(x, bool):
-            arr[i] = type(x)(min(max(x, lo), hi))
-
-
-def _choose(data: Columns, name: str, bad: np.ndarray, options: list[Any],
-            rng: np.random.Generator) -> None:
-    col = _name(data, name)
-    if col is None or not options:
-        return
-    arr = data[col]
-    for i in np.flatnonzero(bad):
-        if arr[i] is not None:
-            arr[i] = options[int(rng.integers(0, len(options)))]
-
-
-def _fix_compare(node: Any, table: Table, data: Columns, bad: np.ndarray) -> None:
-    from sqlglot import exp
-
-    left, right = _strip(node.this), _strip(node.expression)
-    strict = isinstance(node, exp.GT | exp.LT)
-    # Normalise to "big >= small".
-    if isinstance(node, exp.LT | exp.LTE):
-        left, right = right, left
-    if isinstance(left, exp.Column) and isinstance(right, exp.Column):
-        big, small = _name(data, left.name), _name(data, right.name)
-        if big is None or small is None:
-            return
-        for i in np.flatnonzero(bad):
-            a, b = data[big][i], data[small][i]
-            if a is None or b is None:
-                continue
-            if b > a:
-                data[big][i], data[small][i] = b, a
-            if strict and data[big][i] == data[small][i]:
-                data[big][i] = _step(data[big][i])
-        return
-    bound = _const(right) if isinstance(left, exp.Column) else _const(left)
-    column = left if isinstance(left, exp.Column) else right
-    if bound is None or not isinstance(column, exp.Column):
-        return
-    col = _name(data, column.name)
-    if col is None:
-        return
-    is_lower = isinstance(left, exp.Column)  # column >= bound
-    for i in np.flatnonzero(bad):
-        x = data[col][i]
-        if isinstance(x, int | float) and not isinstance(x, bool):
-            target = bound if not strict else (_step(bound) if is_lower else _step(bound, -1))
-            data[col][i] = type(x)(target)
-
-
-def _step(value: Any, sign: int = 1) -> Any:
-    if isinstance(value, dt.datetime):
-        return value + sign * dt.timedelta(seconds=1)
-    if isinstance(value, dt.date):
-        return value + sign * dt.timedelta(days=1)
-    if isinstance(value, int):
-        return value + sign
-    if isinstance(value, float):
-        return value + sign * max(abs(value) * 1e-6, 0.01)
-    return value
-
-
-def column_for(table: Table, name: str) -> Column | None:
-    for c in table.columns:
-        if c.name.lower() == name.lower():
-            return c
     return None

@@ -11,6 +11,7 @@ each over what the earlier steps left; last the latent correlation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -106,7 +107,7 @@ def _fit_table(ctx: FitContext, table: Table) -> TableModel:
     grouped_counts = group_counts(ctx, table, df, columns, dims, zs, children)
     merge_associated(ctx, table, df, columns, dims, zs)
     order_categories(ctx, columns, dims, zs)
-    return _table_model(ctx, table, df, fks, driver, columns, tuple(dims), zs, grouped_counts)
+    return _table_model(ctx, table, df, fks, _Own(columns, tuple(dims), zs, grouped_counts))
 
 
 def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],
@@ -152,11 +153,23 @@ def _children_dims(ctx: FitContext, table: Table, df: pd.DataFrame, dims: list[s
     return children
 
 
+@dataclass(frozen=True)
+class _Own:
+    """A table's fitted columns, its own latent dimensions with their scores, and its
+    children counts drawn per category."""
+
+    columns: list[ColumnModel]
+    dims: tuple[str, ...]
+    zs: list[np.ndarray]
+    counts: tuple[ColumnModel, ...]
+
+
 def _table_model(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],
-                 driver: FKModel | None, columns: list[ColumnModel], own_dims: tuple[str, ...],
-                 zs: list[np.ndarray], grouped_counts: tuple[ColumnModel, ...]) -> TableModel:
+                 own: _Own) -> TableModel:
     """The table's model: its specs, the correlation of its own and its parent's latent
     scores, its rows when it is copied as it is."""
+    driver = next((f for f in fks if f.driving), None)
+    columns, own_dims, zs, grouped_counts = own.columns, own.dims, own.zs, own.counts
     own_z = np.column_stack(zs) if zs else np.zeros((len(df), 0))
     ctx.latents[table.name] = Latent(df, own_z, own_dims)
     parent_dims, parent_z = latent.parent_scores(ctx, table, df, fks)

@@ -318,7 +318,9 @@ class Generator:
         picks = lo + (self.rng.random(n) * (hi - lo)).astype(int)
         return np.asarray(by_length, dtype=object)[np.clip(picks, 0, len(sizes) - 1)]
 
-    def emails(self, first: np.ndarray | None, last: np.ndarray | None, n: int,
+    # The source's email traits (domains and their weights, lengths, name styles, case) are
+    # each optional: an email column without them is Faker's.
+    def emails(self, first: np.ndarray | None, last: np.ndarray | None, n: int,  # noqa: PLR0913
                domains: Sequence[str] = (), weights: Sequence[float] = (),
                lengths: np.ndarray | None = None, styles: Sequence[float] = (),
                local_case: str = "") -> np.ndarray:

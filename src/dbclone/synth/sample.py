@@ -20,7 +20,7 @@ from dbclone.plan import Plan
 from dbclone.schema import Table
 from dbclone.synth.codecs import from_json
 from dbclone.synth.columns.registry import generate_column
-from dbclone.synth.constraints import column_patterns, repair
+from dbclone.synth.constraints import column_patterns
 from dbclone.synth.family.counts import child_counts, driven_rows
 from dbclone.synth.family.cycles import deferred_updates, drop_orphans, fill_waiting
 from dbclone.synth.family.parents import assign_driver, assign_fk
@@ -32,6 +32,7 @@ from dbclone.synth.relations.dates import add_base
 from dbclone.synth.relations.derived import aggregate_update, derive_parents
 from dbclone.synth.relations.ratios import multiply
 from dbclone.synth.relations.shares import from_parent
+from dbclone.synth.repair import repair
 from dbclone.synth.spill import Spill
 from dbclone.synth.state import LATENT, ROW, Chunk, Generated, Run, SampleState
 from dbclone.synth.tables import Columns, DeferredUpdate, TableData, join_chunks
@@ -139,7 +140,7 @@ class Sampler:
             assign_driver(self.st, data, driver, parent_idx)
         for fk in tm.fks:
             if fk is not driver and not fk.as_category:
-                assign_fk(self.st, table, data, fk, driver, n, run, lo)
+                assign_fk(self.st, data, fk, driver, run, lo, hi)
         run.started = True
         data = drop_orphans(table, data, self.st.waiting.get(table.name, []))
         data, notes = repair(table, self.st.schema.dialect, data, self.st.rng)

@@ -86,13 +86,17 @@ def _new_tail(value: str, pattern: Pattern, rng: np.random.Generator) -> str | N
 
 def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Generator,
              pattern: Pattern | None = None) -> np.ndarray:
+    """The values at `dup` moved a little: a later time or date, a larger number, a string
+    with new digits (in the CHECK's format where one demands it)."""
     out = values.copy()
     idx = np.flatnonzero(dup)
     for i in idx:
         v = out[i]
         if isinstance(v, bool) or v is None:
             continue
-        if isinstance(v, dt.datetime):
+        if isinstance(v, str):
+            out[i] = _perturb_text(col, v, rng, pattern)
+        elif isinstance(v, dt.datetime):
             out[i] = v + dt.timedelta(seconds=int(rng.integers(1, 86400)))
         elif isinstance(v, dt.date):
             out[i] = v + dt.timedelta(days=int(rng.integers(1, 30)))
@@ -100,17 +104,20 @@ def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Ge
             out[i] = v + int(rng.integers(1, 1000))
         elif isinstance(v, float):
             out[i] = v + float(rng.random())
-        elif isinstance(v, str) and pattern is not None:
-            # A CHECK demands this format: new trailing digits where they keep it (the rest
-            # of a personnummer follows the row's birth date, which another CHECK may
-            # compare), else a new value in the format.
-            out[i] = _new_tail(v, pattern, rng) or pattern.generate(rng)
-        elif isinstance(v, str) and "@" in v:  # keep an email an email: digits before the @
-            local, _, domain = v.rpartition("@")
-            out[i] = f"{local}{int(rng.integers(0, 10**4))}@{domain}"
-        elif isinstance(v, str):
-            suffix = str(int(rng.integers(0, 10**6)))
-            if col.length and len(v) + len(suffix) > col.length:
-                v = v[: max(col.length - len(suffix), 0)]
-            out[i] = (v + suffix)[: col.length] if col.length else v + suffix
     return out
+
+
+def _perturb_text(col: Column, v: str, rng: np.random.Generator,
+                  pattern: Pattern | None) -> str:
+    if pattern is not None:
+        # A CHECK demands this format: new trailing digits where they keep it (the rest of
+        # a personnummer follows the row's birth date, which another CHECK may compare),
+        # else a new value in the format.
+        return _new_tail(v, pattern, rng) or pattern.generate(rng)
+    if "@" in v:  # keep an email an email: digits before the @
+        local, _, domain = v.rpartition("@")
+        return f"{local}{int(rng.integers(0, 10**4))}@{domain}"
+    suffix = str(int(rng.integers(0, 10**6)))
+    if col.length and len(v) + len(suffix) > col.length:
+        v = v[: max(col.length - len(suffix), 0)]
+    return (v + suffix)[: col.length] if col.length else v + suffix

@@ -71,30 +71,50 @@ def assign_driver(st: SampleState, data: Columns, fk: FKModel, parent_idx: np.nd
         data[col] = out
 
 
-def assign_fk(st: SampleState, table: Table, data: Columns, fk: FKModel, driver: FKModel | None,
-              n: int, run: Run, lo: int) -> None:
-    if fk.ref_table == table.name:
-        # Parents come before their children (roots first) over the whole table, so a
-        # row's parent is in its chunk or an earlier one.
-        if fk.columns not in run.picks:
-            run.picks[fk.columns] = forest(st, fk, run.n)
-        idx = run.picks[fk.columns][lo:lo + n]
-        keys = {}
-        for c in fk.ref_columns:
-            run.own_keys.setdefault(c, []).append(data[c])
-            keys[c] = concat(run.own_keys[c])
-        set_fk(data, fk, idx, lambda c, i: keys[c][i])
+def assign_fk(st: SampleState, data: Columns, fk: FKModel, driver: FKModel | None, run: Run,
+              lo: int, hi: int) -> None:
+    """A non-driving FK's values for rows lo..hi: parents in the own table (a forest),
+    parents generated later (NULL for now, filled later), or parents dealt from their
+    sampled numbers of children."""
+    if fk.ref_table == run.table.name:
+        _own_table_parents(st, data, fk, run, lo, hi)
+    elif fk.ref_table not in st.done:
+        _later_parents(st, data, fk, run, hi - lo)
+    else:
+        _dealt_parents(st, data, fk, driver, run, hi - lo)
+
+
+def _own_table_parents(st: SampleState, data: Columns, fk: FKModel, run: Run, lo: int,
+                       hi: int) -> None:
+    # Parents come before their children (roots first) over the whole table, so a row's
+    # parent is in its chunk or an earlier one.
+    if fk.columns not in run.picks:
+        run.picks[fk.columns] = forest(st, fk, run.n)
+    idx = run.picks[fk.columns][lo:hi]
+    keys = {}
+    for c in fk.ref_columns:
+        run.own_keys.setdefault(c, []).append(data[c])
+        keys[c] = concat(run.own_keys[c])
+    set_fk(data, fk, idx, lambda c, i: keys[c][i])
+
+
+def _later_parents(st: SampleState, data: Columns, fk: FKModel, run: Run, n: int) -> None:
+    """NULL until the parent exists: a NOT NULL FK waits to be filled before the load, a
+    nullable one gets an UPDATE (registered with the first chunk)."""
+    table = run.table
+    for c in fk.columns:
+        data[c] = np.full(n, None, dtype=object)
+    if run.started:
         return
-    if fk.ref_table not in st.done:
-        for c in fk.columns:
-            data[c] = np.full(n, None, dtype=object)
-        if run.started:
-            return
-        if all(not table.column(c).nullable for c in fk.columns):
-            st.waiting.setdefault(table.name, []).append(fk)
-        else:
-            st.pending.append((table, fk))
-        return
+    if all(not table.column(c).nullable for c in fk.columns):
+        st.waiting.setdefault(table.name, []).append(fk)
+    else:
+        st.pending.append((table, fk))
+
+
+def _dealt_parents(st: SampleState, data: Columns, fk: FKModel, driver: FKModel | None,
+                   run: Run, n: int) -> None:
+    table = run.table
     parent = st.done[fk.ref_table]
     if fk.columns not in run.deals:  # the parents' counts hold over the whole table:
         weights = parent.counts(count_dim(st, fk))  # drawn once, dealt in turn

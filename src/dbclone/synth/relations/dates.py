@@ -54,20 +54,28 @@ def find_bases(ctx: FitContext, table: Table, df: pd.DataFrame,
         sentinel = find_sentinel(values, ctx.opts.rare_threshold)
         if sentinel is not None:
             values = values[values != sentinel]
-        best: Base | None = None
-        for name, (kind, base) in candidates.items():
-            if name == col.name or kind != col.kind:
-                continue
-            delta = (values - base).dropna()
-            if len(delta) < 5 or (delta < 0).any() or (delta == 0).all():
-                continue
-            if best is None or delta.median() < best.delta.median():
-                best = Base(name, delta)
+        best = _after_base(col, values, candidates)
         if best is None or best.delta.std() > 0.7 * values.std():
             best = _near_base(col, values, candidates) or best
         if best is not None and not makes_cycle(out, col.name, best.name):
             out[col.name] = best
     return out
+
+
+def _after_base(col: Column, values: pd.Series,
+                candidates: dict[str, tuple[str, pd.Series]]) -> Base | None:
+    """The closest date of the same kind the column is never before (and not always equal
+    to)."""
+    best: Base | None = None
+    for name, (kind, base) in candidates.items():
+        if name == col.name or kind != col.kind:
+            continue
+        delta = (values - base).dropna()
+        if len(delta) < 5 or (delta < 0).any() or (delta == 0).all():
+            continue
+        if best is None or delta.median() < best.delta.median():
+            best = Base(name, delta)
+    return best
 
 
 #: A date whose distance to another date of the row (or the parent) varies less than this

@@ -35,32 +35,46 @@ RATIO_MIN_CORR = 0.9
 
 def find_ratios(table: Table, df: pd.DataFrame, taken: set[str]) -> dict[str, str]:
     """Positive numbers nearly proportional to another NOT NULL positive number of the row."""
-    logs = {}
-    for c in table.columns:
-        if c.kind not in NUMERIC_KINDS or c.name in table.primary_key or not len(df):
-            continue
-        if any(c.name in fk.columns for fk in table.foreign_keys):
-            continue
-        v = pd.to_numeric(df[c.name], errors="coerce").astype(float)
-        if (v.dropna() > 0).all() and v.notna().sum() >= 20 and v.nunique() > 20:
-            logs[c.name] = np.log(v)
+    logs = _positive_logs(table, df)
     out: dict[str, str] = {}
     chosen: dict[str, Base] = {}
     for b, lb in logs.items():
         if b in taken:
             continue
-        best, best_r = None, RATIO_MIN_CORR
-        for a, la in logs.items():
-            if a == b or a in out or table.column(a).nullable:
-                continue
-            r = float(lb.corr(la))
-            if r > best_r and (r > RATIO_CORR
-                               or float((lb - la).std()) <= RATIO_SPREAD * float(lb.std())):
-                best, best_r = a, r
+        best = _best_base(table, logs, b, lb, set(out))
         if best is not None and not makes_cycle(chosen, b, best):
             out[b] = best
             chosen[b] = Base(best, pd.Series(dtype=float))
     return out
+
+
+def _positive_logs(table: Table, df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Logarithms of the row's own positive numbers with more than 20 distinct values (not
+    keys, not FKs)."""
+    logs = {}
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    for c in table.columns:
+        if c.kind not in NUMERIC_KINDS or c.name in table.primary_key or not len(df) \
+                or c.name in fk_cols:
+            continue
+        v = pd.to_numeric(df[c.name], errors="coerce").astype(float)
+        if (v.dropna() > 0).all() and v.notna().sum() >= 20 and v.nunique() > 20:
+            logs[c.name] = np.log(v)
+    return logs
+
+
+def _best_base(table: Table, logs: dict[str, pd.Series], b: str, lb: pd.Series,
+               bases: set[str]) -> str | None:
+    """The NOT NULL number `b` is most nearly proportional to, if any is near enough."""
+    best, best_r = None, RATIO_MIN_CORR
+    for a, la in logs.items():
+        if a == b or a in bases or table.column(a).nullable:
+            continue
+        r = float(lb.corr(la))
+        if r > best_r and (r > RATIO_CORR
+                           or float((lb - la).std()) <= RATIO_SPREAD * float(lb.std())):
+            best, best_r = a, r
+    return best
 
 
 def log_ratio(df: pd.DataFrame, name: str, base: str) -> pd.Series:

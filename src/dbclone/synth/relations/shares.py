@@ -65,27 +65,36 @@ def find_parent_ratios(ctx: FitContext, table: Table, df: pd.DataFrame, driver: 
         own = pd.to_numeric(df[col.name], errors="coerce").astype(float).dropna()
         if len(own) < 20 or own.nunique() <= 20 or (own <= 0).any():
             continue
-        log_own = np.log(own)
-        spread = float(log_own.var())
-        if not spread > 0:
-            continue
-        best: _ParentRatio | None = None
-        for pcol in parent.columns:
-            if pcol.kind not in NUMERIC_KINDS or pcol.name not in joined \
-                    or (parent.name, pcol.name) in ctx.derived:
-                continue
-            up = pd.to_numeric(joined.loc[own.index, pcol.name], errors="coerce").astype(float)
-            good = up > 0
-            if good.mean() < PARENT_KNOWN:
-                continue
-            for op, base in (("ratio", up[good]), ("share", up[good] / siblings[own.index][good])):
-                r = log_own[good] - np.log(base)
-                explained = 1.0 - float(r.var()) / spread
-                if explained >= PARENT_SHARE and (best is None or explained > best.explained):
-                    best = _ParentRatio(pcol.name, op, r, explained)
+        best = _best_parent_number(ctx, parent, joined, siblings, np.log(own))
         if best is not None:
             out[col.name] = best
     return out
+
+
+def _best_parent_number(ctx: FitContext, parent: Table, joined: pd.DataFrame,
+                        siblings: pd.Series, log_own: pd.Series) -> _ParentRatio | None:
+    """The parent's number (as it is, or split among its children) whose log-ratio to the
+    child's explains most of the child's log-variance, if at least PARENT_SHARE."""
+    spread = float(log_own.var())
+    if not spread > 0:
+        return None
+    best: _ParentRatio | None = None
+    for pcol in parent.columns:
+        if pcol.kind not in NUMERIC_KINDS or pcol.name not in joined \
+                or (parent.name, pcol.name) in ctx.derived:
+            continue
+        up = pd.to_numeric(joined.loc[log_own.index, pcol.name],
+                           errors="coerce").astype(float)
+        good = up > 0
+        if good.mean() < PARENT_KNOWN:
+            continue
+        for op, base in (("ratio", up[good]),
+                         ("share", up[good] / siblings[log_own.index][good])):
+            r = log_own[good] - np.log(base)
+            explained = 1.0 - float(r.var()) / spread
+            if explained >= PARENT_SHARE and (best is None or explained > best.explained):
+                best = _ParentRatio(pcol.name, op, r, explained)
+    return best
 
 
 def fit_parent_ratio(ctx: FitContext, col: Column, series: pd.Series,
