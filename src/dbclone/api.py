@@ -18,6 +18,7 @@ from dbclone.introspect import introspect, require_tables
 from dbclone.load import LoadProgress, LoadResult, check_target, load
 from dbclone.plan import Plan, make_plan
 from dbclone.schema import Schema
+from dbclone.source import DEFAULT_BUDGET, Sampling, plan_samples
 from dbclone.synth import model as model_io
 from dbclone.synth.context import FitOptions
 from dbclone.synth.fit import fit
@@ -43,6 +44,13 @@ def inspect_url(url: str, schema: str | None = None) -> Schema:
     return introspect(engine_for(url), schema)
 
 
+def sampling_url(url: str, schema: str | None = None,
+                 sample_rows: int | None = None) -> tuple[Schema, dict[str, Sampling]]:
+    """The schema, and how a fit would read each table (whole, or sampled by families)."""
+    s, plan = plan_url(url, schema)
+    return s, plan_samples(s, plan, sample_rows or DEFAULT_BUDGET)
+
+
 def plan_url(url: str, schema: str | None = None) -> tuple[Schema, Plan]:
     s = inspect_url(url, schema)
     return s, make_plan(s)
@@ -51,17 +59,22 @@ def plan_url(url: str, schema: str | None = None) -> tuple[Schema, Plan]:
 def fit_source(url: str, *, schema: str | None = None, seed: int = 0, locale: str | None = None,
                rare_threshold: int = 5,
                progress: Callable[[str, int], None] | None = None,
-               config: Config | None = None) -> Model:
+               config: Config | None = None, sample_rows: int | None = None) -> Model:
+    """Fit a model of the source; tables above `sample_rows` rows are learned from a
+    sample of whole families (default `source.DEFAULT_BUDGET`), their counts still exact."""
     engine = engine_for(url)
     s = introspect(engine, schema)
     require_tables(s, url)
     return _fit(engine, s, seed=seed, locale=locale, rare_threshold=rare_threshold,
-                progress=progress, config=config)
+                progress=progress, config=config, sample_rows=sample_rows)
 
 
 def _fit(engine: Engine, s: Schema, *, seed: int, locale: str | None, rare_threshold: int,
-         progress: Callable[[str, int], None] | None, config: Config | None) -> Model:
+         progress: Callable[[str, int], None] | None, config: Config | None,
+         sample_rows: int | None = None) -> Model:
     opts = FitOptions(seed=seed, locale=locale, rare_threshold=rare_threshold, progress=progress)
+    if sample_rows is not None:
+        opts.sample_rows = sample_rows
     s, opts = cfg.prepare_fit(config, s, opts)
     return cfg.after_fit(config, engine, fit(engine, s, make_plan(s), opts))
 
@@ -91,7 +104,7 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           schema: str | None = None, replace: bool = False, locale: str | None = None,
           rare_threshold: int = 5, progress: LoadProgress | None = None,
           fit_progress: Callable[[str, int], None] | None = None,
-          config: Config | None = None) -> CloneResult:
+          config: Config | None = None, sample_rows: int | None = None) -> CloneResult:
     """Fit a model of the source and load a synthetic clone into the target."""
     preflight.check_scale(scale)
     start = time.perf_counter()
@@ -103,7 +116,7 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         preflight.check_size(((t.name, t.row_count) for t in s.tables), scale)
     preflight.target_for(cfg.prepare_fit(config, s, FitOptions())[0], target_url, replace)
     model = _fit(engine, s, seed=seed, locale=locale, rare_threshold=rare_threshold,
-                 progress=fit_progress, config=config)
+                 progress=fit_progress, config=config, sample_rows=sample_rows)
     fitted = time.perf_counter()
     result = sample_model(model, target_url, scale=scale, seed=seed, replace=replace,
                           progress=progress, config=config)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from dbclone.plan import Plan
 from dbclone.schema import Column, Schema, Table
+from dbclone.source import DEFAULT_BUDGET, SourceData
 from dbclone.synth import pii
 from dbclone.synth.model import ColumnModel, FKModel
 
@@ -34,6 +35,9 @@ class FitOptions:
     soft_keys: frozenset[tuple[str, str]] = frozenset()
     not_soft_keys: frozenset[tuple[str, str]] = frozenset()
     progress: Progress | None = None
+    #: Rows per table the fit learns from (expected; see `dbclone.source`): bigger tables
+    #: are sampled by whole families, their counts still exact.
+    sample_rows: int = DEFAULT_BUDGET
 
 
 @dataclass
@@ -67,6 +71,14 @@ class FitContext:
     #: Numbers drawn per category, on one scale over all rows (normal scores of their ranks,
     #: NULL lowest) for ordering categories: their latent scores are ranks within a group.
     scales: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Exact counts from the database for FKs touching a sampled table (None: every table
+    #: read whole, counts taken from the frames).
+    source: SourceData | None = None
+
+    def exact_counts(self, child: str, columns: tuple[str, ...]) -> np.ndarray | None:
+        """Each row of the parent's frame's exact number of children through the FK, when
+        the database counted them (`source.read_source`)."""
+        return None if self.source is None else self.source.per_parent.get((child, columns))
 
 
 Fitted = tuple[ColumnModel, "np.ndarray | None"]

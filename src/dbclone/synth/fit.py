@@ -1,5 +1,6 @@
-"""Stage 3, fitting: learn a `Model` from the source, reading it in a read-only
-transaction, and orchestrate the rules (see the package map in `dbclone.synth`).
+"""Stage 3, fitting: learn a `Model` from the source, read in a read-only transaction
+through `dbclone.source` (exact counts, a bounded sample of rows), and orchestrate the rules
+(see the package map in `dbclone.synth`).
 
 Per table, in this order: the FKs (children counts, the driving parent, lookups as
 categories); the relations that claim a column first (dates after a base, ratios, shares of
@@ -16,12 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dbclone.dialects import dialect_for
 from dbclone.plan import Plan
 from dbclone.schema import Schema, Table
+from dbclone.source import read_source
 from dbclone.synth import copula, latent, pii
 from dbclone.synth.codecs import jsonable
 from dbclone.synth.columns.personal import email_styles
@@ -40,8 +40,10 @@ from dbclone.synth.relations.order import order_categories
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
     opts = opts or FitOptions()
-    frames = read_tables(engine, schema)
-    ctx = FitContext(schema, plan, frames, opts, np.random.default_rng(opts.seed))
+    source = read_source(engine, schema, plan, opts.sample_rows)
+    frames = source.frames
+    ctx = FitContext(schema, plan, frames, opts, np.random.default_rng(opts.seed),
+                     source=source)
     locale = opts.locale or _guess_locale(schema, frames)
     ctx.fake = pii.Generator(locale, opts.seed)
     tables = []
@@ -54,24 +56,6 @@ def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = No
     by_name = {t.name: t for t in tables}
     ordered = tuple(by_name[t.name] for t in schema.tables)
     return Model(schema=schema, tables=ordered, locale=locale, rare_threshold=opts.rare_threshold)
-
-
-def read_tables(engine: Engine, schema: Schema) -> dict[str, pd.DataFrame]:
-    """Every table, whole, as a DataFrame, inside one read-only transaction (never a write).
-    Whole tables keep children-per-parent counts exact; a sampled fit needs those counts from
-    SQL aggregates first (open: see the issue notes on bounded memory)."""
-    dialect = dialect_for(engine)
-    frames = {}
-    with engine.connect() as conn:
-        dialect.begin_read_only(conn)
-        for table in schema.tables:
-            cols = ", ".join(dialect.quote(c.name) for c in table.columns)
-            sql = f"SELECT {cols} FROM {dialect.qualified(table)}"
-            frame = pd.read_sql_query(sa.text(sql), conn)
-            frame.columns = list(table.column_names)
-            frames[table.name] = frame
-        conn.rollback()
-    return frames
 
 
 def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
@@ -146,7 +130,8 @@ def _children_dims(ctx: FitContext, table: Table, df: pd.DataFrame, dims: list[s
     """Each row's number of children per child FK, as a latent dimension ``#child.fk``."""
     children: dict[str, np.ndarray] = {}
     for child, fk in child_fks(ctx, table):
-        counts = children_counts(df, ctx.frames[child.name], fk)
+        exact = ctx.exact_counts(child.name, fk.columns)
+        counts = exact if exact is not None else children_counts(df, ctx.frames[child.name], fk)
         dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
         children[dims[-1]] = counts

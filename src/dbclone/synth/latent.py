@@ -14,6 +14,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from dbclone.schema import Table
+from dbclone.source import key_codes
 from dbclone.synth import copula
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel, FKModel, TableModel
@@ -52,8 +53,8 @@ def icc(df: pd.DataFrame, z: np.ndarray, driver: FKModel | None) -> tuple[float,
     negative when they are less alike: their means vary less than chance would have them)."""
     if driver is None or z.shape[1] == 0 or len(df) < 20:
         return ()
-    groups = df[list(driver.columns)].astype(str).agg("|".join, axis=1).to_numpy()
-    codes, sizes = np.unique(groups, return_inverse=True)[1], None
+    codes = np.unique(key_codes(df, list(driver.columns), null_is_value=True),
+                      return_inverse=True)[1]
     sizes = np.bincount(codes)
     k, n = len(sizes), len(codes)
     if k < 2 or n <= k:
@@ -80,7 +81,7 @@ def category_sharing(df: pd.DataFrame, driver: FKModel | None, icc: tuple[float,
     if not icc or driver is None:
         return ()
     by = {c.name: c for c in columns}
-    groups = df[list(driver.columns)].astype(str).agg("|".join, axis=1)
+    groups = pd.Series(key_codes(df, list(driver.columns), null_is_value=True), index=df.index)
     out = [0.0] * len(icc)
     for i, dim in enumerate(dims[:len(icc)]):
         cm = by.get(dim)

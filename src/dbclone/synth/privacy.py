@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
+from dbclone.source import key_codes
 from dbclone.synth import pii
 from dbclone.synth.columns.shaped import shape_of, shape_regex
 from dbclone.synth.model import FKModel
@@ -37,7 +39,7 @@ def entities(table: Table, df: pd.DataFrame, driver: FKModel | None,
             values = df[col.name].dropna().astype(str).head(500).tolist()
             if pii.detect(col.name, values) is not None:
                 return None
-    return df[list(driver.columns)].astype(str).agg("|".join, axis=1)
+    return pd.Series(key_codes(df, list(driver.columns), null_is_value=True), index=df.index)
 
 
 def owners_needed(k: int, owners: pd.Series | None) -> int:
@@ -45,7 +47,8 @@ def owners_needed(k: int, owners: pd.Series | None) -> int:
     return min(k, owners.nunique()) if owners is not None else k
 
 
-def distinct_owners(ctx: FitContext, values: pd.Series, keys: list[object]) -> dict[object, int]:
+def distinct_owners(ctx: FitContext, values: pd.Series,
+                    keys: list[object] | np.ndarray) -> dict[object, int]:
     """Per category, how many distinct driving parents hold it (empty for root tables)."""
     if ctx.owners is None:
         return {}

@@ -31,10 +31,19 @@ from dbclone.synth.tables import Columns
 def fit_categorical(ctx: FitContext, col: Column, values: pd.Series,
                     null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
     """Frequencies of categories seen at least k times; rarer ones are never reproduced."""
-    keys = [jsonable(v) for v in values]
+    # Each distinct value converted once (rows counted by factorize, in C), in order of first
+    # appearance, so that ties rank as a Counter over the rows would rank them
+    rows, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = [jsonable(v) for v in uniques]
     if col.kind == "integer":  # a NULL in the column made pandas read floats
-        keys = [int(v) if isinstance(v, float) and v.is_integer() else v for v in keys]
-    counts = Counter(keys)
+        distinct = [int(v) if isinstance(v, float) and v.is_integer() else v for v in distinct]
+    sizes = np.bincount(rows, minlength=len(distinct))
+    counts: Counter[object] = Counter()
+    for v, c in zip(distinct, sizes, strict=True):
+        counts[v] += int(c)
+    key_of = np.empty(len(distinct), dtype=object)
+    key_of[:] = distinct
+    keys = key_of[rows]
     k = ctx.opts.rare_threshold
     people = distinct_owners(ctx, values, keys)
     # A value must be held by k rows and, in a child table, by k distinct parents (or by
@@ -50,8 +59,9 @@ def fit_categorical(ctx: FitContext, col: Column, values: pd.Series,
     common = {v for v, _ in kept}
     rare = [(v, c) for v, c in counts.most_common() if v not in common]
     slot = stand_in_slots(ctx, col, rare)
-    provider = pii.quasi_provider(col.name, float(np.median([len(str(v)) for v in keys])))
-    stand_ins = draw_stand_ins(ctx, provider, [str(v) for v, _ in kept], set(map(str, keys)),
+    lengths = np.repeat([len(str(v)) for v in distinct], sizes)
+    provider = pii.quasi_provider(col.name, float(np.median(lengths)))
+    stand_ins = draw_stand_ins(ctx, provider, [str(v) for v, _ in kept], set(map(str, distinct)),
                            max(slot.values()) + 1 if slot else 0, col.length)
     entries = kept + list(zip(stand_ins, slot_counts(rare, slot), strict=True))
     total = sum(c for _, c in entries)
@@ -59,7 +69,7 @@ def fit_categorical(ctx: FitContext, col: Column, values: pd.Series,
     probs = tuple(c / total for _, c in entries)
     index = {v: i for i, v in enumerate(cats[:len(kept)])}
     index.update({v: len(kept) + j for v, j in slot.items()})
-    codes = np.asarray([index.get(v, -1) for v in keys])
+    codes = np.asarray([index.get(v, -1) for v in distinct] + [-1], dtype=np.int64)[rows]
     z = np.zeros(len(keys))
     known = codes >= 0
     z[known] = copula.categorical_to_normal(codes[known], probs, ctx.rng)

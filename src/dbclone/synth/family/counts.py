@@ -48,10 +48,14 @@ def fit_fks(ctx: FitContext, table: Table, df: pd.DataFrame) -> list[FKModel]:
     for fk in table.foreign_keys:
         if fk.ref_table not in ctx.frames:
             continue
-        parent = ctx.frames[fk.ref_table]
         null_rate = float(df[list(fk.columns)].isna().any(axis=1).mean()) if len(df) else 0.0
-        counts = children_counts(parent, df, fk).astype(int)
-        values, freq = np.unique(counts, return_counts=True)
+        exact = ctx.source.counts.get((table.name, fk.columns)) if ctx.source else None
+        if exact is not None:  # counted by the database: a sampled table or parent
+            values, freq = np.asarray(exact.values), np.asarray(exact.parents)
+            counts = np.repeat(values, freq)
+        else:
+            counts = children_counts(ctx.frames[fk.ref_table], df, fk).astype(int)
+            values, freq = np.unique(counts, return_counts=True)
         deferred = ctx.plan.is_deferred(table.name, fk)
         depth = depth_probs(df, fk) if fk.ref_table == table.name else ()
         models.append(FKModel(

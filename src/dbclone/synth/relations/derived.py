@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, ForeignKey, Table
+from dbclone.source import parent_positions
 from dbclone.synth.codecs import (
     NUMERIC_KINDS,
     py_value,
@@ -33,52 +34,76 @@ def mark_derived(ctx: FitContext, table: Table, df: pd.DataFrame,
     """Parent columns that equal an aggregate of their children (an invoice's total is the sum
     of its lines' price x quantity) are recomputed after the children are generated."""
     out = []
+    sums: dict[tuple[str, tuple[str, ...]], ChildSums] = {}  # shared by the columns
     for cm in columns:
         col = table.column(cm.name)
         found = None
         if cm.strategy == "numeric" and col.kind in NUMERIC_KINDS and len(df) >= 10:
-            found = _derived_from(ctx, table, df, col)
+            found = _derived_from(ctx, table, df, col, sums)
         out.append(dataclasses.replace(cm, derived=found) if found else cm)
     return out
 
 
-def _derived_from(ctx: FitContext, table: Table, df: pd.DataFrame,
-                  col: Column) -> tuple[str, ...] | None:
-    target = pd.to_numeric(df[col.name], errors="coerce").astype(float)
+def _derived_from(ctx: FitContext, table: Table, df: pd.DataFrame, col: Column,
+                  sums: dict[tuple[str, tuple[str, ...]], ChildSums]
+                  ) -> tuple[str, ...] | None:
+    target = pd.to_numeric(df[col.name], errors="coerce").astype(float).to_numpy()
     tol = 0.5 * 10.0 ** -(col.scale or 0) if col.kind == "decimal" else 1e-6
+    known = ~np.isnan(target)
+    if known.sum() < 10:
+        return None
     for child, fk in child_fks(ctx, table):
         if child.name == table.name:
             continue
-        cdf = ctx.frames[child.name]
         nums = [c.name for c in child.columns if c.kind in NUMERIC_KINDS
                 and c.name not in fk.columns and c.name not in child.primary_key]
+        key = (child.name, fk.columns)
+        if key not in sums:
+            sums[key] = ChildSums(df, ctx.frames[child.name], fk, nums,
+                                  ctx.exact_counts(child.name, fk.columns))
+        whole = known & sums[key].complete
+        if whole.sum() < 10:
+            continue
         candidates: list[tuple[str, ...]] = [("count",)]
         candidates += [("sum", a) for a in nums]
         candidates += [("sum_product", a, b) for i, a in enumerate(nums) for b in nums[i + 1:]]
         for cand in candidates:
-            agg = aggregate(df, cdf, fk, cand)
-            known = target.notna()
-            if known.sum() >= 10 and (np.abs(agg[known] - target[known]) <= tol + 1e-9).mean() \
-                    >= 0.99:
+            agg = sums[key].of(cand)
+            if (np.abs(agg[whole] - target[whole]) <= tol + 1e-9).mean() >= 0.99:
                 return (child.name, "/".join(fk.columns), *cand)
     return None
 
 
-def aggregate(parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey,
-               how: tuple[str, ...]) -> pd.Series:
-    """The source children's aggregate for each parent row (0 without children)."""
-    keys = child[list(fk.columns)].copy()
-    keys.columns = list(fk.ref_columns)
-    keys["_v"] = _child_values(
-        how, lambda c: pd.to_numeric(child[c], errors="coerce").astype(float))
-    sums = keys.groupby(list(fk.ref_columns), dropna=True)["_v"].sum().rename("_agg")
-    merged = parent[list(fk.ref_columns)].merge(sums.reset_index(), how="left",
-                                                 on=list(fk.ref_columns))
-    return pd.Series(merged["_agg"].fillna(0.0).to_numpy(), index=parent.index)
+class ChildSums:
+    """The source children's aggregates per parent row (0 without children): one bincount
+    per candidate over the children's parent positions, computed once for all the parent's
+    columns (they were a group-by and a merge on text keys per candidate and column, 44 s
+    of a 270k-row fit). `complete`: parents whose children are all in the child's sample
+    (every parent when neither table is sampled), the only ones a candidate is judged on."""
+
+    def __init__(self, parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey,
+                 nums: list[str], exact: np.ndarray | None) -> None:
+        pos = parent_positions(parent, list(fk.ref_columns), child, list(fk.columns))
+        has = pos >= 0
+        self.pos, self.n = pos[has], len(parent)
+        self.values = {c: np.nan_to_num(pd.to_numeric(child[c], errors="coerce")
+                                        .astype(float).to_numpy()[has]) for c in nums}
+        self.complete = np.ones(self.n, dtype=bool) if exact is None else \
+            np.bincount(self.pos, minlength=self.n) == exact
+        self.done: dict[tuple[str, ...], np.ndarray] = {}
+
+    def of(self, how: tuple[str, ...]) -> np.ndarray:
+        if how not in self.done:
+            weights = _child_values(how, lambda c: self.values[c])
+            if isinstance(weights, float):
+                self.done[how] = np.bincount(self.pos, minlength=self.n).astype(float)
+            else:
+                self.done[how] = np.bincount(self.pos, weights=weights, minlength=self.n)
+        return self.done[how]
 
 
 def _child_values(how: tuple[str, ...],
-                  number: Callable[[str], pd.Series]) -> pd.Series | float:
+                  number: Callable[[str], Any]) -> Any:
     """Each child row's part of the aggregate `how`: 1 (count), a column (sum) or the product
     of two (sum_product); `number` reads a child column as numbers."""
     if how[0] == "count":

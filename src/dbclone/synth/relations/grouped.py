@@ -134,11 +134,13 @@ def group_counts(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[
 def _category_codes(col: Column, series: pd.Series, cats: tuple[object, ...]) -> np.ndarray:
     """Each row's position among a categorical model's values (-1: NULL or suppressed)."""
     index = {str(v): i for i, v in enumerate(cats)}
-    keys = [jsonable(v) for v in series]
+    rows, uniques = pd.factorize(series, use_na_sentinel=True)  # each value converted once
+    keys = [jsonable(v) for v in uniques]
     if col.kind == "integer":
         keys = [int(v) if isinstance(v, float) and v.is_integer() else v for v in keys]
-    return np.asarray([-1 if v is None or (isinstance(v, float) and np.isnan(v))
-                       else index.get(str(v), -1) for v in keys])
+    found = np.asarray([-1 if v is None or (isinstance(v, float) and np.isnan(v))
+                        else index.get(str(v), -1) for v in keys] + [-1], dtype=np.int64)
+    return found[rows]  # NULL rows (-1) take the appended -1
 
 
 def _number_groups(ctx: FitContext, df: pd.DataFrame, values: pd.Series, codes: np.ndarray,

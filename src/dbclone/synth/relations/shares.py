@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
+from dbclone.source import key_codes
 from dbclone.synth import copula
 from dbclone.synth.codecs import (
     NUMERIC_KINDS,
@@ -54,7 +55,7 @@ def find_parent_ratios(ctx: FitContext, table: Table, df: pd.DataFrame, driver: 
     if joined is None:
         return {}
     parent = ctx.schema.table(driver.ref_table)
-    keys = df[list(driver.columns)].astype(str).agg("|".join, axis=1)
+    keys = pd.Series(key_codes(df, list(driver.columns), null_is_value=True), index=df.index)
     siblings = keys.map(keys.value_counts()).astype(float)
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     out: dict[str, _ParentRatio] = {}
