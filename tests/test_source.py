@@ -124,3 +124,19 @@ def test_key_codes_match_equal_keys_across_types() -> None:
     assert codes[0] == codes[1] == codes[4] and codes[3] == codes[5]
     assert codes[2] == -1 and codes[0] != codes[3]
 
+
+def test_sampled_fit_keeps_exact_counts(new_db: Callable[[str], str]) -> None:
+    """A fit that samples (1000 rows per table here) still has every table's row count and
+    every FK's children-per-parent distribution exact: the database counts them."""
+    from dbclone.api import fit_source, sampling_url
+
+    url = new_db("postgresql")
+    _fill(url)
+    _, sampling = sampling_url(url, sample_rows=1000)
+    assert not sampling["line"].whole and not sampling["product"].whole
+    sampled, whole = fit_source(url, sample_rows=1000), fit_source(url, sample_rows=10 ** 9)
+    for name in ("line", "orders", "customer", "product"):
+        a, b = sampled.table(name), whole.table(name)
+        assert a.row_count == b.row_count
+        for fa, fb in zip(a.fks, b.fks, strict=True):
+            assert (fa.counts, fa.probs) == (fb.counts, fb.probs), (name, fa.columns)

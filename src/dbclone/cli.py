@@ -42,6 +42,9 @@ ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Replace the tables 
                                           "target.")]
 LocaleOpt = Annotated[str | None, typer.Option("--locale", help="Faker locale for personal data "
                                                "(default: guessed from the source).")]
+SampleRowsOpt = Annotated[int | None, typer.Option(
+    "--sample-rows", min=1000, help="Rows per table the fit learns from (default 50000): "
+    "bigger tables are sampled by whole families; row and children counts stay exact.")]
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="TOML config file: tables to "
                                                "exclude or copy, sizes, column overrides "
                                                "(see README).", envvar="DBCLONE_CONFIG")]
@@ -126,13 +129,13 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
                                                    "soft keys (ids without a declared FK), and "
                                                    "why (what `clone` will replace).")]
             = False) -> None:
-    """Summarise a database's tables, keys and row counts."""
-    from dbclone.api import inspect_url
+    """Summarise a database's tables, keys and row counts (and which tables a fit samples)."""
+    from dbclone.api import sampling_url
 
     if personal:
         _show_personal(source, schema)
         return
-    s = run(lambda: inspect_url(source, schema))
+    s, sampling = run(lambda: sampling_url(source, schema))
     if as_json:
         typer.echo(json.dumps(s.to_dict(), indent=2, default=str))
         return
@@ -141,9 +144,20 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
     for t in s.tables:
         fks = ", ".join(f"{'/'.join(fk.columns)} -> {fk.ref_table}" for fk in t.foreign_keys)
         typer.echo(f"  {t.name}: {t.row_count} rows, {len(t.columns)} columns, "
-                   f"PK ({', '.join(t.primary_key) or 'none'})" + (f"; FK {fks}" if fks else ""))
+                   f"PK ({', '.join(t.primary_key) or 'none'})" + (f"; FK {fks}" if fks else "")
+                   + _sampled(sampling.get(t.name)))
     for w in s.warnings:
         typer.echo(f"warning: {w}", err=True)
+
+
+def _sampled(how: Any) -> str:
+    """How `fit` reads a table, when not whole (`source.Sampling`)."""
+    if how is None or how.whole:
+        return ""
+    key = "/".join(how.key)
+    unit = f"whole families by {key}" if how.fk is not None and how.key == how.fk.columns \
+        else f"rows by {key}" if key else f"children of {how.parent}'s sample"
+    return f"; fit samples ~{how.rows * how.fraction:,.0f} rows ({unit})"
 
 
 def _show_personal(source: str, schema: str | None) -> None:
@@ -231,6 +245,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
 def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
           schema: SchemaOpt = None, replace: ReplaceOpt = False, locale: LocaleOpt = None,
           quiet: QuietOpt = False, config: ConfigOpt = None,
+          sample_rows: SampleRowsOpt = None,
           schema_only: Annotated[bool, typer.Option("--schema-only", help="Create the tables, "
                                                     "constraints, indexes and views; no rows.")]
           = False) -> None:
@@ -249,7 +264,7 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
     with _progress(quiet) as progress:
         result = run(lambda: do_clone(source, target, scale=scale, seed=seed, schema=schema,
                                       replace=replace, locale=locale, progress=progress,
-                                      config=conf))
+                                      config=conf, sample_rows=sample_rows))
     if not quiet:
         _say(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
              f"{time.perf_counter() - start:.1f} s (fit {result.fit_seconds:.1f} s, "
@@ -261,13 +276,14 @@ def fit(source: SourceArg,
         out: Annotated[str, typer.Option("--out", "-o", help="Model file to write (JSON; "
                                          ".gz compresses).")],
         schema: SchemaOpt = None, seed: SeedOpt = 0, locale: LocaleOpt = None,
-        quiet: QuietOpt = False, config: ConfigOpt = None) -> None:
+        quiet: QuietOpt = False, config: ConfigOpt = None,
+        sample_rows: SampleRowsOpt = None) -> None:
     """Learn a model of SOURCE (statistics only, no rows) and save it to a file."""
     from dbclone.api import fit_to_file
 
     conf = _config(config)
     model = run(lambda: fit_to_file(source, out, schema=schema, seed=seed, locale=locale,
-                                    config=conf))
+                                    config=conf, sample_rows=sample_rows))
     if not quiet:
         _say(f"model of {len(model.tables)} tables written to {out}", model=out)
 
