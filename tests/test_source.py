@@ -135,8 +135,10 @@ def test_sampled_fit_keeps_exact_counts(new_db: Callable[[str], str]) -> None:
     _, sampling = sampling_url(url, sample_rows=1000)
     assert not sampling["line"].whole and not sampling["product"].whole
     sampled, whole = fit_source(url, sample_rows=1000), fit_source(url, sample_rows=10 ** 9)
+    assert 0 < sampled.table("line").sample_rows < sampled.table("line").row_count
+    assert sampled.table("customer").sample_rows == 0  # read whole: 300 rows
     for name in ("line", "orders", "customer", "product"):
         a, b = sampled.table(name), whole.table(name)
-        assert a.row_count == b.row_count
+        assert a.row_count == b.row_count and b.sample_rows == 0
         for fa, fb in zip(a.fks, b.fks, strict=True):
             assert (fa.counts, fa.probs) == (fb.counts, fb.probs), (name, fa.columns)

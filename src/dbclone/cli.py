@@ -285,7 +285,11 @@ def fit(source: SourceArg,
     model = run(lambda: fit_to_file(source, out, schema=schema, seed=seed, locale=locale,
                                     config=conf, sample_rows=sample_rows))
     if not quiet:
-        _say(f"model of {len(model.tables)} tables written to {out}", model=out)
+        sampled = ", ".join(f"{t.name} {t.sample_rows:,} of {t.row_count:,} rows"
+                            for t in model.tables if t.sample_rows)
+        _say(f"model of {len(model.tables)} tables written to {out}"
+             + (f" (learned from samples: {sampled}; counts exact)" if sampled else ""),
+             model=out)
 
 
 @app.command()

@@ -172,7 +172,8 @@ def _table_model(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKMo
         copula=own_dims + parent_dims, icc=icc,
         shares=latent.category_sharing(df, driver, icc, own_dims, columns),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
-        rows=rows, latent=scores, counts=grouped_counts)
+        rows=rows, latent=scores, counts=grouped_counts,
+        sample_rows=len(df) if ctx.source is not None and ctx.source.sampled(table.name) else 0)
 
 
 def _is_reference(ctx: FitContext, table: Table, columns: list[ColumnModel]) -> bool:

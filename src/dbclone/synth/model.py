@@ -140,6 +140,9 @@ class TableModel:
     #: `groups` as a grouped number's (the quantiles are of counts; the latent score is the
     #: rank within the group).
     counts: tuple[ColumnModel, ...] = ()
+    #: Rows the fit learned this table's columns from when it sampled the table by families
+    #: (`dbclone.source`; its counts stay exact); 0: every row was read.
+    sample_rows: int = 0
 
     @property
     def verbatim(self) -> bool:
