@@ -66,8 +66,8 @@ class Row:
     personal_columns: int | None = None
     #: Per table: detection accuracy (NaN when not measured).
     detection: dict[str, float] = field(default_factory=dict)
-    #: Per text column: (group, provider, text realism accuracy).
-    texts: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    #: Per text column: (group, provider, text realism accuracy, excepted from the scores).
+    texts: dict[str, tuple[str, str, float, bool]] = field(default_factory=dict)
     error: str = ""
 
 
@@ -170,7 +170,8 @@ def run_case(servers: Servers, case: Case, sample_rows: int, seed: int = 0) -> R
     row.worst_table = _worst_table(report)
     row.detection = {t.name: t.detection.accuracy for t in report.tables
                      if t.detection is not None}
-    row.texts = {f"{t.table}.{t.column}": (t.group, t.provider, t.accuracy)
+    row.texts = {f"{t.table}.{t.column}": (t.group, t.provider, t.accuracy,
+                                            getattr(t, "excepted", False))
                  for t in getattr(report, "text_realism", ())}
     # Reports before the "personal data replaced" section have no `personal`: shown as n/a.
     personal = getattr(report, "personal", None)
@@ -247,8 +248,9 @@ def to_json(rows: list[Row]) -> list[dict[str, Any]]:
              "scores": {k: clean(v) for k, v in r.scores.items()},
              "detection_worst_table": r.worst_table, "personal_columns": r.personal_columns,
              "detection_per_table": {k: clean(v) for k, v in r.detection.items()},
-             "text_realism_per_column": {k: {"group": g, "provider": p, "accuracy": clean(a)}
-                                         for k, (g, p, a) in r.texts.items()},
+             "text_realism_per_column": {k: {"group": g, "provider": p, "accuracy": clean(a),
+                                             "excepted": e}
+                                         for k, (g, p, a, e) in r.texts.items()},
              "error": r.error} for r in rows]
 
 

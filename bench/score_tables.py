@@ -66,6 +66,8 @@ def text_table(runs: list[dict[str, Any]]) -> str:
     for db, dialect, _, column, info, values, mean in sorted(rows):
         target = TEXT_TARGET.get(info["group"], 0.70)
         meets = "n/a" if mean is None else ("yes" if mean <= target else "**no**")
+        if info.get("excepted"):
+            meets = "excepted (reserved-domain emails)"
         lines.append(f"| {db} | {dialect} | {column} | {info['group']} | "
                      f"{info['provider'] or '-'} | " + " | ".join(_cell(v) for v in values)
                      + f" | {_cell(mean)} | {target:.2f} | {meets} |")

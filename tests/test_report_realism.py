@@ -90,3 +90,29 @@ def test_numbers_written_as_text_are_not_text() -> None:
     found = text_columns([Feature("zip", "text"), Feature("city", "text")],
                          {"zip": "string", "city": "string"}, values)
     assert [f.column for f in found] == ["city"]
+
+
+def test_ci_gate_on_text_realism(chinook: Path, scrambled: Report) -> None:
+    """`--fail-under text_realism_worst=0.85` passes an exact copy and fails the scrambled
+    one with exit 4, naming the metric."""
+    import typer
+    from typer.testing import CliRunner
+
+    from dbclone.errors import EXIT_VERIFY
+    from dbclone.report.cli import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def main() -> None:
+        """dbclone."""
+
+    copy = chinook.with_name("scrambled.db")  # written by the `scrambled` fixture
+    args = ["--fail-under", "text_realism_worst=0.85", "--sample-rows", "800",
+            "--no-outside-check"]
+    same = CliRunner().invoke(app, ["report", str(chinook), str(chinook), *args])
+    assert same.exit_code == 0, same.output
+    failed = CliRunner().invoke(app, ["report", str(chinook), str(copy), *args])
+    assert failed.exit_code == EXIT_VERIFY
+    assert "text_realism_worst = 0.9" in failed.output and "above the limit 0.85" in failed.output
