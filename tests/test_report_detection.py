@@ -74,3 +74,29 @@ def test_children_distinct_categories_reach_the_parent(tmp_path: Path) -> None:
                     "WHERE c.parent_id = child.parent_id ORDER BY c.id LIMIT 1)")
     assert _accuracy(flat, "parent") > 0.75
     assert _accuracy(flat, "child") < 0.6
+
+
+def test_rare_categories_pooled_in_distinct_counts(tmp_path: Path) -> None:
+    """Two of each parent's six children hold shades that only four parents share (rare: held
+    by fewer than five owners); the copy, as the synthesizer must, replaces every such shade
+    by one stand-in. Counted raw, every parent loses one distinct value and is told apart;
+    pooled as the report's shapes pool rare values, the copy is as real as the source."""
+    rng = random.Random(4)
+    source = tmp_path / "rare.db"
+    con = sqlite3.connect(source)
+    con.executescript("CREATE TABLE parent (id INTEGER PRIMARY KEY, size REAL);"
+                      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL "
+                      "REFERENCES parent (id), colour TEXT NOT NULL);")
+    con.executemany("INSERT INTO parent VALUES (?, ?)", [(i, rng.random()) for i in range(160)])
+
+    def colour(i: int) -> str:
+        parent, slot = divmod(i, 6)
+        return f"shade {'ab'[slot]}{parent // 4}" if slot < 2 else rng.choice(["red", "blue"])
+
+    con.executemany("INSERT INTO child VALUES (?, ?, ?)",
+                    [(i, i // 6, colour(i)) for i in range(960)])
+    con.commit()
+    con.close()
+    pooled = _changed(source, "pooled.db",
+                      "UPDATE child SET colour = 'stand-in' WHERE colour LIKE 'shade %'")
+    assert _accuracy(pooled, "parent") < 0.6

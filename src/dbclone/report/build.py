@@ -86,6 +86,8 @@ class Context:
     notes: list[str] = field(default_factory=list)
     plan: Plan | None = None  # the source's plan: which FK drives each table
     outside: bool = True  # run SDMetrics' QualityReport when it is installed
+    #: (table, column) -> the category values common enough to keep (see `_pool_rare`).
+    common: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
 
 def build_report(source_engine: Engine, target_engine: Engine, *, sample_rows: int = 20000,
@@ -290,6 +292,7 @@ def _pool_rare(ctx: Context, table: Table) -> None:
                 and not col.enum_values:
             text = real[f.column].dropna().astype(str)
             common = personal.common_values(text, ctx.owners.get(table.name))
+            ctx.common[(table.name, f.column)] = frozenset(common)
             if not common and len(text):
                 f = Feature(f.column, "text", reason="no value common enough to keep")
             else:
@@ -416,30 +419,38 @@ def _child_features(ctx: Context, side: Side, table: Table) -> pd.DataFrame:
         if here is None or child.name not in side.values:
             continue
         for n, fk in enumerate(f for f in child.foreign_keys if f.ref_table == table.name):
-            aggregates = _child_aggregates(child, ctx.source.schema,
-                                           ctx.features.get(child.name, []))
+            aggregates = _child_aggregates(ctx, child)
             agg = relations.child_aggregates(side.conn, side.dialect, here, fk, aggregates)
             merged = _merge_keys(raw, fk, agg)
             prefix = f"{child.name}.{n}"
             extra[f"{prefix}.count"] = merged["_n"].fillna(0.0).to_numpy()
-            for i, (col, how) in enumerate(aggregates):
-                extra[f"{prefix}.{col}.{how}"] = merged[f"_m{i}"].to_numpy()
+            for i, a in enumerate(aggregates):
+                extra[f"{prefix}.{a.column}.{a.how}"] = merged[f"_m{i}"].to_numpy()
     return extra
 
 
-def _child_aggregates(child: Table, schema: Schema,
-                      found: list[Feature]) -> list[tuple[str, str]]:
-    """(column, how) for the child columns whose per-parent aggregate says something: numbers
-    and dates (mean), categories (distinct count); never keys or soft keys (ids)."""
-    keys = key_columns(child, schema) | {f.column for f in found if f.family == "reuse"}
+#: Category values listed one by one in a pooled distinct count; beyond, all are counted.
+MAX_LISTED = 500
+
+
+def _child_aggregates(ctx: Context, child: Table) -> list[relations.ChildAggregate]:
+    """The child columns whose per-parent aggregate says something: numbers and dates (mean),
+    categories (distinct count, values too rare to keep pooled into one as for shapes);
+    never keys or soft keys (ids)."""
+    found = ctx.features.get(child.name, [])
+    keys = key_columns(child, ctx.source.schema) | {f.column for f in found
+                                                    if f.family == "reuse"}
     categorical = {f.column for f in found if f.family == "categorical"}
     out = []
     for col in child.columns:
         if col.name in keys:
             continue
-        how = "distinct" if col.name in categorical else _AGGREGATE_BY_KIND.get(col.kind)
-        if how is not None:
-            out.append((col.name, how))
+        if col.name in categorical:
+            common = sorted(ctx.common.get((child.name, col.name), frozenset()))
+            listed = tuple(common) if 0 < len(common) <= MAX_LISTED else ()
+            out.append(relations.ChildAggregate(col.name, "distinct", listed))
+        elif col.kind in _AGGREGATE_BY_KIND:
+            out.append(relations.ChildAggregate(col.name, _AGGREGATE_BY_KIND[col.kind]))
     return out[:MAX_CHILD_AGGREGATES]
 
 

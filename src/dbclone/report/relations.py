@@ -7,9 +7,11 @@ client only receives one row per distinct count (cardinality) or per parent (agg
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dbclone.dialects import Dialect
@@ -57,26 +59,49 @@ def _shares(frame: pd.DataFrame, edges: list[int]) -> tuple[float, ...]:
     return tuple(float(c / total) if total else 0.0 for c in counts)
 
 
+@dataclass(frozen=True)
+class ChildAggregate:
+    """One per-parent aggregate of a child column: `how` is a key of AGGREGATE_SQL; `common`
+    (for "distinct") the category values counted one by one, every other value counting as
+    one pooled value (rare values the clone must not reproduce); empty: all counted."""
+
+    column: str
+    how: str
+    common: tuple[str, ...] = ()
+
+
+def _distinct(dialect: Dialect, col: str, agg: ChildAggregate) -> str:
+    if not agg.common:
+        return f"COUNT(DISTINCT {col})"
+    listed = ", ".join(_literal(dialect, v) for v in agg.common)
+    return (f"(COUNT(DISTINCT CASE WHEN {col} IN ({listed}) THEN {col} END) + "
+            f"MAX(CASE WHEN {col} IS NOT NULL AND {col} NOT IN ({listed}) THEN 1 ELSE 0 END))")
+
+
+def _literal(dialect: Dialect, value: str) -> str:
+    return str(sa.literal(value, sa.String()).compile(
+        dialect=dialect.sa_dialect, compile_kwargs={"literal_binds": True}))
+
+
 #: SQL for each kind of per-parent child aggregate (SyntheRela's C2ST-Agg features): the mean
 #: of a number, the mean of a date or timestamp as epoch seconds, and the number of distinct
 #: values of a category.
-AGGREGATE_SQL: dict[str, Callable[[Dialect, str], str]] = {
-    "mean": lambda dialect, col: f"AVG({col})",
-    "date_mean": lambda dialect, col: f"AVG({dialect.epoch_seconds_sql(col)})",
-    "distinct": lambda dialect, col: f"COUNT(DISTINCT {col})",
+AGGREGATE_SQL: dict[str, Callable[[Dialect, str, ChildAggregate], str]] = {
+    "mean": lambda dialect, col, agg: f"AVG({col})",
+    "date_mean": lambda dialect, col, agg: f"AVG({dialect.epoch_seconds_sql(col)})",
+    "distinct": _distinct,
 }
 
 
 def child_aggregates(conn: Connection, dialect: Dialect, child: Table, fk: ForeignKey,
-                     aggregates: list[tuple[str, str]]) -> pd.DataFrame:
-    """Per parent key: the number of children and one aggregate per `(column, how)` pair
-    (`how` a key of AGGREGATE_SQL).
+                     aggregates: list[ChildAggregate]) -> pd.DataFrame:
+    """Per parent key: the number of children and each aggregate.
 
     Key columns come back as `_k0`, `_k1`, ...; aggregates as `_n` and `_m0`, `_m1`, ..."""
     q = dialect.quote
     keys = [f"{q(c)} AS _k{i}" for i, c in enumerate(fk.columns)]
-    values = [f"{AGGREGATE_SQL[how](dialect, q(c))} AS _m{i}"
-              for i, (c, how) in enumerate(aggregates)]
+    values = [f"{AGGREGATE_SQL[a.how](dialect, q(a.column), a)} AS _m{i}"
+              for i, a in enumerate(aggregates)]
     present = " AND ".join(f"{q(c)} IS NOT NULL" for c in fk.columns)
     group = ", ".join(q(c) for c in fk.columns)
     sql = (f"SELECT {', '.join(keys + ['COUNT(*) AS _n'] + values)} "
