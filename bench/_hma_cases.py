@@ -9,6 +9,7 @@ parent's columns, so cardinality and cross-table trends have something to measur
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -18,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
-SAMPLEDBS = Path(__file__).resolve().parents[2] / "shared" / "sampledbs"
+SAMPLEDBS = Path(os.environ.get("DBCLONE_SAMPLEDBS")
+                 or Path(__file__).resolve().parents[2] / "shared" / "sampledbs")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import math
 import os
@@ -51,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(render_notes(saved["cases"]))
         return 0
+    if importlib.util.find_spec("sdv") is None:
+        print("hma_vs_dbclone: needs the sdv extra: pip install torch --index-url "
+              "https://download.pytorch.org/whl/cpu && pip install -e '.[sdv]'", file=sys.stderr)
+        return 2
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     args.dbclone_path, dbclone_version = dbclone_snapshot(args.dbclone_rev, work)

@@ -37,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "sampledbs"
+SHARED = Path(os.environ.get("DBCLONE_SAMPLEDBS") or ROOT.parent / "shared" / "sampledbs")
 #: DBCLONE_BENCH_TAG=_x keeps parallel runs apart (dbclone_test_bench_x_...).
 PREFIX = "dbclone_test_bench" + os.environ.get("DBCLONE_BENCH_TAG", "") + "_"
 

@@ -1,8 +1,13 @@
 """Real databases for the tests: SQLite files, and throwaway PostgreSQL / MariaDB databases.
 
 PostgreSQL (127.0.0.1:5432, user postgres) and MariaDB (127.0.0.1:3306, root) must be running;
-tests that need one skip with the reason when it cannot be reached. Tests that use the shared
-sample databases skip when ../shared is absent (as on a user's clone).
+tests that need one skip with the reason when it cannot be reached. The shared sample databases
+are looked for in `DBCLONE_SAMPLEDBS` (default: ../shared/sampledbs beside the repository); tests
+that use them skip when they are absent, as on a user's clone.
+
+`DBCLONE_REQUIRE=samples,postgresql,mysql,chromium` (set by .ci/run) names what must be there:
+a skip for a missing one becomes a failure, so a CI run that lost its samples or a server goes
+red instead of quietly running a third of the tests.
 """
 
 from __future__ import annotations
@@ -12,15 +17,75 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "sampledbs"
+SHARED = Path(os.environ.get("DBCLONE_SAMPLEDBS") or ROOT.parent / "shared" / "sampledbs")
 PG_SERVER = os.environ.get("DBCLONE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 MY_SERVER = os.environ.get("DBCLONE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
 DIALECTS = ("postgresql", "mysql", "sqlite")
+
+#: What a skip reason starts with when something the environment should provide is missing.
+MISSING = {"samples": "shared sample databases not found",
+           "postgresql": "postgresql server not reachable",
+           "mysql": "mysql server not reachable",
+           "chromium": "chromium not installed"}
+REQUIRED = {n.strip() for n in os.environ.get("DBCLONE_REQUIRE", "").split(",") if n.strip()}
+
+
+def missing(what: str, detail: str) -> None:
+    """Skip for want of `what` (a key of MISSING); a failure when DBCLONE_REQUIRE names it."""
+    message = f"{MISSING[what]}: {detail}"
+    if what in REQUIRED:
+        pytest.fail(f"{message} (required by DBCLONE_REQUIRE)", pytrace=False)
+    pytest.skip(message)
+
+
+def _has_sdv() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("sdv") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `sdv` need the `sdv` extra; without it they are deselected (not skipped:
+    the default install runs every test it collects), and a failure if DBCLONE_REQUIRE says sdv."""
+    needs = [i for i in items if i.get_closest_marker("sdv")]
+    if not needs or _has_sdv():
+        return
+    if "sdv" in REQUIRED:
+        raise pytest.UsageError("DBCLONE_REQUIRE names sdv but the sdv extra is not installed "
+                                "(pip install -e '.[sdv]')")
+    config.hook.pytest_deselected(items=needs)
+    items[:] = [i for i in items if not i.get_closest_marker("sdv")]
+    _DESELECTED.extend(needs)
+
+
+_DESELECTED: list[pytest.Item] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _DESELECTED:
+        terminalreporter.write_line(f"{len(_DESELECTED)} tests need the sdv extra and were not "
+                                    "run (pip install -e '.[sdv]'; .ci/run runs them)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A skip whose reason says a required thing is missing (a skipif mark in a test module
+    as much as `missing()`) is reported as a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or not REQUIRED or not isinstance(report.longrepr, tuple):
+        return
+    reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+    needed = [w for w in REQUIRED if w in MISSING and reason.startswith(MISSING[w])]
+    if needed:
+        report.outcome = "failed"
+        report.longrepr = f"{reason} (required by DBCLONE_REQUIRE={','.join(sorted(REQUIRED))})"
 
 
 def _reachable(url: str) -> str | None:
@@ -42,7 +107,7 @@ def require_server(dialect: str) -> None:
     if dialect not in _REASONS:
         _REASONS[dialect] = _reachable(url)
     if _REASONS[dialect]:
-        pytest.skip(f"{dialect} server not reachable: {_REASONS[dialect]}")
+        missing(dialect, str(_REASONS[dialect]))
 
 
 def _admin(dialect: str, sql: str) -> None:
@@ -102,9 +167,9 @@ _SESSION = uuid.uuid4().hex[:8]
 def shared_db(name: str, dialect: str, tmp_root: Path) -> str:
     """URL of a shared sample database, loaded once per test session with load.sh."""
     if not SHARED.is_dir():
-        pytest.skip(f"shared sample databases not found at {SHARED}")
+        missing("samples", f"{SHARED} (set DBCLONE_SAMPLEDBS)")
     if not (SHARED / name / f"{dialect}.sql").exists():
-        pytest.skip(f"no {dialect} dump of {name}")
+        missing("samples", f"no {dialect} dump of {name} in {SHARED}")
     require_server(dialect)
     key = (name, dialect)
     if key in _LOADED:

@@ -28,14 +28,14 @@ from dbclone.report.cli import register
 from dbclone.report.integrity import check_integrity
 from dbclone.report.model import Report
 from dbclone.report.thresholds import check_thresholds, parse_thresholds
+from tests.conftest import MISSING, SHARED, missing
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "sampledbs"
 PG = "postgresql://postgres@127.0.0.1:5432"
 MY = "mysql://root@127.0.0.1:3306"
 #: Small samples keep the suite quick; the fixtures are far smaller or equal anyway.
 SAMPLE = 1500
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/sampledbs not present")
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{MISSING['samples']}: {SHARED}")
 
 
 def load(name: str, dialect: str, target: str) -> None:
@@ -47,7 +47,7 @@ def server(url: str) -> sa.Engine:
     try:
         return engine_for(url)
     except DbcloneError as exc:
-        pytest.skip(f"server not available: {exc}")
+        missing("postgresql" if url.startswith("postgresql") else "mysql", str(exc))
 
 
 def drop_pg(name: str) -> None:

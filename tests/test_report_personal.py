@@ -23,9 +23,10 @@ from dbclone.report import build_report, render_html, render_text
 from dbclone.report import detection as dda
 from dbclone.report.data import Feature, features
 from dbclone.report.model import Report
+from tests.conftest import MISSING
 from tests.test_report import SAMPLE, SHARED, load
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/sampledbs not present")
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{MISSING['samples']}: {SHARED}")
 
 #: Chinook's Invoice columns holding a customer's address: categories by count (a few dozen
 #: values over 412 invoices), personal data by the synthesizer's detector.

@@ -20,7 +20,7 @@ from dbclone.connect import engine_for
 from dbclone.errors import LoadError
 from dbclone.load import PAUSE_ENV
 from dbclone.synth import model as model_io
-from tests.conftest import SHARED
+from tests.conftest import SHARED, missing
 from tests.helpers import mysql_ledger, table_digest
 
 DBCLONE = [sys.executable, "-c", "from dbclone.cli import app; app()"]
@@ -38,7 +38,7 @@ def model_for(new_db: Callable[[str], str],
     def get(dialect: str) -> Path:
         if dialect not in _MODELS:
             if not (SHARED / "employees" / f"{dialect}.sql").exists():
-                pytest.skip(f"no {dialect} dump of the Employees sample at {SHARED}")
+                missing("samples", f"no {dialect} dump of the Employees sample at {SHARED}")
             source = new_db(dialect)
             url = sa.make_url(source)
             where = url.database if dialect != "sqlite" else str(url.database)
