@@ -112,3 +112,73 @@ def test_inspect_shows_personal_data_and_why(shared) -> None:
     assert "Customer.Email: replaced by Faker email (column name 'Email')" in result.output
     assert "Genre: copied as it is" in result.output
     assert "Track.Milliseconds" not in result.output  # measurements are modelled, not replaced
+
+
+def _help(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", [(), ("clone",), ("fit",), ("sample",), ("refresh",),
+                                     ("inspect",), ("diff",), ("plan",)])
+def test_flags_show_no_type_in_help(command: tuple[str, ...]) -> None:
+    text = _help(*command)
+    assert "--help" in text
+    assert "<bool>" not in text
+
+
+def test_refresh_help_does_not_offer_replace() -> None:
+    text = _help("refresh")
+    assert "--replace" not in text
+    assert "replaced" in text  # what happens to the target is still said
+    assert "--replace" in _help("sample")
+
+
+def test_scheme_typo_suggests_the_scheme() -> None:
+    result = runner.invoke(app, ["inspect", "postgressql://alice:s3cret@127.0.0.1/db"])
+    assert result.exit_code == 2
+    assert "did you mean postgresql://?" in result.output
+    assert "Can't load plugin" not in result.output and "s3cret" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    other = runner.invoke(app, ["inspect", "oracle://scott:tiger@db/orcl"])
+    assert other.exit_code == 2
+    assert "dbclone reads PostgreSQL, MySQL/MariaDB and SQLite" in other.output
+
+
+def test_messages_show_the_url_as_typed(new_db) -> None:
+    """Not the driver URL dbclone made of it (postgresql+psycopg://)."""
+    target = new_db("postgresql")  # the fixture's own URL names the driver
+    typed = target.replace("postgresql+psycopg://", "postgresql://", 1)
+    missing = typed.rsplit("/", 1)[0] + "/dbclone_no_such_database"
+    result = runner.invoke(app, ["inspect", missing])
+    assert result.exit_code == 3
+    assert f"cannot connect to {missing}" in result.output
+    assert "+psycopg" not in result.output
+    from dbclone.connect import display_url, engine_for
+
+    assert display_url(engine_for(typed)) == typed
+    assert display_url(engine_for("mysql://root@127.0.0.1:3306/mysql")) \
+        == "mysql://root@127.0.0.1:3306/mysql"
+
+
+def test_dialect_error_names_sqlite_as_a_way_out(tmp_path, new_db) -> None:
+    import sqlalchemy as sa
+
+    source = new_db("postgresql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id integer PRIMARY KEY, v integer)")
+        conn.exec_driver_sql("INSERT INTO t SELECT i, mod(i, 3) FROM generate_series(1, 50) i")
+    result = runner.invoke(app, ["clone", source, new_db("mysql")])
+    assert result.exit_code == 2, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert "cannot load a postgresql schema into a mysql target" in last
+    assert "or into SQLite (sqlite:///file.db), which takes any source" in last
+    assert "same dialect" not in last
+    sqlite_source = tmp_path / "s.db"
+    with sa.create_engine(f"sqlite:///{sqlite_source}").begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 2), (2, 3)")
+    result = runner.invoke(app, ["clone", str(sqlite_source), new_db("postgresql")])
+    assert result.exit_code == 2, result.output
+    assert "clone into a SQLite file" in result.output.strip().splitlines()[-1]

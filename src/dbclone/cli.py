@@ -9,17 +9,55 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
-from dbclone import __version__, interrupts
+from dbclone import __version__, display, interrupts
 from dbclone.errors import EXIT_ERROR, DbcloneError, mask
 
+#: Options of the whole program that a user may also write after the subcommand.
+_ANYWHERE = ("--log-json",)
+
+
+def _no_type(ctx: typer.Context) -> None:
+    return None
+
+
+def _untyped_flags(params: list[Any]) -> list[Any]:
+    """A flag takes no value: its help shows no type (Typer would print `<bool>`)."""
+    for p in params:
+        if getattr(p, "is_flag", False):
+            setattr(p, "display_type_rich", _no_type)  # noqa: B010 - Typer's help hook
+    return params
+
+
+class _Group(TyperGroup):
+    """dbclone's command group: `--log-json` before or after the subcommand; flag help
+    without a type."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        hoisted = [a for a in args[:end] if a in _ANYWHERE]
+        rest = [a for a in args[:end] if a not in _ANYWHERE]
+        return super().parse_args(ctx, list(dict.fromkeys(hoisted)) + rest + args[end:])
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _untyped_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not getattr(command, "_dbclone_flags", False):
+            get_params = command.get_params
+            setattr(command, "get_params", lambda c: _untyped_flags(get_params(c)))  # noqa: B010
+            setattr(command, "_dbclone_flags", True)  # noqa: B010
+        return command
+
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Clone a relational database into a test database with synthetic rows that keep "
          "every constraint and relationship, and no real person's data.")
 
@@ -31,6 +69,9 @@ SourceArg = Annotated[str, typer.Argument(help="Source database URL (postgresql:
 TargetArg = Annotated[str, typer.Argument(help="Target database URL; must be empty unless "
                                           "--replace.", show_default=False,
                                           envvar="DBCLONE_TARGET_URL")]
+RefreshTargetArg = Annotated[str, typer.Argument(help="Target database URL; its tables are "
+                                                 "replaced in one step.", show_default=False,
+                                                 envvar="DBCLONE_TARGET_URL")]
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="PostgreSQL schema to read "
                                                "(default: the search path's, usually public).")]
 ScaleOpt = Annotated[float, typer.Option("--scale", help="Size of the clone relative to the "
@@ -53,10 +94,7 @@ ConfigOpt = Annotated[str | None, typer.Option("--config", help="TOML config fil
 _LOG_JSON = False
 
 
-def _log(event: str, **fields: Any) -> None:
-    record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields}
-    sys.stderr.write(json.dumps(record, default=str) + "\n")
-    sys.stderr.flush()
+_log = display.log_json
 
 
 def _say(message: str, **fields: Any) -> None:
@@ -79,7 +117,7 @@ def _fail(err: DbcloneError) -> None:
     if _LOG_JSON:
         _log("error", message=mask(str(err)), error=type(err).__name__, exit_code=err.exit_code)
         raise typer.Exit(err.exit_code)
-    typer.echo(f"dbclone: error: {mask(str(err))}", err=True)
+    display.last_word(lambda: typer.echo(f"dbclone: error: {mask(str(err))}", err=True))
     raise typer.Exit(err.exit_code)
 
 
@@ -97,7 +135,7 @@ def run(fn: Callable[[], T]) -> T:
         if _LOG_JSON:
             _log("interrupted", message=message, exit_code=code)
             raise typer.Exit(code) from None
-        typer.echo(f"dbclone: interrupted; {message}", err=True)
+        display.last_word(lambda: typer.echo(f"dbclone: interrupted; {message}", err=True))
         raise typer.Exit(code) from None
     raise AssertionError("unreachable")
 
@@ -209,38 +247,6 @@ def diff(source: SourceArg,
     raise typer.Exit(1 if lines else 0)
 
 
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """Per-table progress bars with rows/s on a terminal; silence otherwise."""
-    if _LOG_JSON and not quiet:
-        def record(table: str, done: int, total: int) -> None:
-            if done >= total:
-                _log("table", table=table, rows=total)
-        yield record
-        return
-    if quiet or not sys.stderr.isatty():
-        yield lambda table, done, total: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bars = Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), transient=False)
-    tasks: dict[str, Any] = {}
-    starts: dict[str, float] = {}
-
-    def update(table: str, done: int, total: int) -> None:
-        if table not in tasks:
-            tasks[table] = bars.add_task(table, total=total or 1, rate="")
-            starts[table] = time.perf_counter()
-        rate = done / max(time.perf_counter() - starts[table], 1e-6)
-        # A table loaded in chunks: `done` counts all its chunks so far, `total` is planned.
-        bars.update(tasks[table], completed=done if total else 1, total=total or 1,
-                    rate=f"{rate:,.0f} rows/s")
-
-    with bars:
-        yield update
-
-
 @app.command()
 def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
           schema: SchemaOpt = None, replace: ReplaceOpt = False, locale: LocaleOpt = None,
@@ -248,10 +254,19 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
           sample_rows: SampleRowsOpt = None,
           schema_only: Annotated[bool, typer.Option("--schema-only", help="Create the tables, "
                                                     "constraints, indexes and views; no rows.")]
-          = False) -> None:
+          = False,
+          engine: Annotated[str, typer.Option("--engine", help="What makes the rows: dbclone, "
+                                              "or sdv-hma (SDV's HMASynthesizer, extra "
+                                              "dbclone[sdv]; at most 5 tables; personal data "
+                                              "still dbclone's).")] = "dbclone") -> None:
     """Fit a model of SOURCE and fill TARGET with a synthetic clone."""
-    from dbclone.api import clone as do_clone
     from dbclone.api import clone_schema
+    from dbclone.engines import ENGINES
+    from dbclone.errors import UsageError
+
+    if engine not in ENGINES:
+        _fail(UsageError(f"unknown --engine {engine!r}; use {' or '.join(ENGINES)}"))
+    do_clone = ENGINES[engine]
 
     start = time.perf_counter()
     if schema_only:
@@ -261,10 +276,11 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
                        f"{time.perf_counter() - start:.1f} s")
         return
     conf = _config(config)
-    with _progress(quiet) as progress:
+    with display.opened(quiet, _LOG_JSON) as shown:
         result = run(lambda: do_clone(source, target, scale=scale, seed=seed, schema=schema,
-                                      replace=replace, locale=locale, progress=progress,
-                                      config=conf, sample_rows=sample_rows))
+                                      replace=replace, locale=locale, progress=shown.loaded,
+                                      fit_progress=shown.fitted, config=conf,
+                                      sample_rows=sample_rows))
     if not quiet:
         _say(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
              f"{time.perf_counter() - start:.1f} s (fit {result.fit_seconds:.1f} s, "
@@ -282,8 +298,10 @@ def fit(source: SourceArg,
     from dbclone.api import fit_to_file
 
     conf = _config(config)
-    model = run(lambda: fit_to_file(source, out, schema=schema, seed=seed, locale=locale,
-                                    config=conf, sample_rows=sample_rows))
+    with display.opened(quiet, _LOG_JSON) as shown:
+        model = run(lambda: fit_to_file(source, out, schema=schema, seed=seed, locale=locale,
+                                        config=conf, sample_rows=sample_rows,
+                                        progress=shown.fitted))
     if not quiet:
         sampled = ", ".join(f"{t.name} {t.sample_rows:,} of {t.row_count:,} rows"
                             for t in model.tables if t.sample_rows)
@@ -304,9 +322,9 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
     start = time.perf_counter()
     m = run(lambda: model_io.load(model_file))
     conf = _config(config)
-    with _progress(quiet) as progress:
+    with display.opened(quiet, _LOG_JSON) as shown:
         result = run(lambda: sample_model(m, target, scale=scale, seed=seed, replace=replace,
-                                          progress=progress, config=conf))
+                                          progress=shown.loaded, config=conf))
     if not quiet:
         _say(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
              f"{time.perf_counter() - start:.1f} s", rows=sum(result.rows.values()),
@@ -315,7 +333,7 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
 
 @app.command()
 def refresh(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
-            target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
+            target: RefreshTargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
             quiet: QuietOpt = False, config: ConfigOpt = None) -> None:
     """Replace TARGET's contents with a fresh clone from a saved model, atomically (cron)."""
     sample(model_file, target, scale=scale, seed=seed, replace=True, quiet=quiet, config=config)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from dbclone.errors import ConnectError, UsageError, mask
-from dbclone.urls import parse
+from dbclone.urls import DRIVERS, parse
 
 
 def normalise_url(url: str) -> str:
@@ -56,7 +56,13 @@ def engine_for(url: str, *, must_exist: bool = True) -> Engine:
 
 
 def display_url(engine: Engine) -> str:
-    return mask(engine.url.render_as_string(hide_password=True))
+    """The engine's URL as the user would have typed it: password masked, and the scheme
+    without the driver dbclone chose (postgresql://, not postgresql+psycopg://)."""
+    shown = engine.url.render_as_string(hide_password=True)
+    for typed, driver in DRIVERS.items():
+        if shown.startswith(f"{driver}://") and driver.startswith(typed):
+            return mask(typed + shown[len(driver):])
+    return mask(shown)
 
 
 def sqlite_path(engine: Engine) -> str | None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from dbclone.connect import display_url
 from dbclone.dialects import Dialect, dialect_for
 from dbclone.errors import DbcloneError, SchemaError, mask
 from dbclone.schema import (
@@ -31,7 +32,7 @@ def introspect(engine: Engine, schema: str | None = None, *, count_rows: bool = 
         with engine.connect() as conn:
             return _introspect(conn, dialect, schema, count_rows)
     except SQLAlchemyError as exc:
-        raise DbcloneError(f"cannot read the schema of {mask(str(engine.url))}: "
+        raise DbcloneError(f"cannot read the schema of {display_url(engine)}: "
                            f"{mask(str(exc).splitlines()[0])}") from None
 
 

@@ -50,6 +50,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dbclone import faults, interrupts
+from dbclone.connect import display_url
 from dbclone.dialects import Dialect, dialect_for
 from dbclone.errors import LoadError, TargetNotEmptyError, UsageError, VerifyError, mask
 from dbclone.schema import Schema, Table
@@ -83,7 +84,7 @@ def check_target(engine: Engine, schema: Schema, replace: bool) -> None:
         with engine.connect() as conn:
             _check_empty(conn, dialect, schema, replace)
     except SQLAlchemyError as exc:  # e.g. a SQLite file locked by a load that is committing
-        raise LoadError(f"cannot read target {mask(str(engine.url))}: {_first_line(exc)}"
+        raise LoadError(f"cannot read target {display_url(engine)}: {_first_line(exc)}"
                         ) from None
 
 
@@ -192,7 +193,7 @@ def _load_staged(engine: Engine, job: _Job) -> None:
     dialect = job.dialect
     db = engine.url.database
     if not db:
-        raise UsageError(f"the target URL {mask(str(engine.url))} names no database; add /DBNAME")
+        raise UsageError(f"the target URL {display_url(engine)} names no database; add /DBNAME")
     admin_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as admin:
         _lock(admin, dialect, engine)
@@ -414,7 +415,7 @@ def _timed(items: Iterable[TableData | DeferredUpdate],
 
 def _lock(conn: Connection, dialect: Dialect, engine: Engine) -> None:
     if not dialect.lock_load(conn):
-        raise LoadError(f"another dbclone load or refresh of {mask(str(engine.url))} is running; "
+        raise LoadError(f"another dbclone load or refresh of {display_url(engine)} is running; "
                         "wait for it to finish (loads are never interleaved)")
 
 
@@ -422,7 +423,7 @@ def _check_empty(conn: Connection, dialect: Dialect, schema: Schema, replace: bo
     existing = dialect.user_tables(conn, schema.schema_name)
     if existing and not replace:
         shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
-        url = mask(conn.engine.url.render_as_string(hide_password=True))
+        url = display_url(conn.engine)
         raise TargetNotEmptyError(
             f"target {url} is not empty ({len(existing)} tables: {shown}); "
             "use an empty database, or --replace to overwrite it")
@@ -431,8 +432,11 @@ def _check_empty(conn: Connection, dialect: Dialect, schema: Schema, replace: bo
 def _dialect(engine: Engine, schema: Schema) -> Dialect:
     dialect = dialect_for(engine)
     if dialect.name != schema.dialect:
-        raise UsageError(f"the source is {schema.dialect} but the target is {dialect.name}; "
-                         "clone into a target of the same dialect")
+        way = ("a SQLite file: SQLite schemas are not translated to other dialects"
+               if schema.dialect == "sqlite" else
+               f"{schema.dialect}, or into SQLite (sqlite:///file.db), which takes any source")
+        raise UsageError(f"cannot load a {schema.dialect} schema into a {dialect.name} target; "
+                         f"clone into {way}")
     return dialect
 
 

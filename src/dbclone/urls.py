@@ -37,6 +37,8 @@ _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*):(?P<rest>.*)$", re.
 _KEYVALUE = re.compile(r"^\s*[A-Za-z_]+\s*=")
 #: libpq keywords that are parts of the URL itself; any other keyword goes into its query.
 _LIBPQ_PARTS = {"host", "hostaddr", "port", "dbname", "user", "password"}
+#: Schemes dbclone reads (before any `+driver`); anything else is a typo or an engine it lacks.
+SCHEMES = (*DRIVERS, "sqlite")
 _EXAMPLES = ("write e.g. postgresql://user@host/db, 'host=h dbname=db user=u', "
              "mysql://root@host/db or sqlite:///file.db")
 
@@ -83,6 +85,7 @@ def _is_windows_drive(scheme: str) -> bool:
 def _from_url(scheme: str, rest: str, text: str) -> DbUrl:
     if scheme.startswith("sqlite"):
         return _sqlite(text, text)
+    _known_scheme(scheme, text)
     driver = DRIVERS.get(scheme, scheme)
     if not rest.startswith("//"):
         raise UsageError(f"malformed database URL {_mask_all(text)!r}: write two slashes after "
@@ -104,7 +107,22 @@ def _from_url(scheme: str, rest: str, text: str) -> DbUrl:
                          query=dict(parse_qsl(query, keep_blank_values=True)))
     except (ArgumentError, ValueError, TypeError) as exc:
         raise UsageError(f"malformed database URL {_mask_all(text)!r}: {mask(str(exc))}") from None
-    return DbUrl(url, url.render_as_string(hide_password=True))
+    # Shown with the scheme as typed: postgresql://, not the postgresql+psycopg:// it became.
+    return DbUrl(url, scheme + url.render_as_string(hide_password=True)[len(driver):])
+
+
+def _known_scheme(scheme: str, text: str) -> None:
+    """A scheme dbclone does not read: a typo answered with the nearest one."""
+    base = scheme.split("+", 1)[0]
+    if base in SCHEMES:
+        return
+    import difflib
+
+    near = difflib.get_close_matches(base, SCHEMES, n=1, cutoff=0.6)
+    hint = (f"did you mean {near[0]}://?" if near else
+            "dbclone reads PostgreSQL, MySQL/MariaDB and SQLite")
+    raise UsageError(f"unknown database scheme '{scheme}://' in {_mask_all(text)!r}; {hint} "
+                     "(postgresql://, mysql://, mariadb:// or sqlite:///)")
 
 
 def _split_location(hostpart: str) -> tuple[str, str, str]:

@@ -1,0 +1,5 @@
+"""`python -m dbclone`: the same as the `dbclone` command."""
+
+from dbclone.cli import app
+
+app(prog_name="dbclone")
