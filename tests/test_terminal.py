@@ -124,6 +124,8 @@ def test_plain_lines_off_a_terminal_with_real_rates(tmp_path: Path) -> None:
     lines = res.stderr.splitlines()
     assert "\x1b" not in res.stderr and "━" not in res.stderr  # no bars, no escapes
     assert [ln.split(":")[0] for ln in lines] == ["fit  a", "fit  b", "load a", "load b"]
+    # per table, the rows read and the rules found (b: its children-per-parent distribution)
+    assert re.fullmatch(r"fit  b: 6,000 rows read, 1 rule \([0-9.]+ s\)", lines[1]), lines[1]
     assert re.fullmatch(r"load b: 6,000 rows \([0-9.]+ s, [0-9,]+ rows/s\)", lines[-1])
     rate = int(lines[-1].rsplit(", ", 1)[1].split()[0].replace(",", ""))
     assert rate < 10_000_000  # from the table's elapsed time, not from its last chunk alone

@@ -58,7 +58,7 @@ def plan_url(url: str, schema: str | None = None) -> tuple[Schema, Plan]:
 
 def fit_source(url: str, *, schema: str | None = None, seed: int = 0, locale: str | None = None,
                rare_threshold: int = 5,
-               progress: Callable[[str, int], None] | None = None,
+               progress: Callable[[str, int, int], None] | None = None,
                config: Config | None = None, sample_rows: int | None = None) -> Model:
     """Fit a model of the source; tables above `sample_rows` rows are learned from a
     sample of whole families (default `source.DEFAULT_BUDGET`), their counts still exact."""
@@ -70,7 +70,7 @@ def fit_source(url: str, *, schema: str | None = None, seed: int = 0, locale: st
 
 
 def _fit(engine: Engine, s: Schema, *, seed: int, locale: str | None, rare_threshold: int,
-         progress: Callable[[str, int], None] | None, config: Config | None,
+         progress: Callable[[str, int, int], None] | None, config: Config | None,
          sample_rows: int | None = None) -> Model:
     opts = FitOptions(seed=seed, locale=locale, rare_threshold=rare_threshold, progress=progress)
     if sample_rows is not None:
@@ -103,7 +103,7 @@ def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int
 def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
           schema: str | None = None, replace: bool = False, locale: str | None = None,
           rare_threshold: int = 5, progress: LoadProgress | None = None,
-          fit_progress: Callable[[str, int], None] | None = None,
+          fit_progress: Callable[[str, int, int], None] | None = None,
           config: Config | None = None, sample_rows: int | None = None) -> CloneResult:
     """Fit a model of the source and load a synthetic clone into the target."""
     preflight.check_scale(scale)

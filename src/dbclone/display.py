@@ -59,7 +59,8 @@ def _rate(rows: int, seconds: float) -> str:
 
 
 def _rules(rules: int | None) -> str:
-    return "" if rules is None else f", {rules} rules"
+    # None: not known (another engine's step); 0: none found, said by saying nothing.
+    return f", {rules} rule{'s' if rules > 1 else ''}" if rules else ""
 
 
 def _mute_keys() -> Callable[[], None]:

@@ -30,13 +30,14 @@ from dbclone.config import Config
 from dbclone.connect import engine_for
 from dbclone.dialects.typemap import for_target
 from dbclone.errors import UsageError
-from dbclone.fit import read_tables
 from dbclone.introspect import introspect, require_tables
 from dbclone.load import LoadProgress, load
-from dbclone.model import Model
 from dbclone.plan import make_plan
-from dbclone.sample import Sampler, TableData
 from dbclone.schema import Schema
+from dbclone.source import read_source
+from dbclone.synth.model import Model
+from dbclone.synth.sample import Sampler
+from dbclone.synth.tables import TableData
 
 #: Column strategies whose values dbclone makes itself: personal data, free text, codes and
 #: ids of rows elsewhere (HMA would copy or re-identify them), and shapes HMA cannot model.
@@ -49,8 +50,9 @@ _INSTALL = ("--engine sdv-hma needs the sdv extra: pip install 'dbclone[sdv]' (i
 def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,  # noqa: PLR0913
           schema: str | None = None, replace: bool = False, locale: str | None = None,
           rare_threshold: int = 5, progress: LoadProgress | None = None,
-          fit_progress: Callable[[str, int], None] | None = None,
-          config: Config | None = None) -> CloneResult:
+          fit_progress: Callable[[str, int, int], None] | None = None,
+          config: Config | None = None, sample_rows: int | None = None) -> CloneResult:
+    """As `api.clone`; `sample_rows` bounds only dbclone's own fit (HMA reads every row)."""
     preflight.check_scale(scale)
     start = time.perf_counter()
     source = engine_for(source_url)
@@ -60,11 +62,11 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     hma = _synthesizer_class()
     target = preflight.target_for(s, target_url, replace)
     model = _fit(source, s, seed=seed, locale=locale, rare_threshold=rare_threshold,
-                 progress=fit_progress, config=config)
+                 progress=fit_progress, config=config, sample_rows=sample_rows)
     own = {t.name: {c.name for c in t.columns if c.strategy in OWN} for t in model.tables}
     frames = _hma_rows(hma, source, model.schema, own, scale, seed)
     if fit_progress:  # HMA's fit and sample are the long step: the display shows their time
-        fit_progress("(sdv-hma fit and sample)", sum(len(f) for f in frames.values()))
+        fit_progress("(sdv-hma fit and sample)", sum(len(f) for f in frames.values()), 0)
     fitted = time.perf_counter()
     model_t = for_target(model, target)
     items = list(_merged(model_t, frames, own, seed))
@@ -128,8 +130,10 @@ def _hma_rows(hma: Any, source: Engine, s: Schema, own: dict[str, set[str]], sca
 
     from sdv.metadata import Metadata
 
+    whole = max((t.row_count for t in s.tables), default=0) + 1  # HMA learns from every row
+    frames = read_source(source, s, make_plan(s), budget=whole).frames
     data = {name: frame.drop(columns=[c for c in own.get(name, ()) if c in frame.columns])
-            for name, frame in read_tables(source, s).items()}
+            for name, frame in frames.items()}
     metadata = Metadata.detect_from_dataframes(data, infer_keys=None)
     for t in s.tables:
         for column in set(t.primary_key) | {c for fk in t.foreign_keys for c in fk.columns}:

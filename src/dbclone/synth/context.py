@@ -18,7 +18,8 @@ from dbclone.source import DEFAULT_BUDGET, SourceData
 from dbclone.synth import pii
 from dbclone.synth.model import ColumnModel, FKModel
 
-Progress = Callable[[str, int], None]
+#: After each table's fit: its name, the rows read and the rules found (`fit.rules_found`).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass

@@ -52,10 +52,19 @@ def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = No
         if tables[-1].verbatim:
             ctx.references.add(name)
         if opts.progress:
-            opts.progress(name, len(frames[name]))
+            opts.progress(name, len(frames[name]), rules_found(tables[-1]))
     by_name = {t.name: t for t in tables}
     ordered = tuple(by_name[t.name] for t in schema.tables)
     return Model(schema=schema, tables=ordered, locale=locale, rare_threshold=opts.rare_threshold)
+
+
+def rules_found(table: TableModel) -> int:
+    """What the fit found beyond each column's own distribution, for the progress display:
+    a children-per-parent distribution per FK, and each column made from others (a date after
+    a date, a ratio, a sum of children, a shared category, a number per group, a soft key)."""
+    tied = sum(1 for c in table.columns
+               if c.base or c.derived or c.joint or c.by or c.ref or c.strategy == "parent")
+    return len(table.fks) + tied
 
 
 def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
