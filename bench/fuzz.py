@@ -7,7 +7,6 @@ tests/fuzzcheck.py for the checks; tests/test_fuzz.py runs a few seeds in CI.
     python bench/fuzz.py --dialect postgresql --cases 500 --start 2000 --no-determinism
     python bench/fuzz.py --dialect mysql --seeds 17 423        # replay given seeds
     python bench/fuzz.py --dialect sqlite --cases 200 --not-null-cycles --exotic
-    python bench/fuzz.py --dialect sqlite --cases 2000 --skip-known   # new bugs only
 
 Prints one line per failing seed (its problems and the schema's shape), a progress line
 every 100 cases, and a summary; exit 1 when a case failed. Databases are named
@@ -40,13 +39,11 @@ def main() -> int:
     ap.add_argument("--not-null-cycles", action="store_true")
     ap.add_argument("--exotic", action="store_true")
     ap.add_argument("--plain-names", action="store_true", help="no odd identifiers")
-    ap.add_argument("--skip-known", action="store_true",
-                    help="leave out what trips the known open bugs (tests/fuzzgen.KNOWN)")
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # lossy-type warnings of cross-dialect clones
     warnings.simplefilter("ignore")
     options = fuzzgen.Options(not_null_cycles=args.not_null_cycles, exotic=args.exotic,
-                              odd_names=not args.plain_names, skip_known=args.skip_known)
+                              odd_names=not args.plain_names)
     seeds = args.seeds if args.seeds else range(args.start, args.start + args.cases)
     start, done = time.perf_counter(), [0]
 

@@ -37,21 +37,6 @@ class Options:
     exotic: bool = False
     #: Identifiers with quotes, spaces, Unicode, reserved words, maximum length.
     odd_names: bool = True
-    #: Leave out what trips the synthesizer's known, open bugs (see KNOWN): '%' in names,
-    #: '.' in table names, composite self-references. The long run uses it to find new ones.
-    skip_known: bool = False
-
-
-#: Open synthesizer bugs the fuzzer found (fixes wait for the synthesizer's move):
-KNOWN = {
-    "percent": "a '%' in a name: fit.read_tables reads through sa.text, which doubles it",
-    "dot": "a '.' in a table name: sample._child_counts splits '#child.fkcols' at the dot",
-    "self_composite": "a composite self-reference: fit._depth_probs handles one column only, "
-                      "so every row becomes a root (the FK all NULL)",
-    "null_fk_merge": "an FK column all NULL in the source: fit._parent_scores merges object "
-                     "and int64 keys (pandas ValueError)",
-}
-_KNOWN_NAMES = {"percent%", "x.y"}
 
 
 @dataclass
@@ -146,8 +131,7 @@ _EXOTIC = {"postgresql": ["json", "uuid"], "mysql": ["json"], "sqlite": []}
 def generate(seed: int, dialect: str, options: Options | None = None) -> FuzzSchema:
     options = options or Options()
     rng = random.Random(f"{dialect}:{seed}")
-    avoid = frozenset(_KNOWN_NAMES) if options.skip_known else frozenset()
-    tables_names = _Names(rng, dialect, options.odd_names, MAX_TABLE_NAME[dialect], avoid)
+    tables_names = _Names(rng, dialect, options.odd_names, MAX_TABLE_NAME[dialect])
     tables: list[FuzzTable] = []
     for _ in range(rng.randint(1, 5)):
         tables.append(_table(rng, dialect, tables_names.make("t"), tables, options))
@@ -160,8 +144,7 @@ def generate(seed: int, dialect: str, options: Options | None = None) -> FuzzSch
 
 def _table(rng: random.Random, dialect: str, name: str, earlier: list[FuzzTable],
            options: Options) -> FuzzTable:
-    avoid = frozenset(_KNOWN_NAMES) if options.skip_known else frozenset()
-    names = _Names(rng, dialect, options.odd_names, avoid=avoid)
+    names = _Names(rng, dialect, options.odd_names)
     shape = rng.random()
     if shape < 0.6:
         pk_cols = [FuzzColumn(names.make("id"), "int", nullable=False)]
@@ -173,7 +156,7 @@ def _table(rng: random.Random, dialect: str, name: str, earlier: list[FuzzTable]
     table = FuzzTable(name, list(pk_cols), tuple(c.name for c in pk_cols))
     for parent in rng.sample(earlier, k=min(len(earlier), rng.randint(0, 2))):
         _add_fk(rng, names, table, parent, nullable=rng.random() < 0.5)
-    if rng.random() < 0.2 and not (options.skip_known and len(table.pk) > 1):  # a tree
+    if rng.random() < 0.2:  # a self-reference, nullable (a tree)
         _add_fk(rng, names, table, table, nullable=True)
     kinds = _KINDS + (_EXOTIC[dialect] if options.exotic else [])
     for _ in range(rng.randint(0, 5)):

@@ -1,8 +1,7 @@
 """The schema fuzzer in CI: a few seeded random schemas per dialect (tests/fuzzgen.py), each
 built as a source, cloned and checked (tests/fuzzcheck.py: integrity 0, `dbclone diff`
 clean, no column silently emptied, one seed gives one database); bench/fuzz.py runs
-thousands. Below them, the failures the fuzzer found, each as a fixed regression case, and
-the open ones (in the synthesizer, whose fixes wait for its move) as strict xfails."""
+thousands. Below them, the failures the fuzzer found, each as a fixed regression case."""
 
 from __future__ import annotations
 
@@ -30,7 +29,7 @@ def dbs(tmp_path: Path):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
 def test_fuzzed_schemas_clone_whole(dialect: str, dbs: fuzzcheck.Databases) -> None:
     require_server(dialect)
-    options = fuzzgen.Options(skip_known=True)
+    options = fuzzgen.Options()
     failed = []
     for seed in CI_SEEDS:
         result = fuzzcheck.run_case(seed, dialect, dbs, options)
@@ -84,21 +83,19 @@ def test_postgresql_in_list_check_on_varchar_diffs_clean(dbs: fuzzcheck.Database
     assert any("check" in line for line in diff_urls(source, target))
 
 
-# -- what the fuzzer found, open (in the synthesizer; see fuzzgen.KNOWN) ---------------------
+# -- what the fuzzer found in the synthesizer, fixed once its move landed ---------------------
 
-_OPEN = [  # (KNOWN key, dialect, a failing seed, words of its failure)
-    ("percent", "mysql", 5, "percent%%"), ("dot", "sqlite", 28, "KeyError"),
-    ("self_composite", "sqlite", 67, "is all NULL"),
-    ("null_fk_merge", "sqlite", 89, "merge on object")]
+_SYNTH = [  # (dialect, a seed that failed, what failed)
+    ("mysql", 5, "a '%' in a name: the fit read through sa.text, which doubled it"),
+    ("sqlite", 28, "a '.' in a table name: child counts split '#child.cols' at the dot"),
+    ("sqlite", 67, "a composite self-reference: every row a root, the FK all NULL"),
+    ("sqlite", 89, "an FK all NULL in the source: the parent-score merge of object and int64"),
+]
 
 
-@pytest.mark.parametrize(("bug", "dialect", "seed", "words"), _OPEN)
-def test_open_synthesizer_bugs(bug: str, dialect: str, seed: int, words: str,
-                               dbs: fuzzcheck.Databases) -> None:
-    """Each fails as described until fixed, then passes as a regression case; failing any
-    other way fails the test."""
+@pytest.mark.parametrize(("dialect", "seed", "what"), _SYNTH)
+def test_synthesizer_bugs_the_fuzzer_found(dialect: str, seed: int, what: str,
+                                           dbs: fuzzcheck.Databases) -> None:
     require_server(dialect)
     result = fuzzcheck.run_case(seed, dialect, dbs, determinism=False)
-    if result.problems:
-        assert words in " ".join(result.problems), result.problems
-        pytest.xfail(f"open: {fuzzgen.KNOWN[bug]}")
+    assert result.problems == [], (what, result.shape)

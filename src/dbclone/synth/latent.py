@@ -42,6 +42,10 @@ def parent_scores(ctx: FitContext, table: Table, df: pd.DataFrame,
     parent = pd.concat([keys, scores], axis=1).drop_duplicates(list(driver.ref_columns))
     child = df[list(driver.columns)].copy()
     child.columns = list(driver.ref_columns)
+    for col in driver.ref_columns:  # an FK all NULL reads as objects: compare as objects
+        if (child[col].dtype == object) != (parent[col].dtype == object):
+            child[col] = child[col].astype(object)
+            parent[col] = parent[col].astype(object)
     merged = child.merge(parent, how="left", on=list(driver.ref_columns))
     z = merged[list(scores.columns)].fillna(0.0).to_numpy(dtype=float)
     return tuple(scores.columns), z

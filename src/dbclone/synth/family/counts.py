@@ -190,9 +190,7 @@ def child_counts(st: SampleState, table: Table, tm: TableModel, latent: np.ndarr
     out = {}
     for i, dim in enumerate(tm.copula):
         if dim.startswith("#") and latent.shape[1] > i:
-            child, cols = dim[1:].split(".", 1)
-            fk = next(f for f in st.model.table(child).fks
-                      if "/".join(f.columns) == cols and f.ref_table == table.name)
+            fk = _fk_of_dim(st, table, dim)
             counts = grouped_counts(grouped[dim], latent[:, i], data, spread) \
                 if dim in grouped else decode_counts(latent[:, i], fk)
             out[dim] = counts.astype(np.int32)
@@ -234,3 +232,13 @@ def decode_counts(z: np.ndarray, fk: FKModel) -> np.ndarray:
         return np.zeros(len(z), dtype=int)
     cats = copula.normal_to_codes(z, fk.probs)
     return np.asarray(fk.counts)[np.minimum(cats, len(fk.counts) - 1)]
+
+
+def _fk_of_dim(st: SampleState, table: Table, dim: str) -> FKModel:
+    """The child FK a ``#child.cols`` dimension counts, matched whole: names may hold the
+    '.' and '/' the dimension's name is built with (a table named "x.y")."""
+    for tm in st.model.tables:
+        for fk in tm.fks:
+            if fk.ref_table == table.name and f"#{tm.name}.{'/'.join(fk.columns)}" == dim:
+                return fk
+    raise KeyError(dim)

@@ -17,14 +17,19 @@ from dbclone.synth.state import SampleState
 
 def depth_probs(df: pd.DataFrame, fk: ForeignKey) -> tuple[float, ...]:
     """Share of rows at each depth of a self-referencing forest (0 = roots)."""
-    if len(fk.columns) != 1 or not len(df):
+    if not len(df):
         return ()
-    parent_of = dict(zip(df[fk.ref_columns[0]], df[fk.columns[0]], strict=False))
+    # Keys as tuples, so composite self-references (two columns) are forests too; a key
+    # with a NULL part has no parent (an FK holds only when every part is set).
+    keys = list(zip(*(df[c] for c in fk.ref_columns), strict=True))
+    parents = list(zip(*(df[c] for c in fk.columns), strict=True))
+    parent_of = {k: None if any(pd.isna(v) for v in p) else p
+                 for k, p in zip(keys, parents, strict=True)}
     depths = []
-    for key in df[fk.ref_columns[0]]:
+    for key in keys:
         depth, seen = 0, set()
         node = parent_of.get(key)
-        while node is not None and not pd.isna(node) and node not in seen and depth < 50:
+        while node is not None and node not in seen and depth < 50:
             seen.add(node)
             depth += 1
             node = parent_of.get(node)
