@@ -108,7 +108,8 @@ def _first(report: Report) -> str:
     rows = "".join(f"<tr><td>{badge(f.verdict)}</td><td>{escape(f.where)}</td>"
                    f"<td class='n'>{escape(f.score)}</td><td>{escape(f.why)}</td></tr>"
                    for f in found[:FIRST])
-    more = f"<p class='muted'>{len(found) - FIRST} more below.</p>" if len(found) > FIRST else ""
+    more = (f"<p class='muted'>{len(found) - FIRST} more beyond their good limit; every score "
+            "is in the sections below.</p>") if len(found) > FIRST else ""
     return (f"<h2>Look here first ({bad} bad, {len(found) - bad} to look at)</h2>"
             "<table class='t'><tr><th>verdict</th><th>where</th><th>score</th><th>why</th></tr>"
             f"{rows}</table>{more}")
