@@ -191,7 +191,7 @@ def test_non_default_postgresql_schema(new_db) -> None:
     src = introspect(engine_for(source), "app", count_rows=False)
     assert diff_schemas(src, introspect(engine_for(target), "app", count_rows=False)) == []
     assert src.domains[0].schema == "app" and [v.name for v in src.views] == ["v"]
-    assert introspect(engine_for(target), count_rows=False).tables == ()  # public stays empty
+    assert introspect(engine_for(target), "public", count_rows=False).tables == ()  # empty
 
 
 def test_not_null_types_without_a_model_still_load(new_db) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from dbclone import config as cfg
-from dbclone import preflight
+from dbclone import existing, preflight
 from dbclone.config import Config
 from dbclone.connect import engine_for
-from dbclone.dialects.typemap import for_target
-from dbclone.introspect import introspect, require_tables
+from dbclone.dialects.typemap import for_target, to_sqlite
+from dbclone.introspect import Schemas, introspect, require_tables
 from dbclone.load import LoadProgress, LoadResult, check_target, load
 from dbclone.plan import Plan, make_plan
 from dbclone.schema import Schema
@@ -40,23 +40,25 @@ class CloneResult:
         return sum(self.rows.values())
 
 
-def inspect_url(url: str, schema: str | None = None) -> Schema:
-    return introspect(engine_for(url), schema)
+def inspect_url(url: str, schema: Schemas = None) -> Schema:
+    s = introspect(engine_for(url), schema)
+    require_tables(s, url)
+    return s
 
 
-def sampling_url(url: str, schema: str | None = None,
+def sampling_url(url: str, schema: Schemas = None,
                  sample_rows: int | None = None) -> tuple[Schema, dict[str, Sampling]]:
     """The schema, and how a fit would read each table (whole, or sampled by families)."""
     s, plan = plan_url(url, schema)
     return s, plan_samples(s, plan, sample_rows or DEFAULT_BUDGET)
 
 
-def plan_url(url: str, schema: str | None = None) -> tuple[Schema, Plan]:
+def plan_url(url: str, schema: Schemas = None) -> tuple[Schema, Plan]:
     s = inspect_url(url, schema)
     return s, make_plan(s)
 
 
-def fit_source(url: str, *, schema: str | None = None, seed: int = 0, locale: str | None = None,
+def fit_source(url: str, *, schema: Schemas = None, seed: int = 0, locale: str | None = None,
                rare_threshold: int = 5,
                progress: Callable[[str, int, int], None] | None = None,
                config: Config | None = None, sample_rows: int | None = None) -> Model:
@@ -88,24 +90,39 @@ def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
 
 def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int = 0,
                  replace: bool = False, progress: LoadProgress | None = None,
-                 config: Config | None = None) -> LoadResult:
+                 config: Config | None = None, into_existing: bool = False) -> LoadResult:
     preflight.check_scale(scale)
     model = cfg.before_sample(config, model, scale)
     preflight.check_size(((t.name, t.row_count) for t in model.tables if not t.verbatim), scale)
-    engine = engine_for(target_url, must_exist=False)
+    engine = engine_for(target_url, must_exist=into_existing)
     model = for_target(model, engine)  # PostgreSQL/MariaDB -> SQLite: translated, lossy warned
-    check_target(engine, model.schema, replace)  # fail fast; load checks again under its lock
+    into = None
+    if into_existing:  # the tables the target has, checked to take the rows
+        into = existing_tables(engine, model.schema, target_url)
+    else:
+        check_target(engine, model.schema, replace)  # fail fast; load checks again under lock
     plan = make_plan(model.schema)
     sampler = Sampler(model, plan, scale=scale, seed=seed)
-    return load(engine, model.schema, sampler.run(), replace=replace, progress=progress)
+    return load(engine, model.schema, sampler.run(), replace=replace, progress=progress,
+                into=into)
+
+
+def existing_tables(engine: Engine, schema: Schema, url: str) -> Schema:
+    """The target's own definitions of the tables `schema`'s rows go into (`--into-existing`),
+    after refusing, listed, every difference that would break the load (dbclone.existing)."""
+    target = introspect(engine, schema.schema_name, count_rows=False)
+    existing.check(schema, target, url)
+    return existing.loaded(schema, target)
 
 
 def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
-          schema: str | None = None, replace: bool = False, locale: str | None = None,
+          schema: Schemas = None, replace: bool = False, locale: str | None = None,
           rare_threshold: int = 5, progress: LoadProgress | None = None,
           fit_progress: Callable[[str, int, int], None] | None = None,
-          config: Config | None = None, sample_rows: int | None = None) -> CloneResult:
-    """Fit a model of the source and load a synthetic clone into the target."""
+          config: Config | None = None, sample_rows: int | None = None,
+          into_existing: bool = False) -> CloneResult:
+    """Fit a model of the source and load a synthetic clone into the target (into the tables
+    it already has, with `into_existing`)."""
     preflight.check_scale(scale)
     start = time.perf_counter()
     engine = engine_for(source_url)
@@ -114,18 +131,25 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     # Everything that needs no data is checked before the fit, which may take hours.
     if config is None or not any(t.rows or t.scale for t in config.tables.values()):
         preflight.check_size(((t.name, t.row_count) for t in s.tables), scale)
-    preflight.target_for(cfg.prepare_fit(config, s, FitOptions())[0], target_url, replace)
+    kept = cfg.prepare_fit(config, s, FitOptions())[0]
+    if into_existing:  # before the fit: the tables are there, and take the rows
+        target = engine_for(target_url)
+        if target.dialect.name == "sqlite" and kept.dialect != "sqlite":
+            kept = to_sqlite(kept)
+        existing_tables(target, kept, target_url)
+    else:
+        preflight.target_for(kept, target_url, replace)
     model = _fit(engine, s, seed=seed, locale=locale, rare_threshold=rare_threshold,
                  progress=fit_progress, config=config, sample_rows=sample_rows)
     fitted = time.perf_counter()
     result = sample_model(model, target_url, scale=scale, seed=seed, replace=replace,
-                          progress=progress, config=config)
+                          progress=progress, config=config, into_existing=into_existing)
     return CloneResult(rows=result.rows, seconds=result.seconds, fit_seconds=fitted - start,
                        sample_load_seconds=time.perf_counter() - fitted,
                        verbatim=tuple(t.name for t in model.tables if t.verbatim))
 
 
-def clone_schema(source_url: str, target_url: str, *, schema: str | None = None,
+def clone_schema(source_url: str, target_url: str, *, schema: Schemas = None,
                  replace: bool = False) -> Schema:
     """Create the source's structure in the target, with no rows (`clone --schema-only`)."""
     s = introspect(engine_for(source_url), schema, count_rows=False)

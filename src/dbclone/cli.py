@@ -72,8 +72,9 @@ TargetArg = Annotated[str, typer.Argument(help="Target database URL; must be emp
 RefreshTargetArg = Annotated[str, typer.Argument(help="Target database URL; its tables are "
                                                  "replaced in one step.", show_default=False,
                                                  envvar="DBCLONE_TARGET_URL")]
-SchemaOpt = Annotated[str | None, typer.Option("--schema", help="PostgreSQL schema to read "
-                                               "(default: the search path's, usually public).")]
+SchemaOpt = Annotated[list[str] | None, typer.Option(
+    "--schema", help="PostgreSQL schema to read, or a pattern (hr_*); repeat for several "
+    "(default: every schema but the system ones, as pg_dump).")]
 ScaleOpt = Annotated[float, typer.Option("--scale", help="Size of the clone relative to the "
                                          "source (0.1 = a tenth, 10 = ten times).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same model and seed give "
@@ -86,6 +87,9 @@ LocaleOpt = Annotated[str | None, typer.Option("--locale", help="Faker locale fo
 SampleRowsOpt = Annotated[int | None, typer.Option(
     "--sample-rows", min=1000, help="Rows per table the fit learns from (default 50000): "
     "bigger tables are sampled by whole families; row and children counts stay exact.")]
+IntoOpt = Annotated[bool, typer.Option("--into-existing", help="Fill the tables TARGET already "
+                                       "has (created by the application's migrations), "
+                                       "matched by name; what would not load is listed first.")]
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="TOML config file: tables to "
                                                "exclude or copy, sizes, column overrides "
                                                "(see README).", envvar="DBCLONE_CONFIG")]
@@ -198,7 +202,12 @@ def _sampled(how: Any) -> str:
     return f"; fit samples ~{how.rows * how.fraction:,.0f} rows ({unit})"
 
 
-def _show_personal(source: str, schema: str | None) -> None:
+def _into(into_existing: bool) -> dict[str, bool]:
+    """`into_existing` for the engines that take it (dbclone's own), only when asked for."""
+    return {"into_existing": True} if into_existing else {}
+
+
+def _show_personal(source: str, schema: list[str] | None) -> None:
     from dbclone.api import fit_source
 
     model = run(lambda: fit_source(source, schema=schema))
@@ -258,7 +267,8 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
           engine: Annotated[str, typer.Option("--engine", help="What makes the rows: dbclone, "
                                               "or sdv-hma (SDV's HMASynthesizer, extra "
                                               "dbclone[sdv]; at most 5 tables; personal data "
-                                              "still dbclone's).")] = "dbclone") -> None:
+                                              "still dbclone's).")] = "dbclone",
+          into_existing: IntoOpt = False) -> None:
     """Fit a model of SOURCE and fill TARGET with a synthetic clone."""
     from dbclone.api import clone_schema
     from dbclone.engines import ENGINES
@@ -280,7 +290,8 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
         result = run(lambda: do_clone(source, target, scale=scale, seed=seed, schema=schema,
                                       replace=replace, locale=locale, progress=shown.loaded,
                                       fit_progress=shown.fitted, config=conf,
-                                      sample_rows=sample_rows))
+                                      sample_rows=sample_rows,
+                                      **_into(into_existing)))
     if not quiet:
         _say(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
              f"{time.perf_counter() - start:.1f} s (fit {result.fit_seconds:.1f} s, "
@@ -314,7 +325,7 @@ def fit(source: SourceArg,
 def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
            target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
            replace: ReplaceOpt = False, quiet: QuietOpt = False,
-           config: ConfigOpt = None) -> None:
+           config: ConfigOpt = None, into_existing: IntoOpt = False) -> None:
     """Fill TARGET from a saved model; needs no access to the source."""
     from dbclone.api import sample_model
     from dbclone.synth import model as model_io
@@ -324,7 +335,8 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
     conf = _config(config)
     with display.opened(quiet, _LOG_JSON) as shown:
         result = run(lambda: sample_model(m, target, scale=scale, seed=seed, replace=replace,
-                                          progress=shown.loaded, config=conf))
+                                          progress=shown.loaded, config=conf,
+                                          into_existing=into_existing))
     if not quiet:
         _say(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
              f"{time.perf_counter() - start:.1f} s", rows=sum(result.rows.values()),

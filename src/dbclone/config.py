@@ -372,7 +372,7 @@ def read_kept(engine: Engine, schema: Schema,
         dialect.begin_read_only(conn)
         for table_name, col in pairs:
             q = dialect.quote(col)
-            sql = (f"SELECT {q}, COUNT(*) FROM {dialect.qualified(schema.table(table_name))} "
+            sql = (f"SELECT {q}, COUNT(*) FROM {dialect.rows_of(schema.table(table_name))} "
                    f"GROUP BY {q}")
             rows = [(v, int(n)) for v, n in conn.exec_driver_sql(sql)]
             out[(table_name, col)] = kept_column(col, rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dbclone.schema import (
     CheckConstraint,
@@ -24,6 +24,9 @@ from dbclone.schema import (
     Table,
     View,
 )
+
+if TYPE_CHECKING:
+    from dbclone.introspect import Schemas
 
 T = TypeVar("T")
 
@@ -50,6 +53,7 @@ def diff_schemas(source: Schema, target: Schema) -> list[str]:
     _named(out, "domain", source.domains, target.domains, _diff_fields)
     _named(out, "routine", source.routines, target.routines, _diff_fields)
     _named(out, "sequence", source.sequences, target.sequences, _diff_fields)
+    _named(out, "composite type", source.composites, target.composites, _diff_fields)
     out += [f"extension {e}: missing in the target" for e in source.extensions
             if e not in target.extensions]
     out += [f"extension {e}: only in the target" for e in target.extensions
@@ -75,8 +79,8 @@ def schemas_equal(source: Schema, target: Schema) -> bool:
     return not diff_schemas(source, target)
 
 
-def diff_urls(source_url: str, target_url: str, schema: str | None = None,
-              target_schema: str | None = None) -> list[str]:
+def diff_urls(source_url: str, target_url: str, schema: Schemas = None,
+              target_schema: Schemas = None) -> list[str]:
     """Introspect both databases (without counting rows) and compare them."""
     from dbclone.connect import engine_for
     from dbclone.introspect import introspect

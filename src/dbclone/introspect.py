@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,19 +25,24 @@ from dbclone.schema import (
     UniqueConstraint,
 )
 
+#: What `--schema` takes: a schema name or glob pattern, several of them, or None (PostgreSQL:
+#: every schema but the system ones, as pg_dump reads them; other dialects: the connected one).
+Schemas = str | Sequence[str] | None
 
-def introspect(engine: Engine, schema: str | None = None, *, count_rows: bool = True) -> Schema:
-    """Read every base table of `schema` (the default schema when None)."""
+
+def introspect(engine: Engine, schema: Schemas = None, *, count_rows: bool = True) -> Schema:
+    """Read every base table of the schemas `schema` selects."""
     dialect = dialect_for(engine)
+    wanted = (schema,) if isinstance(schema, str) else tuple(schema or ())
     try:
         with engine.connect() as conn:
-            return _introspect(conn, dialect, schema, count_rows)
+            return _introspect(conn, dialect, wanted, count_rows)
     except SQLAlchemyError as exc:
         raise DbcloneError(f"cannot read the schema of {display_url(engine)}: "
                            f"{mask(str(exc).splitlines()[0])}") from None
 
 
-def _introspect(conn: Connection, dialect: Dialect, schema: str | None,
+def _introspect(conn: Connection, dialect: Dialect, schema: tuple[str, ...],
                 count_rows: bool) -> Schema:
     with warnings.catch_warnings():
         # expression indexes the inspector skips are read by the dialect (refine_table)
@@ -48,11 +54,31 @@ def _introspect(conn: Connection, dialect: Dialect, schema: str | None,
         return _read(conn, dialect, schema, count_rows)
 
 
-def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bool) -> Schema:
+def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
+          count_rows: bool) -> Schema:
     inspector = sa.inspect(conn)
     default = dialect.default_schema(inspector)
-    name = schema or default
-    names = dialect.user_tables(conn, name)
+    names = dialect.read_schemas(conn, wanted)
+    # The home schema's objects keep their bare names; the others' are keyed `schema.name`.
+    home = names[0] if len(names) == 1 else default
+    parts = [_read_one(conn, inspector, dialect, name or default, default, home, count_rows)
+             for name in names]
+    warnings = [w for p in parts for w in p.warnings]
+    tables = _inside_fks([t for p in parts for t in p.tables], home, default, warnings)
+    return Schema(dialect=dialect.name, tables=tuple(tables),
+                  enums=tuple(e for p in parts for e in p.enums),
+                  schema_name=home if home != default else None, warnings=tuple(warnings),
+                  domains=tuple(d for p in parts for d in p.domains),
+                  views=tuple(v for p in parts for v in p.views),
+                  routines=tuple(r for p in parts for r in p.routines),
+                  extensions=dialect.extensions(conn),
+                  sequences=tuple(q for p in parts for q in p.sequences),
+                  composites=tuple(c for p in parts for c in p.composites))
+
+
+def _read_one(conn: Connection, inspector: Any, dialect: Dialect, name: str | None,
+              default: str | None, home: str | None, count_rows: bool) -> Schema:
+    """One schema's objects, named as the whole read names them (see `_key`)."""
     tables = []
     warnings: list[str] = []
     where = name if name != default else None
@@ -62,37 +88,63 @@ def _read(conn: Connection, dialect: Dialect, schema: str | None, count_rows: bo
     def read(tname: str) -> Table:
         return _table(reflect, dialect, tname, where, warnings)
 
-    for tname in names:
+    def key(local: str) -> str:
+        return _key(local, name, home)
+
+    for tname in dialect.user_tables(conn, name):
         table = _indexes_checked(dialect.refine_table(conn, read(tname), read), warnings)
         warnings += dialect.table_warnings(conn, table)
+        table = dialect.inherits_key(name or "", lambda s, t: _key(t, s, home),
+                                     _replace(table, name=key(table.name)))
         warnings += [f"{table.name}.{c.name}: type {c.sql_type} is not understood; its values "
                      "will be generated as NULL or copied as text"
                      for c in table.columns if c.kind == "other"]
         if count_rows:
             table = _replace(table, row_count=_count(conn, dialect, table))
-        tables.append(table)
-    tables = _inside_fks(tables, (None, name, where), warnings)
-    return Schema(dialect=dialect.name, tables=tuple(tables), enums=dialect.enums(inspector, name),
-                  schema_name=where, warnings=tuple(warnings),
-                  domains=dialect.domains(conn, inspector, name),
-                  views=dialect.views(conn, name), routines=dialect.routines(conn, name),
-                  extensions=dialect.extensions(conn), sequences=dialect.sequences(conn, name))
+        tables.append(_replace(table, foreign_keys=tuple(
+            _fk_named(fk, name, default, home) for fk in table.foreign_keys)))
+    views = tuple(dataclasses.replace(v, name=key(v.name), schema=where)
+                  for v in dialect.views(conn, name))
+    sequences = tuple(dataclasses.replace(q, name=key(q.name), schema=where)
+                      for q in dialect.sequences(conn, name))
+    routines = tuple(dataclasses.replace(r, name=key(r.name))
+                     for r in dialect.routines(conn, name))
+    return Schema(dialect=dialect.name, tables=tuple(tables),
+                  enums=dialect.enums(inspector, name), warnings=tuple(warnings),
+                  domains=dialect.domains(conn, inspector, name), views=views,
+                  routines=routines, sequences=sequences,
+                  composites=dialect.composites(conn, where))
 
 
-def _inside_fks(tables: list[Table], schemas: tuple[str | None, ...],
+def _key(local: str, schema: str | None, home: str | None) -> str:
+    return local if schema == home or schema is None else f"{schema}.{local}"
+
+
+def _fk_named(fk: ForeignKey, schema: str | None, default: str | None,
+              home: str | None) -> ForeignKey:
+    """The FK naming its parent by key, and by schema wherever the parent's differs from the
+    default one (the inspector leaves out a schema on the search path)."""
+    ref = fk.ref_schema or default
+    explicit = ref if (ref != default or schema != default) else None
+    return dataclasses.replace(fk, ref_table=_key(fk.ref_table, ref, home),
+                               ref_schema=explicit if default is not None else fk.ref_schema)
+
+
+def _inside_fks(tables: list[Table], home: str | None, default: str | None,
                 warnings: list[str]) -> list[Table]:
-    """Drop, with a warning, FKs to tables outside the schema being read: the clone holds only
-    this schema, so such an FK could not be created in the target."""
-    names = {t.name for t in tables} | {p.name for t in tables for p in _parts(t)}
+    """Drop, with a warning, FKs to tables outside the schemas being read: the clone holds
+    only these, so such an FK could not be created in the target."""
+    names = {t.name for t in tables} | {_key(p.name, t.schema or default, home)
+                                        for t in tables for p in _parts(t)}
     out = []
     for t in tables:
-        keep = tuple(fk for fk in t.foreign_keys
-                     if fk.ref_table in names and fk.ref_schema in schemas)
+        keep = tuple(fk for fk in t.foreign_keys if fk.ref_table in names)
         for fk in t.foreign_keys:
             if fk not in keep:
-                where = f"{fk.ref_schema}." if fk.ref_schema else ""
-                warnings.append(f"{t.name}({', '.join(fk.columns)}) references {where}"
-                                f"{fk.ref_table}, outside the schema read; the FK is not cloned")
+                shown = fk.ref_table if not fk.ref_schema or "." in fk.ref_table else \
+                    f"{fk.ref_schema}.{fk.ref_table}"
+                warnings.append(f"{t.name}({', '.join(fk.columns)}) references {shown}, "
+                                "outside the schemas read; the FK is not cloned")
         out.append(t if len(keep) == len(t.foreign_keys) else _replace(t, foreign_keys=keep))
     return out
 
@@ -103,7 +155,7 @@ def _parts(table: Table) -> list[Table]:
 
 def _count(conn: Connection, dialect: Dialect, table: Table) -> int:
     """Rows of `table`; a table the user may not read is named, with the fix."""
-    sql = f"SELECT COUNT(*) FROM {dialect.qualified(table)}"
+    sql = f"SELECT COUNT(*) FROM {dialect.rows_of(table)}"
     try:
         # exec_driver_sql: sa.text would read ':x' in a quoted name as a parameter and
         # double a '%' the driver then does not undo.
@@ -124,8 +176,6 @@ def _indexes_checked(table: Table, warnings: list[str]) -> Table:
 
 
 def _replace(table: Table, **changes: Any) -> Table:
-    import dataclasses
-
     return dataclasses.replace(table, **changes)
 
 
@@ -227,7 +277,26 @@ def _foreign_key(info: dict[str, Any]) -> ForeignKey:
 
 
 def require_tables(schema: Schema, url: str) -> None:
-    if not schema.tables:
-        where = f" in schema {schema.schema_name!r}" if schema.schema_name else ""
-        raise SchemaError(f"source {mask(url)} has no tables{where}; point dbclone at a database "
-                          "that holds the tables to clone (PostgreSQL: --schema NAME)")
+    """Refuse a source without tables, naming the schemas that hold some (a `--schema` that
+    missed them), never "0 tables" and exit 0."""
+    if schema.tables:
+        return
+    where = f" in schema {schema.schema_name!r}" if schema.schema_name else ""
+    holding = schemas_with_tables(url)
+    hint = (f"its tables are in schema {', '.join(holding)}: give --schema accordingly, or "
+            "leave it out to read every schema" if holding else
+            "point dbclone at a database that holds the tables to clone")
+    raise SchemaError(f"source {mask(url)} has no tables{where}; {hint}")
+
+
+def schemas_with_tables(url: str) -> list[str]:
+    """`schema (n tables)` for each schema of a database with schemas that holds tables."""
+    from dbclone.connect import engine_for
+
+    engine = engine_for(url)
+    dialect = dialect_for(engine)
+    if not dialect.supports_schemas:
+        return []
+    with engine.connect() as conn:
+        counts = [(s, len(dialect.user_tables(conn, s))) for s in dialect.read_schemas(conn, ())]
+    return [f"{s} ({n} tables)" for s, n in counts if n]

@@ -89,14 +89,19 @@ def check_target(engine: Engine, schema: Schema, replace: bool) -> None:
 
 
 def load(engine: Engine, schema: Schema, items: Iterable[TableData | DeferredUpdate], *,
-         replace: bool = False, progress: LoadProgress | None = None) -> LoadResult:
-    """Create `schema` in the target and fill it from `items`, all or nothing (see module doc)."""
+         replace: bool = False, progress: LoadProgress | None = None,
+         into: Schema | None = None) -> LoadResult:
+    """Create `schema` in the target and fill it from `items`, all or nothing (see module doc).
+    With `into` (the target's own definitions of the tables, see dbclone.existing) nothing is
+    created: the existing tables are filled in one transaction."""
     dialect = _dialect(engine, schema)
     path = _sqlite_file(engine)
     result = LoadResult()
-    job = _Job(dialect, schema, items, result, progress, replace)
+    job = _Job(dialect, schema, items, result, progress, replace, into)
     try:
-        if path is not None and not os.path.exists(path):
+        if into is not None:
+            _load_in_transaction(dialect.load_engine(engine), job)
+        elif path is not None and not os.path.exists(path):
             _load_new_file(engine, path, job)
         elif dialect.load_via == "staging_database":
             _load_staged(engine, job)
@@ -115,6 +120,8 @@ class _Job:
     result: LoadResult
     progress: LoadProgress | None
     replace: bool
+    #: The existing tables to fill (--into-existing), or None to create the schema.
+    into: Schema | None = None
 
 
 # -- strategies -----------------------------------------------------------------------------
@@ -124,18 +131,26 @@ def _load_in_transaction(engine: Engine, job: _Job) -> None:
     with engine.connect() as conn:
         dialect.prepare_session(conn)
         conn.commit()
-        with conn.begin() as transaction:
-            _lock(conn, dialect, engine)
-            _check_empty(conn, dialect, job.schema, job.replace)
-            _pause("locked")
-            dialect.prepare_load(conn)
-            if job.replace:
-                _drop_existing(conn, dialect, job.schema)
-            _build(conn, job)
-            _pause("commit")
-            with interrupts.uninterrupted():  # a signal now waits: the outcome is known
-                transaction.commit()
-                interrupts.mark_committed()
+        try:
+            with conn.begin() as transaction:
+                _lock(conn, dialect, engine)
+                if job.into is None:
+                    _check_empty(conn, dialect, job.schema, job.replace)
+                _pause("locked")
+                dialect.prepare_load(conn)
+                if job.replace and job.into is None:
+                    _drop_existing(conn, dialect, job.schema)
+                if job.into is None:
+                    _build(conn, job)
+                else:
+                    _build_into(conn, job, job.into)
+                _pause("commit")
+                with interrupts.uninterrupted():  # a signal now waits: the outcome is known
+                    transaction.commit()
+                    interrupts.mark_committed()
+        finally:
+            if job.into is not None:
+                dialect.unlock_load(conn)  # a session lock (MariaDB) outlives the transaction
     _pause("committed")
 
 
@@ -352,6 +367,32 @@ def _build(conn: Connection, job: _Job) -> None:
     job.result.load_seconds = time.perf_counter() - start - waited[0]
 
 
+def _build_into(conn: Connection, job: _Job, target: Schema) -> None:
+    """Fill the existing tables (`target`'s definitions): their FKs set aside for the rows and
+    put back (checked then), rows deleted first with --replace, sequences moved on, verified."""
+    from dbclone import existing
+
+    start = time.perf_counter()
+    waited = [0.0]
+    dialect = job.dialect
+    put_back = dialect.set_fks_aside(conn, target)
+    for stmt in existing.require_empty(conn, conn.engine, dialect.rows_of, target, job.replace):
+        conn.exec_driver_sql(stmt)
+    _fill(conn, dialect, _timed(_prefetch(job.items), waited), job.result, job.progress, set())
+    _pause("finish")
+    for stmt in put_back:
+        try:
+            conn.exec_driver_sql(stmt)
+        except SQLAlchemyError as exc:
+            raise LoadError(f"a foreign key of the target failed, target left as it was: "
+                            f"{_first_line(exc)}") from None
+    for table in target.tables:
+        for stmt in dialect.reset_sequence_sql(table):
+            conn.exec_driver_sql(stmt)
+    verify(conn, dialect, target, job.result.rows)
+    job.result.load_seconds = time.perf_counter() - start - waited[0]
+
+
 class _Failed:
     def __init__(self, exc: BaseException) -> None:
         self.exc = exc
@@ -419,8 +460,15 @@ def _lock(conn: Connection, dialect: Dialect, engine: Engine) -> None:
                         "wait for it to finish (loads are never interleaved)")
 
 
+def _schemas(schema: Schema) -> list[str | None]:
+    """The target schemas the clone fills (None: the connection's default one)."""
+    return sorted({t.schema for t in schema.tables} | {schema.schema_name},
+                  key=lambda s: s or "")
+
+
 def _check_empty(conn: Connection, dialect: Dialect, schema: Schema, replace: bool) -> None:
-    existing = dialect.user_tables(conn, schema.schema_name)
+    existing = [t if s in (None, schema.schema_name) else f"{s}.{t}"
+                for s in _schemas(schema) for t in dialect.user_tables(conn, s)]
     if existing and not replace:
         shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
         url = display_url(conn.engine)
@@ -464,21 +512,39 @@ def _pause(point: str) -> None:
 
 
 def _drop_existing(conn: Connection, dialect: Dialect, schema: Schema) -> None:
-    for view in dialect.views(conn, schema.schema_name):
-        conn.exec_driver_sql(dialect.drop_view_ddl(view, schema.schema_name))
-    for name in dialect.user_tables(conn, schema.schema_name):
-        dialect.drop_existing(conn, name, schema.schema_name)
+    for where in _schemas(schema):
+        for view in dialect.views(conn, where):
+            conn.exec_driver_sql(dialect.drop_view_ddl(view, where))
+        for name in dialect.user_tables(conn, where):
+            dialect.drop_existing(conn, name, where)
 
 
 def _create(conn: Connection, dialect: Dialect, schema: Schema) -> None:
     for stmt in dialect.pre_table_ddl(schema):
         conn.exec_driver_sql(stmt)
-    for table in schema.tables:
+    for table in _parents_first(schema.tables):
         conn.exec_driver_sql(dialect.create_table_ddl(
             table, with_fks=not dialect.constraints_after_load,
             with_keys=not dialect.defers_keys(table)))
     for stmt in dialect.post_table_ddl(schema):  # comments, partitions, functions
         conn.exec_driver_sql(stmt)
+
+
+def _parents_first(tables: tuple[Table, ...]) -> list[Table]:
+    """The tables in creation order: a table that INHERITS another comes after it."""
+    done: dict[str, Table] = {}
+    by_name = {t.name: t for t in tables}
+
+    def add(table: Table) -> None:
+        if table.name not in done:
+            for parent in table.inherits:
+                if parent in by_name:
+                    add(by_name[parent])
+            done[table.name] = table
+
+    for table in tables:
+        add(table)
+    return list(done.values())
 
 
 def _fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | DeferredUpdate],
@@ -561,7 +627,7 @@ def _update(conn: Connection, dialect: Dialect, item: DeferredUpdate) -> None:
         return
     sets = ", ".join(f"{dialect.quote(c)} = {dialect.param()}" for c in item.fk_columns)
     where = " AND ".join(f"{dialect.quote(c)} = {dialect.param()}" for c in item.key_columns)
-    sql = f"UPDATE {dialect.qualified(item.table)} SET {sets} WHERE {where}"
+    sql = f"UPDATE {dialect.rows_of(item.table)} SET {sets} WHERE {where}"
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(sql, item.rows)
@@ -609,7 +675,7 @@ def verify(conn: Connection, dialect: Dialect, schema: Schema, rows: dict[str, i
     problems: list[str] = []
     for table in schema.tables:
         want = rows.get(table.name, 0)
-        got = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {dialect.qualified(table)}").scalar()
+        got = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {dialect.rows_of(table)}").scalar()
         if got != want:
             problems.append(f"table {table.name}: {got} rows in the target, {want} generated")
         if not dialect.checks_fks_on_load:
@@ -630,8 +696,8 @@ def _orphans(conn: Connection, dialect: Dialect, schema: Schema, table: Table) -
         on = " AND ".join(f"p.{dialect.quote(r)} = c.{dialect.quote(c)}"
                           for c, r in zip(fk.columns, fk.ref_columns, strict=True))
         notnull = " AND ".join(f"c.{dialect.quote(c)} IS NOT NULL" for c in fk.columns)
-        sql = (f"SELECT COUNT(*) FROM {dialect.qualified(table)} c LEFT JOIN "
-               f"{dialect.qualified(parent)} p ON {on} WHERE {notnull} "
+        sql = (f"SELECT COUNT(*) FROM {dialect.rows_of(table)} c LEFT JOIN "
+               f"{dialect.rows_of(parent)} p ON {on} WHERE {notnull} "
                f"AND p.{dialect.quote(fk.ref_columns[0])} IS NULL")
         n = conn.exec_driver_sql(sql).scalar()
         if n:

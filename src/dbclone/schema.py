@@ -21,6 +21,16 @@ KINDS = (
 #: "mixed": a SQLite column holding values of several storage classes ('12', 12, 12.5, x'00').
 
 
+def local_name(name: str, schema: str | None) -> str:
+    """An object's name inside its schema. Tables, views and sequences outside the home schema
+    (the one read alone, else the search path's, usually public) are keyed `schema.name`
+    throughout dbclone, so names stay unique across schemas and every stage keeps looking
+    objects up by name; SQL names them by `schema` and this local name."""
+    if schema and name.startswith(schema + "."):
+        return name[len(schema) + 1:]
+    return name
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -128,6 +138,14 @@ class Table:
     #: Storage options that change behaviour: MySQL `engine`, `charset`, `collation`,
     #: SQLite `without_rowid`; sorted (key, value) pairs.
     options: tuple[tuple[str, str], ...] = ()
+    #: PostgreSQL table inheritance (`INHERITS (parent)`, the pre-10 way to partition): the
+    #: parents' names. Each table holds its own rows only; the columns include the inherited
+    #: ones.
+    inherits: tuple[str, ...] = ()
+
+    @property
+    def local_name(self) -> str:
+        return local_name(self.name, self.schema)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -174,6 +192,16 @@ class DomainType:
 
 
 @dataclass(frozen=True)
+class CompositeType:
+    """PostgreSQL `CREATE TYPE name AS (attribute type, ...)`."""
+
+    name: str
+    #: (attribute, type as format_type prints it) in order.
+    attributes: tuple[tuple[str, str], ...]
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
 class View:
     name: str
     #: The SELECT, as the database prints it.
@@ -181,6 +209,8 @@ class View:
     materialized: bool = False
     indexes: tuple[Index, ...] = ()
     comment: str | None = None
+    #: The view's schema when it is not the home schema (then `name` is `schema.view`).
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +229,8 @@ class SequenceDef:
     name: str
     #: `AS integer INCREMENT BY 1 MINVALUE 1 ... CACHE 1`, as CREATE SEQUENCE takes it.
     options: str
+    #: The sequence's schema when it is not the home schema (then `name` is `schema.seq`).
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +245,7 @@ class Schema:
     #: PostgreSQL extensions the schema's types, indexes or defaults may need (`citext`).
     extensions: tuple[str, ...] = ()
     sequences: tuple[SequenceDef, ...] = ()
+    composites: tuple[CompositeType, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def table(self, name: str) -> Table:

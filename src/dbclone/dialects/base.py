@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.sqltypes import _Binary
 
+from dbclone.errors import UsageError
 from dbclone.schema import (
     Column,
+    CompositeType,
     DomainType,
     EnumType,
     ForeignKey,
@@ -82,8 +84,8 @@ class Dialect:
 
     def qualified(self, table: Table) -> str:
         if table.schema and self.supports_schemas:
-            return f"{self.quote(table.schema)}.{self.quote(table.name)}"
-        return self.quote(table.name)
+            return f"{self.quote(table.schema)}.{self.quote(table.local_name)}"
+        return self.quote(table.name)  # `schema.table` is the table's name where none exist
 
     # -- introspection hooks --------------------------------------------------------------
     def kind_of(self, sa_type: Any) -> str:
@@ -94,6 +96,13 @@ class Dialect:
 
     def default_schema(self, inspector: Any) -> str | None:
         return None
+
+    def read_schemas(self, conn: Connection, wanted: tuple[str, ...]) -> list[str | None]:
+        """The schemas `--schema` selects (None: the connection's own). Only dialects with
+        schemas inside a database take several, or patterns."""
+        if len(wanted) > 1:
+            raise UsageError(f"{self.name} reads one database at a time; give --schema once")
+        return [wanted[0] if wanted else None]
 
     def reflected(self, what: str, value: Any) -> Any:
         """The inspector's answer `get_<what>` for one table, corrected where the dialect's
@@ -123,6 +132,9 @@ class Dialect:
     def views(self, conn: Connection, schema: str | None) -> tuple[View, ...]:
         return ()
 
+    def composites(self, conn: Connection, schema: str | None) -> tuple[CompositeType, ...]:
+        return ()
+
     def routines(self, conn: Connection, schema: str | None) -> tuple[Routine, ...]:
         return ()
 
@@ -131,6 +143,16 @@ class Dialect:
 
     def sequences(self, conn: Connection, schema: str | None) -> tuple[SequenceDef, ...]:
         return ()
+
+    def rows_of(self, table: Table) -> str:
+        """What a query reads `table`'s own rows from (PostgreSQL: `ONLY t`, without the rows
+        of the tables that inherit it)."""
+        return self.qualified(table)
+
+    def inherits_key(self, schema: str, key: Callable[[str, str], str],
+                     table: Table) -> Table:
+        """`table` with its inheritance parents named by `key(schema, local name)`."""
+        return table
 
     def table_warnings(self, conn: Connection, table: Table) -> list[str]:
         """Structure of `table` that dbclone reads but does not recreate, one line each."""
@@ -352,6 +374,13 @@ class Dialect:
 
     def parked_tables(self, conn: Connection) -> list[str]:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
+    def set_fks_aside(self, conn: Connection, schema: Schema) -> list[str]:
+        """Before rows go into existing tables: stop their FKs from checking each row (the
+        rows of a cycle come in an order no FK allows); returns the statements that put them
+        back. The default is nothing: the session loads with FK checks off (prepare_session /
+        prepare_load) and `verify` counts orphans."""
+        return []
 
     def sequence_problems(self, conn: Connection, table: Table) -> list[str]:
         """After the load: sequences / counters that would hand out an existing key."""

@@ -38,6 +38,38 @@ def _rows(conn: Connection, sql: str, **params: Any) -> list[Any]:
     return list(conn.execute(sa.text(sql), params))
 
 
+def user_schemas(conn: Connection) -> list[str]:
+    """Schemas other than the system ones and those an extension created (PostGIS' tiger)."""
+    return [r[0] for r in _rows(conn, """
+        SELECT n.nspname FROM pg_namespace n
+        WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+          AND """ + _NOT_EXTENSION.format(oid="n.oid") + " ORDER BY n.nspname")]
+
+
+def composites(conn: Connection, schema: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """(name, attributes) of the schema's composite types (not a table's row type), in
+    creation order."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, attr, typ in _rows(conn, """
+            SELECT t.typname, a.attname, format_type(a.atttypid, a.atttypmod)
+            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE n.nspname = :schema AND """ + _NOT_EXTENSION.format(oid="t.oid") + """
+            ORDER BY t.oid, a.attnum""", schema=schema):
+        found.setdefault(name, []).append((attr, typ))
+    return [(name, tuple(attrs)) for name, attrs in found.items()]
+
+
+def composite_columns(conn: Connection, schema: str, table: str) -> set[str]:
+    """Columns of a composite type, or of a domain over one."""
+    return {r[0] for r in _rows(conn, f"""
+        SELECT a.attname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        LEFT JOIN pg_type b ON b.oid = t.typbasetype
+        WHERE a.attrelid = ({_REL}) AND a.attnum > 0 AND NOT a.attisdropped
+          AND (t.typtype = 'c' OR b.typtype = 'c')""", schema=schema, table=table)}
+
+
 def top_level_tables(conn: Connection, schema: str) -> list[str]:
     """Ordinary and partitioned tables, without the partitions (loaded through the parent)."""
     return sorted(r[0] for r in _rows(conn, """
@@ -199,12 +231,33 @@ def refine_constraints(conn: Connection, schema: str, table: Table) -> Table:
 
 
 def inheritance_parents(conn: Connection, schema: str, table: str) -> list[str]:
-    """Parents of a table that uses (non-partition) INHERITS."""
-    return [r[0] for r in _rows(conn, f"""
-        SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+    """`schema.parent` of each parent of a table that uses (non-partition) INHERITS."""
+    return [f"{r[0]}.{r[1]}" for r in _rows(conn, f"""
+        SELECT pn.nspname, p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+        JOIN pg_namespace pn ON pn.oid = p.relnamespace
         JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhrelid = ({_REL}) AND NOT c.relispartition ORDER BY i.inhseqno""",
         schema=schema, table=table)]
+
+
+def default_sequence_owner(conn: Connection, schema: str, table: str,
+                           column: str) -> tuple[str, str, str] | None:
+    """(schema, table, column) owning the sequence the column's default draws from (serial,
+    OWNED BY); None when nobody owns it."""
+    rows = _rows(conn, f"""
+        SELECT n.nspname, t.relname, a.attname
+        FROM pg_attrdef ad
+        JOIN pg_attribute c ON c.attrelid = ad.adrelid AND c.attnum = ad.adnum
+        JOIN pg_depend dd ON dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid
+         AND dd.refclassid = 'pg_class'::regclass
+        JOIN pg_class q ON q.oid = dd.refobjid AND q.relkind = 'S'
+        JOIN pg_depend od ON od.classid = 'pg_class'::regclass AND od.objid = q.oid
+         AND od.refclassid = 'pg_class'::regclass AND od.deptype IN ('a', 'i')
+        JOIN pg_class t ON t.oid = od.refobjid JOIN pg_namespace n ON n.oid = t.relnamespace
+        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = od.refobjsubid
+        WHERE ad.adrelid = ({_REL}) AND c.attname = :column""",
+        schema=schema, table=table, column=column)
+    return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
 
 def sequences(conn: Connection, schema: str) -> tuple[SequenceDef, ...]:

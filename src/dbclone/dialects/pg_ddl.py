@@ -9,7 +9,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 
-from dbclone.schema import DomainType, ForeignKey, Schema, Table
+from dbclone.schema import CompositeType, DomainType, ForeignKey, Schema, Table
 
 Quote = Callable[[str], str]
 Qualify = Callable[[Table], str]
@@ -50,6 +50,15 @@ def try_ddl(statement: str) -> str:
     exist yet fails here and is created again once the tables exist (post_table_ddl)."""
     return (f"DO $dbclone$ BEGIN EXECUTE {literal(statement)}; "
             "EXCEPTION WHEN others THEN NULL; END $dbclone$")
+
+
+def composite_ddl(q: Quote, composite: CompositeType) -> str:
+    """CREATE TYPE ... AS (...), skipped if a type of that name exists (a target's refresh)."""
+    name = q(composite.name) if not composite.schema else \
+        f"{q(composite.schema)}.{q(composite.name)}"
+    attrs = ", ".join(f"{q(a)} {t}" for a, t in composite.attributes)
+    return (f"DO $dbclone$ BEGIN CREATE TYPE {name} AS ({attrs}); "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $dbclone$")
 
 
 def domain_ddl(q: Quote, domain: DomainType) -> str:
@@ -143,12 +152,11 @@ def post_load_ddl(q: Quote, qualified: Qualify, add_fk: Callable[[Table, Foreign
         out += [f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {q(x.name or '')} {x.sqltext}"
                 for x in table.exclusions]
     for view in schema.views:
-        name = q(view.name) if not schema.schema_name else \
-            f"{q(schema.schema_name)}.{q(view.name)}"
+        where = Table(name=view.name, columns=(), schema=view.schema or schema.schema_name)
+        name = qualified(where)
         kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
         out.append(f"CREATE {kind} {name} AS {view.definition}")
-        out += [index_ddl(Table(name=view.name, columns=(), schema=schema.schema_name), i)
-                for i in view.indexes]
+        out += [index_ddl(where, i) for i in view.indexes]
         if view.comment is not None:
             out.append(f"COMMENT ON {kind} {name} IS {literal(view.comment)}")
     for table in schema.tables:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
@@ -12,8 +13,10 @@ from sqlalchemy.engine import Connection
 
 from dbclone.dialects import pg_binary, pg_catalog, pg_copy, pg_ddl
 from dbclone.dialects.base import Dialect
+from dbclone.errors import SchemaError
 from dbclone.schema import (
     Column,
+    CompositeType,
     DomainType,
     EnumType,
     ForeignKey,
@@ -65,6 +68,18 @@ class PostgresDialect(Dialect):
             return "interval"
         return super().kind_of(sa_type)
 
+    def read_schemas(self, conn: Connection, wanted: tuple[str, ...]) -> list[str | None]:
+        """Every schema but the system ones and those an extension owns, as pg_dump reads a
+        database, or those matching `wanted` (names or glob patterns: `sales`, `hr_*`)."""
+        names = pg_catalog.user_schemas(conn)
+        if not wanted:
+            return list(names)
+        missing = [w for w in wanted if not any(fnmatch.fnmatchcase(n, w) for n in names)]
+        if missing:
+            raise SchemaError(f"no schema named like {missing[0]!r} in the source; its schemas "
+                              f"are {', '.join(names) or 'none'}")
+        return [n for n in names if any(fnmatch.fnmatchcase(n, w) for w in wanted)]
+
     def _schema_of(self, conn: Connection, schema: str | None) -> str:
         return schema or str(conn.exec_driver_sql("SELECT current_schema()").scalar())
 
@@ -79,9 +94,17 @@ class PostgresDialect(Dialect):
             table = dataclasses.replace(table, columns=tuple(
                 dataclasses.replace(c, sql_type=types.get(c.name, c.sql_type))
                 if c.sql_type == "NULL" else c for c in table.columns))
+        composite = pg_catalog.composite_columns(conn, schema, table.name)
+        if composite:  # a record, whatever SQLAlchemy took it for: no kind of the copula
+            table = dataclasses.replace(table, columns=tuple(
+                dataclasses.replace(c, kind="other") if c.name in composite else c
+                for c in table.columns))
         table = dataclasses.replace(table, columns=tuple(  # for NOT NULL types without a model
             dataclasses.replace(c, fallback=pg_ddl.fallback_literal(c.sql_type))
             if c.kind == "other" and not c.nullable else c for c in table.columns))
+        table = dataclasses.replace(
+            _borrowed_sequences(conn, schema, table),
+            inherits=tuple(pg_catalog.inheritance_parents(conn, schema, table.name)))
         defs = pg_catalog.index_definitions(conn, schema, table.name)
         indexes = tuple(dataclasses.replace(i, definition=defs[i.name][0])
                         for i in table.indexes if i.name in defs and not defs[i.name][1])
@@ -106,6 +129,12 @@ class PostgresDialect(Dialect):
                 schema: str | None) -> tuple[DomainType, ...]:
         return pg_catalog.domains(inspector, self._schema_of(conn, schema))
 
+    def composites(self, conn: Connection, schema: str | None) -> tuple[CompositeType, ...]:
+        name = self._schema_of(conn, schema)
+        where = None if schema is None else name
+        return tuple(CompositeType(name=n, attributes=attrs, schema=where)
+                     for n, attrs in pg_catalog.composites(conn, name))
+
     def views(self, conn: Connection, schema: str | None) -> tuple[View, ...]:
         return pg_catalog.views(conn, self._schema_of(conn, schema))
 
@@ -118,14 +147,22 @@ class PostgresDialect(Dialect):
     def sequences(self, conn: Connection, schema: str | None) -> tuple[SequenceDef, ...]:
         return pg_catalog.sequences(conn, self._schema_of(conn, schema))
 
-    def table_warnings(self, conn: Connection, table: Table) -> list[str]:
-        schema = self._schema_of(conn, table.schema)
-        return [f"{table.name}: INHERITS {parent} is not recreated (a plain table; the "
-                f"parent's row count includes this table's rows)"
-                for parent in pg_catalog.inheritance_parents(conn, schema, table.name)]
+    def rows_of(self, table: Table) -> str:
+        # A parent's own rows, not its inheritance children's; a partitioned table's rows
+        # are its partitions'.
+        return self.qualified(table) if table.partition_by else f"ONLY {self.qualified(table)}"
+
+    def inherits_key(self, schema: str, key: Callable[[str, str], str],
+                     table: Table) -> Table:
+        """Parents named `schema.table` by the catalog, renamed to the keys of the read."""
+        return dataclasses.replace(table, inherits=tuple(
+            key(*p.split(".", 1)) for p in table.inherits))
 
     def table_options(self, table: Table) -> str:
-        return f" PARTITION BY {table.partition_by}" if table.partition_by else ""
+        parents = ", ".join(self.qualified(Table(p, (), schema=_schema_of_key(p, table)))
+                            for p in table.inherits)
+        sql = f" INHERITS ({parents})" if parents else ""
+        return sql + (f" PARTITION BY {table.partition_by}" if table.partition_by else "")
 
     def comment_ddl(self, table: Table) -> list[str]:
         return pg_ddl.comment_ddl(self.quote, self.qualified, table)
@@ -151,6 +188,21 @@ class PostgresDialect(Dialect):
         if fk.on_partitions:
             return pg_ddl.partition_fks_ddl(super().add_fk_ddl, table, fk)
         return super().add_fk_ddl(table, fk)
+
+    def set_fks_aside(self, conn: Connection, schema: Schema) -> list[str]:
+        """The FKs of the tables to fill are dropped inside the load's transaction and added
+        again after the rows (PostgreSQL checks them then): what other sessions see is the
+        commit, FKs included."""
+        put_back = []
+        for table in schema.tables:
+            name = self.qualified(table)
+            for fk, text in conn.exec_driver_sql(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE contype = 'f' AND conrelid = %s::regclass ORDER BY conname",
+                    (name,)).fetchall():
+                conn.exec_driver_sql(f"ALTER TABLE {name} DROP CONSTRAINT {self.quote(fk)}")
+                put_back.append(f"ALTER TABLE {name} ADD CONSTRAINT {self.quote(fk)} {text}")
+        return put_back
 
     def lock_load(self, conn: Connection) -> bool:
         # Advisory locks are per database; the transaction-level one is released by the
@@ -208,8 +260,7 @@ class PostgresDialect(Dialect):
 
     def pre_table_ddl(self, schema: Schema) -> list[str]:
         stmts = [f"CREATE EXTENSION IF NOT EXISTS {self.quote(e)}" for e in schema.extensions]
-        schemas = {t.schema for t in schema.tables if t.schema}
-        stmts += [f"CREATE SCHEMA IF NOT EXISTS {self.quote(s)}" for s in sorted(schemas)]
+        stmts += [f"CREATE SCHEMA IF NOT EXISTS {self.quote(s)}" for s in _schemas(schema)]
         for enum in schema.enums:
             name = self.quote(enum.name)
             if enum.schema:
@@ -217,9 +268,10 @@ class PostgresDialect(Dialect):
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in enum.values)
             stmts.append(f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({values}); "
                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-        where = f"{self.quote(schema.schema_name)}." if schema.schema_name else ""
-        stmts += [f"CREATE SEQUENCE IF NOT EXISTS {where}{self.quote(s.name)} {s.options}"
-                  for s in schema.sequences]
+        stmts += [pg_ddl.composite_ddl(self.quote, c) for c in schema.composites]
+        stmts += [f"CREATE SEQUENCE IF NOT EXISTS "
+                  f"{self.qualified(Table(s.name, (), schema=s.schema or schema.schema_name))} "
+                  f"{s.options}" for s in schema.sequences]
         if schema.routines:  # early, for defaults, CHECKs and domains that call them
             stmts.append("SET LOCAL check_function_bodies = off")
             stmts += [pg_ddl.try_ddl(r.definition) for r in schema.routines]
@@ -300,6 +352,37 @@ class PostgresDialect(Dialect):
                 stmts.insert(0, f"ALTER SEQUENCE {self._seq_name(table, col)} OWNED BY "
                                 f"{self.qualified(table)}.{qcol}")
         return stmts
+
+
+def _schema_of_key(key: str, child: Table) -> str | None:
+    """The schema of a parent table named by key: `schema.table` outside the home schema."""
+    if "." in key and not (child.schema and key.startswith(child.schema + ".")):
+        return key.split(".", 1)[0]
+    return child.schema if "." in key else None
+
+
+def _borrowed_sequences(conn: Connection, schema: str, table: Table) -> Table:
+    """A column whose default draws from a sequence another table's column owns (the
+    inheritance child's id, numbered by its parent's serial) keeps that default as it is:
+    the sequence is the owner's to create, move past the loaded keys and verify."""
+    cols = []
+    for col in table.columns:
+        owner = pg_catalog.default_sequence_owner(conn, schema, table.name, col.name) \
+            if col.sequence else None
+        if owner is not None and owner != (schema, table.name, col.name):
+            seq = col.sequence.replace("'", "''") if col.sequence else ""
+            col = dataclasses.replace(col, sequence=None, default=f"nextval('{seq}'::regclass)")
+        cols.append(col)
+    return dataclasses.replace(table, columns=tuple(cols))
+
+
+def _schemas(schema: Schema) -> list[str]:
+    """Every schema the clone puts something in (other than the search path's)."""
+    found = {t.schema for t in schema.tables} | {v.schema for v in schema.views}
+    found |= {e.schema for e in schema.enums} | {d.schema for d in schema.domains}
+    found |= {s.schema for s in schema.sequences} | {schema.schema_name}
+    found |= {c.schema for c in schema.composites}
+    return sorted(s for s in found if s)
 
 
 def _copy_binary(copy: Any, types: list[str], values: list[list[Any]]) -> None:

@@ -89,6 +89,9 @@ class _Ctx:
                       f"({len(t.partitions)} partitions merged)")
         if t.triggers:
             self.warn(f"{t.name}: {len(t.triggers)} trigger(s) not created")
+        if t.inherits:
+            self.warn(f"{t.name}: INHERITS {', '.join(t.inherits)} not kept (a plain table "
+                      "with its own rows)")
         names = t.column_names
         checks = [c for c in (self.check(t.name, c, names) for c in t.checks) if c is not None]
         columns = []
@@ -111,7 +114,8 @@ class _Ctx:
             t, schema=None, columns=tuple(columns), checks=tuple(checks), foreign_keys=fks,
             uniques=uniques, exclusions=(),
             indexes=tuple(i for i in (self.index(t, i) for i in t.indexes) if i is not None),
-            partition_by=None, partitions=(), partition_bound=None, triggers=(), options=())
+            partition_by=None, partitions=(), partition_bound=None, triggers=(), options=(),
+            inherits=())
 
     def column(self, t: Table, col: Column) -> tuple[Column, list[CheckConstraint]]:
         where = f"{t.name}.{col.name}"

@@ -81,7 +81,7 @@ def read_sample(conn: Connection, sql: str, limit: int, seed: int) -> pd.DataFra
 
 def select_sql(dialect: Dialect, table: Table, columns: Iterable[str]) -> str:
     cols = ", ".join(dialect.quote(c) for c in columns)
-    return f"SELECT {cols} FROM {dialect.qualified(table)}"
+    return f"SELECT {cols} FROM {dialect.rows_of(table)}"
 
 
 def to_values(series: pd.Series, column: Column) -> pd.Series:

@@ -39,7 +39,7 @@ def check_integrity(source: Schema, target: Schema, engine: Engine,
 def _queries(table: Table, here: Table, target: Schema,
              dialect: Dialect) -> Iterator[tuple[str, str, str | None]]:
     """(kind, constraint label, SQL counting violations or None when not checkable)."""
-    qtable = dialect.qualified(here)
+    qtable = dialect.rows_of(here)
     for i, cols in enumerate(table.unique_sets()):
         kind = "primary_key" if i == 0 and cols == table.primary_key else "unique"
         yield kind, f"({', '.join(cols)})", _duplicates_sql(qtable, cols, dialect)
@@ -72,8 +72,8 @@ def _orphans_sql(child: Table, fk: ForeignKey, parent: Table, dialect: Dialect) 
     present = " AND ".join(f"c.{q(c)} IS NOT NULL" for c in fk.columns)
     match = " AND ".join(f"p.{q(r)} = c.{q(c)}" for c, r in zip(fk.columns, fk.ref_columns,
                                                                   strict=True))
-    return (f"SELECT COUNT(*) FROM {dialect.qualified(child)} c WHERE {present} AND NOT EXISTS "
-            f"(SELECT 1 FROM {dialect.qualified(parent)} p WHERE {match})")
+    return (f"SELECT COUNT(*) FROM {dialect.rows_of(child)} c WHERE {present} AND NOT EXISTS "
+            f"(SELECT 1 FROM {dialect.rows_of(parent)} p WHERE {match})")
 
 
 def _run(conn: Connection, kind: str, table: str, name: str,

@@ -30,8 +30,8 @@ def children_per_parent(conn: Connection, dialect: Dialect, child: Table, fk: Fo
     keys = ", ".join(f"p.{q(c)}" for c in fk.ref_columns)
     on = " AND ".join(f"c.{q(c)} = p.{q(r)}" for c, r in zip(fk.columns, fk.ref_columns,
                                                                strict=True))
-    inner = (f"SELECT COUNT(c.{q(fk.columns[0])}) AS n FROM {dialect.qualified(parent)} p "
-             f"LEFT JOIN {dialect.qualified(child)} c ON {on} GROUP BY {keys}")
+    inner = (f"SELECT COUNT(c.{q(fk.columns[0])}) AS n FROM {dialect.rows_of(parent)} p "
+             f"LEFT JOIN {dialect.rows_of(child)} c ON {on} GROUP BY {keys}")
     sql = f"SELECT n, COUNT(*) AS parents FROM ({inner}) x GROUP BY n"
     frame = pd.read_sql(sql, conn)
     frame.columns = ["n", "parents"]
@@ -105,7 +105,7 @@ def child_aggregates(conn: Connection, dialect: Dialect, child: Table, fk: Forei
     present = " AND ".join(f"{q(c)} IS NOT NULL" for c in fk.columns)
     group = ", ".join(q(c) for c in fk.columns)
     sql = (f"SELECT {', '.join(keys + ['COUNT(*) AS _n'] + values)} "
-           f"FROM {dialect.qualified(child)} WHERE {present} GROUP BY {group}")
+           f"FROM {dialect.rows_of(child)} WHERE {present} GROUP BY {group}")
     frame = pd.read_sql(sql, conn)
     for col in frame.columns:
         if not col.startswith("_k"):
