@@ -125,3 +125,25 @@ def test_several_schemas_into_sqlite(source, new_db) -> None:
     dst = introspect(engine_for(target))
     assert "sales.order" in dst.table_names and "hr.customer" in dst.table_names
     assert set(orphans(target).values()) == {0}
+
+
+def test_one_schema_takes_the_types_it_uses_and_leaves_views_on_others(new_db) -> None:
+    """--schema sales: a domain of public that a sales table uses comes along; a sales view
+    reading hr is left out with a warning (it could not be created)."""
+    source = new_db("postgresql")
+    run_script(source, """
+        CREATE SCHEMA sales; CREATE SCHEMA hr;
+        CREATE DOMAIN "Name" AS varchar(50);
+        CREATE TABLE hr.person (id int PRIMARY KEY, name "Name");
+        CREATE TABLE sales.customer (id int PRIMARY KEY, name "Name" NOT NULL);
+        CREATE VIEW sales.named AS SELECT c.id, p.name FROM sales.customer c
+          JOIN hr.person p ON p.id = c.id;
+        CREATE VIEW sales.own AS SELECT id FROM sales.customer;
+        INSERT INTO sales.customer SELECT g, 'n' || g FROM generate_series(1, 20) g;
+        """)
+    s = introspect(engine_for(source), "sales")
+    assert [v.name for v in s.views] == ["own"]
+    assert any("view named reads schema hr" in w for w in s.warnings)
+    target = new_db("postgresql")
+    clone(source, target, schema="sales", seed=1)
+    assert diff_schemas(s, introspect(engine_for(target), "sales")) == []

@@ -61,8 +61,10 @@ def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
     names = dialect.read_schemas(conn, wanted)
     # The home schema's objects keep their bare names; the others' are keyed `schema.name`.
     home = names[0] if len(names) == 1 else default
-    parts = [_read_one(conn, inspector, dialect, name or default, default, home, count_rows)
-             for name in names]
+    names_read = {n or default for n in names}
+    parts = [_read_one(conn, inspector, dialect, name or default, default, home, names_read,
+                       count_rows) for name in names]
+    parts += _types_elsewhere(conn, inspector, dialect, names, default)
     warnings = [w for p in parts for w in p.warnings]
     tables = _inside_fks([t for p in parts for t in p.tables], home, default, warnings)
     return Schema(dialect=dialect.name, tables=tuple(tables),
@@ -77,7 +79,8 @@ def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
 
 
 def _read_one(conn: Connection, inspector: Any, dialect: Dialect, name: str | None,
-              default: str | None, home: str | None, count_rows: bool) -> Schema:
+              default: str | None, home: str | None, wanted: set[str | None],
+              count_rows: bool) -> Schema:
     """One schema's objects, named as the whole read names them (see `_key`)."""
     tables = []
     warnings: list[str] = []
@@ -103,8 +106,12 @@ def _read_one(conn: Connection, inspector: Any, dialect: Dialect, name: str | No
             table = _replace(table, row_count=_count(conn, dialect, table))
         tables.append(_replace(table, foreign_keys=tuple(
             _fk_named(fk, name, default, home) for fk in table.foreign_keys)))
+    reads = dialect.view_reads(conn, name)
+    outside = {v: sorted(s for s in reads.get(v, ()) if s not in wanted) for v in reads}
+    warnings += [f"view {key(v)} reads schema {', '.join(o)}, which is not read; the view is "
+                 "not cloned" for v, o in outside.items() if o]
     views = tuple(dataclasses.replace(v, name=key(v.name), schema=where)
-                  for v in dialect.views(conn, name))
+                  for v in dialect.views(conn, name) if not outside.get(v.name))
     sequences = tuple(dataclasses.replace(q, name=key(q.name), schema=where)
                       for q in dialect.sequences(conn, name))
     routines = tuple(dataclasses.replace(r, name=key(r.name))
@@ -114,6 +121,24 @@ def _read_one(conn: Connection, inspector: Any, dialect: Dialect, name: str | No
                   domains=dialect.domains(conn, inspector, name), views=views,
                   routines=routines, sequences=sequences,
                   composites=dialect.composites(conn, where))
+
+
+def _types_elsewhere(conn: Connection, inspector: Any, dialect: Dialect,
+                     names: list[str | None], default: str | None) -> list[Schema]:
+    """The enum and composite types and domains of the schemas not read: a table of `sales`
+    may use a domain of `public`, and the target needs it before the table."""
+    if not dialect.supports_schemas:
+        return []
+    out = []
+    for other in dialect.read_schemas(conn, ()):
+        if other in names:
+            continue
+        where = other if other != default else None
+        out.append(Schema(dialect=dialect.name, tables=(),
+                          enums=dialect.enums(inspector, other),
+                          domains=dialect.domains(conn, inspector, other),
+                          composites=dialect.composites(conn, where)))
+    return out
 
 
 def _key(local: str, schema: str | None, home: str | None) -> str:

@@ -135,6 +135,10 @@ class Dialect:
     def composites(self, conn: Connection, schema: str | None) -> tuple[CompositeType, ...]:
         return ()
 
+    def view_reads(self, conn: Connection, schema: str | None) -> dict[str, set[str]]:
+        """view -> the schemas whose tables or views it reads (dialects with schemas)."""
+        return {}
+
     def routines(self, conn: Connection, schema: str | None) -> tuple[Routine, ...]:
         return ()
 

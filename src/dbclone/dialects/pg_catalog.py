@@ -157,6 +157,21 @@ def views(conn: Connection, schema: str) -> tuple[View, ...]:
     return tuple(out)
 
 
+def view_reads(conn: Connection, schema: str) -> dict[str, set[str]]:
+    """view -> the schemas of the tables and views it reads."""
+    out: dict[str, set[str]] = {}
+    for view, other in _rows(conn, """
+            SELECT DISTINCT v.relname, tn.nspname FROM pg_class v
+            JOIN pg_namespace n ON n.oid = v.relnamespace
+            JOIN pg_rewrite r ON r.ev_class = v.oid
+            JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+             AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid
+            JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+            WHERE n.nspname = :schema AND v.relkind IN ('v', 'm')""", schema=schema):
+        out.setdefault(view, set()).add(other)
+    return out
+
+
 def routines(conn: Connection, schema: str) -> tuple[Routine, ...]:
     """Functions, procedures and aggregates of the schema (not an extension's)."""
     out = []

@@ -76,8 +76,8 @@ class PostgresDialect(Dialect):
             return list(names)
         missing = [w for w in wanted if not any(fnmatch.fnmatchcase(n, w) for n in names)]
         if missing:
-            raise SchemaError(f"no schema named like {missing[0]!r} in the source; its schemas "
-                              f"are {', '.join(names) or 'none'}")
+            raise SchemaError(f"no schema named like {missing[0]!r} in the database; its "
+                              f"schemas are {', '.join(names) or 'none'}")
         return [n for n in names if any(fnmatch.fnmatchcase(n, w) for w in wanted)]
 
     def _schema_of(self, conn: Connection, schema: str | None) -> str:
@@ -128,6 +128,9 @@ class PostgresDialect(Dialect):
     def domains(self, conn: Connection, inspector: Any,
                 schema: str | None) -> tuple[DomainType, ...]:
         return pg_catalog.domains(inspector, self._schema_of(conn, schema))
+
+    def view_reads(self, conn: Connection, schema: str | None) -> dict[str, set[str]]:
+        return pg_catalog.view_reads(conn, self._schema_of(conn, schema))
 
     def composites(self, conn: Connection, schema: str | None) -> tuple[CompositeType, ...]:
         name = self._schema_of(conn, schema)
