@@ -1,5 +1,6 @@
 """PostgreSQL table inheritance: tables that INHERIT a parent (plain, and the pre-10 way to
-partition by date range, with CHECKs and a routing trigger) are recreated with INHERITS, and
+partition by date range, with CHECKs and a routing trigger or rules) are recreated with
+INHERITS (rules too), and
 each table gets its own rows: a child's rows in the child, the parent's own rows
 (`FROM ONLY parent`) in the parent. Before, verification failed ("no sequence owned by the
 column") and nothing was cloned."""
@@ -49,6 +50,7 @@ INSERT INTO measurement (city_id, logdate, peaktemp, unitsales)
 INSERT INTO measurement_y2021 (city_id, logdate, peaktemp, unitsales, note)
   SELECT 1 + g % 20, DATE '2021-02-01' + g % 300, g % 40, g, 'n' || g
   FROM generate_series(1, 40) g;
+CREATE RULE city_keep AS ON DELETE TO city WHERE OLD.id < 5 DO INSTEAD NOTHING;
 """
 
 _OWN_ROWS = "SELECT tableoid::regclass::text, COUNT(*) FROM {} GROUP BY 1 ORDER BY 1"
@@ -74,6 +76,7 @@ def test_inheritance_is_read(source) -> None:
     assert child_id.sequence is None and child_id.default == \
         "nextval('measurement_id_seq'::regclass)"  # the parent's sequence, not the child's
     assert not s.warnings
+    assert [r.name for r in s.table("city").rules] == ["city_keep"]  # recreated after rows
     assert Schema.from_dict(json.loads(json.dumps(s.to_dict()))) == s
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _CONSTRAINTS = {"foreign_keys": "foreign key", "uniques": "unique", "checks": "check",
-                "indexes": "index", "triggers": "trigger"}
+                "indexes": "index", "triggers": "trigger", "rules": "rule"}
 #: Fields that are data, bookkeeping or produced by the engine, not declared structure.
 _IGNORED = frozenset({"row_count", "warnings"})
 
@@ -123,7 +123,7 @@ def _diff_table(out: list[str], where: str, a: Table, b: Table) -> None:
             _diff_fields(out, f"{where}: column {col.name}", col, theirs[col.name])
     for field, label in _CONSTRAINTS.items():
         _unordered(out, f"{where}: {label}", getattr(a, field), getattr(b, field))
-    skip = {"name", "columns", "foreign_keys", "uniques", "checks", "indexes", "triggers",
+    skip = {"name", "columns", "foreign_keys", "uniques", "checks", "indexes", "triggers", "rules",
             "partitions"}
     _diff_fields(out, where, a, b, skip=skip)
     _named(out, f"{where}: partition", a.partitions, b.partitions, _diff_table)

@@ -142,6 +142,9 @@ class Table:
     #: parents' names. Each table holds its own rows only; the columns include the inherited
     #: ones.
     inherits: tuple[str, ...] = ()
+    #: PostgreSQL rules (`CREATE RULE ... DO INSTEAD`, the routing of pre-10 partitions), as
+    #: `pg_get_ruledef` prints them; created after the rows, like triggers.
+    rules: tuple[Trigger, ...] = ()
 
     @property
     def local_name(self) -> str:

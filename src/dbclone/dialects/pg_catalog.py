@@ -126,6 +126,15 @@ def triggers(conn: Connection, schema: str, table: str) -> tuple[Trigger, ...]:
     return tuple(Trigger(name=r[0], definition=r[1]) for r in rows)
 
 
+def rules(conn: Connection, schema: str, table: str) -> tuple[Trigger, ...]:
+    """Rules of a table (not a view's own SELECT rule), as CREATE RULE statements."""
+    rows = _rows(conn, f"""
+        SELECT rulename, pg_get_ruledef(oid) FROM pg_rewrite
+        WHERE ev_class = ({_REL}) AND rulename <> '_RETURN' ORDER BY rulename""",
+        schema=schema, table=table)
+    return tuple(Trigger(name=r[0], definition=r[1].strip().rstrip(";")) for r in rows)
+
+
 def domains(inspector: Any, schema: str) -> tuple[DomainType, ...]:
     """Domains of `schema`, qualified by it unless it is the default (search path) one."""
     where = None if schema == inspector.default_schema_name else schema

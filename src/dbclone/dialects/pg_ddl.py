@@ -161,4 +161,5 @@ def post_load_ddl(q: Quote, qualified: Qualify, add_fk: Callable[[Table, Foreign
             out.append(f"COMMENT ON {kind} {name} IS {literal(view.comment)}")
     for table in schema.tables:
         out += [t.definition for p in [table, *walk_partitions(table)] for t in p.triggers]
+        out += [r.definition for r in table.rules]
     return out

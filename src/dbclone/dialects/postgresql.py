@@ -111,7 +111,8 @@ class PostgresDialect(Dialect):
         table = pg_catalog.refine_constraints(conn, schema, table)
         key = pg_catalog.partition_key(conn, schema, table.name)
         table = dataclasses.replace(table, indexes=indexes, partition_by=key,
-                                    triggers=pg_catalog.triggers(conn, schema, table.name))
+                                    triggers=pg_catalog.triggers(conn, schema, table.name),
+                                    rules=pg_catalog.rules(conn, schema, table.name))
         if not key:
             return table
         parts = []

@@ -89,6 +89,8 @@ class _Ctx:
                       f"({len(t.partitions)} partitions merged)")
         if t.triggers:
             self.warn(f"{t.name}: {len(t.triggers)} trigger(s) not created")
+        if t.rules:
+            self.warn(f"{t.name}: {len(t.rules)} rule(s) not created")
         if t.inherits:
             self.warn(f"{t.name}: INHERITS {', '.join(t.inherits)} not kept (a plain table "
                       "with its own rows)")
@@ -115,7 +117,7 @@ class _Ctx:
             uniques=uniques, exclusions=(),
             indexes=tuple(i for i in (self.index(t, i) for i in t.indexes) if i is not None),
             partition_by=None, partitions=(), partition_bound=None, triggers=(), options=(),
-            inherits=())
+            inherits=(), rules=())
 
     def column(self, t: Table, col: Column) -> tuple[Column, list[CheckConstraint]]:
         where = f"{t.name}.{col.name}"
