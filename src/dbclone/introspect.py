@@ -66,7 +66,8 @@ def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
                        count_rows) for name in names]
     parts += _types_elsewhere(conn, inspector, dialect, names, default)
     warnings = [w for p in parts for w in p.warnings]
-    tables = _inside_fks([t for p in parts for t in p.tables], home, default, warnings)
+    tables = _inside_fks(_shared_sequences([t for p in parts for t in p.tables]), home, default,
+                         warnings)
     return Schema(dialect=dialect.name, tables=tuple(tables),
                   enums=tuple(e for p in parts for e in p.enums),
                   schema_name=home if home != default else None, warnings=tuple(warnings),
@@ -139,6 +140,42 @@ def _types_elsewhere(conn: Connection, inspector: Any, dialect: Dialect,
                           domains=dialect.domains(conn, inspector, other),
                           composites=dialect.composites(conn, where)))
     return out
+
+
+def _shared_sequences(tables: list[Table]) -> list[Table]:
+    """A sequence several tables draw from (sakila's payment and the partitions that inherit
+    it) is created, moved past the loaded keys and verified by one of them: the table the
+    others inherit, else the first by name. The others keep `nextval(...)` as a plain
+    default (the catalog's owner, when there is one, was kept by the dialect already)."""
+    users: dict[str, list[Table]] = {}
+    for t in tables:
+        for c in t.columns:
+            if c.sequence:
+                users.setdefault(c.sequence, []).append(t)
+    keeper = {seq: min(ts, key=lambda t: (not _ancestor_of(t, ts, tables), t.name))
+              for seq, ts in users.items() if len(ts) > 1}
+    if not keeper:
+        return tables
+    out = []
+    for t in tables:
+        cols = tuple(c if not c.sequence or keeper.get(c.sequence, t) is t else
+                     dataclasses.replace(c, sequence=None, default="nextval('" + c.sequence
+                                         .replace("'", "''") + "'::regclass)")
+                     for c in t.columns)
+        out.append(_replace(t, columns=cols))
+    return out
+
+
+def _ancestor_of(table: Table, others: list[Table], tables: list[Table]) -> bool:
+    """Whether every table of `others` but `table` inherits it, directly or not."""
+    by_name = {t.name: t for t in tables}
+
+    def inherits(t: Table, seen: frozenset[str] = frozenset()) -> bool:
+        return any(p == table.name or (p in by_name and p not in seen
+                                       and inherits(by_name[p], seen | {p}))
+                   for p in t.inherits)
+
+    return all(inherits(o) for o in others if o is not table)
 
 
 def _key(local: str, schema: str | None, home: str | None) -> str:
