@@ -147,7 +147,7 @@ class SourceReader:
     def _read_one(self, conn: Connection, table: Table, s: Sampling,
                   frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if s.whole:
-            sql = f"SELECT {self._cols(table, 's0')} FROM {self.dialect.qualified(table)} s0"
+            sql = f"SELECT {self._cols(table, 's0')} FROM {self.dialect.rows_of(table)} s0"
             return _fetch(conn, sql, list(table.column_names))
         sample = self.select_sql(s, table.column_names)
         if sample is not None:  # sorted by the row's own key: the same frame on every run
@@ -155,7 +155,7 @@ class SourceReader:
             return _fetch(conn, f"{sample} ORDER BY {order}", list(table.column_names))
         # No hash function in this engine: the whole table streamed, kept by hashing here
         frame = _fetch(conn, f"SELECT {self._cols(table, 's0')} FROM "
-                             f"{self.dialect.qualified(table)} s0", list(table.column_names))
+                             f"{self.dialect.rows_of(table)} s0", list(table.column_names))
         keep = np.ones(len(frame), dtype=bool)
         if s.threshold < HASH_SPACE:
             hashed = key_hash(frame, s.key, s.table)
@@ -174,7 +174,7 @@ class SourceReader:
         q = self.dialect.quote
         alias = f"t{depth}"
         table = self.schema.table(s.table)
-        sql = f"FROM {self.dialect.qualified(table)} {alias}"
+        sql = f"FROM {self.dialect.rows_of(table)} {alias}"
         conds = []
         if s.threshold < HASH_SPACE:
             expr = self._hash(s, alias)
@@ -220,7 +220,7 @@ class SourceReader:
         refs = list(fk.ref_columns)
         cols = ", ".join(f"{q(c)} AS {q(r)}" for c, r in zip(fk.columns, refs, strict=True))
         notnull = " AND ".join(f"{q(c)} IS NOT NULL" for c in fk.columns)
-        groups = (f"SELECT {cols}, COUNT(*) AS n_ FROM {self.dialect.qualified(child)} "
+        groups = (f"SELECT {cols}, COUNT(*) AS n_ FROM {self.dialect.rows_of(child)} "
                   f"WHERE {notnull} GROUP BY {', '.join(q(c) for c in fk.columns)}")
         s = self.samplings[fk.ref_table]
         sample = None if s.whole else self.select_sql(s, fk.ref_columns, 1)
@@ -262,7 +262,7 @@ class SourceReader:
         # exec_driver_sql, not sa.text: that doubles a '%' in a quoted name (the fuzzer's
         # "percent%" column) and would read ':x' as a parameter.
         row = conn.exec_driver_sql(f"SELECT {', '.join(parts)} FROM "
-                                   f"{self.dialect.qualified(table)}").one()
+                                   f"{self.dialect.rows_of(table)}").one()
         got: dict[str, dict[str, object]] = {}
         for (name, what), value in zip(names, row, strict=True):
             got.setdefault(name, {})[what] = value
