@@ -1,7 +1,8 @@
 """PostgreSQL composite types (and a domain over one) are recreated before the tables, in
-their schemas; a composite column is no kind of the synthesizer's (not text), so it is copied,
-set or NULLed as the config says, and loads. Before, the load failed with
-`type "..." does not exist`."""
+their schemas; a composite column is no kind of the synthesizer's (not text), and no
+synthesizer generates records yet: the clone is refused up front naming each such column and
+the config lines that resolve it; copied, set or NULLed as the config says, it loads. Before,
+the load failed with `type "..." does not exist`, or the column came out NULL."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dbclone.api import clone, clone_schema
 from dbclone.config import load_config
 from dbclone.connect import engine_for
 from dbclone.diff import diff_schemas
+from dbclone.errors import SchemaError
 from dbclone.introspect import introspect
 from tests.test_schema_tricky import run_script
 
@@ -61,3 +63,18 @@ def test_composite_columns_load_as_the_config_says(source, new_db, tmp_path: Pat
             "SELECT (post).zip, (home).city, (credit).currency FROM customer").fetchall()
     assert len(rows) == 50 and {r[1] for r in rows} == {"Umeå"}
     assert all(10000 <= r[0] <= 99999 for r in rows) and {r[2] for r in rows} == {"EUR"}
+
+
+def test_composite_columns_without_config_are_refused_up_front(source, new_db) -> None:
+    target = new_db("postgresql")
+    with pytest.raises(SchemaError) as err:
+        clone(source, target, seed=1)
+    text = str(err.value)
+    assert "cannot synthesize 3 column(s) of a composite type, nothing was written" in text
+    assert ('customer.home (geo.address: a composite type, not generated yet): under '
+            '[tables.customer.columns] set home = "keep" or { constant = "(...)" } or "null"'
+            in text)
+    # NOT NULL: no "null" offered
+    assert 'customer.post (geo.swedish_address: a composite type, not generated yet): under ' \
+        '[tables.customer.columns] set post = "keep" or { constant = "(...)" }; ' in text
+    assert introspect(engine_for(target)).tables == ()  # nothing written

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from dbclone import composite, existing, preflight
 from dbclone import config as cfg
-from dbclone import existing, preflight
 from dbclone.config import Config
 from dbclone.connect import engine_for
 from dbclone.dialects.typemap import for_target, to_sqlite
@@ -78,6 +78,7 @@ def _fit(engine: Engine, s: Schema, *, seed: int, locale: str | None, rare_thres
     if sample_rows is not None:
         opts.sample_rows = sample_rows
     s, opts = cfg.prepare_fit(config, s, opts)
+    composite.require_resolved(s, config)  # no synthesizer for records yet: say so first
     return cfg.after_fit(config, engine, fit(engine, s, make_plan(s), opts))
 
 
