@@ -90,3 +90,23 @@ def test_a_missing_table_is_listed(new_db) -> None:
         conn.exec_driver_sql("CREATE TABLE store (id INT PRIMARY KEY)")
     with pytest.raises(SchemaError, match="table staff: missing in the target"):
         clone(source, target, into_existing=True)
+
+
+def test_sample_into_existing_from_the_command_line(new_db, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from dbclone.cli import app
+
+    source = _source(new_db, "sqlite")
+    target = _target(new_db, "sqlite", _MIGRATED)
+    model = tmp_path / "m.json"
+    runner = CliRunner()
+    assert runner.invoke(app, ["fit", source, "-o", str(model)]).exit_code == 0
+    result = runner.invoke(app, ["sample", str(model), target, "--into-existing", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert _count(target, "SELECT COUNT(*) FROM staff") == 60
+    bad = new_db("sqlite")
+    with sa.create_engine(bad).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE store (id INT PRIMARY KEY)")
+    result = runner.invoke(app, ["sample", str(model), bad, "--into-existing"])
+    assert result.exit_code == 1 and "table staff: missing in the target" in result.output
