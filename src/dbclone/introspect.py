@@ -62,8 +62,8 @@ def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
     # The home schema's objects keep their bare names; the others' are keyed `schema.name`.
     home = names[0] if len(names) == 1 else default
     names_read = {n or default for n in names}
-    parts = [_read_one(conn, inspector, dialect, name or default, default, home, names_read,
-                       count_rows) for name in names]
+    how = _How(default, home, names_read, count_rows)
+    parts = [_read_one(conn, inspector, dialect, name or default, how) for name in names]
     parts += _types_elsewhere(conn, inspector, dialect, names, default)
     warnings = [w for p in parts for w in p.warnings]
     tables = _inside_fks(_shared_sequences([t for p in parts for t in p.tables]), home, default,
@@ -79,10 +79,21 @@ def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
                   composites=tuple(c for p in parts for c in p.composites))
 
 
+@dataclasses.dataclass(frozen=True)
+class _How:
+    """What every schema of one read shares: the default and home schemas, the schemas read,
+    whether rows are counted."""
+
+    default: str | None
+    home: str | None
+    wanted: set[str | None]
+    count_rows: bool
+
+
 def _read_one(conn: Connection, inspector: Any, dialect: Dialect, name: str | None,
-              default: str | None, home: str | None, wanted: set[str | None],
-              count_rows: bool) -> Schema:
+              how: _How) -> Schema:
     """One schema's objects, named as the whole read names them (see `_key`)."""
+    default, home, wanted, count_rows = how.default, how.home, how.wanted, how.count_rows
     tables = []
     warnings: list[str] = []
     where = name if name != default else None
