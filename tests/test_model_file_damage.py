@@ -28,7 +28,13 @@ def model_dict(new_db, tmp_path: Path) -> dict:
 def _edits(model: dict) -> list[tuple[str, str]]:
     """(the damage done, words the message must hold), applied one at a time."""
     return [("tables.0.row_count", "'customer' lacks the field 'row_count'"),
-            ("tables.0.columns.1.strategy", "'city' lacks the field 'strategy'"),
+            ("tables.0.columns.1.kind", "'city' lacks the field 'kind'"),
+            ("tables.0.columns.1.colour=red",
+             "'city' has the field 'colour', which a categorical spec does not hold"),
+            ("tables.0.columns.1.kind=numbers", "'city' has the unknown kind 'numbers'"),
+            ("tables.0.colour=red", "'customer' has the field 'colour', which a TableModel"),
+            ("version=1", "is format version 1; this dbclone reads version 2: fit the model "
+                          "again with `dbclone fit SOURCE -o "),
             ("schema.tables.0.columns", "'customer' lacks the field 'columns'"),
             ("schema", "lacks the field 'schema'"),
             ("tables.0.row_count=abc", "tables[0] 'customer'.row_count should be a int"),

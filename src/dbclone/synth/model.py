@@ -3,8 +3,9 @@
 It holds the schema, per-column marginals (quantiles, category frequencies with rare values
 suppressed), children-per-parent distributions and one correlation matrix per table — never a
 source row or a personal-data value. It is saved as JSON so a data-protection officer can read
-exactly what leaves the premises. Format: ``{"format": "dbclone-model", "version": 1, ...}``;
-see README "Model file".
+exactly what leaves the premises. Format: ``{"format": "dbclone-model", "version": 2, ...}``,
+column specs tagged with their kind and holding only their own fields (`synth.specs`); see
+README "Model file".
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,10 @@ from dbclone.errors import UsageError
 from dbclone.schema import Schema, _build
 
 FORMAT = "dbclone-model"
-VERSION = 1
+#: Version 2 (this dbclone): column specs tagged with their kind, holding only their own
+#: fields; dimension names as typed objects (`dbclone.synth.specs`). Version 1 files are
+#: refused with the command that writes a new one.
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -169,18 +175,78 @@ class Model:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
+        from dbclone.synth.specs import dim_to_json, spec_to_json, to_spec
+
         body = dataclasses.asdict(self)
+        for table, tm in zip(body["tables"], self.tables, strict=True):
+            table["columns"] = [spec_to_json(to_spec(cm)) for cm in tm.columns]
+            table["counts"] = [spec_to_json(to_spec(cm)) for cm in tm.counts]
+            table["copula"] = [dim_to_json(d) for d in tm.copula]
         return {"format": FORMAT, "version": VERSION, **body}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Model:
+    def from_dict(cls, data: dict[str, Any], path: str = "") -> Model:
+        from dbclone.synth.specs import dim_from_json, from_spec, spec_from_json
+
         if data.get("format") != FORMAT:
             raise UsageError("not a dbclone model file (missing format marker)")
         if data.get("version") != VERSION:
-            raise UsageError(f"model file version {data.get('version')} is not supported by this "
-                             f"dbclone (it reads version {VERSION}); fit the model again")
+            out = path or "MODEL"
+            raise UsageError(f"model file {path or ''}{' ' if path else ''}is format version "
+                             f"{data.get('version')}; this dbclone reads version {VERSION}: "
+                             f"fit the model again with `dbclone fit SOURCE -o {out}`")
+        _refuse_unknown(cls, data, "")
+        tables = []
+        listed = data.get("tables")
+        for i, table in enumerate(listed if isinstance(listed, list) else []):
+            where = f"tables[{i}] {table.get('name')!r}" if isinstance(table, dict) else \
+                f"tables[{i}]"
+            if not isinstance(table, dict):
+                continue  # _build names it below
+            table = dict(table)
+            specs = {key: tuple(from_spec(spec_from_json(v, f"{where} .{key}[{j}]"))
+                                for j, v in enumerate(table.get(key) or []))
+                     for key in ("columns", "counts")}
+            copula = tuple(dim_from_json(d, f"{where} .copula[{j}]")
+                           for j, d in enumerate(table.get("copula") or []))
+            table.update(columns=[], counts=[], copula=[])
+            tables.append((table, specs, copula))
+        if isinstance(listed, list):
+            data = {**data, "tables": [t for t, _, _ in tables]}
         built: Model = _build(cls, data)
-        return built
+        return dataclasses.replace(built, tables=tuple(
+            dataclasses.replace(tm, columns=specs["columns"], counts=specs["counts"],
+                                copula=copula)
+            for tm, (_, specs, copula) in zip(built.tables, tables, strict=True)))
+
+
+#: Fields holding column specs or dimension names: checked by `dbclone.synth.specs`.
+_SPEC_FIELDS = {(TableModel, "columns"), (TableModel, "counts"), (TableModel, "copula")}
+
+
+def _refuse_unknown(tp: Any, value: Any, where: str) -> None:
+    """A field the file's record does not have in this dbclone is refused, not dropped."""
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type) and isinstance(value, dict):
+        hints = typing.get_type_hints(tp)
+        names = {f.name for f in dataclasses.fields(tp)}
+        here = f"{where} {value['name']!r}" if isinstance(value.get("name"), str) else where
+        extra = sorted(set(value) - names - ({"format", "version"} if tp is Model else set()))
+        if extra:
+            raise UsageError(f"the model file is damaged: {here.strip() or 'the top'} has the "
+                             f"field {extra[0]!r}, which a {tp.__name__} does not hold; fit "
+                             "the model again")
+        for f in dataclasses.fields(tp):
+            if f.name in value and (tp, f.name) not in _SPEC_FIELDS:
+                _refuse_unknown(hints[f.name], value[f.name], f"{here}.{f.name}")
+        return
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if arg is not type(None):
+                _refuse_unknown(arg, value, where)
+    elif origin is tuple and isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_unknown(typing.get_args(tp)[0], item, f"{where}[{i}]")
 
 
 def save(model: Model, path: str | Path) -> None:
@@ -202,4 +268,6 @@ def load(path: str | Path) -> Model:
         data = json.loads(text)
     except (OSError, ValueError) as exc:
         raise UsageError(f"model file {str(path)!r} is not readable JSON: {exc}") from None
-    return Model.from_dict(data)
+    if not isinstance(data, dict):
+        raise UsageError(f"model file {str(path)!r} is not a dbclone model file")
+    return Model.from_dict(data, str(path))
