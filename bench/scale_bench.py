@@ -244,7 +244,9 @@ def _run(mode: str, *args: str) -> dict[str, float]:
 
 def measure(name: str, src: str, args: argparse.Namespace) -> dict[str, object]:
     tag = os.environ.get("DBCLONE_BENCH_TAG", "")
-    dst, native = f"dbclone_bench{tag}_scale_dst", f"dbclone_bench{tag}_scale_native"
+    # named after the source, so runs on other sources never drop this run's targets
+    dst = f"dbclone_bench{tag}_{name.replace('.', '_')}_dst"
+    native = f"dbclone_bench{tag}_{name.replace('.', '_')}_native"
     row: dict[str, object] = {"source": name}
     rows = subprocess.run(["psql", "-X", "-tA", "-d", src, "-c",
                            "SELECT sum(n_live_tup) FROM pg_stat_user_tables"],
