@@ -213,7 +213,9 @@ def _fit_child(source: str, model_path: str, profile: str) -> dict[str, float]:
         prof.dump_stats(profile)
     seconds = time.perf_counter() - t0
     model_io.save(model, model_path)
-    return {"fit": seconds, "sample_rows": float(getattr(model, "sample_rows", 0) or 0)}
+    # rows the fit learned from: a sampled table's sample, else the whole table
+    learned = sum(getattr(t, "sample_rows", 0) or t.row_count for t in model.tables)
+    return {"fit": seconds, "learned_rows": float(learned)}
 
 
 def _sample_child(model_path: str, target: str, workers: str) -> dict[str, float]:
@@ -255,7 +257,8 @@ def measure(name: str, src: str, args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         model = str(Path(tmp) / "model.json")
         fit = _run("--fit-child", f"{PG}/{src}", model, args.profile or "")
-        row.update(fit_s=fit["fit"], fit_rss_mb=fit["rss_mb"], sample_rows=fit["sample_rows"])
+        row.update(fit_s=fit["fit"], fit_rss_mb=fit["rss_mb"],
+                   learned_rows=fit.get("learned_rows", 0.0))
         dump = Path(tmp) / "src.dump"
         row["dump_s"] = _sh(["pg_dump", "-Fc", "-f", str(dump), src])
         row["fit_over_dump"] = fit["fit"] / row["dump_s"]  # type: ignore[operator]
