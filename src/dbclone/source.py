@@ -148,11 +148,12 @@ class SourceReader:
                   frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if s.whole:
             sql = f"SELECT {self._cols(table, 's0')} FROM {self.dialect.rows_of(table)} s0"
-            return _fetch(conn, sql, list(table.column_names))
+            return _fetch(conn, sql, list(table.column_names), self.dialect)
         sample = self.select_sql(s, table.column_names)
         if sample is not None:  # sorted by the row's own key: the same frame on every run
             order = ", ".join(self.dialect.quote(c) for c in s.own_key)
-            return _fetch(conn, f"{sample} ORDER BY {order}", list(table.column_names))
+            return _fetch(conn, f"{sample} ORDER BY {order}", list(table.column_names),
+                          self.dialect)
         # No hash function in this engine: the whole table streamed, kept by hashing here
         frame = _fetch(conn, f"SELECT {self._cols(table, 's0')} FROM "
                              f"{self.dialect.rows_of(table)} s0", list(table.column_names))
@@ -231,7 +232,7 @@ class SourceReader:
         if sample is not None:
             on = " AND ".join(f"g.{q(r)} = k.{q(r)}" for r in refs)
             sql += f" JOIN ({sample}) k ON {on}"
-        rows = _fetch(conn, sql, ["part_", *refs, "n_", "k_"])
+        rows = _fetch(conn, sql, ["part_", *refs, "n_", "k_"], self.dialect)
         dist = rows[rows["part_"] == 0]
         found = {int(n): int(k) for n, k in zip(dist["n_"], dist["k_"], strict=True)}
         zeros = self.schema.table(fk.ref_table).row_count - sum(found.values())
@@ -271,15 +272,23 @@ class SourceReader:
                      for c in table.columns)
 
 
-def _fetch(conn: Connection, sql: str, columns: list[str]) -> pd.DataFrame:
-    """Rows through a server-side cursor, CHUNK_ROWS per round trip; one DataFrame built at
-    the end (as `pandas.read_sql` does, so dtypes match a whole-table read)."""
-    result = conn.execution_options(stream_results=True, max_row_buffer=CHUNK_ROWS) \
-        .exec_driver_sql(sql)
+def _fetch(conn: Connection, sql: str, columns: list[str],
+           dialect: Dialect | None = None) -> pd.DataFrame:
+    """Rows through a server-side cursor of the driver (`Dialect.stream_cursor`),
+    CHUNK_ROWS per round trip, as the driver's tuples (SQLAlchemy's rows cost as much as the
+    fetch); one DataFrame built at the end (as `pandas.read_sql` does, so dtypes match a
+    whole-table read)."""
+    cursor = (dialect or dialect_for(conn.engine)).stream_cursor(conn)
     rows: list[tuple[object, ...]] = []
-    for chunk in result.partitions(CHUNK_ROWS):
-        rows.extend(tuple(r) for r in chunk)
-    result.close()
+    try:
+        cursor.execute(sql)
+        while True:
+            chunk = cursor.fetchmany(CHUNK_ROWS)
+            if not chunk:
+                break
+            rows.extend(chunk)
+    finally:
+        cursor.close()
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
 
 

@@ -326,6 +326,11 @@ class Dialect:
         as they stream in (`source.key_hash`)."""
         return None
 
+    def stream_cursor(self, conn: Connection) -> Any:
+        """A DB-API cursor on `conn`'s own connection (inside its transaction) that brings
+        rows from the server as they are fetched, as plain tuples (no SQLAlchemy rows)."""
+        return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
     def prepare_load(self, conn: Connection) -> None:
         """Session settings for a bulk load (run inside the load transaction)."""
 

@@ -62,6 +62,10 @@ class MySQLDialect(Dialect):
     def key_hash(self, columns: Sequence[str]) -> str | None:
         return f"CAST(CONV(LEFT(MD5(CONCAT_WS('|', {', '.join(columns)})), 8), 16, 10) AS UNSIGNED)"
 
+    def stream_cursor(self, conn: Connection) -> Any:
+        raw = conn.connection.dbapi_connection
+        return raw.cursor(pymysql.cursors.SSCursor)  # type: ignore[union-attr]  # unbuffered
+
     def reflected(self, what: str, value: Any) -> Any:
         return mysql_catalog.unescaped(what, value)
 

@@ -58,6 +58,10 @@ class PostgresDialect(Dialect):
     def key_hash(self, columns: Sequence[str]) -> str | None:
         return f"(hashtextextended(concat_ws('|', {', '.join(columns)}), 0) & 4294967295)"
 
+    def stream_cursor(self, conn: Connection) -> Any:
+        raw = conn.connection.dbapi_connection
+        return raw.cursor(name="dbclone_read")  # type: ignore[union-attr]  # server-side
+
     # -- structure beyond the inspector (see pg_catalog / pg_ddl) ---------------------------
     def kind_of(self, sa_type: Any) -> str:
         from sqlalchemy.dialects.postgresql import DOMAIN, INTERVAL
