@@ -24,12 +24,13 @@ def report(
         "--json", help="Write every number as JSON.")] = None,
     fail_under: Annotated[list[str] | None, typer.Option(
         help="METRIC=VALUE; exit 4 when METRIC is worse than VALUE (below it, or above it for "
-             "lower-is-better metrics: detection, privacy_*). Repeatable.")] = None,
+             "lower-is-better metrics: detection*, text_realism*, privacy_*, integrity). "
+             "Repeatable.")] = None,
     sample_rows: Annotated[int, typer.Option(help="Rows compared per table.")] = 20000,
     seed: Annotated[int, typer.Option(help="Seed for sampling and the classifier.")] = 0,
     outside_check: Annotated[bool, typer.Option(
         help="Also show SDMetrics' QualityReport score when SDMetrics is installed "
-             "(pip install 'dbclone[sdv]').")] = True,
+             "(it comes with dbclone's optional sdv extra).")] = True,
 ) -> None:
     """Compare a clone with its source: integrity, fidelity and privacy.
 
