@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -154,3 +155,29 @@ def build_kommun(url: str) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.build(url, seed=42, scale=0.3)
+
+
+def fit_source_model(source: str, seed: int = 0) -> Any:
+    """The model of `source` (a `dbclone.synth.model.Model`), read back from its file format,
+    so a rule's test sees what a saved model carries."""
+    from dbclone.api import fit_source
+    from dbclone.synth.model import Model
+
+    model = fit_source(source, seed=seed)
+    return Model.from_dict(model.to_dict())
+
+
+def generate(model: Any, seed: int = 0, scale: float = 1.0) -> dict[str, dict[str, list[Any]]]:
+    """Every table's generated columns (chunks joined), without loading them anywhere; the
+    derived aggregates' UPDATEs are not applied."""
+    from dbclone.plan import make_plan
+    from dbclone.synth.sample import Sampler
+    from dbclone.synth.tables import TableData
+
+    out: dict[str, dict[str, list[Any]]] = {}
+    for item in Sampler(model, make_plan(model.schema), scale=scale, seed=seed).run():
+        if isinstance(item, TableData):
+            table = out.setdefault(item.table.name, {c: [] for c in item.columns})
+            for c in item.columns:
+                table[c] += item.data[c].tolist()
+    return out

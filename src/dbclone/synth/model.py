@@ -198,7 +198,7 @@ class Model:
         _refuse_unknown(cls, data, "")
         tables = []
         listed = data.get("tables")
-        for i, table in enumerate(listed if isinstance(listed, list) else []):
+        for i, table in enumerate(listed if isinstance(listed, list | tuple) else ()):
             where = f"tables[{i}] {table.get('name')!r}" if isinstance(table, dict) else \
                 f"tables[{i}]"
             if not isinstance(table, dict):
@@ -211,7 +211,7 @@ class Model:
                            for j, d in enumerate(table.get("copula") or []))
             table.update(columns=[], counts=[], copula=[])
             tables.append((table, specs, copula))
-        if isinstance(listed, list):
+        if isinstance(listed, list | tuple):
             data = {**data, "tables": [t for t, _, _ in tables]}
         built: Model = _build(cls, data)
         return dataclasses.replace(built, tables=tuple(
