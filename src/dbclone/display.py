@@ -145,7 +145,9 @@ class Live:
             TextColumn,
         )
 
-        self._bars = Progress(TextColumn("{task.description:<24}"), BarColumn(),
+        # Names as long as they are and a short bar: on 80 columns the counts and rates
+        # must stay whole (rich shrinks the widest columns first).
+        self._bars = Progress(TextColumn("{task.description}"), BarColumn(bar_width=16),
                               MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
                               console=Console(stderr=True),
                               transient=False, redirect_stdout=True, redirect_stderr=True)
@@ -165,8 +167,8 @@ class Live:
         self._fit_rows += rows
         self._fit_tables += 1
         seconds = time.perf_counter() - self._opened
-        self._bars.update(self._fit, note=f"{self._fit_rows:,} rows read, {seconds:.1f} s; "
-                          f"{table}: {rows:,}{_rules(rules)}")
+        self._bars.update(self._fit, note=f"{seconds:.1f} s  {table}: {rows:,} rows"
+                          f"{_rules(rules)}")
         self._clock = _Clock()
 
     def loaded(self, table: str, done: int, total: int) -> None:
