@@ -162,6 +162,9 @@ def from_json(col: Column, values: list[Any]) -> np.ndarray:
     """Values stored in the model file back into the column's Python type."""
     parse = {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat,
              "time": dt.time.fromisoformat}.get(col.kind)
+    if col.kind == "integer":  # a nullable integer column was read as floats (14.0)
+        return np.asarray([int(v) if isinstance(v, float) and v.is_integer() else v
+                           for v in values], dtype=object)
     if parse is None:
         return np.asarray(values, dtype=object)
     return np.asarray([parse(v) if isinstance(v, str) else v for v in values], dtype=object)
