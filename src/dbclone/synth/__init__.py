@@ -12,6 +12,8 @@ Orchestration and state
     state               SampleState (the run), Chunk (one chunk's scratch), Run, Generated
     tables              TableData, DeferredUpdate: what the sampler hands the loader
     model               the model file: ColumnModel, FKModel, TableModel, Model, save/load
+    specs               typed column specs, one per strategy; the file's format version 2
+    dims                names of latent dimensions and bases (own, parent's, children's)
 
 Column synthesizers (columns/; dispatch tables in columns.registry)
     columns.numeric     numbers, dates, times by quantiles (and their granularity)

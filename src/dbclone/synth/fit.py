@@ -23,6 +23,7 @@ from dbclone.plan import Plan
 from dbclone.schema import Schema, Table
 from dbclone.source import read_source
 from dbclone.synth import copula, latent, pii
+from dbclone.synth import dims as names
 from dbclone.synth.codecs import jsonable
 from dbclone.synth.columns.personal import email_styles
 from dbclone.synth.columns.registry import fit_column
@@ -141,7 +142,7 @@ def _children_dims(ctx: FitContext, table: Table, df: pd.DataFrame, dims: list[s
     for child, fk in child_fks(ctx, table):
         exact = ctx.exact_counts(child.name, fk.columns)
         counts = exact if exact is not None else children_counts(df, ctx.frames[child.name], fk)
-        dims.append(f"#{child.name}.{'/'.join(fk.columns)}")
+        dims.append(names.children(child.name, fk.columns))
         zs.append(copula.numeric_to_normal(counts, ctx.rng))
         children[dims[-1]] = counts
     return children

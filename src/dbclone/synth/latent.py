@@ -16,6 +16,7 @@ from scipy.special import ndtri
 from dbclone.schema import Table
 from dbclone.source import key_codes
 from dbclone.synth import copula
+from dbclone.synth import dims as names
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel, FKModel, TableModel
 from dbclone.synth.state import SampleState
@@ -34,11 +35,11 @@ def parent_scores(ctx: FitContext, table: Table, df: pd.DataFrame,
     if driver is None or driver.ref_table not in ctx.latents or not len(df):
         return (), np.zeros((len(df), 0))
     lat = ctx.latents[driver.ref_table]
-    take = [i for i, d in enumerate(lat.dims) if not d.startswith("^")][:MAX_PARENT_DIMS]
+    take = [i for i, d in enumerate(lat.dims) if not names.is_parent(d)][:MAX_PARENT_DIMS]
     if not take:
         return (), np.zeros((len(df), 0))
     keys = lat.keys[list(driver.ref_columns)].reset_index(drop=True)
-    scores = pd.DataFrame(lat.z[:, take], columns=[f"^{lat.dims[i]}" for i in take])
+    scores = pd.DataFrame(lat.z[:, take], columns=[names.parent(lat.dims[i]) for i in take])
     parent = pd.concat([keys, scores], axis=1).drop_duplicates(list(driver.ref_columns))
     child = df[list(driver.columns)].copy()
     child.columns = list(driver.ref_columns)
@@ -121,13 +122,13 @@ def spread_scores(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def latent_scores(st: SampleState, tm: TableModel, driver: FKModel | None,
                   parent_idx: np.ndarray | None, n: int, run: Run) -> np.ndarray:
     corr = np.asarray(tm.correlation, dtype=float).reshape(len(tm.copula), len(tm.copula))
-    given = [i for i, d in enumerate(tm.copula) if d.startswith("^")]
+    given = [i for i, d in enumerate(tm.copula) if names.is_parent(d)]
     if not given or driver is None or parent_idx is None:
         out = copula.sample(corr, n, st.rng)
         return siblings_alike(st, tm, corr, out, driver, parent_idx, run)
     parent = st.done[driver.ref_table]
     pos = {d: i for i, d in enumerate(parent.dims)}
-    cols = [pos.get(tm.copula[i][1:]) for i in given]
+    cols = [pos.get(names.of_parent(tm.copula[i])) for i in given]
     has_parent = parent_idx >= 0
     z_given = np.zeros((n, len(given)))
     scores = parent.latent(parent_idx[has_parent])

@@ -18,6 +18,7 @@ import numpy as np
 from dbclone.memory import return_large_blocks
 from dbclone.plan import Plan
 from dbclone.schema import Table
+from dbclone.synth import dims
 from dbclone.synth.codecs import from_json
 from dbclone.synth.columns.registry import generate_column
 from dbclone.synth.constraints import column_patterns
@@ -54,7 +55,7 @@ class Sampler:
             driver = next((f for f in tm.fks if f.driving), None)
             for cm in tm.columns:
                 if cm.strategy == "parent" and driver is not None and cm.base:
-                    self.st.copied.setdefault(driver.ref_table, set()).add(cm.base[1:])
+                    self.st.copied.setdefault(driver.ref_table, set()).add(dims.of_parent(cm.base))
 
     @property
     def done(self) -> dict[str, Generated]:
@@ -130,7 +131,7 @@ class Sampler:
             data[cm.name] = generate_column(self.st, ch, cm, z, n, data)
             if cm.strategy == "parent":
                 copy_parent(self.st, cm, data, driver, parent_idx)
-            elif cm.base and cm.op in ("ratio", "share") and cm.base.startswith("^"):
+            elif dims.is_parent(cm.base) and cm.op in ("ratio", "share"):
                 from_parent(self.st, ch, table, cm, data, driver, parent_idx)
             elif cm.base and cm.op == "ratio":
                 multiply(table, cm, data)
@@ -192,8 +193,8 @@ class Sampler:
             for tm in self.st.model.tables:
                 driver = next((f for f in tm.fks if f.driving), None)
                 if driver is not None and driver.ref_table == table.name:
-                    refs |= {cm.base[1:] for cm in tm.columns
-                             if cm.base and cm.base.startswith("^")}
+                    refs |= {dims.of_parent(cm.base) for cm in tm.columns
+                             if cm.base and dims.is_parent(cm.base)}
         refs |= {cm.ref.rsplit(".", 1)[1] for tm in self.st.model.tables for cm in tm.columns
                  if cm.ref and cm.ref.rsplit(".", 1)[0] == table.name}
         if any(t.name == table.name for t, _ in self.st.pending):
@@ -221,7 +222,7 @@ def _generation_order(columns: tuple[ColumnModel, ...]) -> list[ColumnModel]:
     # Emails follow the row's names, personnummer its birth date: generate those last.
     todo = sorted(columns, key=lambda c: c.pii in ("email", "personnummer"))
     while todo:
-        ready = [c for c in todo if (not c.base or c.base.startswith("^") or c.base in done)
+        ready = [c for c in todo if (not c.base or dims.is_parent(c.base) or c.base in done)
                  and (not c.by or c.by in done)]
         if not ready:  # a cycle cannot come out of fit; be safe anyway
             ready = todo

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dbclone.errors import UsageError
+from dbclone.synth import dims
 from dbclone.synth.model import ColumnModel
 
 Groups = tuple[tuple[Any, float, tuple[float, ...]], ...]
@@ -225,20 +226,20 @@ def from_spec(spec: Spec) -> ColumnModel:
 def dim_to_json(dim: str) -> dict[str, Any]:
     """A latent dimension's name as a typed object (``^x``: the parent's x; ``#t.a/b``: the
     number of children in t through FK (a, b); else the row's own column)."""
-    if dim.startswith("^"):
-        return {"parent": dim_to_json(dim[1:])}
-    if dim.startswith("#"):
-        child, cols = dim[1:].split(".", 1)
-        return {"children": child, "fk": cols.split("/")}
+    if dims.is_parent(dim):
+        return {"parent": dim_to_json(dims.of_parent(dim))}
+    if dims.is_children(dim):
+        child, cols = dims.split_children(dim)
+        return {"children": child, "fk": list(cols)}
     return {"own": dim}
 
 
 def dim_from_json(value: Any, where: str) -> str:
     if isinstance(value, dict) and set(value) == {"parent"}:
-        return "^" + dim_from_json(value["parent"], where)
+        return dims.parent(dim_from_json(value["parent"], where))
     if isinstance(value, dict) and set(value) == {"children", "fk"} \
             and isinstance(value["children"], str) and isinstance(value["fk"], list):
-        return f"#{value['children']}.{'/'.join(map(str, value['fk']))}"
+        return dims.children(value["children"], [str(c) for c in value["fk"]])
     if isinstance(value, dict) and set(value) == {"own"} and isinstance(value["own"], str):
         return value["own"]
     raise _damaged(f"{where} should be a dimension ({{\"own\": column}}, {{\"children\": "

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import ForeignKey, Table
-from dbclone.synth import copula
+from dbclone.synth import copula, dims
 from dbclone.synth.codecs import (
     normalized,
 )
@@ -172,7 +172,7 @@ def child_of(st: SampleState, fk: FKModel) -> str:
 
 
 def count_dim(st: SampleState, fk: FKModel) -> str:
-    return f"#{child_of(st, fk)}.{'/'.join(fk.columns)}"
+    return dims.children(child_of(st, fk), fk.columns)
 
 
 def draw_counts(st: SampleState, fk: FKModel, n: int) -> np.ndarray:
@@ -189,7 +189,7 @@ def child_counts(st: SampleState, table: Table, tm: TableModel, latent: np.ndarr
     grouped = {cm.name: cm for cm in tm.counts if cm.by in data}
     out = {}
     for i, dim in enumerate(tm.copula):
-        if dim.startswith("#") and latent.shape[1] > i:
+        if dims.is_children(dim) and latent.shape[1] > i:
             fk = _fk_of_dim(st, table, dim)
             counts = grouped_counts(grouped[dim], latent[:, i], data, spread) \
                 if dim in grouped else decode_counts(latent[:, i], fk)
@@ -239,6 +239,6 @@ def _fk_of_dim(st: SampleState, table: Table, dim: str) -> FKModel:
     '.' and '/' the dimension's name is built with (a table named "x.y")."""
     for tm in st.model.tables:
         for fk in tm.fks:
-            if fk.ref_table == table.name and f"#{tm.name}.{'/'.join(fk.columns)}" == dim:
+            if fk.ref_table == table.name and dims.children(tm.name, fk.columns) == dim:
                 return fk
     raise KeyError(dim)

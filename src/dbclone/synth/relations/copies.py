@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
+from dbclone.synth import dims
 from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel, FKModel
 from dbclone.synth.state import SampleState
@@ -106,7 +107,7 @@ def copy_parent(st: SampleState, cm: ColumnModel, data: Columns, driver: FKModel
     n = len(data[cm.name])
     out = np.full(n, None, dtype=object)
     if driver is not None and parent_idx is not None:
-        out[:] = st.done[driver.ref_table].take(cm.base[1:], parent_idx)
+        out[:] = st.done[driver.ref_table].take(dims.of_parent(cm.base), parent_idx)
     if cm.null_rate > 0:
         out[st.rng.random(n) < cm.null_rate] = None
     data[cm.name] = out
@@ -116,7 +117,7 @@ def fit_copy(ctx: FitContext, col: Column, df: pd.DataFrame,
              found: tuple[str, float]) -> tuple[ColumnModel, None]:
     """A copy of the parent's column: only its extra NULLs are modelled."""
     pname, extra_nulls = found
-    return ColumnModel(col.name, "parent", null_rate=extra_nulls, base=f"^{pname}",
+    return ColumnModel(col.name, "parent", null_rate=extra_nulls, base=dims.parent(pname),
                        reason=f"a copy of the parent's {pname}"), None
 
 

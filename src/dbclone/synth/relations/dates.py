@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
-from dbclone.synth import copula
+from dbclone.synth import copula, dims
 from dbclone.synth.codecs import (
     MAX_DAY,
     MIN_DAY,
@@ -135,7 +135,7 @@ def _parent_dates(ctx: FitContext, table: Table, df: pd.DataFrame,
                          .drop_duplicates(list(driver.ref_columns)),
                          how="left", on=list(driver.ref_columns))
     merged.index = df.index
-    return {f"^{c.name}": (c.kind, known_numbers(c, merged[c.name])) for c in cols}
+    return {dims.parent(c.name): (c.kind, known_numbers(c, merged[c.name])) for c in cols}
 
 
 def fit_delta(ctx: FitContext, col: Column, series: pd.Series,
@@ -151,9 +151,9 @@ def fit_delta(ctx: FitContext, col: Column, series: pd.Series,
     if sentinel is not None:
         hits = series[numbers.reindex(series.index) == sentinel]
         marker, share = (jsonable(hits.iloc[0]),), (float(len(hits)) / max(n, 1),)
-    where = "the parent's " if base.name.startswith("^") else ""
-    reason = f"never before {where}{base.name.lstrip('^')}" if (delta >= 0).all() else \
-        f"near {where}{base.name.lstrip('^')}"
+    parent = dims.is_parent(base.name)
+    where, name = ("the parent's ", dims.of_parent(base.name)) if parent else ("", base.name)
+    reason = f"never before {where}{name}" if (delta >= 0).all() else f"near {where}{name}"
     own = numbers[numbers != sentinel] if sentinel is not None else numbers
     if delta.std() > 0.7 * own.std():
         # The base hardly explains the date (a decision and its caseworker's hiring): base +
@@ -181,13 +181,14 @@ def add_base(st: SampleState, ch: Chunk, table: Table, cm: ColumnModel, data: Co
     """Turn a sampled delta into a value: base (own column or the parent's) + delta."""
     col = table.column(cm.name)
     assert cm.base is not None
-    if cm.base.startswith("^"):
+    if dims.is_parent(cm.base):
         if driver is None or parent_idx is None:
             data[cm.name] = np.full(len(data[cm.name]), None, dtype=object)
             return
         ok = parent_idx >= 0
         base_n = np.full(len(parent_idx), np.nan)
-        base_n[ok] = st.done[driver.ref_table].numbers(cm.base[1:], col, parent_idx[ok])
+        base_n[ok] = st.done[driver.ref_table].numbers(dims.of_parent(cm.base), col,
+                                                        parent_idx[ok])
     else:
         base = data[cm.base]
         made = ch.made.get(cm.base)  # numbers this chunk's value was made from

@@ -13,6 +13,7 @@ from scipy.special import ndtri
 
 from dbclone.schema import Column, Table
 from dbclone.synth import copula
+from dbclone.synth import dims as names
 from dbclone.synth.codecs import (
     jsonable,
     known_numbers,
@@ -50,7 +51,7 @@ def group_numbers(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list
     for pos, cm in enumerate(columns):
         if cm.strategy != "numeric" or cm.derived or cm.name not in dims \
                 or (cm.base and cm.op != "ratio" and (cm.values or cm.name not in bases)) \
-                or (cm.base or "").startswith("^") and cm.op in ("ratio", "share"):
+                or names.is_parent(cm.base) and cm.op in ("ratio", "share"):
             continue  # a sentinel date ("valid until 9999") keeps its own share; a ratio to
             # the parent's number is one log-ratio for all categories
         col = table.column(cm.name)

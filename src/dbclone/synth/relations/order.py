@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.synth import copula
+from dbclone.synth import dims as names
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.relations.grouped import eta2
@@ -24,7 +25,7 @@ def order_categories(ctx: FitContext, columns: list[ColumnModel], dims: list[str
     an amount come first, then the others by their amounts, so neighbouring categories are
     alike (siblings drawn near each other's score stay monetary or not)."""
     scale = [ctx.scales.get(d, z) for d, z in zip(dims, zs, strict=True)]
-    numeric = [i for i, d in enumerate(dims) if not d.startswith("#")
+    numeric = [i for i, d in enumerate(dims) if not names.is_children(d)
                and _strategy(columns, d) in ("numeric", "pii")]
     if not numeric:
         return

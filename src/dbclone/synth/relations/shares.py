@@ -13,7 +13,7 @@ import pandas as pd
 
 from dbclone.schema import Column, Table
 from dbclone.source import key_codes
-from dbclone.synth import copula
+from dbclone.synth import copula, dims
 from dbclone.synth.codecs import (
     NUMERIC_KINDS,
     as_floats,
@@ -106,7 +106,7 @@ def fit_parent_ratio(ctx: FitContext, col: Column, series: pd.Series,
     how = "split among its children" if found.op == "share" else "times a ratio"
     cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
                      quantiles=copula.quantile_grid(found.log_ratio.to_numpy()),
-                     base=f"^{found.column}", op=found.op,
+                     base=dims.parent(found.column), op=found.op,
                      delta=copula.quantile_grid(own.to_numpy()),
                      reason=f"the parent's {found.column} {how} (explains "
                             f"{found.explained:.0%} of its log-variance)")
@@ -127,7 +127,7 @@ def from_parent(st: SampleState, ch: Chunk, table: Table, cm: ColumnModel, data:
     base = np.full(len(ratio), np.nan)
     if driver is not None and parent_idx is not None and driver.ref_table in st.done:
         ok = parent_idx >= 0
-        pcol = st.schema.table(driver.ref_table).column(cm.base[1:])
+        pcol = st.schema.table(driver.ref_table).column(dims.of_parent(cm.base))
         base[ok] = st.done[driver.ref_table].numbers(pcol.name, pcol, parent_idx[ok])
         if cm.op == "share" and ok.any():
             _, where, counts = np.unique(parent_idx[ok], return_inverse=True,
