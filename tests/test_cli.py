@@ -144,6 +144,9 @@ def test_scheme_typo_suggests_the_scheme() -> None:
     other = runner.invoke(app, ["inspect", "oracle://scott:tiger@db/orcl"])
     assert other.exit_code == 2
     assert "dbclone reads PostgreSQL, MySQL/MariaDB and SQLite" in other.output
+    assert "'oracle://scott:***@db/orcl'" in other.output and "tiger" not in other.output
+    bare = runner.invoke(app, ["inspect", "mysq://root@127.0.0.1/db"])
+    assert "'mysq://root@127.0.0.1/db'; did you mean mysql://?" in bare.output
 
 
 def test_messages_show_the_url_as_typed(new_db) -> None:

@@ -121,8 +121,20 @@ def _known_scheme(scheme: str, text: str) -> None:
     near = difflib.get_close_matches(base, SCHEMES, n=1, cutoff=0.6)
     hint = (f"did you mean {near[0]}://?" if near else
             "dbclone reads PostgreSQL, MySQL/MariaDB and SQLite")
-    raise UsageError(f"unknown database scheme '{scheme}://' in {_mask_all(text)!r}; {hint} "
-                     "(postgresql://, mysql://, mariadb:// or sqlite:///)")
+    raise UsageError(f"unknown database scheme '{scheme}://' in {_userinfo_masked(text)!r}; "
+                     f"{hint} (postgresql://, mysql://, mariadb:// or sqlite:///)")
+
+
+def _userinfo_masked(text: str) -> str:
+    """`text` with what follows the user name up to the last '@' masked; an address without a
+    password shown as typed (`_mask_all` reads `scheme://user@` as a password)."""
+    userinfo, at, rest = text.rpartition("@")
+    scheme, sep, user = userinfo.partition("://")
+    if not sep:
+        scheme, user = "", userinfo
+    if at and ":" in user:
+        return mask(f"{scheme}{sep}{user.split(':', 1)[0]}:***@{rest}")
+    return mask(text)
 
 
 def _split_location(hostpart: str) -> tuple[str, str, str]:
