@@ -14,11 +14,11 @@ import pytest
 from dbclone.connect import engine_for
 from dbclone.report import build_report
 from dbclone.report.model import Report
+from tests.conftest import MISSING, SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "sampledbs"
 SAMPLE = 1500
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/sampledbs not present")
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{MISSING['samples']}: {SHARED}")
 
 
 @pytest.fixture(scope="module")

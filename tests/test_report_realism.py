@@ -18,11 +18,11 @@ from dbclone.report import build_report, render_html, render_text
 from dbclone.report.data import Feature
 from dbclone.report.model import Report
 from dbclone.report.realism import text_columns
+from tests.conftest import MISSING, SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "sampledbs"
 SAMPLE = 1500
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/sampledbs not present")
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{MISSING['samples']}: {SHARED}")
 
 
 @pytest.fixture(scope="module")

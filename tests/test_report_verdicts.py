@@ -118,10 +118,10 @@ def test_the_page_judges_and_states_one_direction(copied: Report) -> None:
 def test_worst_items_come_first_with_why(tmp_path: Path) -> None:
     """A copy of Chinook with Album titles scrambled and InvoiceLine prices multiplied: both
     are listed as bad, each with its reason, before anything merely to look at."""
-    from tests.test_report_realism import SHARED
+    from tests.conftest import SHARED, missing
 
     if not SHARED.is_dir():
-        pytest.skip("../shared/sampledbs not present")
+        missing("samples", str(SHARED))
     import subprocess
 
     source = tmp_path / "chinook.db"
@@ -148,6 +148,7 @@ def test_worst_items_come_first_with_why(tmp_path: Path) -> None:
     assert "Look here first" in render_html(report) and "Album.Title" in render_text(report)
 
 
+@pytest.mark.sdv  # sdmetrics comes with the sdv extra: run by .ci/run's second step
 def test_sdmetrics_cross_check_when_installed(copied: Report) -> None:
     pytest.importorskip("sdmetrics")
     assert copied.outside is not None and copied.outside.score is not None
