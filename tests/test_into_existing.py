@@ -35,6 +35,12 @@ def _target(new_db, dialect: str, ddl: list[str]) -> str:
                                    "REFERENCES staff (id))"
     elif ddl is _MIGRATED:
         stmts.append(_CLOSE)
+    if dialect == "postgresql" and ddl is _MIGRATED:
+        stmts += ["CREATE TABLE audit (staff_id INT)",
+                  "CREATE FUNCTION audit_staff() RETURNS trigger LANGUAGE plpgsql AS "
+                  "$$ BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NEW; END $$",
+                  "CREATE TRIGGER staff_audit AFTER INSERT ON staff FOR EACH ROW "
+                  "EXECUTE FUNCTION audit_staff()"]
     with engine_for(url, must_exist=False).begin() as conn:
         for stmt in stmts:
             conn.exec_driver_sql(stmt)
@@ -59,6 +65,10 @@ def test_fills_the_migrated_tables(new_db, dialect: str) -> None:
     if dialect == "postgresql":  # the target's own FKs are back, under their names
         assert _count(target, "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND "
                               "conname IN ('fk_staff_store', 'fk_store_manager')") == 2
+        # the application's audit trigger did not fire for generated rows, and is on again
+        assert _count(target, "SELECT COUNT(*) FROM audit") == 0
+        assert _count(target, "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'staff_audit' "
+                              "AND tgenabled = 'O'") == 1
     with pytest.raises(TargetNotEmptyError, match="has rows in 2 of the tables"):
         clone(source, target, seed=4, into_existing=True)
     clone(source, target, seed=4, into_existing=True, replace=True)

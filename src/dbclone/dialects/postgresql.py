@@ -199,8 +199,8 @@ class PostgresDialect(Dialect):
 
     def set_fks_aside(self, conn: Connection, schema: Schema) -> list[str]:
         """The FKs of the tables to fill are dropped inside the load's transaction and added
-        again after the rows (PostgreSQL checks them then): what other sessions see is the
-        commit, FKs included."""
+        again after the rows (PostgreSQL checks them then), their enabled triggers switched
+        off and on again: what other sessions see is the commit, FKs and triggers included."""
         put_back = []
         for table in schema.tables:
             name = self.qualified(table)
@@ -210,6 +210,13 @@ class PostgresDialect(Dialect):
                     (name,)).fetchall():
                 conn.exec_driver_sql(f"ALTER TABLE {name} DROP CONSTRAINT {self.quote(fk)}")
                 put_back.append(f"ALTER TABLE {name} ADD CONSTRAINT {self.quote(fk)} {text}")
+            # The application's triggers (audit, routing) are not for generated rows; the
+            # clone path creates them after the rows, this one switches them off meanwhile.
+            for (trigger,) in conn.exec_driver_sql(
+                    "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass "
+                    "AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY tgname", (name,)):
+                conn.exec_driver_sql(f"ALTER TABLE {name} DISABLE TRIGGER {self.quote(trigger)}")
+                put_back.append(f"ALTER TABLE {name} ENABLE TRIGGER {self.quote(trigger)}")
         return put_back
 
     def lock_load(self, conn: Connection) -> bool:
