@@ -307,7 +307,12 @@ def kept_column(name: str, values: list[tuple[Any, int]]) -> ColumnModel:
 
 
 def _plain(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) else str(value)
+    """A JSON value the loader writes back as the source's (arrays stay arrays)."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
 
 
 def apply_sizes(config: Config, model: Model, scale: float) -> Model:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from dbclone.dialects import dialect_for
 from dbclone.dialects.base import Dialect
 from dbclone.plan import Plan
-from dbclone.schema import ForeignKey, Schema, Table
+from dbclone.schema import Column, ForeignKey, Schema, Table
 
 #: Expected rows per table in the sample; tables at most this big (with whole parents) are
 #: read whole, so fits of small databases see every row.
@@ -148,15 +148,17 @@ class SourceReader:
                   frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if s.whole:
             sql = f"SELECT {self._cols(table, 's0')} FROM {self.dialect.rows_of(table)} s0"
-            return _fetch(conn, sql, list(table.column_names), self.dialect)
+            return _fetch(conn, sql, list(table.column_names), self.dialect,
+                          exact_columns(table))
         sample = self.select_sql(s, table.column_names)
         if sample is not None:  # sorted by the row's own key: the same frame on every run
             order = ", ".join(self.dialect.quote(c) for c in s.own_key)
             return _fetch(conn, f"{sample} ORDER BY {order}", list(table.column_names),
-                          self.dialect)
+                          self.dialect, exact_columns(table))
         # No hash function in this engine: the whole table streamed, kept by hashing here
         frame = _fetch(conn, f"SELECT {self._cols(table, 's0')} FROM "
-                             f"{self.dialect.rows_of(table)} s0", list(table.column_names))
+                             f"{self.dialect.rows_of(table)} s0", list(table.column_names),
+                       self.dialect, exact_columns(table))
         keep = np.ones(len(frame), dtype=bool)
         if s.threshold < HASH_SPACE:
             hashed = key_hash(frame, s.key, s.table)
@@ -272,8 +274,8 @@ class SourceReader:
                      for c in table.columns)
 
 
-def _fetch(conn: Connection, sql: str, columns: list[str],
-           dialect: Dialect | None = None) -> pd.DataFrame:
+def _fetch(conn: Connection, sql: str, columns: list[str], dialect: Dialect | None = None,
+           exact: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Rows through a server-side cursor of the driver (`Dialect.stream_cursor`),
     CHUNK_ROWS per round trip, as the driver's tuples (SQLAlchemy's rows cost as much as the
     fetch); one DataFrame built at the end (as `pandas.read_sql` does, so dtypes match a
@@ -289,7 +291,23 @@ def _fetch(conn: Connection, sql: str, columns: list[str],
             rows.extend(chunk)
     finally:
         cursor.close()
-    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+    for i, name in enumerate(columns):
+        if name in exact:  # the driver's exact ints and Decimals, not pandas' floats
+            frame[name] = pd.Series([r[i] for r in rows], index=frame.index, dtype=object)
+    return frame
+
+
+def exact_columns(table: Table) -> frozenset[str]:
+    """Columns whose values a float would round: decimals of more than 15 digits
+    (DECIMAL(65,30)) and 64-bit integers that may hold NULL or pass 2**63 (pandas makes such
+    a column float: 18446744073709551614 became 2**64, DECIMAL(65,30) one number)."""
+    def exact(col: Column) -> bool:
+        if col.kind == "decimal":
+            return (col.precision or 0) > 15
+        wide = col.sql_type.lower().split("(")[0].split(" ")[0] in ("bigint", "int8")
+        return col.kind == "integer" and wide and (col.nullable or col.unsigned)
+    return frozenset(c.name for c in table.columns if exact(c))
 
 
 # -- keys, vectorised ----------------------------------------------------------------------

@@ -25,6 +25,9 @@ Column synthesizers (columns/; dispatch tables in columns.registry)
     columns.keys        generated primary keys
     columns.softkey     ids of rows elsewhere without a declared FK
     columns.other       arrays, bytes, UUIDs, JSON (with columns.jsongen), unmodelled types
+    columns.typed       types without a copula kind, by their family in `types` (geometric,
+                        network, bit strings, ranges, money, xml, hstore, ltree, text
+                        search, MariaDB spatial, SQLite mixed storage classes)
     columns.strings     which rule a text column follows (fit only)
 
 Relations between columns and tables (relations/)

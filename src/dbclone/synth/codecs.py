@@ -134,11 +134,25 @@ def to_python(col: Column, raw: np.ndarray) -> np.ndarray:
     if kind == "integer":
         if len(raw) and np.isfinite(raw).all() and np.abs(raw).max() < 2.0**62:
             return raw.astype(np.int64).astype(object)  # truncated, as int() does
-        return np.asarray([int(v) for v in raw], dtype=object)
+        low, high = integer_bounds(col)  # a float near 2**64 rounds past BIGINT UNSIGNED
+        return np.asarray([min(max(int(v), low), high) for v in raw], dtype=object)
     if kind == "decimal" and col.scale is not None:
         places = col.scale
         return _objects([round(v, places) for v in raw.tolist()])
     return raw.astype(object)
+
+
+#: Bytes of each integer type, by the first word of its name.
+_INT_BYTES = {"tinyint": 1, "smallint": 2, "int2": 2, "mediumint": 3, "int": 4, "integer": 4,
+              "int4": 4, "serial": 4, "bigint": 8, "int8": 8, "bigserial": 8}
+
+
+def integer_bounds(col: Column) -> tuple[int, int]:
+    """The least and greatest value the column's integer type holds (64-bit when unknown)."""
+    size = _INT_BYTES.get(col.sql_type.lower().split("(")[0].split()[0], 8) * 8
+    if col.unsigned:
+        return 0, 2**size - 1
+    return -(2 ** (size - 1)), 2 ** (size - 1) - 1
 
 
 def _objects(values: list[Any]) -> np.ndarray:

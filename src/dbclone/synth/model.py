@@ -98,6 +98,13 @@ class ColumnModel:
     #: keys it takes; None: fresh ids above ``quantiles[1]`` (the source's highest), ``step``
     #: apart. `values`/`probs`: how many rows share one id, and the share of ids that do.
     ref: str | None = None
+    #: A decimal of more digits than a float holds (DECIMAL(65,30)): the exact number added
+    #: to the modelled one, which is then the distance to the source's least value.
+    offset: str = ""
+    #: Arrays: how elements rarer than k rows are made ("number", "date", "uuid", "text";
+    #: "" = not at all) and the share of elements drawn from the kept ones (`values`).
+    elements: str = ""
+    kept_share: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ categories (`categorical`).
 
 from __future__ import annotations
 
+import decimal
+
 import numpy as np
 import pandas as pd
 
@@ -27,27 +29,53 @@ MAX_INT_CATEGORIES = 20
 
 def fit_numeric(ctx: FitContext, col: Column, values: pd.Series,
                 null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
-    arr = source_floats(col, values)
+    offset = _offset(col, values)
+    arr = source_floats(col, values) if offset is None else np.asarray(
+        [float(decimal.Decimal(v) - offset) for v in values], dtype=float)
     integer = col.kind == "integer" or (col.kind == "decimal" and (col.scale or 0) == 0
                                         and col.precision is not None)
     distinct = np.unique(arr)
-    if len(distinct) <= MAX_INT_CATEGORIES and col.kind in ("integer", "decimal", "float"):
+    if len(distinct) <= MAX_INT_CATEGORIES and col.kind in ("integer", "decimal", "float") \
+            and offset is None:
         cm, z = fit_categorical(ctx, col, values, null_rate)
         if cm.strategy == "categorical" or len(distinct) == 1:
             return cm, z
         # every value rarer than k (a handful of rows): a number stays a number, modelled by
         # its quantiles below, never the text fallback meant for strings
+    exact = "" if offset is None else str(offset)
     if len(distinct) == 1:
         return ColumnModel(col.name, "numeric", null_rate=null_rate,
-                           quantiles=(float(distinct[0]),) * 2, integer=integer), None
+                           quantiles=(float(distinct[0]),) * 2, integer=integer,
+                           offset=exact), None
     cm = ColumnModel(col.name, "numeric", null_rate=null_rate, quantiles=copula.quantile_grid(arr),
-                     integer=integer, step=_step(col, arr))
+                     integer=integer, step=_step(col, arr), offset=exact)
     return cm, copula.numeric_to_normal(arr, ctx.rng)
+
+
+#: Significant digits a float keeps exactly.
+FLOAT_DIGITS = 15
+
+
+def _offset(col: Column, values: pd.Series) -> decimal.Decimal | None:
+    """For a decimal of more digits than a float keeps, or integers beyond a float's 2**53,
+    the source's least value: the column is modelled as the distance to it (DECIMAL(65,30)
+    values that differ in their last digits stay different, BIGINT UNSIGNED stays below
+    2**64), and generated as that exact number plus the distance."""
+    wide = col.kind == "decimal" and (col.precision or 0) > FLOAT_DIGITS
+    if not len(values) or not (wide or col.kind == "integer"):
+        return None
+    try:
+        exact = [decimal.Decimal(v) for v in values]
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        return None
+    if not wide and max(abs(v) for v in exact) < 2**53:
+        return None
+    return min(exact)
 
 
 def _step(col: Column, arr: np.ndarray) -> float:
     """The coarsest granularity every value sits on (days for date-only timestamps)."""
-    if col.kind == "datetime":
+    if col.kind in ("datetime", "interval", "time"):  # whole days, hours, minutes, seconds
         for step in (86400.0, 3600.0, 60.0, 1.0):
             if np.all(np.mod(arr, step) == 0):
                 return step
@@ -73,4 +101,22 @@ def numeric_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: 
         raw = np.round(raw / cm.step) * cm.step
     if cm.base:
         return np.asarray(raw.tolist(), dtype=object)  # a delta; see dates.add_base
+    if cm.offset:
+        return _exact(col, cm.offset, raw)
     return to_python(col, raw)
+
+
+def _exact(col: Column, offset: str, raw: np.ndarray) -> np.ndarray:
+    """The exact offset plus each modelled distance, at the column's scale."""
+    base = decimal.Decimal(offset)
+    if col.kind == "integer":
+        out = np.empty(len(raw), dtype=object)
+        out[:] = [int(base) + int(round(float(v))) for v in raw]
+        return out
+    unit = decimal.Decimal(1).scaleb(-(col.scale or 0))
+    out = np.empty(len(raw), dtype=object)
+    with decimal.localcontext() as ctx:
+        ctx.prec = 100  # DECIMAL(65,30) and more: the default 28 digits cannot hold them
+        out[:] = [(base + decimal.Decimal(repr(float(v)))).quantize(unit, decimal.ROUND_HALF_EVEN)
+                  for v in raw]
+    return out

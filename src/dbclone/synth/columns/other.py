@@ -6,7 +6,10 @@ modelled (NULL, a constant, or text), and the strategies whose values come from 
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
+import re
 import uuid
 from collections import Counter
 
@@ -29,9 +32,11 @@ from dbclone.synth.tables import Columns
 
 
 def fit_array(ctx: FitContext, col: Column, values: pd.Series,
-              null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
-    """Arrays: their length distribution and the elements used by at least k rows."""
-    lists = [list(v) if isinstance(v, list | tuple) else [] for v in values]
+               null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
+    """Arrays: their length distribution, the elements used by at least k rows, and how the
+    rarer elements are made anew (numbers and dates from their quantiles, new UUIDs, words
+    of their lengths): an int[] of ids never repeats one id in k rows, yet is not emptied."""
+    lists = [_as_list(v) for v in values]
     if any(isinstance(x, list | tuple) for items in lists for x in items):
         return ColumnModel(col.name, "array", null_rate=null_rate,
                            reason="multi-dimensional arrays are generated empty"), None
@@ -41,11 +46,53 @@ def fit_array(ctx: FitContext, col: Column, values: pd.Series,
     kept = [(x, c) for x, c in rows.most_common() if c >= ctx.opts.rare_threshold]
     total = float(sum(c for _, c in kept)) or 1.0
     lengths = np.asarray([len(items) for items in lists], dtype=float)
+    elements = [x for items in lists for x in items if x is not None]
+    kind, grid, integer = _element_model(elements)
+    common = {x for x, _ in kept}
+    share = (sum(jsonable(x) in common for x in elements) / len(elements)) if elements else 1.0
     return ColumnModel(col.name, "array", null_rate=null_rate,
                        values=tuple(x for x, _ in kept), probs=tuple(c / total for _, c in kept),
                        lengths=copula.quantile_grid(lengths) if len(lengths) else (),
-                       reason=f"{len(rows) - len(kept)} rare element(s) suppressed"
+                       elements=kind if share < 1.0 else "", kept_share=share,
+                       quantiles=grid, integer=integer,
+                       reason=f"{len(rows) - len(kept)} rare element(s) made anew ({kind})"
                        if len(rows) > len(kept) else ""), None
+
+
+def _as_list(value: object) -> list[object]:
+    """A list, also from PostgreSQL's text form of an array the driver did not parse (arrays
+    of an enum arrive as '{sad,ok}')."""
+    if isinstance(value, list | tuple):
+        return list(value)
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        body = value[1:-1]
+        if not body:
+            return []
+        items = re.findall(r'"((?:[^"\\]|\\.)*)"|([^,]+)', body)
+        return [None if (q == "" and b == "NULL") else (q.replace('\\"', '"') or b)
+                for q, b in items]
+    return []
+
+
+def _element_model(elements: list[object]) -> tuple[str, tuple[float, ...], bool]:
+    """How a rare element is made anew: its kind, a quantile grid, whether integer."""
+    if not elements:
+        return "", (), False
+    numbers = [x for x in elements
+               if isinstance(x, int | float | decimal.Decimal) and not isinstance(x, bool)]
+    if len(numbers) == len(elements):
+        nums = np.fromiter((float(x) for x in numbers), float, len(numbers))
+        return "number", copula.quantile_grid(nums), all(isinstance(x, int) for x in numbers)
+    dates = [x for x in elements if isinstance(x, dt.date) and not isinstance(x, dt.datetime)]
+    if len(dates) == len(elements):
+        days = np.fromiter((x.toordinal() for x in dates), float, len(dates))
+        return "date", copula.quantile_grid(days), True
+    if all(isinstance(x, uuid.UUID) for x in elements):
+        return "uuid", (), False
+    if all(isinstance(x, str) for x in elements):
+        sizes = np.asarray([len(str(x)) for x in elements], dtype=float)
+        return "text", copula.quantile_grid(sizes), True
+    return "", (), False
 
 
 def fit_bytes(ctx: FitContext, col: Column, values: pd.Series,
@@ -84,24 +131,50 @@ def fit_other(ctx: FitContext, col: Column, values: pd.Series,
 
 def array_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,
                  n: int, data: Columns) -> np.ndarray:
-    """Lists of distinct elements with the source's length distribution."""
+    """Lists of distinct elements with the source's length distribution: kept elements in
+    their share, rare ones made anew (`cm.elements`)."""
     out = np.empty(n, dtype=object)
-    if not cm.values:
+    if not cm.values and not cm.elements:
         out[:] = [[] for _ in range(n)]
         return out
     lengths = copula.normal_to_numeric(st.rng.standard_normal(n), cm.lengths or (0, 0),
                                        True, ch.spread)
-    p = normalized(cm.probs)
-    for i, k in enumerate(lengths):
-        k = int(min(max(k, 0), len(cm.values)))
-        picks = st.rng.choice(len(cm.values), size=k, replace=False, p=p)
-        out[i] = [cm.values[j] for j in picks]
+    sizes = np.maximum(np.asarray(lengths, dtype=float), 0).astype(int)
+    if not cm.elements:
+        sizes = np.minimum(sizes, len(cm.values))
+    fresh = _fresh_elements(st, cm, int(sizes.sum()))
+    use_kept = st.rng.random(int(sizes.sum())) < (cm.kept_share if cm.values else 0.0) \
+        if cm.elements else np.zeros(0, dtype=bool)
+    p = normalized(cm.probs) if cm.values else None
+    at = 0
+    for i, k in enumerate(sizes.tolist()):
+        kept_here = int(use_kept[at:at + k].sum()) if cm.elements else k
+        kept_here = min(kept_here, len(cm.values))
+        picks = st.rng.choice(len(cm.values), size=kept_here, replace=False, p=p).tolist() \
+            if kept_here else []
+        out[i] = [cm.values[j] for j in picks] + fresh[at:at + k - kept_here]
+        at += k
     return out
+
+
+def _fresh_elements(st: SampleState, cm: ColumnModel, n: int) -> list[object]:
+    if not cm.elements or not n:
+        return []
+    if cm.elements == "uuid":
+        return [str(uuid.UUID(int=int(x), version=4)) for x in random_bits(st, n, 128)]
+    drawn = copula.normal_to_numeric(st.rng.standard_normal(n), cm.quantiles, cm.integer, False)
+    if cm.elements == "number":
+        return [int(v) if cm.integer else float(v) for v in drawn]
+    if cm.elements == "date":
+        return [dt.date.fromordinal(max(int(v), 1)) for v in drawn]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return ["".join(letters[j] for j in st.rng.integers(0, 26, max(int(v), 1))) for v in drawn]
 
 
 def uuid_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,
                 n: int, data: Columns) -> np.ndarray:
-    return np.asarray([str(uuid.UUID(int=int(x))) for x in random_bits(st, n, 128)],
+    # version 4 (random) with its variant bits: MariaDB's UUID type rejects other bit patterns
+    return np.asarray([str(uuid.UUID(int=int(x), version=4)) for x in random_bits(st, n, 128)],
                       dtype=object)
 
 

@@ -36,6 +36,7 @@ from dbclone.synth.columns.shaped import pattern_column
 from dbclone.synth.columns.softkey import fit_soft_key, soft_key_values
 from dbclone.synth.columns.strings import fit_string
 from dbclone.synth.columns.text import length_scores, text_values
+from dbclone.synth.columns.typed import fit_typed, typed_values
 from dbclone.synth.context import FitContext
 from dbclone.synth.latent import spread_scores
 from dbclone.synth.model import ColumnModel
@@ -72,7 +73,7 @@ FITTERS = {
     "date": fit_numeric, "datetime": fit_numeric, "time": fit_numeric,
     "interval": fit_numeric, "boolean": fit_categorical, "enum": fit_categorical,
     "string": fit_string, "text": fit_string, "binary": fit_bytes, "uuid": fit_uuid,
-    "json": fit_json, "array": fit_array,
+    "json": fit_json, "array": fit_array, "other": fit_typed, "mixed": fit_typed,
 }
 
 
@@ -86,7 +87,7 @@ GENERATORS: dict[str, ColumnGenerator] = {
     "numeric": numeric_values, "categorical": categorical_values,
     "softkey": soft_key_values, "joint": joint_values, "pii": personal_values,
     "pattern": pattern_column, "text": text_values, "uuid": uuid_values,
-    "array": array_values, "bytes": bytes_values, "json": json_values,
+    "array": array_values, "bytes": bytes_values, "json": json_values, "typed": typed_values,
 }
 
 

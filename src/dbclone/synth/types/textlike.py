@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen._common import (
+from dbclone.synth.types._common import (
     choose,
     counts,
     draw,
@@ -134,7 +134,7 @@ def _fit_hstore(values: list[str], k: int) -> dict[str, Any]:
                         "null": share(raw == "NULL" for d in docs for kk, raw, _ in d
                                       if kk == key),
                         "kept": share(v in set(common) for v in vals)}
-    return {"keys": per_key}
+    return {"keys": per_key, "empty": share(not d for d in docs)}
 
 
 def _sample_hstore(params: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
@@ -149,6 +149,13 @@ def _sample_hstore(params: dict[str, Any], n: int, rng: np.random.Generator) -> 
             value = "NULL" if nulls[i] else '"' + (common[i] if use_common[i] and common[i]
                                                    is not None else fresh[i]) + '"'
             parts[i].append(f'"{key}"=>{value}')
+    keys = list(params["keys"])
+    if keys:  # rows the independent draws left empty, beyond the source's share of them
+        weights = np.asarray([params["keys"][k]["p"] for k in keys], dtype=float)
+        for i in range(n):
+            if not parts[i] and rng.random() >= params.get("empty", 0.0):
+                key = keys[int(rng.choice(len(keys), p=weights / weights.sum()))]
+                parts[i].append(f'"{key}"=>"{words(np.full(1, 3.0), rng)[0]}"')
     return [", ".join(p) for p in parts]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen._common import choose, counts, draw, grid, share, words
+from dbclone.synth.types._common import choose, counts, draw, grid, share, words
 
 TYPES: tuple[tuple[str, str, tuple[str, ...]], ...] = (("mixed", "sqlite", ()),)
 _CLASS = {bool: "integer", int: "integer", float: "real", str: "text", bytes: "blob"}

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen._common import choose, counts, draw, grid, type_name
+from dbclone.synth.types._common import choose, counts, draw, grid, type_name
 
 _NAMES = ("geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
           "multipolygon", "geometrycollection")

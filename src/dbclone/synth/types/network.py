@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen._common import choose, counts, share
+from dbclone.synth.types._common import choose, counts, share
 
 TYPES = (
     ("inet", "postgresql", ("inet",)), ("cidr", "postgresql", ("cidr",)),
@@ -79,14 +79,17 @@ def _ips(params: dict[str, Any], version: int, n: int, rng: np.random.Generator)
     if not n:
         return []
     bits, head = (32, 16) if version == 4 else (128, 32)
-    private = 0x0A00 if version == 4 else 0xFD000000  # 10.0/16, fd00::/32
+    # where no leading bits are held by k rows: a private range (10/8, fd00::/8)
+    private, spread = (0x0A00, 8) if version == 4 else (0xFD000000, 24)
     heads = choose(params[f"heads{version}"], params[f"hprobs{version}"], n, rng)
     prefixes = choose(params[f"prefix{version}"], params[f"pprobs{version}"], n, rng)
     out = []
     for h, p in zip(heads, prefixes, strict=True):
         p = int(p if p is not None else bits)
         rest = int.from_bytes(rng.bytes((bits - head) // 8), "big")
-        value = ((h if h is not None else private) << (bits - head)) | rest
+        if h is None:
+            h = private | int(rng.integers(0, 1 << spread))
+        value = (h << (bits - head)) | rest
         if params["cidr"]:
             value &= ((1 << bits) - 1) ^ ((1 << (bits - p)) - 1)
         addr = ipaddress.ip_address(value) if version == 4 else ipaddress.IPv6Address(value)

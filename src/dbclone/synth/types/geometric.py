@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen._common import draw, grid, number_text, share, type_name
+from dbclone.synth.types._common import draw, grid, number_text, share, type_name
 
 TYPES = (
     ("pg_point", "postgresql", ("point",)), ("pg_line", "postgresql", ("line",)),

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen._common import choose, counts, draw, grid, share, type_name
+from dbclone.synth.types._common import choose, counts, draw, grid, share, type_name
 
 _BASES = {"int4range": "int", "int8range": "int", "numrange": "num", "daterange": "date",
           "tsrange": "ts", "tstzrange": "tstz"}

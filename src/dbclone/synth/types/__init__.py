@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen import bits, geometric, mixed, network, ranges, spatial, textlike
-from dbclone.typegen._common import type_name
+from dbclone.schema import Column, Schema
+from dbclone.synth.types import bits, geometric, mixed, network, ranges, spatial, textlike
+from dbclone.synth.types._common import type_name
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,16 @@ FAMILIES: dict[str, Family] = {
     for module in _MODULES for family, _, _ in module.TYPES}
 
 
+def base_type(schema: Schema, col: Column) -> str:
+    """The column's type, under its domain (domains over domains included)."""
+    domains = {d.name: d.base_type for d in schema.domains}
+    sql_type, seen = col.sql_type, set()
+    while sql_type.strip('"') in domains and sql_type not in seen:
+        seen.add(sql_type)
+        sql_type = domains[sql_type.strip('"')]
+    return sql_type
+
+
 def family_of(dialect: str, sql_type: str, kind: str) -> str | None:
     """The family generating a column of this type, or None."""
     if kind == "mixed":
@@ -54,4 +65,4 @@ def sample(family: str, params: dict[str, Any], n: int,
     return FAMILIES[family].sample(params, n, rng)
 
 
-__all__ = ["FAMILIES", "Family", "family_of", "fit", "sample", "type_name"]
+__all__ = ["FAMILIES", "Family", "base_type", "family_of", "fit", "sample", "type_name"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.typegen._common import draw, grid
+from dbclone.synth.types._common import draw, grid
 
 TYPES = (("pg_bit", "postgresql", ("bit", "bit varying", "varbit")),
          ("mysql_bit", "mysql", ("bit",)))
