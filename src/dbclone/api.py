@@ -20,6 +20,7 @@ from dbclone.plan import Plan, make_plan
 from dbclone.schema import Schema
 from dbclone.source import DEFAULT_BUDGET, Sampling, plan_samples
 from dbclone.synth import model as model_io
+from dbclone.synth.columns import keyspace
 from dbclone.synth.context import FitOptions
 from dbclone.synth.fit import fit
 from dbclone.synth.model import Model
@@ -98,6 +99,7 @@ def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int
     preflight.check_size(((t.name, t.row_count) for t in model.tables if not t.verbatim), scale)
     engine = engine_for(target_url, must_exist=into_existing)
     model = for_target(model, engine)  # PostgreSQL/MariaDB -> SQLite: translated, lossy warned
+    keyspace.check_capacity(model, scale)  # text keys' formats hold enough values
     into = None
     if into_existing:  # the tables the target has, checked to take the rows
         into = existing_tables(engine, model.schema, target_url)

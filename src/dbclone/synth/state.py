@@ -120,6 +120,8 @@ class SampleState:
     notes: list[str] = field(default_factory=list)
     #: Fresh soft-key ids handed out so far per (table, column): ids continue across chunks.
     fresh: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: The seed of each text key's numbering per (table, column): one for all the chunks.
+    key_seeds: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def schema(self) -> Schema:

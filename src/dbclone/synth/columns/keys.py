@@ -1,5 +1,6 @@
 """Generated keys: a single-column primary key is numbered 1..n across the table's chunks
-(UUIDs drawn; text keys in the source's code pattern, else ``K0001``). Fit: the key's
+(UUIDs drawn; text keys in the source's code pattern, numbered through `keyspace` so they
+are unique at any scale, else ``K0001``). Fit: the key's
 pattern and lengths; sample: the keys.
 """
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column
+from dbclone.synth.columns import keyspace
 from dbclone.synth.columns.shaped import code_patterns, pattern_values
 from dbclone.synth.columns.text import length_grid
 from dbclone.synth.model import ColumnModel
@@ -43,8 +45,12 @@ def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.n
     if col.kind in ("integer", "decimal", "float"):
         return np.arange(first, first + n, dtype=object)
     if col.kind == "uuid":
-        return np.asarray([str(uuid.UUID(int=int(x))) for x in random_bits(st, n, 128)],
-                          dtype=object)
+        return np.asarray([str(uuid.UUID(int=int(x), version=4))
+                           for x in random_bits(st, n, 128)], dtype=object)
+    found = keyspace.space(cm.pattern[0]) if cm.pattern else None
+    if found is not None:  # unique by construction, in the format, across chunks
+        seed = st.key_seeds.setdefault((ch.table.name, col.name), int(st.rng.integers(2**62)))
+        return np.asarray(found.keys(ch.rows_before, n, seed), dtype=object)
     if cm.pattern:
         return pattern_values(st, cm.pattern[0], n)
     width = max(len(str(ch.rows_planned or n)), 1)
