@@ -82,6 +82,12 @@ def _interval(v: Any) -> object:
     return v
 
 
+def _whole_hours(v: Any) -> object:
+    """The source's intervals are whole hours; the clone's must be too."""
+    assert isinstance(v, dt.timedelta) and v.total_seconds() % 3600 == 0, v
+    return v
+
+
 def _bool(v: Any) -> object:
     assert v in (True, False, 0, 1), v
     return v
@@ -173,7 +179,8 @@ PG = [
          ordered=True, parse=_datetime),
     Case("time", "time", "time '08:00' + g*interval '1 minute'", ordered=True, parse=_time),
     Case("timetz", "timetz", "timetz '08:00+02' + g*interval '1 minute'", parse=_time),
-    Case("interval", "interval", "(g % 48) * interval '1 hour'", ordered=True, parse=_interval),
+    Case("interval", "interval", "(g % 48) * interval '1 hour'", ordered=True,
+         parse=_whole_hours),
     Case("boolean", "boolean", "g % 3 = 0", parse=_bool),
     Case("enum", "mood", "(ARRAY['sad','ok','happy'])[1 + g % 3]::mood", parse=str),
     Case("point", "point", "point(g, g*2)", parse=_pattern(_PT)),
@@ -504,3 +511,18 @@ def test_refused_type(dialect: str, case: Case, new_db: Callable[[str], str]) ->
     dst = _column(target, dialect, f"t_{case.name}", "v")
     assert {str(v) for v in dst if v is not None} <= {str(v) for v in src if v is not None}
     assert len({str(v) for v in dst if v is not None}) > 1
+
+
+def test_sqlite_untyped_primary_key(new_db: Callable[[str], str]) -> None:
+    """A key without a declared type (and a value column without one) is generated, not
+    NULL in every row."""
+    source, target = new_db("sqlite"), new_db("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE code (k PRIMARY KEY, v)")
+        conn.exec_driver_sql("INSERT INTO code SELECT 'k' || g, g * 3 FROM "
+                             + _SERIES["sqlite"])
+    clone(source, target, seed=1)
+    rows = _column(target, "sqlite", "code", "k")
+    values = _column(target, "sqlite", "code", "v")
+    assert len(rows) == ROWS and None not in rows and len(set(rows)) == ROWS
+    assert sum(v is None for v in values) == 0 and len(set(values)) > 1
