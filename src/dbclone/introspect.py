@@ -24,6 +24,7 @@ from dbclone.schema import (
     Table,
     UniqueConstraint,
 )
+from dbclone.synth import types
 
 #: What `--schema` takes: a schema name or glob pattern, several of them, or None (PostgreSQL:
 #: every schema but the system ones, as pg_dump reads them; other dialects: the connected one).
@@ -111,9 +112,10 @@ def _read_one(conn: Connection, inspector: Any, dialect: Dialect, name: str | No
         warnings += dialect.table_warnings(conn, table)
         table = dialect.inherits_key(name or "", lambda s, t: _key(t, s, home),
                                      _replace(table, name=key(table.name)))
-        warnings += [f"{table.name}.{c.name}: type {c.sql_type} is not understood; its values "
-                     "will be generated as NULL or copied as text"
-                     for c in table.columns if c.kind == "other"]
+        warnings += [f"{table.name}.{c.name}: dbclone has no generator for type {c.sql_type}; "
+                     "a clone refuses the column unless the config keeps it or sets it"
+                     for c in table.columns if c.kind in ("other", "mixed")
+                     and types.family_of(dialect.name, c.sql_type, c.kind) is None]
         if count_rows:
             table = _replace(table, row_count=_count(conn, dialect, table))
         tables.append(_replace(table, foreign_keys=tuple(
