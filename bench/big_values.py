@@ -1,7 +1,7 @@
 """Big values in linear time: one text and one bytea/blob value of 1 MB and of 10 MB, cloned.
 
-For each size, a source with 40 rows of which 5 hold big values (free text too varied for a
-category, with too few words for a vocabulary: Faker's sentences) is cloned (fit +
+For each size, a source with 20 rows of which one holds the big values (free text with too
+few shared words for a vocabulary: Faker's sentences) is cloned (fit +
 sample + load); the script prints the seconds for each size, their ratio, and the longest
 text generated. Linear cost gives a ratio near 10 (less where fixed costs dominate); a value
 grown piece by piece (quadratic) took minutes for 10 MB.
@@ -43,16 +43,15 @@ def _drop(dialect: str, name: str) -> None:
 
 def _source(url: str, megabytes: int) -> None:
     blob = "BLOB" if url.startswith("sqlite") else "BYTEA"
-    sentence = "the quick brown fox jumps over the lazy dog. "
+    sentence = "lorem ipsum dolor sit amet. "
     big = (sentence * (megabytes * 2**20 // len(sentence) + 1))[: megabytes * 2**20]
     with sa.create_engine(url).begin() as conn:
         conn.exec_driver_sql(f"CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT, data {blob})")
-        # 35 short texts (too many distinct values for a category, too few shared words for a
-        # vocabulary: Faker's sentences) and 5 big ones, so the top of the length
-        # distribution, drawn for about 5 rows of the clone, is the big size
-        rows = [{"i": i, "b": big[: len(big) - i] if i <= 5 else "word " * (10 * i),
-                 "d": bytes(megabytes * 2**20 - i) if i <= 5 else bytes([i])}
-                for i in range(1, 41)]
+        # one big value among 20 rows of repeated words: free text with too few shared words
+        # for a vocabulary (Faker's sentences, joined to the drawn length)
+        rows = [{"i": i, "b": big if i == 1 else "word " * (10 * i),
+                 "d": b"\xab" * (megabytes * 2**20) if i == 1 else b"\x00"}
+                for i in range(1, 21)]
         conn.execute(sa.text("INSERT INTO doc VALUES (:i, :b, :d)"), rows)
 
 

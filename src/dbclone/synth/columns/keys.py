@@ -47,7 +47,7 @@ def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.n
     if col.kind == "uuid":
         return np.asarray([str(uuid.UUID(int=int(x), version=4))
                            for x in random_bits(st, n, 128)], dtype=object)
-    found = keyspace.space(cm.pattern[0]) if cm.pattern else None
+    found = keyspace.space(cm.pattern[0], ch.rows_planned) if cm.pattern else None
     if found is not None:  # unique by construction, in the format, across chunks
         seed = st.key_seeds.setdefault((ch.table.name, col.name), int(st.rng.integers(2**62)))
         return np.asarray(found.keys(ch.rows_before, n, seed), dtype=object)

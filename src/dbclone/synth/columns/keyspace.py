@@ -100,16 +100,31 @@ def _repeat(inner: list[list[str]], count: int) -> list[list[str]]:
 class KeySpace:
     """The distinct values of a key format, numbered 0 .. size-1."""
 
-    def __init__(self, regex: str) -> None:
+    def __init__(self, regex: str, parts: list[list[str]] | None = None) -> None:
         self.regex = regex
         seen: set[tuple[str, ...]] = set()
         self.parts: list[list[str]] = []
-        for v in _variants(sre_parse.parse(regex)):
+        for v in parts if parts is not None else _variants(sre_parse.parse(regex)):
             if tuple(v) not in seen and v:
                 seen.add(tuple(v))
                 self.parts.append(v)
         self.sizes = [math.prod(len(c) for c in part) for part in self.parts]
         self.size = sum(self.sizes)
+
+    def widened(self, classes: tuple[str, ...]) -> KeySpace:
+        """The same shape with every position that holds only characters of one of
+        `classes` allowed all of that class: d001..d009 (`^d0{2}[0-9]$`, 10 values) read as
+        d[0-9]{3} (1,000) when the clone needs more keys than the source showed."""
+        def widen(chars: str) -> str:
+            return next((c for c in classes if set(chars) <= set(c)), chars)
+        parts = [[widen(c) for c in part] for part in self.parts]
+        if parts == self.parts:
+            return self
+        shape = "".join("9" if c == string.digits else "A" if c == string.ascii_uppercase
+                        else "a" if c == string.ascii_lowercase else c if len(c) == 1 else "?"
+                        for c in parts[0]) if parts else ""
+        learned = self.regex.split(" (widened")[0]
+        return KeySpace(f"{learned} (widened to the shape {shape})", parts)
 
     def key(self, number: int) -> str:
         """The key numbered `number` (0 <= number < size)."""
@@ -163,13 +178,25 @@ class _Permutation:
         return value
 
 
+#: Widening steps when the learned format holds too few keys: digits first, then letters.
+_WIDENINGS = ((string.digits,),
+              (string.digits, string.ascii_uppercase, string.ascii_lowercase))
+
+
 @functools.cache
-def space(regex: str) -> KeySpace | None:
-    """The key space of `regex`, or None when it is not a format dbclone can count."""
+def space(regex: str, rows: int = 0) -> KeySpace | None:
+    """The key space of `regex` for `rows` keys: the learned format, else the format with its
+    digits (then letters) widened to their class, the first that holds `rows` values (the
+    widest when none does). None when `regex` is not a format dbclone can count."""
     try:
-        return KeySpace(regex)
+        found = KeySpace(regex)
     except (ValueError, IndexError, OverflowError):
         return None
+    for classes in _WIDENINGS:
+        if found.size >= rows:
+            break
+        found = found.widened(classes)
+    return found
 
 
 def check_capacity(model: Model, scale: float) -> None:
@@ -178,7 +205,7 @@ def check_capacity(model: Model, scale: float) -> None:
     for tm in model.tables:
         rows = int(round(tm.row_count * scale)) if tm.row_count else 0
         for cm in tm.columns:
-            found = space(cm.pattern[0]) if cm.strategy == "key" and cm.pattern else None
+            found = space(cm.pattern[0], rows) if cm.strategy == "key" and cm.pattern else None
             if found is not None and rows > found.size:
                 raise SchemaError(
                     f"{tm.name}.{cm.name}: its keys follow the format {found.regex}, which "
