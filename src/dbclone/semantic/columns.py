@@ -6,10 +6,12 @@ public values only, so it may go in the model file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +26,8 @@ POOLED = frozenset(("country", "currency", "language", "emoji", "codepoint", "co
                     "region", "company", "job", "url", "code", "person"))
 #: Kinds of names of things, written by people: phrase templates of the column.
 PHRASED = frozenset(("work_title", "product", "phrases"))
+#: Rows a phrase model is fitted on at most.
+PHRASE_ROWS = 5000
 #: Longest median length (characters) of free text that is still a name, not prose.
 NAME_LENGTH = 60
 
@@ -39,26 +43,37 @@ class TextModel:
     style: str = "name"
     reason: str = ""
     pool: tuple[str, ...] = ()
-    countries: tuple[tuple[str, float], ...] = ()
-    shapes: tuple[tuple[str, float], ...] = ()
-    templates: tuple[tuple[tuple[str, ...], int, bool], ...] = ()
-    kept: tuple[tuple[str, int], ...] = ()
+    # Pairs and triples are typed Any inside: the model file's reader checks each element
+    # against one type (country, share) would fail.
+    countries: tuple[tuple[Any, ...], ...] = ()
+    shapes: tuple[tuple[Any, ...], ...] = ()
+    templates: tuple[tuple[Any, ...], ...] = ()
+    kept: tuple[tuple[Any, ...], ...] = ()
     public: tuple[str, ...] = ()
 
     def phrases(self) -> ngram.Phrases:
-        return ngram.Phrases(self.templates, self.kept, self.public)
+        return ngram.Phrases(
+            tuple((tuple(str(t).split(" ")), int(c), bool(own)) for t, c, own in self.templates),
+            tuple((str(w), int(c)) for w, c in self.kept), self.public)
 
 
-def _swedish_style(sem: Semantic, values: Sequence[str]) -> str:
-    """``name_sv`` when the values are names in Swedish rather than English."""
-    if sem.style != "name" or sem.kind not in ("country", "language", "currency"):
-        return sem.style
+@functools.cache
+def _name_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """Country, language and currency names in Swedish, and in English."""
     sv = {ref.fold(c.names[-1]) for c in ref.countries()} | \
         {ref.fold(lang[3]) for lang in ref.languages()} | \
         {ref.fold(c[2]) for c in ref.currencies()}
     en = {ref.fold(c.names[0]) for c in ref.countries()} | \
         {ref.fold(lang[2]) for lang in ref.languages()} | \
         {ref.fold(c[1]) for c in ref.currencies()}
+    return frozenset(sv), frozenset(en)
+
+
+def _swedish_style(sem: Semantic, values: Sequence[str]) -> str:
+    """``name_sv`` when the values are names in Swedish rather than English."""
+    if sem.style != "name" or sem.kind not in ("country", "language", "currency"):
+        return sem.style
+    sv, en = _name_sets()
     folded = [ref.fold(v) for v in values]
     return "name_sv" if sum(v in sv and v not in en for v in folded) > \
         sum(v in en and v not in sv for v in folded) else sem.style
@@ -77,9 +92,14 @@ def _shapes(values: Sequence[str], k: int) -> tuple[tuple[str, float], ...]:
 
 def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
         rng: np.random.Generator, owners: Sequence[Hashable] | None = None,
-        sem: Semantic | None = None) -> TextModel | None:
-    """The column's text model, or None when it is no recognised kind and not a name."""
-    text = [str(v) for v in values if v is not None and str(v).strip()]
+        sem: Semantic | None = None, avoid: frozenset[str] = frozenset()) -> TextModel | None:
+    """The column's text model, or None when it is no recognised kind and not a name.
+    `avoid`: strings (folded) of the whole source, kept out of the public pools, so no real
+    value of another column (a surname that is also a town) is stored either."""
+    who = list(owners) if owners is not None else list(range(len(values)))
+    pairs = [(str(v), o) for v, o in zip(values, who, strict=True)
+             if v is not None and str(v).strip()]
+    text = [v for v, _ in pairs]
     if not text:
         return None
     sem = sem or recognise(column, table, text[:5000])
@@ -90,27 +110,48 @@ def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
             not generate.faker_speaks(sem.kind, locale):
         sem = Semantic("phrases", "name", sem.reason + f"; Faker has no {locale} list")
     if sem is not None and sem.kind in POOLED:
-        style = _swedish_style(sem, text)
-        sem = Semantic(sem.kind, style, sem.reason)
-        mix = generate.source_countries(text) if sem.kind == "city" else {}
-        if sem.kind == "region":
-            country = generate.region_country(text, sem.style)
-            mix = {country: 1.0} if country else {}
-        pool = generate.candidates(sem, POOL, rng, exclude=set(text), locale=locale,
-                                   countries=mix or None)
-        if not pool:
-            return None
-        return TextModel(sem.kind, sem.style, sem.reason, pool=tuple(pool),
-                         countries=tuple(sorted(mix.items())))
+        return _pooled(sem, text, rng, locale, avoid)
     if sem is not None and sem.kind not in PHRASED:
         return None  # postcodes and the like: personal data, `pii`'s business
     if sem is None and float(np.median([len(v) for v in text])) > NAME_LENGTH:
         return None  # prose: the word model's business, not a name's
-    phrases = ngram.fit(text, k, owners=owners, public=ngram.public_words(locale))
+    return _phrased(sem, text, [o for _, o in pairs] if owners is not None else None, k,
+                    locale, rng, avoid)
+
+
+def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: str,
+            avoid: frozenset[str]) -> TextModel | None:
+    """Public values of the kind (none of the source's), in the style the source writes."""
+    sem = Semantic(sem.kind, _swedish_style(sem, text), sem.reason)
+    mix = generate.source_countries(text) if sem.kind == "city" else {}
+    if sem.kind == "region":
+        country = generate.region_country(text, sem.style)
+        mix = {country: 1.0} if country else {}
+    pool = generate.candidates(sem, POOL, rng, exclude=set(text), locale=locale,
+                               countries=mix or None)
+    pool = [v for v in pool if ref.fold(v) not in avoid]
+    if not pool:
+        return None
+    return TextModel(sem.kind, sem.style, sem.reason, pool=tuple(pool),
+                     countries=tuple(sorted(mix.items())))
+
+
+def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | None, k: int,
+             locale: str, rng: np.random.Generator, avoid: frozenset[str]) -> TextModel | None:
+    """The column's phrase templates, on at most PHRASE_ROWS of its values."""
+    public = [w for w in ngram.public_words(locale) if ref.fold(w) not in avoid]
+    if len(text) > PHRASE_ROWS:  # templates and words of k owners show in a sample too
+        pick = np.sort(rng.choice(len(text), PHRASE_ROWS, replace=False))
+        text = [text[i] for i in pick]
+        owners = [owners[i] for i in pick] if owners is not None else None
+    phrases = ngram.fit(text, k, owners=owners, public=public)
     if phrases is None:
         return None
     reason = sem.reason if sem is not None else "names of things (phrase templates)"
-    return TextModel("phrases", "name", reason, templates=phrases.templates,
+    # Stored as the model file shows them: a template as one string with its slots, words
+    # lower-cased (the slot gives the case), so no single stored string is a source value.
+    return TextModel("phrases", "name", reason,
+                     templates=tuple((" ".join(t), c, own) for t, c, own in phrases.templates),
                      kept=phrases.kept, public=phrases.public)
 
 
@@ -146,17 +187,18 @@ def _nearest_length(pool: list[str], lengths: np.ndarray, rng: np.random.Generat
 
 
 def for_countries(model: TextModel, countries: Sequence[str], rng: np.random.Generator,
-                  exclude: Sequence[str] = (), per: int = 20) -> dict[str, tuple[str, ...]]:
+                  exclude: Iterable[str] = (), per: int = 20) -> dict[str, tuple[str, ...]]:
     """For a city or region column: per country (alpha-2 code or name), `per` public places
     of that country that are not in `exclude` (the source's values), for rows that name it."""
     out: dict[str, tuple[str, ...]] = {}
     by_code = ref.country_by_code()
+    banned = frozenset(ref.fold(str(v)) for v in exclude)
     for value in countries:
         country = by_code.get(str(value)) or by_code.get(ref.fold(str(value)))
         if country is None:
             continue
         places = generate.for_country(model.kind, country.alpha_2, 4 * per, rng,
-                                      style=model.style, exclude=exclude)
+                                      style=model.style, exclude=banned)
         if places:
             out[str(value)] = tuple(dict.fromkeys(places))[:per]
     return out

@@ -110,13 +110,22 @@ def region_country(values: Iterable[str], style: str) -> str | None:
     return best
 
 
+#: Share of a public list that must remain once the source's values are left out; below it
+#: the column holds the list itself and keeps it whole.
+PUBLIC_FLOOR = 0.3
+
+
 def candidates(sem: Semantic, n: int, rng: Rng, *, exclude: Iterable[str] = (),
                locale: str = "en_US", countries: dict[str, float] | None = None) -> list[str]:
     """Up to n distinct values of the kind, none in `exclude` (the source's values): the pool
     a fit keeps for a column whose source values are too rare to keep."""
     banned = {ref.fold(str(v)) for v in exclude}
-    pool = _pool(sem, max(4 * n, 200), rng, locale, countries)
-    out = [v for v in dict.fromkeys(pool) if ref.fold(v) not in banned]
+    pool = list(dict.fromkeys(_pool(sem, 2 * n, rng, locale, countries)))
+    out = [v for v in pool if ref.fold(v) not in banned]
+    if (sem.kind in _LISTS or sem.kind == "region") and len(out) < PUBLIC_FLOOR * len(pool):
+        # The column is the public list itself (a table of the US states, of currencies):
+        # its values are reference data, not anyone's, and a remainder would not read as it.
+        out = pool
     if len(out) > n:
         out = [out[i] for i in sorted(rng.choice(len(out), n, replace=False))]
     return out
@@ -142,11 +151,17 @@ def _pool(sem: Semantic, size: int, rng: Rng, locale: str,
     return []
 
 
+#: One Faker per locale (making one takes a tenth of a second or more).
+_FAKERS: dict[str, object] = {}
+
+
 def faker_values(method: str, locale: str, size: int, seed: int) -> list[str]:
     from faker import Faker
 
-    fake = Faker(locale)
-    fake.seed_instance(seed)
+    if locale not in _FAKERS:
+        _FAKERS[locale] = Faker(locale)
+    fake = _FAKERS[locale]
+    fake.seed_instance(seed)  # type: ignore[attr-defined]
     make = getattr(fake, method)
     return [str(make()) for _ in range(size)]
 
@@ -154,8 +169,10 @@ def faker_values(method: str, locale: str, size: int, seed: int) -> list[str]:
 def for_country(kind: str, country: str, n: int, rng: Rng, *, style: str = "name",
                 exclude: Iterable[str] = ()) -> list[str]:
     """n values of a place kind inside one country (a row's city given its country), cities
-    weighted by population; empty when the lists know no such place."""
-    banned = {ref.fold(str(v)) for v in exclude}
+    weighted by population; empty when the lists know no such place. `exclude` as a
+    frozenset is taken as folded already."""
+    banned = exclude if isinstance(exclude, frozenset) else \
+        frozenset(ref.fold(str(v)) for v in exclude)
     if kind == "city":
         found = [c for c in ref.cities_by_country().get(country, ())
                  if ref.fold(c.name) not in banned]

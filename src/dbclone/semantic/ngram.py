@@ -24,7 +24,7 @@ import numpy as np
 UPPER, LOWER, DIGITS, CAPS = "*", "_", "#", "^"
 SLOTS = (UPPER, LOWER, DIGITS, CAPS)
 #: Share of slots filled with the column's own kept words where both kinds are allowed.
-OWN_SHARE = 0.5
+OWN_SHARE = 0.8
 #: Fewest kept templates for the model to be worth using.
 MIN_TEMPLATES = 2
 #: Words, and punctuation apart from them, so "(Live)" keeps its brackets as kept tokens.
@@ -82,8 +82,10 @@ class Phrases:
         return cls(templates, kept, tuple(str(w) for w in data.get("public", ())))  # type: ignore[attr-defined]
 
     def sample(self, n: int, rng: np.random.Generator,
-               lengths: np.ndarray | None = None, tries: int = 4) -> list[str]:
-        """n values; with target `lengths`, each the closest in length of `tries` draws."""
+               lengths: np.ndarray | None = None, tries: int = 12) -> list[str]:
+        """n values; with target `lengths`, each the closest in length of `tries` draws,
+        then cut at a word or lengthened by a word towards it (a value's length is part of
+        the row: the report's detection reads text as its length)."""
         counts = np.asarray([c for _, c, _ in self.templates], dtype=float)
         p = counts / counts.sum()
         own = [w for w, _ in self.kept if not _is_function(w)]
@@ -92,10 +94,23 @@ class Phrases:
         for i in range(n):
             draws = [self._one(int(rng.choice(len(p), p=p)), rng, own, own_p)
                      for _ in range(tries if lengths is not None else 1)]
-            if lengths is not None:
-                draws.sort(key=lambda d: abs(len(d) - float(lengths[i])))
-            out.append(draws[0])
+            if lengths is None:
+                out.append(draws[0])
+                continue
+            want = int(lengths[i])
+            best = min(draws, key=lambda d: abs(len(d) - want))
+            out.append(self._to_length(best, want, rng, own))
         return out
+
+    def _to_length(self, value: str, want: int, rng: np.random.Generator,
+                   own: list[str]) -> str:
+        words = (self.public or tuple(own)) if own or self.public else ()
+        while words and len(value) < want - 2:
+            word = words[int(rng.integers(0, len(words)))]
+            value = f"{value} {word[:1].upper() + word[1:] if value[:1].isupper() else word}"
+        if len(value) > want + 2 and " " in value[:want + 1]:
+            value = value[:want + 1].rsplit(" ", 1)[0].rstrip(" ,:;-(&/")
+        return value
 
     def _one(self, t: int, rng: np.random.Generator, own: list[str],
              own_p: np.ndarray) -> str:
@@ -148,17 +163,19 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
         for w in seq:
             word_owners[w].add(owner)
     kept_words = {w for w, held in word_owners.items() if len(held) >= k}
-    # Each value's templates from the most literal to the barest: its kept words, then only
-    # its short function words and punctuation, then its letter cases alone. A value counts
-    # towards the first of them that k owners share (long titles keep their length).
-    levels = [[_template(seq, kept_words, level) for seq in tokens] for level in range(3)]
+    # Each value's templates from the most literal to the barest: its kept words, the same
+    # with its last word drawn, only its short function words and punctuation, its letter
+    # cases alone. A value counts towards the first of them that k owners share and that
+    # draws a word at least (a template of kept words alone would be a whole source value).
+    levels = [[_template(seq, kept_words, level) for seq in tokens] for level in range(4)]
     held_by: dict[tuple[str, ...], set[Hashable]] = defaultdict(set)
     for level in levels:
         for t, owner in zip(level, who, strict=True):
             held_by[t].add(owner)
     template_rows: dict[tuple[str, ...], int] = defaultdict(int)
     for i in range(len(tokens)):
-        first = next((lv[i] for lv in levels if len(held_by[lv[i]]) >= k), None)
+        first = next((lv[i] for lv in levels if len(held_by[lv[i]]) >= k
+                      and any(_is_slot(w) for w in lv[i])), None)
         if first:
             template_rows[first] += 1
     template_owners = {t: held_by[t] for t in template_rows}
@@ -167,33 +184,69 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
         return None
     # Rare source values made of kept words alone: a template whose slots could spell one
     # of them takes public words only.
-    rare = [seq for seq, held in value_owners.items()
-            if len(held) < k and seq and all(w in kept_words for w in seq)]
     seen = {w.lower() for w in word_owners}
     counts: dict[str, int] = defaultdict(int)
     for seq in tokens:
         for w in seq:
-            if w in kept_words:
-                counts[w] += 1
+            if w in kept_words and w[:1].isalpha():
+                counts[w.lower()] += 1
+    # A rare source value a template could spell: through digit slots alone the template is
+    # dropped; through the column's own words too, its slots take public words only.
+    rare: dict[int, list[tuple[str, ...]]] = defaultdict(list)
+    for value, held in value_owners.items():
+        if len(held) < k and value:
+            rare[len(value)].append(value)
+    kept_templates = []
+    # Rare values indexed by their words at a template's literal positions: only those can
+    # be spelt by it (a template's literals must match exactly).
+    index: dict[tuple[int, tuple[int, ...]], dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
+    for t in sorted(templates):
+        at = tuple(i for i, w in enumerate(t) if not _is_slot(w))
+        key = (len(t), at)
+        if key not in index:
+            by: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+            for r in rare.get(len(t), ()):
+                by[tuple(r[i] for i in at)].append(r)
+            index[key] = by
+        near = index[key].get(tuple(t[i] for i in at), [])
+        reach = [_reach(t, r, counts) for r in near]
+        if "digits" in reach:
+            continue
+        kept_templates.append((t, template_rows[t], "own" not in reach))
+    if len(kept_templates) < MIN_TEMPLATES:
+        return None
     return Phrases(
-        tuple((t, template_rows[t], not any(_spells(t, r) for r in rare))
-              for t in sorted(templates)),
-        tuple(sorted(counts.items())),
+        tuple(kept_templates), tuple(sorted(counts.items())),
         tuple(w for w in dict.fromkeys(public) if w.lower() not in seen and len(w) > 2))
+
+
+def _reach(template: tuple[str, ...], value: tuple[str, ...], own: dict[str, int]) -> str:
+    """How the template could spell the value: "" not at all, "digits" with digit slots
+    alone, "own" only with the column's own words in its word slots."""
+    needs_own = False
+    for t, v in zip(template, value, strict=True):
+        if not _is_slot(t):
+            if t != v:
+                return ""
+        elif _slot(v) != t:
+            return ""
+        elif t[0] != DIGITS:
+            if v.lower() not in own:
+                return ""  # a word only public words could give, and they are never the source's
+            needs_own = True
+    return "own" if needs_own else "digits"
 
 
 def _template(seq: list[str], kept: set[str], level: int) -> tuple[str, ...]:
     if level == 0:
         return tuple(w if w in kept else _slot(w) for w in seq)
-    if level == 1:
+    if level == 1:  # the last word drawn: "Greatest Hits *" from "Greatest Hits Love"
+        last = max((i for i, w in enumerate(seq) if w[:1].isalnum()), default=-1)
+        return tuple(_slot(w) if i == last or w not in kept else w for i, w in enumerate(seq))
+    if level == 2:
         return tuple(w if w in kept and (_is_function(w) or not w[:1].isalnum()) else _slot(w)
                      for w in seq)
     return tuple(w if not w[:1].isalnum() and w in kept else _slot(w) for w in seq)
-
-
-def _spells(template: tuple[str, ...], value: tuple[str, ...]) -> bool:
-    return len(template) == len(value) and all(
-        t == v or (_is_slot(t) and _slot(v) == t) for t, v in zip(template, value, strict=True))
 
 
 def public_words(locale: str) -> list[str]:

@@ -7,6 +7,7 @@ names a particular database's tables or columns.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -55,6 +56,7 @@ def _share(values: Sequence[str], test: Callable[[str], bool]) -> float:
     return sum(1 for v in values if test(v)) / len(values) if values else 0.0
 
 
+@functools.cache
 def _membership() -> tuple[tuple[str, str, frozenset[str], bool], ...]:
     """(kind, style, members, case-sensitive) per reference list."""
     by_code = ref.country_by_code()
@@ -197,12 +199,25 @@ def _head(words: list[str]) -> list[str]:
     return after if before and all(w in _GENERIC for w in before) else before
 
 
+@functools.cache
+def _region_names() -> frozenset[str]:
+    return frozenset(ref.fold(n) for rs in ref.regions().values() for _, n in rs)
+
+
+def _one_name_each(sample: list[str]) -> bool:
+    """Values that are one person's name each: few words, no list separators."""
+    if not sample:
+        return False
+    single = _share(sample, lambda v: len(v.split()) <= 4 and not any(c in v for c in ",/&;"))
+    return single >= SHAPE_SHARE
+
+
 def _region_like(sample: list[str]) -> bool:
     """Values a region list holds in part, or codes (a region column of invented districts
     is better served by its own words than by a country's real provinces)."""
     if _share(sample, lambda v: bool(_UPPER.match(v))) >= SHAPE_SHARE:
         return True
-    names = {ref.fold(n) for rs in ref.regions().values() for _, n in rs}
+    names = _region_names()
     distinct = {ref.fold(v) for v in sample}
     return bool(distinct) and sum(v in names for v in distinct) / len(distinct) >= 0.3
 
@@ -224,7 +239,11 @@ def recognise(column: str, table: str, values: Sequence[str]) -> Semantic | None
     if named is None:
         return None
     sample = [v.strip() for v in values if isinstance(v, str) and v.strip()]
-    if named.kind == "work_title" and sample and len(set(sample)) < REPEATED * len(sample):
+    if named.kind == "person" and not _one_name_each(sample):
+        return None  # lists of names (composers of a song): not one person's name
+    works = any(_kind_of_token(w) == "work_title" for w in tokens(table))
+    if named.kind == "work_title" and not works and sample and \
+            len(set(sample)) < REPEATED * len(sample):
         named = Semantic("job", named.style, named.reason + "; titles repeat")
     digits = _share(sample, lambda v: v.replace(" ", "").replace("-", "").isdigit())
     if digits >= SHAPE_SHARE and named.kind not in ("extension", "postcode"):

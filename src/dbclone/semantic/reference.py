@@ -11,6 +11,7 @@ import gettext
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ LANGUAGES = ("sv",)
 _BRACKET = re.compile(r"\s*\[[^\]]*\]$")  # pycountry disambiguates some names: "X län [SE-25]"
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def fold(text: str) -> str:
     """Lower case without accents: the form names are compared in."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -90,16 +92,22 @@ def languages() -> tuple[tuple[str, str, str, str], ...]:
 @functools.cache
 def regions() -> dict[str, tuple[tuple[str, str], ...]]:
     """Per country alpha-2: its ISO 3166-2 subdivisions as (code after the dash, name), top
-    level only (states, provinces, län), not their districts."""
+    level only (states, provinces, län), not their districts, of the country's most common
+    type."""
     import pycountry
 
-    out: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, list[tuple[str, str, str]]] = {}
     for s in pycountry.subdivisions:
         if getattr(s, "parent_code", None):
             continue
-        out.setdefault(s.country_code, []).append(
-            (s.code.split("-", 1)[1], _BRACKET.sub("", s.name)))
-    return {k: tuple(v) for k, v in out.items()}
+        found.setdefault(s.country_code, []).append(
+            (s.code.split("-", 1)[1], _BRACKET.sub("", s.name), s.type))
+    # A country's main kind of region only (the 50 states, not the outlying areas).
+    out = {}
+    for country, rows in found.items():
+        main = Counter(t for _, _, t in rows).most_common(1)[0][0]
+        out[country] = tuple((code, name) for code, name, t in rows if t == main)
+    return out
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,16 @@ class RowRule:
 
 
 def _gender_columns(df: pd.DataFrame, taken: set[str]) -> list[str]:
-    return [c for c in df.columns if c not in taken and df[c].dtype == object
-            and 2 <= df[c].nunique() <= MAX_GENDERS]
+    out = []
+    for c in df.columns:
+        if c in taken or df[c].dtype != object:
+            continue
+        try:
+            if 2 <= df[c].nunique() <= MAX_GENDERS:
+                out.append(c)
+        except TypeError:  # arrays, JSON: no gender
+            continue
+    return out
 
 
 def gender_rules(df: pd.DataFrame, kinds: Mapping[str, str], locale: str) -> list[RowRule]:
@@ -198,9 +206,16 @@ def _place_from_country(df: pd.DataFrame, rule: RowRule, locale: str,
         if not pool or p is None:
             continue
         known = codes.get(str(c)) or codes.get(ref.fold(str(c)))
-        if known is not None and by_name.get(ref.fold(str(p))) == known.alpha_2:
+        where = by_name.get(ref.fold(str(p)))
+        # A place the lists put in another country moves; one they do not know (a local
+        # spelling, München) stays, as the source had it.
+        if known is None or where is None or where == known.alpha_2:
             continue
-        values[i] = pool[int(rng.integers(0, len(pool)))]
+        # Of the country's places, one about as long as the value drawn (its length came
+        # from the row's latent score).
+        size = len(str(p))
+        near = sorted(pool, key=lambda v: abs(len(v) - size))[:3]
+        values[i] = near[int(rng.integers(0, len(near)))]
     df[place] = values
 
 

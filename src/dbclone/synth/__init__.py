@@ -19,6 +19,8 @@ Column synthesizers (columns/; dispatch tables in columns.registry)
     columns.numeric     numbers, dates, times by quantiles (and their granularity)
     columns.categorical categories and their frequencies (rare values via `privacy`)
     columns.text        free text from the source's vocabulary; text lengths
+    columns.meaning     text of a recognised kind (cities, country codes, job titles) from
+                        public lists, names of things from phrase templates (`semantic`)
     columns.shaped      codes and formats: value shapes, regex patterns, resized formats
     columns.personal    personal data replaced by Faker's (emails from the row's names,
                         personnummer from its birth date)
@@ -41,6 +43,9 @@ Relations between columns and tables (relations/)
     relations.order     the order of categories along the number they explain
     relations.derived   a parent's column that aggregates its children (totals)
     relations.lookups   an FK into a copied lookup table as a category of the row
+    relations.rows      rules within a row (`semantic.rows`): gender, first name and
+                        personnummer agree; a place lies in its row's country; exact
+                        products, sums, sibling counters, flags decided by one column
 
 Family structure (family/)
     family.counts       children per parent, the driving parent, calibration to the size

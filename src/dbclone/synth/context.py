@@ -67,6 +67,9 @@ class FitContext:
     #: Tables copied verbatim (lookups): they never drive a child's row count.
     references: set[str] = field(default_factory=set)
     table: Table | None = None  # the table being fitted
+    #: Every text value of the source, folded: kept out of the public values a column's
+    #: meaning model stores (`columns.meaning`), made on first use.
+    strings: frozenset[str] | None = None
     #: (table, column) recomputed from children after sampling: no child may build on them.
     derived: set[tuple[str, str]] = field(default_factory=set)
     #: Numbers drawn per category, on one scale over all rows (normal scores of their ranks,

@@ -12,6 +12,7 @@ each over what the earlier steps left; last the latent correlation.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,7 @@ from dbclone.synth.relations.grouped import group_counts, group_numbers
 from dbclone.synth.relations.joint import merge_associated
 from dbclone.synth.relations.lookups import fit_lookup, lookups_as_categories
 from dbclone.synth.relations.order import order_categories
+from dbclone.synth.relations.rows import fit_rules
 
 
 def fit(engine: Engine, schema: Schema, plan: Plan, opts: FitOptions | None = None) -> Model:
@@ -101,7 +103,9 @@ def _fit_table(ctx: FitContext, table: Table) -> TableModel:
     grouped_counts = group_counts(ctx, table, df, columns, dims, zs, children)
     merge_associated(ctx, table, df, columns, dims, zs)
     order_categories(ctx, columns, dims, zs)
-    return _table_model(ctx, table, df, fks, _Own(columns, tuple(dims), zs, grouped_counts))
+    tm = _table_model(ctx, table, df, fks, _Own(columns, tuple(dims), zs, grouped_counts))
+    return tm if tm.verbatim else dataclasses.replace(tm, rules=fit_rules(ctx, table, df,
+                                                                          columns))
 
 
 def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],

@@ -21,6 +21,8 @@ from typing import Any
 
 from dbclone.errors import UsageError
 from dbclone.schema import Schema, _build
+from dbclone.semantic.columns import TextModel
+from dbclone.semantic.rows import RowRule
 
 FORMAT = "dbclone-model"
 #: Version 2 (this dbclone): column specs tagged with their kind, holding only their own
@@ -36,7 +38,8 @@ class ColumnModel:
     strategy: ``key`` (generated primary key), ``fk`` (drawn from parent keys), ``numeric``
     (quantile marginal; dates and times as numbers), ``categorical`` (frequencies), ``pii``
     (Faker provider in `pii`), ``text`` (plausible text, lengths from `lengths`), ``pattern``
-    (codes following `pattern`), ``softkey`` (ids of a row elsewhere, see `ref`), ``bytes``,
+    (codes following `pattern`), ``semantic`` (text of a recognised kind, or phrase
+    templates: see `text`), ``softkey`` (ids of a row elsewhere, see `ref`), ``bytes``,
     ``json``, ``constant``, ``null``.
     """
 
@@ -105,6 +108,9 @@ class ColumnModel:
     #: "" = not at all) and the share of elements drawn from the kept ones (`values`).
     elements: str = ""
     kept_share: float = 1.0
+    #: Text with a meaning (strategy ``semantic``, or a category's stand-ins): a recognised
+    #: kind with public values of it, or the column's phrase templates (`dbclone.semantic`).
+    text: TextModel | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,9 @@ class TableModel:
     #: Rows the fit learned this table's columns from when it sampled the table by families
     #: (`dbclone.source`; its counts stay exact); 0: every row was read.
     sample_rows: int = 0
+    #: Rules tying the columns of a row together, found in the source's rows and made to
+    #: hold in every generated row (`relations.rows`).
+    rules: tuple[RowRule, ...] = ()
 
     @property
     def verbatim(self) -> bool:

@@ -81,13 +81,14 @@ def stand_in_slots(ctx: FitContext, col: Column,
 
 
 def draw_stand_ins(ctx: FitContext, provider: str | None, common: list[str], source: set[str],
-                   n: int, length: int | None) -> list[str]:
-    """n synthetic values none of which occurs in the source column: Faker's for a
-    quasi-identifier (countries, regions), else new combinations of the common values'
+                   n: int, length: int | None, kind: list[str] | None = None) -> list[str]:
+    """n synthetic values none of which occurs in the source column: values of the column's
+    recognised kind (`kind`: public countries, cities, phrase-model titles), else Faker's for
+    a quasi-identifier (countries, regions), else new combinations of the common values'
     words, else a common value's shape with new characters."""
     taken = set(source)
-    pool: list[str] = []
-    if provider and n and ctx.fake is not None:
+    pool: list[str] = [v for v in dict.fromkeys(kind or []) if v not in taken]
+    if not pool and provider and n and ctx.fake is not None:
         # A few hundred Faker values hold far more than the MAX_STAND_INS needed (all 50
         # US states, most of the 243 countries).
         pool = [v for v in dict.fromkeys(ctx.fake.pool(provider, STAND_IN_POOL))

@@ -32,6 +32,7 @@ from dbclone.synth.relations.copies import copy_parent
 from dbclone.synth.relations.dates import add_base
 from dbclone.synth.relations.derived import aggregate_update, derive_parents
 from dbclone.synth.relations.ratios import multiply
+from dbclone.synth.relations.rows import apply_rules
 from dbclone.synth.relations.shares import from_parent
 from dbclone.synth.repair import repair
 from dbclone.synth.spill import Spill
@@ -142,6 +143,7 @@ class Sampler:
         for fk in tm.fks:
             if fk is not driver and not fk.as_category:
                 assign_fk(self.st, data, fk, driver, run, lo, hi)
+        apply_rules(self.st, table, tm, data)
         run.started = True
         data = drop_orphans(table, data, self.st.waiting.get(table.name, []))
         data, notes = repair(table, self.st.schema.dialect, data, self.st.rng)

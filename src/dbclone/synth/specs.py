@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dbclone.errors import UsageError
+from dbclone.semantic.columns import TextModel
 from dbclone.synth import dims
 from dbclone.synth.model import ColumnModel
 
@@ -72,6 +73,8 @@ class ParentCopySpec(Spec):
 class JointSpec(Spec):
     kind: ClassVar[str] = "joint"
     base: str | None = None
+    #: The column's recognised kind (a country generated with its city): for row rules.
+    text: TextModel | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,19 @@ class CategoricalSpec(Spec):
     values: tuple[Any, ...] = ()
     probs: tuple[float, ...] = ()
     joint: tuple[str, ...] = ()
+    #: The column's recognised kind, which its rare values' stand-ins are of.
+    text: TextModel | None = None
+
+
+@dataclass(frozen=True)
+class SemanticSpec(Spec):
+    """Text of a recognised kind, or phrase templates (`columns.meaning`)."""
+
+    kind: ClassVar[str] = "semantic"
+    null_rate: float = 0.0
+    lengths: tuple[float, ...] = ()
+    empty_rate: float = 0.0
+    text: TextModel | None = None
 
 
 @dataclass(frozen=True)
@@ -215,8 +231,8 @@ class CountSpec(Spec):
 #: Every spec class by its kind.
 SPECS: dict[str, type[Spec]] = {cls.kind: cls for cls in (
     KeySpec, FKSpec, ComputedSpec, NullSpec, ParentCopySpec, JointSpec, NumericSpec,
-    CategoricalSpec, PersonalSpec, TextSpec, PatternSpec, SoftKeySpec, ArraySpec, BytesSpec,
-    UUIDSpec, JSONSpec, TypedSpec, CountSpec)}
+    CategoricalSpec, SemanticSpec, PersonalSpec, TextSpec, PatternSpec, SoftKeySpec,
+    ArraySpec, BytesSpec, UUIDSpec, JSONSpec, TypedSpec, CountSpec)}
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(ColumnModel)
              if f.default is not dataclasses.MISSING}
@@ -236,7 +252,9 @@ def to_spec(cm: ColumnModel) -> Spec:
 
 
 def from_spec(spec: Spec) -> ColumnModel:
-    return ColumnModel(strategy=spec.kind, **dataclasses.asdict(spec))
+    # Field by field: asdict would turn a nested record (a TextModel) into a dict.
+    return ColumnModel(strategy=spec.kind,
+                       **{f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)})
 
 
 # -- the file -------------------------------------------------------------------------------
@@ -330,6 +348,8 @@ def spec_from_json(value: Any, where: str) -> Spec:
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
 
 

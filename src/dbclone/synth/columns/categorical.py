@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column
+from dbclone.semantic import columns as meaning
+from dbclone.semantic.columns import TextModel
 from dbclone.synth import copula, pii
 from dbclone.synth.codecs import (
     jsonable,
@@ -28,9 +30,10 @@ from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
 
-def fit_categorical(ctx: FitContext, col: Column, values: pd.Series,
-                    null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
-    """Frequencies of categories seen at least k times; rarer ones are never reproduced."""
+def fit_categorical(ctx: FitContext, col: Column, values: pd.Series, null_rate: float,
+                    text: TextModel | None = None) -> tuple[ColumnModel, np.ndarray | None]:
+    """Frequencies of categories seen at least k times; rarer ones are never reproduced
+    (their stand-ins are of the column's recognised kind when `text` says which)."""
     # Each distinct value converted once (rows counted by factorize, in C), in order of first
     # appearance, so that ties rank as a Counter over the rows would rank them
     rows, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -61,8 +64,9 @@ def fit_categorical(ctx: FitContext, col: Column, values: pd.Series,
     slot = stand_in_slots(ctx, col, rare)
     lengths = np.repeat([len(str(v)) for v in distinct], sizes)
     provider = pii.quasi_provider(col.name, float(np.median(lengths)))
+    pool = list(meaning.sample(text, 4 * len(slot) + 20, ctx.rng)) if text and slot else None
     stand_ins = draw_stand_ins(ctx, provider, [str(v) for v, _ in kept], set(map(str, distinct)),
-                           max(slot.values()) + 1 if slot else 0, col.length)
+                               max(slot.values()) + 1 if slot else 0, col.length, pool)
     entries = kept + list(zip(stand_ins, slot_counts(rare, slot), strict=True))
     total = sum(c for _, c in entries)
     cats = tuple(v for v, _ in entries)
@@ -80,7 +84,7 @@ def fit_categorical(ctx: FitContext, col: Column, values: pd.Series,
     elif rare:
         reason = f"{len(rare)} rare value(s) suppressed (k={k})"
     return ColumnModel(col.name, "categorical", null_rate=null_rate, values=cats, probs=probs,
-                       reason=reason), z
+                       reason=reason, text=text), z
 
 
 def categorical_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,

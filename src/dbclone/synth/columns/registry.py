@@ -18,6 +18,7 @@ from dbclone.schema import Column, Table
 from dbclone.synth import copula
 from dbclone.synth.columns.categorical import categorical_values, fit_categorical
 from dbclone.synth.columns.keys import fit_key, key_values
+from dbclone.synth.columns.meaning import meaning_values
 from dbclone.synth.columns.numeric import fit_numeric, numeric_values
 from dbclone.synth.columns.other import (
     array_values,
@@ -88,6 +89,7 @@ GENERATORS: dict[str, ColumnGenerator] = {
     "softkey": soft_key_values, "joint": joint_values, "pii": personal_values,
     "pattern": pattern_column, "text": text_values, "uuid": uuid_values,
     "array": array_values, "bytes": bytes_values, "json": json_values, "typed": typed_values,
+    "semantic": meaning_values,
 }
 
 

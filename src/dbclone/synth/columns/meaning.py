@@ -1,0 +1,57 @@
+"""Text with a meaning (a city, a country code, a job title, an album title): fitted by
+`dbclone.semantic.columns` into a `TextModel` (public values of the recognised kind, none
+the source holds, or the column's phrase templates under the k-owner floor) and generated
+from it at the row's target length. Fit and generate; the routing is `strings`'.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Column
+from dbclone.semantic import columns as meaning
+from dbclone.semantic.recognise import Semantic
+from dbclone.semantic.reference import fold
+from dbclone.synth.columns.text import fit_length, length_grid, target_lengths
+from dbclone.synth.context import FitContext
+from dbclone.synth.model import ColumnModel
+from dbclone.synth.state import Chunk, SampleState
+from dbclone.synth.tables import Columns
+
+
+def text_model(ctx: FitContext, col: Column, values: pd.Series,
+               sem: Semantic | None) -> meaning.TextModel | None:
+    """The column's meaning model, or None (no kind recognised and not a name)."""
+    table = ctx.table.name if ctx.table is not None else ""
+    owners = ctx.owners.reindex(values.index).tolist() if ctx.owners is not None else None
+    return meaning.fit(col.name, table, values.astype(str).tolist(), ctx.opts.rare_threshold,
+                       ctx.fake.locale if ctx.fake is not None else "en_US", ctx.rng,
+                       owners=owners, sem=sem, avoid=source_strings(ctx))
+
+
+def source_strings(ctx: FitContext) -> frozenset[str]:
+    """Every text value of the source, folded (once per fit)."""
+    if ctx.strings is None:
+        found: set[str] = set()
+        for frame in ctx.frames.values():
+            for name in frame.columns:
+                if frame[name].dtype == object:  # arrays and JSON hold no name
+                    found.update(fold(v) for v in frame[name].dropna()
+                                 if isinstance(v, str))
+        ctx.strings = frozenset(found)
+    return ctx.strings
+
+
+def fit_meaning(col: Column, values: pd.Series, null_rate: float, empty: float,
+                tm: meaning.TextModel, why: str) -> ColumnModel:
+    return ColumnModel(col.name, "semantic", null_rate=null_rate, empty_rate=empty,
+                       lengths=length_grid(values.astype(str)), text=tm,
+                       reason=f"{why}; {tm.kind}: {tm.reason}")
+
+
+def meaning_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
+                   z: np.ndarray | None, n: int, data: Columns) -> np.ndarray:
+    assert cm.text is not None
+    values = meaning.sample(cm.text, n, st.rng, target_lengths(st, ch, col, cm, z, n))
+    return np.asarray([fit_length(str(v), col) for v in values], dtype=object)

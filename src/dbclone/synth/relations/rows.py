@@ -1,0 +1,142 @@
+"""Rules within a row (`dbclone.semantic.rows`): a gender column and the first names and
+personnummer that go with it, a place and its row's country, a number that is the product,
+sum or difference of two others, a counter of siblings, a flag decided by one column. Found
+in the source's rows where they hold in (nearly) all of them, made to hold in every
+generated row after the row's columns and FKs are drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dbclone.schema import Table
+from dbclone.semantic import columns as meaning
+from dbclone.semantic import rows
+from dbclone.semantic.rows import RowRule
+from dbclone.synth.codecs import source_floats, to_numbers, to_python
+from dbclone.synth.columns.meaning import source_strings
+from dbclone.synth.context import FitContext
+from dbclone.synth.model import ColumnModel, TableModel
+from dbclone.synth.state import SampleState
+from dbclone.synth.tables import Columns
+
+#: Strategies whose columns may be operands or targets of an exact relation.
+_NUMBERS = frozenset(("numeric", "categorical"))
+_NUMERIC_KINDS = frozenset(("integer", "float", "decimal", "date", "datetime"))
+_TEXTS = frozenset(("categorical", "pii", "semantic", "joint"))
+#: Most values a flag column may take.
+FLAG_VALUES = 10
+
+
+def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
+              columns: list[ColumnModel]) -> tuple[RowRule, ...]:
+    """The table's within-row rules (none on an empty or tiny table)."""
+    if len(df) < 20:
+        return ()
+    locale = ctx.fake.locale if ctx.fake is not None else "en_US"
+    kinds = {cm.name: cm.pii for cm in columns if cm.strategy == "pii" and cm.pii}
+    kinds.update({cm.name: cm.text.kind for cm in columns if cm.text is not None})
+    by_name = {cm.name: cm for cm in columns}
+
+    def pools(kind: str, place: str, _countries: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        country = next((c for c, k in kinds.items() if k == "country"), None)
+        model = by_name[place].text
+        if country is None or model is None:
+            return {}
+        values = _values_of(by_name[country], by_name)
+        # No source string at all among the stored places (a surname that is also a town).
+        return meaning.for_countries(model, values, ctx.rng, exclude=source_strings(ctx))
+
+    # Genders and places are among the categories, personal data and texts with a meaning.
+    texts = df[[cm.name for cm in columns if cm.strategy in _TEXTS and cm.name in df]]
+    found = rows.gender_rules(texts, kinds, locale) + rows.place_rules(texts, kinds, pools)
+    found += _relations(ctx, table, df, columns)
+    return tuple(found)
+
+
+def _values_of(cm: ColumnModel, by_name: dict[str, ColumnModel]) -> list[str]:
+    """The values a column of the clone can take (its categories, its part of a joint
+    category, or its pool)."""
+    if cm.strategy == "categorical":
+        return [str(v[0] if cm.joint else v) for v in cm.values]
+    head = by_name.get(cm.base or "") if cm.strategy == "joint" else None
+    if head is not None and cm.name in head.joint:
+        at = head.joint.index(cm.name) + 1
+        return sorted({str(v[at]) for v in head.values if v[at] is not None})
+    return list(cm.text.pool) if cm.text is not None and cm.strategy == "semantic" else []
+
+
+def _relations(ctx: FitContext, table: Table, df: pd.DataFrame,
+               columns: list[ColumnModel]) -> list[RowRule]:
+    usable = [cm for cm in columns if cm.strategy in _NUMBERS and not cm.derived
+              and not cm.joint and cm.strategy != "joint"]
+    frame = pd.DataFrame(index=df.index)
+    for cm in usable:
+        col = table.column(cm.name)
+        if col.kind in _NUMERIC_KINDS:
+            frame[cm.name] = _floats(table, cm.name, df[cm.name])
+    flags = [cm.name for cm in usable if cm.strategy == "categorical"
+             and len(cm.values) <= FLAG_VALUES and table.column(cm.name).kind not in
+             _NUMERIC_KINDS]
+    for name in flags:
+        frame[name] = df[name]
+    groups = [fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1]
+    for g in groups:
+        frame[g] = df[g]
+    found = rows.relation_rules(frame, groups=groups, flags=flags,
+                                k=ctx.opts.rare_threshold)
+    # A group column is an FK: it may group, never be computed.
+    return [r for r in found if r.columns[0] not in groups
+            and (r.kind == "counter" or not set(r.columns[1:]) & set(groups))]
+
+
+def _floats(table: Table, name: str, values: pd.Series) -> pd.Series:
+    out = pd.Series(np.nan, index=values.index)
+    known = values.dropna()
+    out[known.index] = source_floats(table.column(name), known)
+    return out
+
+
+def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) -> None:
+    """Make the table's rules hold in the generated rows (in place)."""
+    if not tm.rules:
+        return
+    names = {c for rule in tm.rules for c in rule.columns if c in data}
+    frame = pd.DataFrame(index=np.arange(len(next(iter(data.values())))))
+    numeric = set()
+    for name in names:
+        col = table.column(name)
+        if col.kind in _NUMERIC_KINDS and any(r.kind not in _TEXT_RULES and name in r.columns
+                                             for r in tm.rules):
+            frame[name] = to_numbers(col, np.asarray(data[name], dtype=object))
+            numeric.add(name)
+        else:
+            frame[name] = pd.Series(list(data[name]), dtype=object)
+    unique = {u[0] for u in table.unique_sets() if len(u) == 1}
+    out = rows.apply(frame, tm.rules, st.fake.locale, st.rng, unique=sorted(unique))
+    for rule in tm.rules:
+        target = rule.columns[0]
+        if target not in data or target not in out:
+            continue
+        col = table.column(target)
+        values = out[target].to_numpy()
+        if target in numeric:
+            keep = np.isfinite(values.astype(float))
+            converted = np.full(len(values), None, dtype=object)
+            converted[keep] = to_python(col, values.astype(float)[keep])
+            data[target] = converted
+        else:
+            # A place drawn for the row's country may be longer than the column allows.
+            data[target] = np.asarray([None if v is None or v != v else
+                                       v[:col.length] if isinstance(v, str) and col.length
+                                       else v for v in values], dtype=object)
+        if rule.kind in ("gender_name", "gender_pnr"):
+            other = rule.columns[1]
+            data[other] = np.asarray(list(out[other]), dtype=object)
+
+
+#: Rules on text columns (no number conversion).
+_TEXT_RULES = frozenset(("gender_name", "gender_pnr", "place_country", "mapping"))
