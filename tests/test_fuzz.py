@@ -75,6 +75,11 @@ def test_postgresql_in_list_check_on_varchar_diffs_clean(dbs: fuzzcheck.Database
                              "CHECK (colour IN ('red', 'it''s', 'a b')))")
         conn.exec_driver_sql("INSERT INTO t SELECT g, (ARRAY['red', 'it''s', 'a b'])"
                              "[1 + g %% 3] FROM generate_series(1, 30) g")
+        # a quote inside a quoted column name opens no string (fuzzer seed 5074)
+        conn.exec_driver_sql("""CREATE TABLE u (id INT PRIMARY KEY, "it's" VARCHAR(5) """
+                             """CHECK ("it's" IN ('a b', 'c')))""")
+        conn.exec_driver_sql("""INSERT INTO u SELECT g, (ARRAY['a b', 'c'])[1 + g %% 2] """
+                             "FROM generate_series(1, 30) g")
     clone(source, target)
     assert diff_urls(source, target) == []
     with sa.create_engine(target).begin() as conn:  # a CHECK that differs is still found

@@ -155,11 +155,12 @@ def _anonymous(obj: Any) -> Any:
 #: point (`ARRAY['a'::character varying]::text[]` comes back as
 #: `ARRAY['a'::character varying::text]`), so two equal CHECKs may read differently.
 _CAST = re.compile(r"::\s*[a-z_][a-z0-9_ ]*(?:\([0-9, ]*\))?(?:\[\])*", re.IGNORECASE)
-_LITERAL = re.compile(r"('(?:[^']|'')*')")
+_LITERAL = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")  # strings and quoted names
 
 
 def _check_text(sql: str) -> str:
-    """A CHECK's text without casts, parentheses and spaces outside its string literals."""
+    """A CHECK's text without casts, parentheses and spaces outside its string literals and
+    quoted names (a column named "it's" holds a quote that opens no literal)."""
     parts = _LITERAL.split(sql)
     return "".join(p if i % 2 else re.sub(r"[()\s]", "", _CAST.sub("", p))
                    for i, p in enumerate(parts))
