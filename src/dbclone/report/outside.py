@@ -46,7 +46,10 @@ def quality_score(schema: Schema, features: Mapping[str, list[Feature]],
         return None
     started = time.perf_counter()
     try:
-        from sdmetrics.reports.multi_table import QualityReport
+        try:  # the unified report (SDMetrics >= 0.2x); the multi-table one is deprecated
+            from sdmetrics.reports import QualityReport
+        except ImportError:
+            from sdmetrics.reports.multi_table import QualityReport
 
         tables = [t for t in schema.tables if t.name in real and t.name in synth]
         metadata = _metadata(schema, tables, features)
