@@ -92,6 +92,12 @@ class PostgresDialect(Dialect):
 
     def refine_table(self, conn: Connection, table: Table,
                      read: Callable[[str], Table]) -> Table:
+        # A top-level table's borrowed sequences only: a partition's columns are its
+        # parent's, created by PARTITION OF.
+        table = self._refine(conn, table, read)
+        return _borrowed_sequences(conn, self._schema_of(conn, table.schema), table)
+
+    def _refine(self, conn: Connection, table: Table, read: Callable[[str], Table]) -> Table:
         schema = self._schema_of(conn, table.schema)
         if any(c.sql_type == "NULL" for c in table.columns):  # a type the inspector lacks
             types = pg_catalog.column_types(conn, schema, table.name)
@@ -107,8 +113,7 @@ class PostgresDialect(Dialect):
             dataclasses.replace(c, fallback=pg_ddl.fallback_literal(c.sql_type))
             if c.kind == "other" and not c.nullable else c for c in table.columns))
         table = dataclasses.replace(
-            _borrowed_sequences(conn, schema, table),
-            inherits=tuple(pg_catalog.inheritance_parents(conn, schema, table.name)))
+            table, inherits=tuple(pg_catalog.inheritance_parents(conn, schema, table.name)))
         defs = pg_catalog.index_definitions(conn, schema, table.name)
         indexes = tuple(dataclasses.replace(i, definition=defs[i.name][0])
                         for i in table.indexes if i.name in defs and not defs[i.name][1])
@@ -121,7 +126,7 @@ class PostgresDialect(Dialect):
             return table
         parts = []
         for name, bound in pg_catalog.partitions(conn, schema, table.name):
-            part = self.refine_table(conn, read(name), read)
+            part = self._refine(conn, read(name), read)
             inherited = pg_catalog.inherited_constraints(conn, schema, name)
             parts.append(dataclasses.replace(
                 part, partition_bound=bound,
