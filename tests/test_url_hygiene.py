@@ -93,6 +93,17 @@ def test_malformed_urls_are_one_line_usage_errors(typed: str, words: str, log_js
     assert MARK not in result.output
 
 
+@pytest.mark.parametrize("typed", ["postgresql://u@127.0.0.1:abc/db",
+                                   "mysql://u@[::1/db", "postgresql://u@h:99999/db"])
+def test_malformed_url_without_password_is_shown_as_typed(typed: str) -> None:
+    """No password typed: the message quotes the address whole (it once read the scheme as
+    a user and masked 'postgresql:***@')."""
+    result = runner.invoke(app, ["inspect", typed])
+    assert result.exit_code == 2, result.output
+    assert repr(typed) in result.output, result.output
+    assert "***" not in result.output
+
+
 def _pg_url(db: str, password: str) -> str:
     url = sa.make_url(PG_SERVER)
     return f"postgresql://{url.username}:{password}@{url.host}:{url.port or 5432}/{db}"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
-from dbclone.errors import ConnectError, UsageError, mask
+from dbclone.errors import ConnectError, DbcloneError, UsageError, mask
 from dbclone.urls import DRIVERS, parse
 
 
@@ -46,6 +46,9 @@ def engine_for(url: str, *, must_exist: bool = True) -> Engine:
             pass
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if _statement_cancelled(exc.orig):  # connected; the server's time limit struck
+            raise DbcloneError(f"{shown}: {mask(reason)}; raise the statement time limit "
+                               f"for dbclone's connections") from None
         raise ConnectError(f"cannot connect to {shown}: {mask(reason)}") from None
     except SQLAlchemyError as exc:
         raise ConnectError(f"cannot connect to {shown}: {mask(str(exc).splitlines()[0])}") \
@@ -53,6 +56,21 @@ def engine_for(url: str, *, must_exist: bool = True) -> Engine:
     except (TypeError, ValueError) as exc:  # a driver refusing a query option's value
         raise UsageError(f"database URL {shown!r}: {mask(str(exc).splitlines()[0])}") from None
     return engine
+
+
+#: A statement cancelled by the server's time limit: PostgreSQL's SQLSTATE query_canceled,
+#: MariaDB's max_statement_time error (1969) and MySQL's max_execution_time one (3024).
+_CANCELLED_SQLSTATES = frozenset({"57014"})
+_CANCELLED_MYSQL_CODES = frozenset({1969, 3024})
+
+
+def _statement_cancelled(orig: BaseException | None) -> bool:
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) in _CANCELLED_SQLSTATES:
+        return True
+    args: tuple[object, ...] = getattr(orig, "args", ())
+    return bool(args) and args[0] in _CANCELLED_MYSQL_CODES
 
 
 def display_url(engine: Engine) -> str:

@@ -221,5 +221,12 @@ def _with_defaults(parsed: DbUrl) -> DbUrl:
 def _mask_all(text: str) -> str:
     """`text` masked before it was parsed: anything between the scheme and the last '@'
     after a ':' in the user part may be a password."""
-    return re.sub(r"^((?:[A-Za-z][A-Za-z0-9+.\-]*:/*)?[^:/@\s]*:).*@", r"\1***@", mask(text),
-                  flags=re.DOTALL)
+    # With a scheme and its slashes, the user part starts after them ('oracle://u@h' has no
+    # password); without slashes, 'user:pw@host' is read from the start.
+    pattern = _USER_AFTER_SCHEME if _SCHEME_SLASH.match(text) else _USER_AT_START
+    return pattern.sub(r"\1***@", mask(text))
+
+
+_SCHEME_SLASH = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/")
+_USER_AFTER_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*:/+[^:/@\s]*:).*@", re.DOTALL)
+_USER_AT_START = re.compile(r"^([^:/@\s]*:).*@", re.DOTALL)
