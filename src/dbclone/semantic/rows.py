@@ -234,7 +234,9 @@ def _counter(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Genera
 def _flag(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,
           unique: bool) -> None:
     r = rel.Relation(rule.kind, rule.columns[0], rule.columns[1:], rule.params)
-    df[r.target] = rel.apply_flag(r, df[r.operands[0]])
+    x = df[r.operands[0]]
+    known = x.notna().to_numpy()  # a row without the number keeps its own category
+    df.loc[known, r.target] = rel.apply_flag(r, x[known])
 
 
 _APPLY: dict[str, Callable[[pd.DataFrame, RowRule, str, np.random.Generator, bool], None]] = {
