@@ -369,3 +369,29 @@ def test_prefixes_keep_common_beginnings_and_draw_the_rest():
     # The two values no five owners begin alike go to the empty beginning: any digits.
     assert np.mean([v.startswith("07") for v in out]) > 0.95
     assert prefixes.longest("645 20") == 2 and prefixes.longest("AB") == 0
+
+
+def test_emoji_are_told_apart_though_they_fold_to_nothing():
+    from dbclone.semantic import columns
+
+    flags = [ref.flag(c) for c in ("SE", "NO", "DK", "FI", "DE", "FR")]
+    model = columns.fit("emoji", "country_flag", flags, 5, "en_US", np.random.default_rng(0),
+                        avoid=frozenset(ref.key(f) for f in flags))
+    assert model is not None and model.kind == "emoji" and model.style == "flag"
+    assert model.pool and not set(model.pool) & set(flags)
+    assert all(len(v) == 2 for v in columns.sample(model, 20, np.random.default_rng(1)))
+    # A column holding the whole list (a table of flags) keeps the list: reference data.
+    every = [ref.flag(c.alpha_2) for c in ref.countries()]
+    whole = columns.fit("emoji", "country_flag", every, 5, "en_US", np.random.default_rng(0),
+                        avoid=frozenset(ref.key(f) for f in every))
+    assert whole is not None and set(whole.pool) == set(every)
+
+
+def test_pooled_values_of_one_length_use_the_whole_pool():
+    from dbclone.semantic import columns
+
+    codes = [c.alpha_2 for c in ref.countries()][:60]
+    model = columns.fit("code2", "country", codes, 5, "en_US", np.random.default_rng(0))
+    assert model is not None and model.kind == "country"
+    out = columns.sample(model, 500, np.random.default_rng(1), np.full(500, 2))
+    assert len(set(out)) > 100

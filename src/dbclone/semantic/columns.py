@@ -129,7 +129,11 @@ def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: st
         mix = {country: 1.0} if country else {}
     pool = generate.candidates(sem, POOL, rng, exclude=set(text), locale=locale,
                                countries=mix or None)
-    pool = [v for v in pool if ref.fold(v) not in avoid]
+    kept = [v for v in pool if ref.key(v) not in avoid]
+    # A public list the source holds almost whole (a table of flags) stays whole, as in
+    # `generate.candidates`: those values are reference data, not anyone's.
+    public = sem.kind in generate.PUBLIC_LISTS
+    pool = kept if len(kept) >= generate.PUBLIC_FLOOR * len(pool) or not public else pool
     if not pool:
         return None
     return TextModel(sem.kind, sem.style, sem.reason, pool=tuple(pool),
@@ -177,12 +181,17 @@ def sample(model: TextModel, n: int, rng: np.random.Generator,
 
 def _nearest_length(pool: list[str], lengths: np.ndarray, rng: np.random.Generator,
                     spread: int = 8) -> np.ndarray:
-    """Per target length, a random pick among the `spread` pool values nearest it."""
+    """Per target length, a random pick among the pool values of that length, or among the
+    `spread` values nearest it when fewer have it."""
     ordered = sorted(pool, key=len)
     sizes = np.asarray([len(v) for v in ordered])
-    at = np.searchsorted(sizes, np.asarray(lengths, dtype=float))
-    lo = np.clip(at - spread // 2, 0, max(len(ordered) - spread, 0))
-    picks = lo + rng.integers(0, min(spread, len(ordered)), len(lengths))
+    want = np.asarray(lengths, dtype=float)
+    lo = np.searchsorted(sizes, want, side="left")
+    hi = np.searchsorted(sizes, want, side="right")
+    narrow = hi - lo < spread
+    lo[narrow] = np.clip(lo[narrow] - spread // 2, 0, max(len(ordered) - spread, 0))
+    hi[narrow] = np.minimum(lo[narrow] + spread, len(ordered))
+    picks = lo + (rng.random(len(want)) * (hi - lo)).astype(int)
     return np.asarray(ordered, dtype=object)[np.clip(picks, 0, len(ordered) - 1)]
 
 

@@ -110,6 +110,8 @@ def region_country(values: Iterable[str], style: str) -> str | None:
     return best
 
 
+#: Kinds whose values come from a public reference list (ISO codes and names, regions).
+PUBLIC_LISTS = frozenset((*_LISTS, "region"))
 #: Share of a public list that must remain once the source's values are left out; below it
 #: the column holds the list itself and keeps it whole.
 PUBLIC_FLOOR = 0.3
@@ -119,10 +121,10 @@ def candidates(sem: Semantic, n: int, rng: Rng, *, exclude: Iterable[str] = (),
                locale: str = "en_US", countries: dict[str, float] | None = None) -> list[str]:
     """Up to n distinct values of the kind, none in `exclude` (the source's values): the pool
     a fit keeps for a column whose source values are too rare to keep."""
-    banned = {ref.fold(str(v)) for v in exclude}
+    banned = {ref.key(str(v)) for v in exclude}
     pool = list(dict.fromkeys(_pool(sem, 2 * n, rng, locale, countries)))
-    out = [v for v in pool if ref.fold(v) not in banned]
-    if (sem.kind in _LISTS or sem.kind == "region") and len(out) < PUBLIC_FLOOR * len(pool):
+    out = [v for v in pool if ref.key(v) not in banned]
+    if sem.kind in PUBLIC_LISTS and len(out) < PUBLIC_FLOOR * len(pool):
         # The column is the public list itself (a table of the US states, of currencies):
         # its values are reference data, not anyone's, and a remainder would not read as it.
         out = pool

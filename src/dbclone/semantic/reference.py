@@ -28,6 +28,12 @@ def fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def key(text: str) -> str:
+    """The form values are told apart in: folded, or as written when folding leaves nothing
+    (an emoji folds to "")."""
+    return fold(text) or text
+
+
 @dataclass(frozen=True)
 class Country:
     alpha_2: str

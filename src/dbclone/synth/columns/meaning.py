@@ -12,7 +12,7 @@ import pandas as pd
 from dbclone.schema import Column
 from dbclone.semantic import columns as meaning
 from dbclone.semantic.recognise import Semantic
-from dbclone.semantic.reference import fold
+from dbclone.semantic.reference import key
 from dbclone.synth.columns.text import fit_length, length_grid, target_lengths
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
@@ -37,7 +37,7 @@ def source_strings(ctx: FitContext) -> frozenset[str]:
         for frame in ctx.frames.values():
             for name in frame.columns:
                 if frame[name].dtype == object:  # arrays and JSON hold no name
-                    found.update(fold(v) for v in frame[name].dropna()
+                    found.update(key(v) for v in frame[name].dropna()
                                  if isinstance(v, str))
         ctx.strings = frozenset(found)
     return ctx.strings
