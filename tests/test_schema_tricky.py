@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -136,16 +135,27 @@ def generated_schema(n_tables: int = 300, wide: int = 200) -> str:
     return "\n".join(stmts) + "\n"
 
 
-def test_300_tables_introspect_and_plan_in_seconds(new_db) -> None:
+#: Statements introspection may send per table (10 at 9ceb8eb: columns, constraints, indexes,
+#: triggers, rules, partitions, inheritance, row count ...) and in all besides (22). A budget,
+#: not a count, so a new per-table query fits; a query per table *pair* (300 x 300) or a lost
+#: inspector cache does not. The time itself is bench/introspect_bench.py's figure.
+STATEMENTS_PER_TABLE, STATEMENTS_BESIDES = 15, 50
+
+
+def test_300_tables_introspect_and_plan_in_linear_statements(new_db) -> None:
     dialect = "postgresql"  # the slowest to reflect; SQLite's reflection is local and fast
     source = new_db(dialect)
     run_script(source, generated_schema())
-    start = time.perf_counter()
-    s = introspect(engine_for(source))
+    engine = engine_for(source)
+    sent: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda _conn, _cursor, statement, *_: sent.append(statement))
+    s = introspect(engine)
     plan = make_plan(s)
-    elapsed = time.perf_counter() - start
     assert len(plan.order) == 300 and len(s.table("t000").columns) == 201
-    assert elapsed < 15, f"introspection and planning took {elapsed:.1f} s"
+    # at least the row count of each table: the listener sees what introspection sends
+    assert 300 <= len(sent) <= STATEMENTS_PER_TABLE * 300 + STATEMENTS_BESIDES, (
+        f"introspecting 300 tables sent {len(sent)} statements")
     target = new_db(dialect)
     clone_schema(source, target)
     assert diff_schemas(s, introspect(engine_for(target), count_rows=False)) == []
