@@ -136,13 +136,27 @@ def test_personal_columns_are_the_ones_the_synthesizer_replaces(chinook: Path,
     from dbclone.api import fit_source
 
     model = fit_source(f"sqlite:///{chinook}", seed=0)
-    assert _personal(exact) == _faked(model)
+    personal = {(p.table, p.column) for p in exact.personal if not p.quasi}
+    quasi = {(p.table, p.column) for p in exact.personal if p.quasi}
+    # Personal data: exactly the Faker columns. Places, organisations and job titles the
+    # report lists are all replaced; the recogniser, which also reads the table's name,
+    # may replace more (Employee.Title as job titles) than the report's name rule sees.
+    assert personal | quasi == _faked(model, frozenset()) | quasi
+    assert quasi <= _faked(model, QUASI_KINDS)
 
 
-def _faked(model: Any) -> set[tuple[str, str]]:
-    """Columns the model fills with Faker values: `pii` ones, and copies of those from the
-    driving parent (an invoice's billing address copies its customer's fake address)."""
-    found = {(t.name, c.name) for t in model.tables for c in t.columns if c.strategy == "pii"}
+#: Kinds of the semantic recogniser the report lists as quasi-identifiers it replaces.
+QUASI_KINDS = frozenset({"city", "country", "region", "company", "job"})
+
+
+def _faked(model: Any, kinds: frozenset[str]) -> set[tuple[str, str]]:
+    """Columns the model fills with values not its source's: `pii` ones (Faker), places,
+    organisations and job titles drawn from public lists (`semantic` of such a kind), and
+    copies of those from the driving parent (an invoice's billing address copies its
+    customer's fake address)."""
+    found = {(t.name, c.name) for t in model.tables for c in t.columns
+             if c.strategy == "pii" or (c.strategy == "semantic" and c.text is not None
+                                        and c.text.kind in kinds)}
     grew = True
     while grew:
         grew = False
