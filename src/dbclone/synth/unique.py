@@ -14,6 +14,9 @@ from dbclone.schema import Column, Table
 from dbclone.synth.strgen import Pattern
 from dbclone.synth.tables import Columns
 
+# Rounds of perturbing a set's duplicates before the rows still duplicated are dropped.
+PERTURB_ROUNDS = 8
+
 
 def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
                    patterns: dict[str, Pattern] | None = None,
@@ -33,18 +36,15 @@ def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
         before: list[np.ndarray] | None = None
         if seen is not None and not (local and local <= set(cols)):
             before = seen.setdefault(tuple(cols), [])
-        for _ in range(8):
-            frame = pd.DataFrame({c: data[c] for c in cols})
-            dup = frame.duplicated(keep="first").to_numpy()
-            if before:
-                hashes = _hashes(frame)
-                for run in before:
-                    dup |= is_member(hashes, run)
-            dup &= frame.notna().all(axis=1).to_numpy()
+        free = [c for c in cols if c not in fk_cols]
+        for attempt in range(PERTURB_ROUNDS + 1):
+            dup = _duplicates(pd.DataFrame({c: data[c] for c in cols}), before)
             if not dup.any():
                 break
-            free = [c for c in cols if c not in fk_cols]
-            if not free:
+            # The last round only checks: a row its perturbations left a duplicate (a
+            # dense column, such as ids of rows elsewhere, where a moved value lands on a
+            # taken one) is dropped, as the load would reject it.
+            if not free or attempt == PERTURB_ROUNDS:
                 data = {c: v[~dup] for c, v in data.items()}
                 break
             target = free[-1]
@@ -54,6 +54,17 @@ def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
             frame = pd.DataFrame({c: data[c] for c in cols})
             before.append(np.sort(_hashes(frame[frame.notna().all(axis=1).to_numpy()])))
     return data
+
+
+def _duplicates(frame: pd.DataFrame, before: list[np.ndarray] | None) -> np.ndarray:
+    """Rows repeating an earlier row's values in the set (in the chunk or, with `before`,
+    in earlier chunks); a row with a NULL in the set repeats nothing."""
+    dup = frame.duplicated(keep="first").to_numpy()
+    if before:
+        hashes = _hashes(frame)
+        for run in before:
+            dup |= is_member(hashes, run)
+    return dup & frame.notna().all(axis=1).to_numpy()
 
 
 def _hashes(frame: pd.DataFrame) -> np.ndarray:
