@@ -54,7 +54,7 @@ def test_duplicates_perturbation_cannot_resolve_are_dropped(new_db) -> None:
     orders = np.asarray([int(v) for v in np.repeat(np.arange(10_000), 2)], dtype=object)
     data = {"order_id": orders, "reason_id": np.asarray([1] * len(orders), dtype=object)}
     out = enforce_unique(table, data, np.random.default_rng(0))
-    pairs = list(zip(out["order_id"].tolist(), out["reason_id"].tolist()))
+    pairs = list(zip(out["order_id"].tolist(), out["reason_id"].tolist(), strict=True))
     assert len(set(pairs)) == len(pairs)
     # Most duplicates found a free value; only the rest were dropped.
     assert len(pairs) > 10_000
