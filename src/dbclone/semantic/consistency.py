@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dbclone.synth.pii import check_digit
+
 FEMALE, MALE = "F", "M"
 #: Share of rows a rule must hold in, in the source, for the clone to keep it in every row.
 HOLDS = 0.99
@@ -107,14 +109,6 @@ def pnr_birth(pnr: str) -> dt.date | None:
         return None
 
 
-def _luhn(nine: str) -> str:
-    total = 0
-    for i, ch in enumerate(nine):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
-
-
 def with_gender(pnr: str, gender: str | None, taken: set[str] | None = None) -> str:
     """The personnummer with its gender digit set to the gender (the nearest digit of the
     right parity not giving a number in `taken`) and its check digit recomputed; the rest,
@@ -128,7 +122,7 @@ def with_gender(pnr: str, gender: str | None, taken: set[str] | None = None) -> 
         if not 0 <= digit + step <= 9:
             continue
         nine = d[:8] + str(digit + step)
-        new = _put(str(pnr), nine + _luhn(nine))
+        new = _put(str(pnr), nine + check_digit(nine))
         if taken is None or new not in taken:
             return new
     return new

@@ -83,14 +83,11 @@ def _fold(text: str) -> str:
 
 def luhn_ok(digits: str) -> bool:
     """Luhn check over a Swedish personnummer's 10 digits (YYMMDDNNNC)."""
-    total = 0
-    for i, ch in enumerate(digits[:-1]):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return (10 - total % 10) % 10 == int(digits[-1])
+    return check_digit(digits[:-1]) == digits[-1]
 
 
-def _check_digit(nine: str) -> str:
+def check_digit(nine: str) -> str:
+    """The Luhn check digit of a personnummer's first nine digits (YYMMDDNNN)."""
     total = 0
     for i, ch in enumerate(nine):
         d = int(ch) * (2 if i % 2 == 0 else 1)
@@ -365,7 +362,7 @@ class Generator:
                 b = date(int(self.rng.integers(1930, 2020)), int(self.rng.integers(1, 13)),
                          int(self.rng.integers(1, 29)))
             nine = f"{b:%y%m%d}{serials[i]:03d}"
-            digits = nine + _check_digit(nine)
+            digits = nine + check_digit(nine)
             head = f"{b:%Y%m%d}" if long_form else f"{b:%y%m%d}"
             out.append(f"{head}{sep}{digits[6:]}")
         return np.asarray(out, dtype=object)
