@@ -208,6 +208,14 @@ PG = [
     Case("tsquery", "tsquery", "to_tsquery('fox & q' || g)", parse=_pattern(r"'.+'.*")),
     Case("uuid", "uuid", "md5(g::text)::uuid", parse=_uuid),
     Case("xml", "xml", "('<a n=\"' || g || '\">t</a>')::xml", parse=_pattern(r"<.+>")),
+    Case("xml_ns", "xml", "('<r:a xmlns:r=\"urn:x\" r:n=\"' || g || '\"><r:b>t</r:b></r:a>')::xml",
+         parse=_pattern(r"<\w+:a xmlns:\w+=\"urn:x\".*>")),
+    Case("composite", "pair", "ROW(g, 'p' || g%3, date '2020-01-01' + g, "
+         "CASE WHEN g%3=0 THEN NULL ELSE ('10.0.0.' || g)::inet END)::pair",
+         parse=_pattern(r"\(-?\d+,p\d,\d{4}-\d\d-\d\d,(10\.[\d.]+)?\)")),
+    Case("composite_domain", "pair_d", "ROW(g, 'x', date '2021-01-01' + g, NULL)::pair",
+         parse=_pattern(r"\(\d+,x,\d{4}-\d\d-\d\d,\)")),
+    Case("composite_array", "pair[]", "ARRAY[ROW(g, 'a', NULL, NULL)::pair]", expected="refused"),
     Case("json", "json", "json_build_object('a', g, 'b', 'x')", parse=_json),
     Case("jsonb", "jsonb", "jsonb_build_object('k', g, 'l', ARRAY[g, 1])", parse=_json),
     Case("jsonpath", "jsonpath", "('$.a[' || g%5 || ']')::jsonpath", parse=_pattern(r"\$.*")),
@@ -247,6 +255,8 @@ PG_SETUP = [
     "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
     "CREATE DOMAIN posint AS integer CHECK (VALUE > 0)",
     "CREATE DOMAIN code AS text CHECK (VALUE ~ '^C[0-9]{3}$')",
+    "CREATE TYPE pair AS (n int, label text, d date, ip inet)",
+    "CREATE DOMAIN pair_d AS pair CHECK ((VALUE).n > 0)",
 ]
 PG_AFTER = ["CREATE INDEX t_trgm_text_trgm ON t_trgm_text USING gin (v gin_trgm_ops)"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from dbclone import capability, composite, existing, preflight
+from dbclone import capability, existing, preflight
 from dbclone import config as cfg
 from dbclone.config import Config
 from dbclone.connect import engine_for
@@ -79,7 +79,6 @@ def _fit(engine: Engine, s: Schema, *, seed: int, locale: str | None, rare_thres
     if sample_rows is not None:
         opts.sample_rows = sample_rows
     s, opts = cfg.prepare_fit(config, s, opts)
-    composite.require_resolved(s, config)  # no synthesizer for records yet: say so first
     capability.require(s, config)  # refuse what cannot be synthesized before reading rows
     return cfg.after_fit(config, engine, fit(engine, s, make_plan(s), opts))
 

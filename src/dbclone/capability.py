@@ -32,9 +32,7 @@ class Verdict:
 
 
 def _other(schema: Schema, col: Column) -> str:
-    if typegen.family_of(schema.dialect, typegen.base_type(schema, col), col.kind):
-        return ""
-    return "dbclone has no generator for this type"
+    return typegen.why_not(schema, col)
 
 
 _ELEMENT_KINDS = re.compile(

@@ -69,7 +69,7 @@ def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
     warnings = [w for p in parts for w in p.warnings]
     tables = _inside_fks(_shared_sequences([t for p in parts for t in p.tables]), home, default,
                          warnings)
-    return Schema(dialect=dialect.name, tables=tuple(tables),
+    read = Schema(dialect=dialect.name, tables=tuple(tables),
                   enums=tuple(e for p in parts for e in p.enums),
                   schema_name=home if home != default else None, warnings=tuple(warnings),
                   domains=tuple(d for p in parts for d in p.domains),
@@ -78,6 +78,22 @@ def _read(conn: Connection, dialect: Dialect, wanted: tuple[str, ...],
                   extensions=dialect.extensions(conn),
                   sequences=tuple(q for p in parts for q in p.sequences),
                   composites=tuple(c for p in parts for c in p.composites))
+    return dataclasses.replace(read, warnings=read.warnings + _not_generated(read))
+
+
+def _not_generated(s: Schema) -> tuple[str, ...]:
+    """A warning per column no type family generates (known once the whole schema is read:
+    a composite type or a domain may live in another schema)."""
+    out = []
+    for t in s.tables:
+        for c in t.columns:
+            why = types.why_not(s, c) if c.kind in ("other", "mixed") and not c.computed else ""
+            if why == "dbclone has no generator for this type":
+                why = f"dbclone has no generator for type {c.sql_type}"
+            if why:
+                out.append(f"{t.name}.{c.name}: {why}; a clone refuses the column unless the "
+                           "config keeps it or sets it")
+    return tuple(out)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,10 +128,6 @@ def _read_one(conn: Connection, inspector: Any, dialect: Dialect, name: str | No
         warnings += dialect.table_warnings(conn, table)
         table = dialect.inherits_key(name or "", lambda s, t: _key(t, s, home),
                                      _replace(table, name=key(table.name)))
-        warnings += [f"{table.name}.{c.name}: dbclone has no generator for type {c.sql_type}; "
-                     "a clone refuses the column unless the config keeps it or sets it"
-                     for c in table.columns if c.kind in ("other", "mixed")
-                     and types.family_of(dialect.name, c.sql_type, c.kind) is None]
         if count_rows:
             table = _replace(table, row_count=_count(conn, dialect, table))
         tables.append(_replace(table, foreign_keys=tuple(

@@ -1,12 +1,13 @@
 """Column synthesizers for the types the copula has no kind for: one module per family of
 types (geometric, network, bit strings, ranges, text-like PostgreSQL types, MariaDB spatial,
-SQLite columns of mixed storage classes).
+SQLite columns of mixed storage classes), and PostgreSQL composite types, whose fields are
+each generated as their type asks (`composite`).
 
 Each family learns a small summary from a column's non-NULL values (`fit`: plain JSON, no
 source value that fewer than k rows hold) and makes `n` new values from it (`sample`), in the
 form the target's loader accepts (PostgreSQL text literals, MariaDB's internal geometry
-bytes). `family_of` says which family, if any, generates a column; `capability` refuses the
-columns no family generates.
+bytes). `family_for` says which family, if any, generates a column, `why_not` why none does;
+`capability` refuses the columns no family generates.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from typing import Any
 import numpy as np
 
 from dbclone.schema import Column, Schema
-from dbclone.synth.types import bits, geometric, mixed, network, ranges, spatial, textlike
+from dbclone.synth.types import (
+    bits,
+    composite,
+    geometric,
+    mixed,
+    network,
+    ranges,
+    spatial,
+    textlike,
+)
 from dbclone.synth.types._common import type_name
 
 
@@ -39,14 +49,17 @@ FAMILIES: dict[str, Family] = {
     for module in _MODULES for family, _, _ in module.TYPES}
 
 
+def _no_fit(values: list[Any], sql_type: str, k: int) -> dict[str, Any]:
+    raise TypeError("a composite column is fitted by fit_column, which knows its schema")
+
+
+FAMILIES["composite"] = Family(
+    "composite", _no_fit, lambda params, n, rng: composite.sample(params, n, rng, sample))
+
+
 def base_type(schema: Schema, col: Column) -> str:
     """The column's type, under its domain (domains over domains included)."""
-    domains = {d.name: d.base_type for d in schema.domains}
-    sql_type, seen = col.sql_type, set()
-    while sql_type.strip('"') in domains and sql_type not in seen:
-        seen.add(sql_type)
-        sql_type = domains[sql_type.strip('"')]
-    return sql_type
+    return composite.resolve(schema, col.sql_type)
 
 
 def family_of(dialect: str, sql_type: str, kind: str) -> str | None:
@@ -54,6 +67,40 @@ def family_of(dialect: str, sql_type: str, kind: str) -> str | None:
     if kind == "mixed":
         return "mixed"
     return _BY_TYPE.get((dialect, type_name(sql_type)))
+
+
+def family_for(schema: Schema, col: Column) -> str | None:
+    """The family generating this column (a composite type's included), or None."""
+    sql_type = base_type(schema, col)
+    if composite.attributes(schema, sql_type) is not None:
+        return "composite" if not why_not(schema, col) else None
+    return family_of(schema.dialect, sql_type, col.kind)
+
+
+def why_not(schema: Schema, col: Column) -> str:
+    """Why no family generates this column ("" when one does)."""
+    sql_type = base_type(schema, col)
+    if composite.attributes(schema, sql_type) is not None:
+        inner = composite.unsupported(schema, sql_type, _scalar_family(schema))
+        return f"a composite type whose {inner.removeprefix('its ')}" if inner else ""
+    if family_of(schema.dialect, sql_type, col.kind):
+        return ""
+    return "dbclone has no generator for this type"
+
+
+def _scalar_family(schema: Schema) -> Callable[[str], str | None]:
+    return lambda sql_type: _BY_TYPE.get((schema.dialect, type_name(sql_type)))
+
+
+def fit_column(schema: Schema, col: Column, values: list[Any],
+               k: int) -> tuple[str, dict[str, Any]]:
+    """(family, summary) of a column `family_for` names."""
+    sql_type = base_type(schema, col)
+    family = family_for(schema, col)
+    if family == "composite":
+        return family, composite.fit(schema, sql_type, values, k, _scalar_family(schema), fit)
+    assert family is not None
+    return family, fit(family, values, sql_type, k)
 
 
 def fit(family: str, values: list[Any], sql_type: str, k: int) -> dict[str, Any]:
@@ -65,4 +112,5 @@ def sample(family: str, params: dict[str, Any], n: int,
     return FAMILIES[family].sample(params, n, rng)
 
 
-__all__ = ["FAMILIES", "Family", "base_type", "family_of", "fit", "sample", "type_name"]
+__all__ = ["FAMILIES", "Family", "base_type", "family_for", "family_of", "fit", "fit_column",
+           "sample", "type_name", "why_not"]

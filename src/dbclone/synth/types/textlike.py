@@ -112,12 +112,24 @@ def _sample_xml(params: dict[str, Any], n: int, rng: np.random.Generator) -> lis
     texts = words(draw(params["lengths"] or [1.0], n, rng), rng)
     out = []
     for root, text in zip(roots, texts, strict=True):
-        attrs = "".join(f' {a}="{w}"' for a, w in zip(
+        spaces: dict[str, str] = {}  # namespace URI -> prefix, declared on the root
+        attrs = "".join(f' {_qname(a, spaces)}="{w}"' for a, w in zip(
             params["attrs"].get(root, []), words(np.full(8, 4.0), rng), strict=False))
-        kids = params["children"].get(root, [])
+        kids = [_qname(c, spaces) for c in params["children"].get(root, [])]
         body = "".join(f"<{c}>{text}</{c}>" for c in kids) if kids else text
-        out.append(f"<{root}{attrs}>{body}</{root}>")
+        tag = _qname(root, spaces)
+        declared = "".join(f' xmlns:{p}="{uri}"' for uri, p in spaces.items())
+        out.append(f"<{tag}{declared}{attrs}>{body}</{tag}>")
     return out
+
+
+def _qname(name: str, spaces: dict[str, str]) -> str:
+    """ElementTree's `{uri}local` as `nsN:local` (its namespace declared once on the root);
+    written as read, it is not XML (AdventureWorks' namespaced resumes failed the load)."""
+    if not name.startswith("{"):
+        return name
+    uri, local = name[1:].split("}", 1)
+    return f"{spaces.setdefault(uri, f'ns{len(spaces)}')}:{local}"
 
 
 # -- hstore ---------------------------------------------------------------------------------------
