@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import numpy as np
@@ -395,3 +396,15 @@ def test_pooled_values_of_one_length_use_the_whole_pool():
     assert model is not None and model.kind == "country"
     out = columns.sample(model, 500, np.random.default_rng(1), np.full(500, 2))
     assert len(set(out)) > 100
+
+
+def test_a_hash_sign_in_the_source_is_a_word_not_a_digit_slot() -> None:
+    """'#' is both the digit slot's mark and punctuation in text ("Order # 12"): read as a
+    slot of no length, sampling raised ValueError (AdventureWorks' clone stopped)."""
+    colours = ["red", "blue", "green", "black", "white", "brown"]
+    values = [f"{colours[i % 6]} shop # {i % 7} of {colours[i // 6 % 6]} town"
+              for i in range(400)]
+    model = ngram.fit(values, 5)
+    assert model is not None
+    made = model.sample(50, np.random.default_rng(0))
+    assert all(re.fullmatch(r"\w+ \w+ # \d of \w+ \w+", v) for v in made), made[:5]

@@ -44,7 +44,11 @@ def _slot(word: str) -> str:
 
 
 def _is_slot(token: str) -> bool:
-    return token[:1] in SLOTS and (len(token) == 1 or token[1:].isdigit())
+    # A digit slot carries its count ("#4"): a bare "#" is the source's own punctuation
+    # ("Order # 12"; read as a slot of no length, sampling failed on AdventureWorks).
+    if token[:1] == DIGITS:
+        return token[1:].isdigit()
+    return token in SLOTS
 
 
 #: Punctuation written without a space before it, or after it.
