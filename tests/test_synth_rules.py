@@ -105,6 +105,30 @@ def test_copies_a_column_copying_the_parents(new_db: NewDb) -> None:
                                              out["invoice"]["billing_city"], strict=True))
 
 
+def test_copies_a_row_without_a_parent_keeps_a_value(new_db: NewDb) -> None:
+    """relations.copies: a payment's date copies its rental's, and the few payments without
+    a rental (a NULL FK) had their own date. Before, they came out NULL in the NOT NULL
+    column and the load failed (sakila's payment.payment_date on MariaDB)."""
+    rentals = [(i + 1, (DAY0 + dt.timedelta(days=i)).isoformat()) for i in range(100)]
+    payments = [(j + 1, None if j % 40 == 0 else j % 100 + 1,
+                 (DAY0 + dt.timedelta(days=j % 100)).isoformat()) for j in range(400)]
+    source = sqlite_source(new_db, [
+        "CREATE TABLE rental (id INTEGER PRIMARY KEY, rented DATE NOT NULL)",
+        "CREATE TABLE payment (id INTEGER PRIMARY KEY, rental_id INTEGER "
+        "REFERENCES rental(id), paid DATE NOT NULL)"],
+        {"rental": rentals, "payment": payments})
+    model = fit_source_model(source)
+    cm = model.table("payment").column("paid")
+    assert (cm.strategy, cm.base) == ("parent", "^rented")
+    out = generate(model, seed=2)
+    assert any(r is None for r in out["payment"]["rental_id"])
+    assert all(p is not None for p in out["payment"]["paid"])
+    rented = dict(zip(out["rental"]["id"], out["rental"]["rented"], strict=True))
+    assert all(rented[r] == p for r, p in zip(out["payment"]["rental_id"],
+                                              out["payment"]["paid"], strict=True)
+               if r is not None)
+
+
 def test_privacy_rare_categories_are_replaced(new_db: NewDb) -> None:
     """privacy + columns.categorical: a city held by fewer than k people never comes back;
     stand-ins absent from the source take the rare cities' share."""

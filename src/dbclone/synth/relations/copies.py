@@ -108,6 +108,13 @@ def copy_parent(st: SampleState, cm: ColumnModel, data: Columns, driver: FKModel
     out = np.full(n, None, dtype=object)
     if driver is not None and parent_idx is not None:
         out[:] = st.done[driver.ref_table].take(dims.of_parent(cm.base), parent_idx)
+        orphan = parent_idx < 0
+        if orphan.any() and not orphan.all():
+            # A row without a parent (a NULL FK) had a value of its own in the source
+            # (sakila's payments without a rental kept their date): a value another row
+            # copied, not NULL in a NOT NULL column.
+            donors = np.flatnonzero(~orphan)
+            out[orphan] = out[st.rng.choice(donors, int(orphan.sum()))]
     if cm.null_rate > 0:
         out[st.rng.random(n) < cm.null_rate] = None
     data[cm.name] = out
