@@ -7,11 +7,14 @@ naming the field; copied, set or NULLed as the config says, it loads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from dbclone.api import clone, clone_schema
+from dbclone.cli import app
 from dbclone.config import load_config
 from dbclone.connect import engine_for
 from dbclone.diff import diff_schemas
@@ -99,6 +102,23 @@ def test_a_record_with_an_array_field_is_refused_naming_the_field(new_db) -> Non
             "generated inside a record): under [tables.item.columns] set t = \"keep\" or "
             "{ constant = \"...\" } or \"null\"" in str(err.value))
     assert introspect(engine_for(target)).tables == ()  # nothing written
+    # `inspect --columns` says the same before anything is read
+    shown = CliRunner().invoke(app, ["inspect", source, "--columns"])
+    assert shown.exit_code == 0, shown.output
+    assert "    id INTEGER: generated\n" in shown.output
+    assert ("    t tagged: refused (a composite type whose field tags (text[]) is of a type "
+            "not generated inside a record)\n") in shown.output
+
+
+def test_inspect_columns_says_what_a_clone_does(source, tmp_path: Path) -> None:
+    conf = tmp_path / "c.toml"
+    conf.write_text('verbatim = []\n[tables.customer.columns]\nname = "keep"\n'
+                    'credit = { constant = "(1,SEK)" }\n')
+    shown = CliRunner().invoke(app, ["inspect", source, "--config", str(conf), "--json"])
+    assert shown.exit_code == 0, shown.output
+    outcomes = {c["column"]: c["outcome"] for c in json.loads(shown.output)["columns"]}
+    assert outcomes == {"id": "generated", "name": "copied", "home": "generated",
+                        "post": "generated", "credit": "configured", "last": "generated"}
 
 
 def test_composite_columns_load_as_the_config_says(source, new_db, tmp_path: Path) -> None:

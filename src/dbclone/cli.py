@@ -6,6 +6,7 @@ heavier than Typer and rich at import time (SDV, pandas and friends load when a 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -170,7 +171,12 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
                                                    "the columns treated as personal data or as "
                                                    "soft keys (ids without a declared FK), and "
                                                    "why (what `clone` will replace).")]
-            = False) -> None:
+            = False,
+            columns: Annotated[bool, typer.Option("--columns", help="Also list every column "
+                                                  "with its type and what a clone does with "
+                                                  "it: generated, copied, set by the config, "
+                                                  "or refused (and why).")] = False,
+            config: ConfigOpt = None) -> None:
     """Summarise a database's tables, keys and row counts (and which tables a fit samples)."""
     from dbclone.api import sampling_url
 
@@ -178,8 +184,12 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
         _show_personal(source, schema)
         return
     s, sampling = run(lambda: sampling_url(source, schema))
+    verdicts = _verdicts(s, _config(config)) if columns or config else None
     if as_json:
-        typer.echo(json.dumps(s.to_dict(), indent=2, default=str))
+        data = s.to_dict()
+        if verdicts is not None:
+            data["columns"] = [dataclasses.asdict(v) for v in verdicts]
+        typer.echo(json.dumps(data, indent=2, default=str))
         return
     typer.echo(f"{s.dialect} database, {len(s.tables)} tables, "
                f"{sum(t.row_count for t in s.tables)} rows")
@@ -188,8 +198,22 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
         typer.echo(f"  {t.name}: {t.row_count} rows, {len(t.columns)} columns, "
                    f"PK ({', '.join(t.primary_key) or 'none'})" + (f"; FK {fks}" if fks else "")
                    + _sampled(sampling.get(t.name)))
+        for v in verdicts or ():
+            if v.table == t.name:
+                why = f" ({v.why})" if v.why else ""
+                typer.echo(f"    {v.column} {v.sql_type or '(no declared type)'}: "
+                           f"{v.outcome}{why}")
     for w in s.warnings:
         typer.echo(f"warning: {w}", err=True)
+
+
+def _verdicts(s: Any, config: Any) -> tuple[Any, ...]:
+    """What a clone does with each column (`capability.decide`), tables the config
+    excludes left out."""
+    from dbclone import capability
+
+    excluded = set(config.exclude) if config is not None else set()
+    return tuple(v for v in capability.decide(s, config) if v.table not in excluded)
 
 
 def _sampled(how: Any) -> str:
