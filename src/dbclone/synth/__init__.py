@@ -15,7 +15,9 @@ Orchestration and state
     specs               typed column specs, one per strategy; the file's format version 2
     dims                names of latent dimensions and bases (own, parent's, children's)
 
-Column synthesizers (columns/; dispatch tables in columns.registry)
+Column synthesizers (columns/): one class per rule (columns.base.ColumnSynthesizer, its
+fit and its generate), in its rule's module; columns.registry dispatches by column kind
+(fit) and by spec type (generate)
     columns.numeric     numbers, dates, times by quantiles (and their granularity)
     columns.categorical categories and their frequencies (rare values via `privacy`)
     columns.text        free text from the source's vocabulary; text lengths
@@ -72,6 +74,7 @@ Where to change what
                                             columns.categorical
     "how children per parent are drawn"     family.counts (and relations.grouped for
                                             counts per category)
-    "a new column type"                     a module in columns/, one line in each table
-                                            of columns.registry
+    "a new column type"                     a ColumnSynthesizer class in columns/ declaring
+                                            its kinds and spec types, listed in
+                                            columns.registry.SYNTHESIZERS
 """

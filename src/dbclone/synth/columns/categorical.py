@@ -17,6 +17,7 @@ from dbclone.synth import copula, pii
 from dbclone.synth.codecs import (
     jsonable,
 )
+from dbclone.synth.columns.base import ByKind
 from dbclone.synth.columns.text import fit_string_fallback
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
@@ -26,6 +27,7 @@ from dbclone.synth.privacy import (
     slot_counts,
     stand_in_slots,
 )
+from dbclone.synth.specs import CategoricalSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -99,3 +101,13 @@ def categorical_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
     values = np.empty(len(cm.values), dtype=object)
     values[:] = list(cm.values)
     return values[codes]
+
+
+class CategoricalSynthesizer(ByKind):
+    """Categories in their frequencies, rare ones replaced (booleans and enums by kind;
+    numbers and text with few values through `numeric` and `strings`)."""
+
+    kinds = ("boolean", "enum")
+    specs = (CategoricalSpec,)
+    fit = staticmethod(fit_categorical)
+    generate = staticmethod(categorical_values)

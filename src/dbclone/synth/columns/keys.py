@@ -13,9 +13,11 @@ import pandas as pd
 
 from dbclone.schema import Column
 from dbclone.synth.columns import keyspace
+from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.shaped import code_patterns, pattern_values
 from dbclone.synth.columns.text import length_grid
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import KeySpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -55,3 +57,11 @@ def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.n
         return pattern_values(st, cm.pattern[0], n)
     width = max(len(str(ch.rows_planned or n)), 1)
     return np.asarray([f"K{i:0{width}d}" for i in range(first, first + n)], dtype=object)
+
+
+class KeySynthesizer(ColumnSynthesizer):
+    """A single-column primary key (chosen by `registry.fit_column` before the kind)."""
+
+    specs = (KeySpec,)
+    fit = staticmethod(fit_key)
+    generate = staticmethod(key_values)

@@ -13,9 +13,11 @@ from dbclone.schema import Column
 from dbclone.semantic import columns as meaning
 from dbclone.semantic.recognise import Semantic
 from dbclone.semantic.reference import key
+from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.text import fit_length, length_grid, target_lengths
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import SemanticSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -55,3 +57,11 @@ def meaning_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
     assert cm.text is not None
     values = meaning.sample(cm.text, n, st.rng, target_lengths(st, ch, col, cm, z, n))
     return np.asarray([fit_length(str(v), col) for v in values], dtype=object)
+
+
+class MeaningSynthesizer(ColumnSynthesizer):
+    """Text of a recognised kind, or names of things (chosen by `strings`)."""
+
+    specs = (SemanticSpec,)
+    fit = staticmethod(fit_meaning)
+    generate = staticmethod(meaning_values)

@@ -16,10 +16,12 @@ from dbclone.synth.codecs import (
     source_floats,
     to_python,
 )
+from dbclone.synth.columns.base import ByKind
 from dbclone.synth.columns.categorical import fit_categorical
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.relations.grouped import grouped_values
+from dbclone.synth.specs import NumericSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -120,3 +122,15 @@ def _exact(col: Column, offset: str, raw: np.ndarray) -> np.ndarray:
         out[:] = [(base + decimal.Decimal(repr(float(v)))).quantize(unit, decimal.ROUND_HALF_EVEN)
                   for v in raw]
     return out
+
+
+class NumericSynthesizer(ByKind):
+    """Numbers, dates, times and intervals by their quantiles."""
+
+    kinds = ("integer", "float", "decimal", "date", "datetime", "time", "interval")
+    specs = (NumericSpec,)
+    fit = staticmethod(fit_numeric)
+    generate = staticmethod(numeric_values)
+
+
+

@@ -23,10 +23,21 @@ from dbclone.synth.codecs import (
     normalized,
 )
 from dbclone.synth.columns import jsongen
+from dbclone.synth.columns.base import ByKind, ColumnSynthesizer
 from dbclone.synth.columns.keys import random_bits
 from dbclone.synth.columns.text import fit_string_fallback
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import (
+    ArraySpec,
+    BytesSpec,
+    ComputedSpec,
+    FKSpec,
+    JSONSpec,
+    NullSpec,
+    ParentCopySpec,
+    UUIDSpec,
+)
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -197,3 +208,53 @@ def no_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.nd
     """NULL: an FK, a computed column or a parent's copy is filled later; a column without
     values stays NULL."""
     return np.full(n, None, dtype=object)
+
+
+class ArraySynthesizer(ByKind):
+    """Arrays: lengths and the elements k rows hold, rare elements made anew."""
+
+    kinds = ("array",)
+    specs = (ArraySpec,)
+    fit = staticmethod(fit_array)
+    generate = staticmethod(array_values)
+
+
+class BytesSynthesizer(ByKind):
+    """Random bytes of the source's lengths."""
+
+    kinds = ("binary",)
+    specs = (BytesSpec,)
+    fit = staticmethod(fit_bytes)
+    generate = staticmethod(bytes_values)
+
+
+class UUIDSynthesizer(ByKind):
+    """Random version-4 UUIDs."""
+
+    kinds = ("uuid",)
+    specs = (UUIDSpec,)
+    fit = staticmethod(fit_uuid)
+    generate = staticmethod(uuid_values)
+
+
+class JSONSynthesizer(ByKind):
+    """JSON documents of the source's structure, values synthetic (`jsongen`)."""
+
+    kinds = ("json",)
+    specs = (JSONSpec,)
+    fit = staticmethod(fit_json)
+    generate = staticmethod(json_values)
+
+
+class UnmodelledSynthesizer(ByKind):
+    """A kind no other rule fits (the registry's default): NULL, a constant or text."""
+
+    fit = staticmethod(fit_other)
+
+
+class FilledElsewhere(ColumnSynthesizer):
+    """NULL for now: an FK (`family.parents`), a computed column (the database), a
+    parent's copy (`relations.copies`); a column without values stays NULL."""
+
+    specs = (FKSpec, ComputedSpec, NullSpec, ParentCopySpec)
+    generate = staticmethod(no_values)

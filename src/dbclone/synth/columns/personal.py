@@ -16,10 +16,12 @@ import pandas as pd
 
 from dbclone.schema import Column, Table
 from dbclone.synth import pii
+from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.shaped import common_shapes, shaped_values, top_shape
 from dbclone.synth.columns.text import fit_length, length_grid, target_lengths
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import PersonalSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -125,3 +127,12 @@ def _as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
+
+
+class PersonalSynthesizer(ColumnSynthesizer):
+    """Personal data replaced by Faker's (chosen by `strings`, or by `text` for a rare
+    quasi-identifier)."""
+
+    specs = (PersonalSpec,)
+    fit = staticmethod(fit_personal)
+    generate = staticmethod(personal_values)

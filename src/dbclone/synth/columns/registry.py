@@ -1,47 +1,43 @@
-"""Column synthesizers: how each column is fitted and generated, one module per kind of
-rule, joined here in two dispatch tables.
+"""Column synthesizers: how each column is fitted and generated, one class per rule
+(`base.ColumnSynthesizer`, in the rule's own module), joined here in two dispatch tables.
 
-`FITTERS` maps a column kind (``integer``, ``string``...) to the fitter that models it;
-`GENERATORS` maps a spec's strategy to the function that generates it. `fit_column` routes
-the columns no relation claimed (computed, FK, key, soft key, then by kind);
+`FITTERS` maps a column kind (``integer``, ``string``...) to the rule that fits it;
+`GENERATORS` maps a spec's type (its strategy, the ``kind`` tag of `specs`) to the rule that
+generates it. Both are built from what each class in `SYNTHESIZERS` declares. `fit_column`
+routes the columns no relation claimed (computed, FK, key, soft key, then by kind);
 `generate_column` draws a column's values and its NULLs and empty strings.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
 from dbclone.synth import copula
-from dbclone.synth.columns.categorical import categorical_values, fit_categorical
-from dbclone.synth.columns.keys import fit_key, key_values
-from dbclone.synth.columns.meaning import meaning_values
-from dbclone.synth.columns.numeric import fit_numeric, numeric_values
+from dbclone.synth.columns.base import ByKind, ColumnSynthesizer
+from dbclone.synth.columns.categorical import CategoricalSynthesizer
+from dbclone.synth.columns.keys import KeySynthesizer
+from dbclone.synth.columns.meaning import MeaningSynthesizer
+from dbclone.synth.columns.numeric import NumericSynthesizer
 from dbclone.synth.columns.other import (
-    array_values,
-    bytes_values,
-    fit_array,
-    fit_bytes,
-    fit_json,
-    fit_other,
-    fit_uuid,
-    json_values,
-    no_values,
-    uuid_values,
+    ArraySynthesizer,
+    BytesSynthesizer,
+    FilledElsewhere,
+    JSONSynthesizer,
+    UnmodelledSynthesizer,
+    UUIDSynthesizer,
 )
-from dbclone.synth.columns.personal import personal_values
-from dbclone.synth.columns.shaped import pattern_column
-from dbclone.synth.columns.softkey import fit_soft_key, soft_key_values
-from dbclone.synth.columns.strings import fit_string
-from dbclone.synth.columns.text import length_scores, text_values
-from dbclone.synth.columns.typed import fit_typed, typed_values
+from dbclone.synth.columns.personal import PersonalSynthesizer
+from dbclone.synth.columns.shaped import ShapedSynthesizer
+from dbclone.synth.columns.softkey import SoftKeySynthesizer
+from dbclone.synth.columns.strings import StringSynthesizer
+from dbclone.synth.columns.text import TextSynthesizer, length_scores
+from dbclone.synth.columns.typed import TypedSynthesizer
 from dbclone.synth.context import FitContext
 from dbclone.synth.latent import spread_scores
 from dbclone.synth.model import ColumnModel
-from dbclone.synth.relations.joint import joint_values
+from dbclone.synth.relations.joint import JointPartner
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -53,15 +49,15 @@ def fit_column(ctx: FitContext, table: Table, col: Column, series: pd.Series,
     if col.name in fk_cols:
         return ColumnModel(col.name, "fk"), None
     if col.name in table.primary_key and len(table.primary_key) == 1:
-        return fit_key(col, series), None
+        return KeySynthesizer.fit(col, series), None
     null_rate = float(series.isna().mean()) if len(series) else 0.0
     values = series.dropna()
     if not len(values):
         return ColumnModel(col.name, "null", null_rate=1.0 if col.nullable else 0.0,
                            reason="no values in the source"), None
-    cm_soft = fit_soft_key(ctx, table, col, values, null_rate)
-    fitter = FITTERS.get(col.kind, fit_other)
-    cm, z = cm_soft if cm_soft is not None else fitter(ctx, col, values, null_rate)
+    cm_soft = SoftKeySynthesizer.fit(ctx, table, col, values, null_rate)
+    fitter = FITTERS.get(col.kind, UnmodelledSynthesizer)
+    cm, z = cm_soft if cm_soft is not None else fitter.fit(ctx, col, values, null_rate)
     if z is None and cm.strategy in ("pii", "text") and cm.lengths and len(series) >= 20:
         return cm, length_scores(series, ctx.rng)
     if z is not None and null_rate > 0:
@@ -69,28 +65,38 @@ def fit_column(ctx: FitContext, table: Table, col: Column, series: pd.Series,
     return cm, z
 
 
-FITTERS = {
-    "integer": fit_numeric, "float": fit_numeric, "decimal": fit_numeric,
-    "date": fit_numeric, "datetime": fit_numeric, "time": fit_numeric,
-    "interval": fit_numeric, "boolean": fit_categorical, "enum": fit_categorical,
-    "string": fit_string, "text": fit_string, "binary": fit_bytes, "uuid": fit_uuid,
-    "json": fit_json, "array": fit_array, "other": fit_typed, "mixed": fit_typed,
-}
+#: Every column rule; a kind or a spec type belongs to one of them.
+SYNTHESIZERS: tuple[type[ColumnSynthesizer], ...] = (
+    NumericSynthesizer, CategoricalSynthesizer, StringSynthesizer, TextSynthesizer,
+    MeaningSynthesizer, ShapedSynthesizer, PersonalSynthesizer, KeySynthesizer,
+    SoftKeySynthesizer, JointPartner, ArraySynthesizer, BytesSynthesizer, UUIDSynthesizer,
+    JSONSynthesizer, TypedSynthesizer, UnmodelledSynthesizer, FilledElsewhere,
+)
 
 
-#: A generator per strategy: (run state, chunk, column, spec, latent score or None, rows,
-#: the row's columns generated so far) -> values.
-ColumnGenerator = Callable[
-    [SampleState, Chunk, Column, ColumnModel, "np.ndarray | None", int, Columns], np.ndarray]
-GENERATORS: dict[str, ColumnGenerator] = {
-    "key": key_values, "fk": no_values, "null": no_values, "computed": no_values,
-    "parent": no_values,  # filled by relations.copies.copy_parent
-    "numeric": numeric_values, "categorical": categorical_values,
-    "softkey": soft_key_values, "joint": joint_values, "pii": personal_values,
-    "pattern": pattern_column, "text": text_values, "uuid": uuid_values,
-    "array": array_values, "bytes": bytes_values, "json": json_values, "typed": typed_values,
-    "semantic": meaning_values,
-}
+def _fitters() -> dict[str, type[ByKind]]:
+    table: dict[str, type[ByKind]] = {}
+    for rule in SYNTHESIZERS:
+        if issubclass(rule, ByKind):
+            for kind in rule.kinds:
+                assert kind not in table, f"two rules fit kind {kind}"
+                table[kind] = rule
+    return table
+
+
+def _generators() -> dict[str, type[ColumnSynthesizer]]:
+    table: dict[str, type[ColumnSynthesizer]] = {}
+    for rule in SYNTHESIZERS:
+        for spec in rule.specs:
+            assert spec.kind not in table, f"two rules generate {spec.kind}"
+            table[spec.kind] = rule
+    return table
+
+
+#: Column kind -> the rule that fits it (a kind not listed: `UnmodelledSynthesizer`).
+FITTERS = _fitters()
+#: Spec type (strategy) -> the rule that generates it.
+GENERATORS = _generators()
 
 
 def generate_column(st: SampleState, ch: Chunk, cm: ColumnModel, z: np.ndarray | None, n: int,
@@ -98,7 +104,7 @@ def generate_column(st: SampleState, ch: Chunk, cm: ColumnModel, z: np.ndarray |
     """A column's values, then its empty strings and NULLs (NULL takes the lowest length
     score of text with one; a grouped number draws its NULLs per group)."""
     col = ch.table.column(cm.name)
-    values = GENERATORS.get(cm.strategy, no_values)(st, ch, col, cm, z, n, data)
+    values = GENERATORS.get(cm.strategy, FilledElsewhere).generate(st, ch, col, cm, z, n, data)
     if cm.empty_rate > 0:
         values = values.copy()
         values[st.rng.random(n) < cm.empty_rate] = ""

@@ -14,7 +14,9 @@ import pandas as pd
 
 from dbclone.schema import Column
 from dbclone.synth.codecs import normalized
+from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import PatternSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.strgen import Pattern
 from dbclone.synth.tables import Columns
@@ -149,3 +151,12 @@ def resize_shape(shape: str, length: int) -> str:
         else:
             return "".join(out)[:length]
     return "".join(out)
+
+
+class ShapedSynthesizer(ColumnSynthesizer):
+    """Codes following the column's pattern; the pattern is fitted by `code_patterns`
+    (for text keys, `keys`, and codes, `text.fit_string_fallback`)."""
+
+    specs = (PatternSpec,)
+    fit = staticmethod(code_patterns)
+    generate = staticmethod(pattern_column)

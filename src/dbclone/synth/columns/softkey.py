@@ -41,7 +41,9 @@ import pandas as pd
 from dbclone.schema import Column, Schema, Table
 from dbclone.synth import copula
 from dbclone.synth.codecs import to_python
+from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import SoftKeySpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -281,3 +283,12 @@ def soft_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
         i = st.schema.table(name).column_names.index(column)
         return np.asarray([r[i] for r in tm.rows if r[i] is not None], dtype=float)
     return np.arange(1, st.row_count(tm) + 1, dtype=float)
+
+
+class SoftKeySynthesizer(ColumnSynthesizer):
+    """Ids of rows elsewhere without a declared FK (tried by `registry.fit_column` before
+    the kind; `fit` is None for a column that is not one)."""
+
+    specs = (SoftKeySpec,)
+    fit = staticmethod(fit_soft_key)
+    generate = staticmethod(soft_key_values)

@@ -16,10 +16,12 @@ from dbclone.synth import copula, pii
 from dbclone.synth.codecs import (
     normalized,
 )
+from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.shaped import code_patterns
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.pii import pool_size
+from dbclone.synth.specs import TextSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -198,3 +200,12 @@ def fit_string_fallback(ctx: FitContext, col: Column, values: pd.Series, null_ra
     return ColumnModel(col.name, "text", null_rate=null_rate, lengths=lengths, values=words,
                        probs=probs, pattern=sentences, case="title" if titled else "",
                        reason=why), None
+
+
+class TextSynthesizer(ColumnSynthesizer):
+    """Free text from the source's vocabulary (chosen by `strings`; its fit also hands
+    codes to `shaped` and rare quasi-identifiers to `personal`)."""
+
+    specs = (TextSpec,)
+    fit = staticmethod(fit_string_fallback)
+    generate = staticmethod(text_values)

@@ -14,9 +14,11 @@ import pandas as pd
 
 from dbclone.schema import Column
 from dbclone.synth import types
+from dbclone.synth.columns.base import ByKind
 from dbclone.synth.columns.other import fit_other
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import TypedSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -39,3 +41,12 @@ def typed_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np
     out = np.empty(n, dtype=object)
     out[:] = types.sample(family, summary, n, st.rng)
     return out
+
+
+class TypedSynthesizer(ByKind):
+    """Types without a copula kind, by their family in `synth.types`."""
+
+    kinds = ("other", "mixed")
+    specs = (TypedSpec,)
+    fit = staticmethod(fit_typed)
+    generate = staticmethod(typed_values)

@@ -17,8 +17,10 @@ from dbclone.synth import copula
 from dbclone.synth.codecs import (
     jsonable,
 )
+from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.specs import JointSpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
@@ -139,3 +141,11 @@ def joint_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np
                  n: int, data: Columns) -> np.ndarray:
     """A partner column's values, drawn with its head's category."""
     return ch.joint.pop(cm.name)
+
+
+class JointPartner(ColumnSynthesizer):
+    """A partner column of a joint category (fitted by `merge_associated`)."""
+
+    specs = (JointSpec,)
+    fit = staticmethod(merge_associated)
+    generate = staticmethod(joint_values)
