@@ -28,21 +28,23 @@ from dbclone.synth.family.parents import assign_driver, assign_fk
 from dbclone.synth.latent import latent_scores
 from dbclone.synth.model import ColumnModel, Model, TableModel
 from dbclone.synth.pii import Generator
-from dbclone.synth.relations.copies import copy_parent
-from dbclone.synth.relations.dates import add_base
+from dbclone.synth.relations import copies, dates, ratios, shares
 from dbclone.synth.relations.derived import aggregate_update, derive_parents
-from dbclone.synth.relations.ratios import multiply
 from dbclone.synth.relations.rows import apply_rules
-from dbclone.synth.relations.shares import from_parent
 from dbclone.synth.repair import repair
 from dbclone.synth.spill import Spill
-from dbclone.synth.state import LATENT, ROW, Chunk, Generated, Run, SampleState
+from dbclone.synth.state import LATENT, ROW, Chunk, Finish, Generated, Run, SampleState
 from dbclone.synth.tables import Columns, DeferredUpdate, TableData, join_chunks
 from dbclone.synth.unique import enforce_unique
 
 #: Rows generated at a time: a larger table comes out as consecutive chunks of about this
 #: many rows, so memory does not grow with the scale.
 CHUNK_ROWS = 50_000
+
+#: Relations that finish a column after its own rule drew it, in priority order: the first
+#: that applies has the column (a parent's share is not also a ratio within the row, nor a
+#: ratio a date after its base).
+FINISHERS: tuple[Finish, ...] = (copies.FINISH, shares.FINISH, ratios.FINISH, dates.FINISH)
 
 
 class Sampler:
@@ -130,14 +132,9 @@ class Sampler:
         for cm in _generation_order(tm.columns):
             z = latent[:, own[cm.name]] if cm.name in own else None
             data[cm.name] = generate_column(self.st, ch, cm, z, n, data)
-            if cm.strategy == "parent":
-                copy_parent(self.st, cm, data, driver, parent_idx)
-            elif dims.is_parent(cm.base) and cm.op in ("ratio", "share"):
-                from_parent(self.st, ch, table, cm, data, driver, parent_idx)
-            elif cm.base and cm.op == "ratio":
-                multiply(table, cm, data)
-            elif cm.base and cm.strategy == "numeric":
-                add_base(self.st, ch, table, cm, data, driver, parent_idx)
+            finisher = next((f for f in FINISHERS if f.applies(cm)), None)
+            if finisher is not None:
+                finisher.finish(self.st, ch, cm, data, driver, parent_idx)
         if driver is not None and parent_idx is not None:
             assign_driver(self.st, data, driver, parent_idx)
         for fk in tm.fks:

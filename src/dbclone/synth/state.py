@@ -5,11 +5,12 @@ far as their children see them, FKs waiting for a parent that comes later). `Chu
 state of the chunk being generated (its place in the table, numbers a date was made from, the
 partner columns of joint categories, whether quantiles spread), made afresh per chunk.
 `Run`: what the chunks of one table share. `Generated`: a finished table as its children see
-it.
+it. `Finish`: how a relation plugs into the sampler (`sample.FINISHERS`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +19,11 @@ import numpy as np
 from dbclone.plan import Plan
 from dbclone.schema import Column, Schema, Table
 from dbclone.synth.codecs import to_numbers
-from dbclone.synth.model import FKModel, Model, TableModel
+from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.synth.pii import Generator
 from dbclone.synth.spill import Spill
 from dbclone.synth.strgen import Pattern
-from dbclone.synth.tables import DeferredUpdate
+from dbclone.synth.tables import Columns, DeferredUpdate
 
 if TYPE_CHECKING:
     from dbclone.synth.family.counts import Driven
@@ -145,3 +146,17 @@ class Chunk:
     made: dict[str, tuple[np.ndarray, np.ndarray, str]] = field(default_factory=dict)
     #: Partner columns of a joint category, filled when its head is generated.
     joint: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finish:
+    """A relation that finishes a column after its own rule drew it (a delta becomes a date
+    after its base, a log-ratio a number, NULLs a copy of the parent's column).
+    `sample.FINISHERS` holds them in priority order; the first whose `applies` holds for a
+    spec finishes that column: (run state, chunk, spec, the chunk's columns, the driving FK,
+    each row's parent position) -> None, rewriting the column in place."""
+
+    name: str
+    applies: Callable[[ColumnModel], bool]
+    finish: Callable[[SampleState, Chunk, ColumnModel, Columns, FKModel | None,
+                      np.ndarray | None], None]

@@ -11,7 +11,7 @@ from dbclone.schema import Column, Table
 from dbclone.synth import dims
 from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel, FKModel
-from dbclone.synth.state import SampleState
+from dbclone.synth.state import Finish, SampleState
 from dbclone.synth.tables import Columns
 
 
@@ -130,3 +130,8 @@ def fit_copy(ctx: FitContext, col: Column, df: pd.DataFrame,
 
 #: Copies of the parent's columns.
 CLAIM = Claim("copies", find_copies, fit_copy)
+
+
+#: The copy is taken from the parent's row once the column's own rule left it NULL.
+FINISH = Finish("copies", lambda cm: cm.strategy == "parent",
+                lambda st, ch, cm, data, driver, idx: copy_parent(st, cm, data, driver, idx))

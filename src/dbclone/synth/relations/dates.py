@@ -25,7 +25,7 @@ from dbclone.synth.codecs import (
 )
 from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel, FKModel
-from dbclone.synth.state import Chunk, SampleState
+from dbclone.synth.state import Chunk, Finish, SampleState
 from dbclone.synth.tables import Columns
 
 _ORDERED_KINDS = ("date", "datetime")
@@ -244,3 +244,9 @@ def _claim(ctx: FitContext, table: Table, df: pd.DataFrame, driver: FKModel | No
 
 #: Dates after a base claim their columns first.
 CLAIM = Claim("dates", _claim, lambda ctx, col, df, base: fit_delta(ctx, col, df[col.name], base))
+
+
+#: A drawn delta becomes a date (or number) after its base.
+FINISH = Finish("dates", lambda cm: bool(cm.base) and cm.strategy == "numeric",
+                lambda st, ch, cm, data, driver, idx:
+                add_base(st, ch, ch.table, cm, data, driver, idx))

@@ -17,6 +17,7 @@ from dbclone.synth.codecs import (
 from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.relations.dates import Base, makes_cycle
+from dbclone.synth.state import Finish
 from dbclone.synth.tables import Columns
 
 #: Correlation of logarithms above which a number is modelled as another times a ratio.
@@ -109,3 +110,8 @@ def multiply(table: Table, cm: ColumnModel, data: Columns) -> None:
 #: Proportional numbers of the row.
 CLAIM = Claim("ratios", lambda ctx, table, df, driver, taken: find_ratios(table, df, taken),
               fit_ratio)
+
+
+#: A drawn log-ratio becomes a multiple of the row's base number.
+FINISH = Finish("ratios", lambda cm: bool(cm.base) and cm.op == "ratio",
+                lambda st, ch, cm, data, driver, idx: multiply(ch.table, cm, data))

@@ -22,7 +22,7 @@ from dbclone.synth.codecs import (
 from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel, FKModel
 from dbclone.synth.relations.copies import joined_parent
-from dbclone.synth.state import Chunk, SampleState
+from dbclone.synth.state import Chunk, Finish, SampleState
 from dbclone.synth.tables import Columns
 
 #: Share of a child number's log-variance the driving parent's number must explain for the
@@ -166,3 +166,9 @@ def _off_marginal(values: np.ndarray, grid: tuple[float, ...]) -> bool:
 #: Numbers following the driving parent's.
 CLAIM = Claim("shares", find_parent_ratios,
               lambda ctx, col, df, found: fit_parent_ratio(ctx, col, df[col.name], found))
+
+
+#: A drawn share or log-ratio becomes a number of the parent's.
+FINISH = Finish("shares", lambda cm: dims.is_parent(cm.base) and cm.op in ("ratio", "share"),
+                lambda st, ch, cm, data, driver, idx:
+                from_parent(st, ch, ch.table, cm, data, driver, idx))
