@@ -1,6 +1,7 @@
 """What the fitting rules share while a model is fitted: the options (`FitOptions`), the
 source frames, the fitted tables' latent scores (`Latent`) and the table being fitted
-(`FitContext`).
+(`FitContext`); how a relation plugs into the fit (`Claim` before the columns' own rules,
+`Step` after them, over the table's fit so far, `TableFit`).
 """
 
 from __future__ import annotations
@@ -98,3 +99,31 @@ class Claim:
     name: str
     find: Callable[[FitContext, Table, pd.DataFrame, FKModel | None, set[str]], Mapping[str, Any]]
     fit: Callable[[FitContext, Column, pd.DataFrame, Any], Fitted]
+
+
+@dataclass
+class TableFit:
+    """One table's fit once every column has its spec: what the steps of `fit.STEPS` read and
+    rewrite, in their order."""
+
+    table: Table
+    df: pd.DataFrame
+    columns: list[ColumnModel]
+    #: The table's own latent dimensions and their scores, in step.
+    dims: list[str]
+    zs: list[np.ndarray]
+    #: The columns `relations.dates` claimed, each with its base.
+    bases: dict[str, Any]
+    #: Each row's children per child FK (``#child.fk`` dimension -> counts).
+    children: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Children counts drawn per category of the row.
+    counts: tuple[ColumnModel, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A rule fitted over the whole table after the columns' own rules (`fit.STEPS` holds
+    them in order): `run` reads and rewrites the `TableFit`."""
+
+    name: str
+    run: Callable[[FitContext, TableFit], None]

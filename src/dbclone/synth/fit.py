@@ -5,15 +5,15 @@ through `dbclone.source` (exact counts, a bounded sample of rows), and orchestra
 Per table, in this order: the FKs (children counts, the driving parent, lookups as
 categories); the relations that claim a column first (dates after a base, ratios, shares of
 the parent's number, copies of the parent's column: the first to claim a column has it);
-every other column by its kind (`columns.fit_column`); then the children counts, derived
-aggregates, email styles, grouped numbers and counts, joint categories and category order,
-each over what the earlier steps left; last the latent correlation.
+every other column by its kind (`columns.registry.fit_column`); then the steps over the
+whole table (`STEPS`: children counts, derived aggregates, email styles, grouped numbers and
+counts, joint categories, category order), each over what the earlier ones left; last the
+latent correlation.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,20 +24,16 @@ from dbclone.plan import Plan
 from dbclone.schema import Schema, Table
 from dbclone.source import read_source
 from dbclone.synth import copula, latent, pii
-from dbclone.synth import dims as names
 from dbclone.synth.codecs import jsonable
-from dbclone.synth.columns.personal import email_styles
+from dbclone.synth.columns import personal
 from dbclone.synth.columns.registry import fit_column
-from dbclone.synth.context import Claim, FitContext, FitOptions, Latent
-from dbclone.synth.family.counts import child_fks, children_counts, fit_fks
+from dbclone.synth.context import Claim, FitContext, FitOptions, Latent, Step, TableFit
+from dbclone.synth.family import counts
+from dbclone.synth.family.counts import fit_fks
 from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.synth.privacy import entities
-from dbclone.synth.relations import copies, dates, ratios, shares
-from dbclone.synth.relations.derived import mark_derived
-from dbclone.synth.relations.grouped import group_counts, group_numbers
-from dbclone.synth.relations.joint import merge_associated
+from dbclone.synth.relations import copies, dates, derived, grouped, joint, order, ratios, shares
 from dbclone.synth.relations.lookups import fit_lookup, lookups_as_categories
-from dbclone.synth.relations.order import order_categories
 from dbclone.synth.relations.rows import fit_rules
 
 
@@ -87,6 +83,15 @@ def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
 CLAIMS: tuple[Claim, ...] = (dates.CLAIM, ratios.CLAIM, shares.CLAIM, copies.CLAIM)
 
 
+#: What is fitted over the whole table once each column has its spec, in this order, each
+#: step over what the earlier ones left: children counts join the latent dimensions; parent
+#: columns aggregating children are marked (no later step builds on them); emails take
+#: their styles; numbers, then children counts, are drawn per category; associated
+#: categories merge into joint ones; categories are ordered along the number they explain.
+STEPS: tuple[Step, ...] = (counts.STEP, derived.STEP, personal.STEP, grouped.NUMBERS_STEP,
+                           grouped.COUNTS_STEP, joint.STEP, order.STEP)
+
+
 def _fit_table(ctx: FitContext, table: Table) -> TableModel:
     df = ctx.frames[table.name]
     ctx.table = table
@@ -94,18 +99,13 @@ def _fit_table(ctx: FitContext, table: Table) -> TableModel:
     fks = lookups_as_categories(ctx, table, fit_fks(ctx, table, df))
     driver = next((f for f in fks if f.driving), None)
     columns, dims, zs, claimed = _fit_columns(ctx, table, df, fks, driver)
-    children = _children_dims(ctx, table, df, dims, zs)
-    columns = mark_derived(ctx, table, df, columns)
-    ctx.derived |= {(table.name, c.name) for c in columns if c.derived}
-    columns = email_styles(ctx, df, columns)
     bases = {name: found for name, (claim, found) in claimed.items() if claim is dates.CLAIM}
-    group_numbers(ctx, table, df, columns, dims, zs, bases)
-    grouped_counts = group_counts(ctx, table, df, columns, dims, zs, children)
-    merge_associated(ctx, table, df, columns, dims, zs)
-    order_categories(ctx, columns, dims, zs)
-    tm = _table_model(ctx, table, df, fks, _Own(columns, tuple(dims), zs, grouped_counts))
+    tf = TableFit(table, df, columns, dims, zs, bases)
+    for step in STEPS:
+        step.run(ctx, tf)
+    tm = _table_model(ctx, fks, tf)
     return tm if tm.verbatim else dataclasses.replace(tm, rules=fit_rules(ctx, table, df,
-                                                                          columns))
+                                                                          tf.columns))
 
 
 def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],
@@ -139,36 +139,12 @@ def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKMo
     return columns, dims, zs, claimed
 
 
-def _children_dims(ctx: FitContext, table: Table, df: pd.DataFrame, dims: list[str],
-                   zs: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """Each row's number of children per child FK, as a latent dimension ``#child.fk``."""
-    children: dict[str, np.ndarray] = {}
-    for child, fk in child_fks(ctx, table):
-        exact = ctx.exact_counts(child.name, fk.columns)
-        counts = exact if exact is not None else children_counts(df, ctx.frames[child.name], fk)
-        dims.append(names.children(child.name, fk.columns))
-        zs.append(copula.numeric_to_normal(counts, ctx.rng))
-        children[dims[-1]] = counts
-    return children
-
-
-@dataclass(frozen=True)
-class _Own:
-    """A table's fitted columns, its own latent dimensions with their scores, and its
-    children counts drawn per category."""
-
-    columns: list[ColumnModel]
-    dims: tuple[str, ...]
-    zs: list[np.ndarray]
-    counts: tuple[ColumnModel, ...]
-
-
-def _table_model(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],
-                 own: _Own) -> TableModel:
+def _table_model(ctx: FitContext, fks: list[FKModel], tf: TableFit) -> TableModel:
     """The table's model: its specs, the correlation of its own and its parent's latent
     scores, its rows when it is copied as it is."""
     driver = next((f for f in fks if f.driving), None)
-    columns, own_dims, zs, grouped_counts = own.columns, own.dims, own.zs, own.counts
+    table, df, columns, zs, grouped_counts = tf.table, tf.df, tf.columns, tf.zs, tf.counts
+    own_dims = tuple(tf.dims)
     own_z = np.column_stack(zs) if zs else np.zeros((len(df), 0))
     ctx.latents[table.name] = Latent(df, own_z, own_dims)
     parent_dims, parent_z = latent.parent_scores(ctx, table, df, fks)

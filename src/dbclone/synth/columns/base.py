@@ -15,14 +15,11 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column
-from dbclone.synth.context import FitContext
+from dbclone.synth.context import FitContext, Fitted
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.specs import Spec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
-
-#: A fitted column: its spec and its latent scores (None: the column has no dimension).
-Fitted = tuple[ColumnModel, "np.ndarray | None"]
 
 
 class ColumnSynthesizer:

@@ -19,7 +19,7 @@ from dbclone.synth import pii
 from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.shaped import common_shapes, shaped_values, top_shape
 from dbclone.synth.columns.text import fit_length, length_grid, target_lengths
-from dbclone.synth.context import FitContext
+from dbclone.synth.context import FitContext, Step, TableFit
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.specs import PersonalSpec
 from dbclone.synth.state import Chunk, SampleState
@@ -136,3 +136,11 @@ class PersonalSynthesizer(ColumnSynthesizer):
     specs = (PersonalSpec,)
     fit = staticmethod(fit_personal)
     generate = staticmethod(personal_values)
+
+
+def _styles(ctx: FitContext, tf: TableFit) -> None:
+    tf.columns = email_styles(ctx, tf.df, tf.columns)
+
+
+#: Emails built from the row's names.
+STEP = Step("email styles", _styles)

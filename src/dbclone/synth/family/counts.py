@@ -17,7 +17,7 @@ from dbclone.synth import copula, dims
 from dbclone.synth.codecs import (
     normalized,
 )
-from dbclone.synth.context import FitContext
+from dbclone.synth.context import FitContext, Step, TableFit
 from dbclone.synth.family.forest import depth_probs
 from dbclone.synth.model import FKModel, TableModel
 from dbclone.synth.relations.copies import find_copies
@@ -242,3 +242,18 @@ def _fk_of_dim(st: SampleState, table: Table, dim: str) -> FKModel:
             if fk.ref_table == table.name and dims.children(tm.name, fk.columns) == dim:
                 return fk
     raise KeyError(dim)
+
+
+def children_dims(ctx: FitContext, tf: TableFit) -> None:
+    """Each row's number of children per child FK, as a latent dimension ``#child.fk``."""
+    for child, fk in child_fks(ctx, tf.table):
+        exact = ctx.exact_counts(child.name, fk.columns)
+        counts = exact if exact is not None else children_counts(tf.df, ctx.frames[child.name],
+                                                                 fk)
+        tf.dims.append(dims.children(child.name, fk.columns))
+        tf.zs.append(copula.numeric_to_normal(counts, ctx.rng))
+        tf.children[tf.dims[-1]] = counts
+
+
+#: The table's children counts join its latent dimensions.
+STEP = Step("children counts", children_dims)

@@ -19,7 +19,7 @@ from dbclone.synth.codecs import (
     py_value,
     to_python,
 )
-from dbclone.synth.context import FitContext
+from dbclone.synth.context import FitContext, Step, TableFit
 from dbclone.synth.family.counts import child_fks
 from dbclone.synth.model import ColumnModel, TableModel
 from dbclone.synth.state import SampleState
@@ -158,3 +158,12 @@ def aggregate_update(st: SampleState, table: str, column: str, fk: Any,
 def key_frame(st: SampleState, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
     """All rows of a generated table's key columns (for what reindexes by key)."""
     return pd.DataFrame({c: st.done[table].column(c) for c in columns})
+
+
+def _mark(ctx: FitContext, tf: TableFit) -> None:
+    tf.columns = mark_derived(ctx, tf.table, tf.df, tf.columns)
+    ctx.derived |= {(tf.table.name, c.name) for c in tf.columns if c.derived}
+
+
+#: Parent columns aggregating their children (no child builds on them afterwards).
+STEP = Step("derived aggregates", _mark)

@@ -19,7 +19,7 @@ from dbclone.synth.codecs import (
     known_numbers,
     to_python,
 )
-from dbclone.synth.context import FitContext
+from dbclone.synth.context import FitContext, Step, TableFit
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.relations.dates import Base
 from dbclone.synth.relations.ratios import log_ratio
@@ -221,3 +221,14 @@ def grouped_counts(cm: ColumnModel, z: np.ndarray, data: Columns, spread: bool) 
             counts = copula.normal_to_numeric(z[rows], grid or cm.quantiles, True, spread)
             out[rows] = np.maximum(counts, 0).astype(int)
     return out
+
+
+def _counts(ctx: FitContext, tf: TableFit) -> None:
+    tf.counts = group_counts(ctx, tf.table, tf.df, tf.columns, tf.dims, tf.zs, tf.children)
+
+
+#: Numbers drawn per category of the row.
+NUMBERS_STEP = Step("grouped numbers", lambda ctx, tf: group_numbers(
+    ctx, tf.table, tf.df, tf.columns, tf.dims, tf.zs, tf.bases))
+#: Children counts drawn per category of the row.
+COUNTS_STEP = Step("grouped counts", _counts)

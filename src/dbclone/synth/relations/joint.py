@@ -18,7 +18,7 @@ from dbclone.synth.codecs import (
     jsonable,
 )
 from dbclone.synth.columns.base import ColumnSynthesizer
-from dbclone.synth.context import FitContext
+from dbclone.synth.context import FitContext, Step
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.specs import JointSpec
 from dbclone.synth.state import Chunk, SampleState
@@ -149,3 +149,8 @@ class JointPartner(ColumnSynthesizer):
     specs = (JointSpec,)
     fit = staticmethod(merge_associated)
     generate = staticmethod(joint_values)
+
+
+#: Strongly associated categories merged into joint ones.
+STEP = Step("joint categories", lambda ctx, tf: merge_associated(
+    ctx, tf.table, tf.df, tf.columns, tf.dims, tf.zs))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from dbclone.synth import copula
 from dbclone.synth import dims as names
-from dbclone.synth.context import FitContext
+from dbclone.synth.context import FitContext, Step
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.relations.grouped import eta2
 
@@ -57,3 +57,7 @@ def order_categories(ctx: FitContext, columns: list[ColumnModel], dims: list[str
 
 def _strategy(columns: list[ColumnModel], name: str) -> str | None:
     return next((c.strategy for c in columns if c.name == name), None)
+
+
+#: Categories ordered along the number they explain.
+STEP = Step("category order", lambda ctx, tf: order_categories(ctx, tf.columns, tf.dims, tf.zs))
