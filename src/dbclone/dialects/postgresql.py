@@ -233,12 +233,10 @@ class PostgresDialect(Dialect):
     def sequence_problems(self, conn: Connection, table: Table) -> list[str]:
         out = []
         for col in table.columns:
-            if not (col.sequence or col.identity):
+            seq_sql = self._sequence_of(table, col)
+            if seq_sql is None:
                 continue
-            tname = self.qualified(table).replace("'", "''")
-            cname = col.name.replace("'", "''")
-            seq = conn.exec_driver_sql(
-                f"SELECT pg_get_serial_sequence('{tname}', '{cname}')").scalar()
+            seq = conn.exec_driver_sql(f"SELECT {seq_sql}::text").scalar()
             if seq is None:
                 out.append(f"{table.name}.{col.name}: no sequence owned by the column")
                 continue
@@ -249,6 +247,16 @@ class PostgresDialect(Dialect):
                 out.append(f"{table.name}.{col.name}: sequence {seq} would hand out {last}, "
                            f"but the column already holds up to {top}")
         return out
+
+    def _sequence_of(self, table: Table, col: Column) -> str | None:
+        """SQL naming the sequence the column draws from: its own (serial, identity), or
+        one it shares with other tables through its default (an inheritance child, or
+        unrelated tables numbered by one sequence); None when it draws from none."""
+        if col.sequence or col.identity:
+            tname = self.qualified(table).replace("'", "''")
+            return f"pg_get_serial_sequence('{tname}', '{col.name.replace(chr(39), chr(39) * 2)}')"
+        found = _NEXTVAL.search(col.default or "")
+        return f"'{found['seq'].replace(chr(39), chr(39) * 2)}'::regclass" if found else None
 
     def column_extras(self, info: dict[str, Any], table: str) -> dict[str, Any]:
         extras: dict[str, Any] = {}
@@ -360,14 +368,15 @@ class PostgresDialect(Dialect):
     def reset_sequence_sql(self, table: Table) -> list[str]:
         stmts = []
         for col in table.columns:
-            if not (col.sequence or col.identity):
+            seq = self._sequence_of(table, col)
+            if seq is None:
                 continue
             qcol = self.quote(col.name)
-            tname = self.qualified(table).replace("'", "''")
-            seq = f"pg_get_serial_sequence('{tname}', '{col.name}')"
+            # Never moved back: a sequence several tables draw from is already past the
+            # keys of the tables loaded before this one.
             stmts.append(
-                f"SELECT setval({seq}, COALESCE((SELECT MAX({qcol}) FROM {self.qualified(table)}),"
-                f" 0) + 1, false)")
+                f"SELECT setval({seq}, GREATEST(COALESCE((SELECT MAX({qcol}) FROM "
+                f"{self.qualified(table)}), 0) + 1, nextval({seq})), false)")
             if col.sequence:
                 stmts.insert(0, f"ALTER SEQUENCE {self._seq_name(table, col)} OWNED BY "
                                 f"{self.qualified(table)}.{qcol}")

@@ -123,6 +123,11 @@ class SampleState:
     fresh: dict[tuple[str, str], int] = field(default_factory=dict)
     #: The seed of each text key's numbering per (table, column): one for all the chunks.
     key_seeds: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Integer keys drawn from one sequence by several tables (an inheritance parent and its
+    #: children, or unrelated tables): the first key of each (table, column), and the next
+    #: free key per sequence, so the tables' keys never meet.
+    key_bases: dict[tuple[str, str], int] = field(default_factory=dict)
+    key_next: dict[str, int] = field(default_factory=dict)
 
     @property
     def schema(self) -> Schema:

@@ -6,6 +6,7 @@ pattern and lengths; sample: the keys.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import numpy as np
@@ -45,6 +46,7 @@ def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.n
                n: int, data: Columns) -> np.ndarray:
     first = ch.rows_before + 1  # keys continue across a table's chunks
     if col.kind in ("integer", "decimal", "float"):
+        first += _shared_base(st, ch, col, n)
         return np.arange(first, first + n, dtype=object)
     if col.kind == "uuid":
         return np.asarray([str(uuid.UUID(int=int(x), version=4))
@@ -65,3 +67,20 @@ class KeySynthesizer(ColumnSynthesizer):
     specs = (KeySpec,)
     fit = staticmethod(fit_key)
     generate = staticmethod(key_values)
+
+
+_NEXTVAL = re.compile(r"nextval\('([^']+)'")
+
+
+def _shared_base(st: SampleState, ch: Chunk, col: Column, n: int) -> int:
+    """Where a key drawn from a sequence other tables draw from too starts (0 otherwise):
+    after the keys the tables generated before it took. In the source such keys are unique
+    across the tables (`SELECT id FROM parent` over an inheritance parent and its children);
+    numbered 1..n each, the children's ids repeated the parent's."""
+    found = _NEXTVAL.search(col.default or "")
+    seq = (col.sequence or (found.group(1) if found else "")).replace('"', "")
+    if not seq:
+        return 0
+    base = st.key_bases.setdefault((ch.table.name, col.name), st.key_next.get(seq, 0))
+    st.key_next[seq] = max(st.key_next.get(seq, 0), base + ch.rows_before + n)
+    return base
