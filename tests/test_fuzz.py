@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dbclone.api import clone, inspect_url
+from dbclone.api import clone, fit_source, inspect_url, sample_model
 from dbclone.diff import diff_urls
 from tests import fuzzcheck, fuzzgen
 from tests.conftest import require_server
@@ -65,6 +65,54 @@ def test_percent_and_colon_in_names_are_counted(dialect: str, dbs: fuzzcheck.Dat
     assert [(t.name, t.row_count) for t in schema.tables] == [("percent%", 2)]
 
 
+_PERCENT_DDL = {  # '%' in names and in catalog text: CHECK, DEFAULT, enum, view, comment
+    "postgresql": [
+        "CREATE TYPE \"mood%\" AS ENUM ('100%', 'a b')",
+        'CREATE TABLE "percent%" ("id%" INT PRIMARY KEY, "a%s" INT CHECK ("a%s" BETWEEN 0 AND 9),'
+        " e VARCHAR(10) DEFAULT 'a%' CHECK (e LIKE 'a%' OR e = 'b'), m \"mood%\")",
+        "COMMENT ON TABLE \"percent%\" IS '50% off'",
+        'CREATE TABLE "child%" (id INT PRIMARY KEY, "p%" INT REFERENCES "percent%" ("id%"))',
+        "CREATE VIEW \"v%\" AS SELECT \"id%\" FROM \"percent%\" WHERE e LIKE '%a%'",
+    ],
+    "mysql": [
+        "CREATE TABLE `percent%` (`id%` INT PRIMARY KEY, `a%s` INT CHECK (`a%s` BETWEEN 0 AND 9),"
+        " e VARCHAR(10) DEFAULT 'a%' CHECK (e LIKE 'a%' OR e = 'b'),"
+        " m ENUM('100%', 'a b') COMMENT '50% off')",
+        "CREATE TABLE `child%` (id INT PRIMARY KEY, `p%` INT, FOREIGN KEY (`p%`) "
+        "REFERENCES `percent%` (`id%`))",
+        "CREATE VIEW `v%` AS SELECT `id%` FROM `percent%` WHERE e LIKE '%a%'",
+    ],
+}
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_percent_in_names_and_catalog_text_clones(dialect: str, dbs: fuzzcheck.Databases
+                                                  ) -> None:
+    """'%' in a name reached PostgreSQL's COPY doubled (the raw cursor formats nothing:
+    'relation "percent%%" does not exist'), and '%' in catalog text (a CHECK with LIKE 'a%',
+    a DEFAULT, an enum value, a view, a comment) went to a driver that reads it as a
+    placeholder ("only '%s', '%b', '%t' are allowed", "not enough arguments for format
+    string"); found by the fuzzer's "percent%" names."""
+    require_server(dialect)
+    source, target = dbs.new(dialect), dbs.new(dialect)
+    q = fuzzgen.quote
+    with sa.create_engine(source).begin() as conn:
+        for stmt in _PERCENT_DDL[dialect]:
+            conn.exec_driver_sql(fuzzcheck._escape(dialect, stmt))
+        for i in range(40):
+            e = "'a%%'" if i % 2 else "'b'"
+            conn.exec_driver_sql(f"INSERT INTO {q(dialect, 'percent%%')} VALUES "
+                                 f"({i}, {i % 10}, {e}, '{'100%%' if i % 3 else 'a b'}')")
+            conn.exec_driver_sql(f"INSERT INTO {q(dialect, 'child%%')} VALUES ({i}, {i % 7})")
+    clone(source, target, seed=3)
+    assert diff_urls(source, target) == []
+    with sa.create_engine(target).connect() as conn:
+        n = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {q(dialect, 'v%%')}").scalar()
+        values = {r[0] for r in conn.exec_driver_sql(
+            f"SELECT e FROM {q(dialect, 'percent%%')}")}
+    assert n and values <= {"a%", "b", None} and "a%" in values
+
+
 def test_postgresql_in_list_check_on_varchar_diffs_clean(dbs: fuzzcheck.Databases) -> None:
     """PostgreSQL prints `c IN ('a', 'b')` on a VARCHAR back with other casts after a round
     trip, so `dbclone diff` called every such CHECK of a clone different."""
@@ -88,6 +136,34 @@ def test_postgresql_in_list_check_on_varchar_diffs_clean(dbs: fuzzcheck.Database
     assert any("check" in line for line in diff_urls(source, target))
 
 
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_one_integer_among_nulls_stays_an_integer(dialect: str, dbs: fuzzcheck.Databases
+                                                  ) -> None:
+    """An integer column holding one value among NULLs (pandas reads it as floats) went to
+    the string fallback as '22477.0', which PostgreSQL refuses for a SMALLINT (fuzzer seeds
+    5014/5035/5044/5056 of `--start 5000`); SQLite took it as a REAL."""
+    require_server(dialect)
+    source, target = dbs.new(dialect), dbs.new(dialect)
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, n SMALLINT, "
+                             "m INTEGER, d NUMERIC(9, 0))")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 22477, 7, 12345)")
+        for i in range(2, 31):
+            conn.exec_driver_sql(f"INSERT INTO t VALUES ({i}, NULL, {7 + 13 * (i % 3)}, NULL)")
+    model = fit_source(source, seed=1)
+    kinds = {c.name: c.strategy for c in model.tables[0].columns}
+    assert kinds["n"] == "numeric" and kinds["d"] == "numeric", kinds
+    sample_model(model, target, seed=1)
+    with sa.create_engine(target).connect() as conn:
+        rows = conn.exec_driver_sql("SELECT n, m, d, typeof(n) FROM t" if dialect == "sqlite"
+                                    else "SELECT n, m, d, 'integer' FROM t").fetchall()
+    assert len(rows) == 30
+    for n, m, d, kind in rows:
+        assert n is None or (isinstance(n, int) and kind == "integer"), (n, kind)
+        assert isinstance(m, int)
+        assert d is None or int(d) == d
+
+
 # -- what the fuzzer found in the synthesizer, fixed once its move landed ---------------------
 
 _SYNTH = [  # (dialect, a seed that failed, what failed)
@@ -95,6 +171,7 @@ _SYNTH = [  # (dialect, a seed that failed, what failed)
     ("sqlite", 28, "a '.' in a table name: child counts split '#child.cols' at the dot"),
     ("sqlite", 67, "a composite self-reference: every row a root, the FK all NULL"),
     ("sqlite", 89, "an FK all NULL in the source: the parent-score merge of object and int64"),
+    ("postgresql", 5044, "one SMALLINT value among NULLs: the text fallback wrote '22477.0'"),
 ]
 
 

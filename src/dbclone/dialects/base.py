@@ -82,6 +82,22 @@ class Dialect:
     def quote(self, name: str) -> str:
         return str(self.sa_dialect.identifier_preparer.quote(name))
 
+    def sql_text(self, text: str) -> str:
+        """Text read from the catalog (a type, CHECK, DEFAULT, index or view definition,
+        trigger, comment) put into a statement the driver formats: '%' doubled where the
+        driver reads '%' as a placeholder, as `quote` doubles it in names (PostgreSQL and
+        MariaDB: a CHECK with LIKE 'a%' failed the load with a placeholder error)."""
+        return text.replace("%", "%%") if self._doubles_percent else text
+
+    def raw(self, sql: str) -> str:
+        """A statement made of `quote`d names for what the driver does not format (COPY, a
+        name passed as a value): the '%' that `quote` doubled, single again."""
+        return sql.replace("%%", "%") if self._doubles_percent else sql
+
+    @property
+    def _doubles_percent(self) -> bool:
+        return bool(getattr(self.sa_dialect.identifier_preparer, "_double_percents", False))
+
     def qualified(self, table: Table) -> str:
         if table.schema and self.supports_schemas:
             return f"{self.quote(table.schema)}.{self.quote(table.local_name)}"
@@ -164,13 +180,14 @@ class Dialect:
 
     # -- DDL ----------------------------------------------------------------------------
     def column_ddl(self, col: Column) -> str:
+        # sql_type as SQLAlchemy compiles it for the driver: a '%' in it is doubled already
         parts = [self.quote(col.name), col.sql_type]
         if col.computed:
-            parts.append(f"GENERATED ALWAYS AS ({col.computed})")
+            parts.append(f"GENERATED ALWAYS AS ({self.sql_text(col.computed)})")
             if col.persisted is not None:
                 parts.append("STORED" if col.persisted else "VIRTUAL")
         if col.default is not None and not col.computed:
-            parts.append(f"DEFAULT {col.default}")
+            parts.append(f"DEFAULT {self.sql_text(col.default)}")
         if not col.nullable:
             parts.append("NOT NULL")
         return " ".join(parts)
@@ -197,7 +214,8 @@ class Dialect:
         return lines
 
     def _check_clauses(self, table: Table) -> list[str]:
-        return [f"{self._name(ck.name)}CHECK ({ck.sqltext})" for ck in table.checks]
+        return [f"{self._name(ck.name)}CHECK ({self.sql_text(ck.sqltext)})"
+                for ck in table.checks]
 
     def defers_keys(self, table: Table) -> bool:
         """Whether `table` is created without its primary key, UNIQUE and CHECK constraints,
@@ -239,8 +257,8 @@ class Dialect:
         target = self.qualified(Table(name=table.name, columns=(),
                                       schema=getattr(table, "schema", None)))
         if index.definition:
-            return f"CREATE {unique}INDEX {name} ON {target} {index.definition}"
-        where = f" WHERE {index.where}" if index.where else ""
+            return f"CREATE {unique}INDEX {name} ON {target} {self.sql_text(index.definition)}"
+        where = f" WHERE {self.sql_text(index.where)}" if index.where else ""
         return f"CREATE {unique}INDEX {name} ON {target} ({self._cols(index.columns)}){where}"
 
     def pre_table_ddl(self, schema: Schema) -> list[str]:

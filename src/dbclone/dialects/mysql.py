@@ -25,7 +25,14 @@ _OPTIONS = {"mysql_engine": "engine", "mysql_default charset": "charset",
 
 
 def _literal(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    """A string literal of catalog text; '%' doubled as PyMySQL formats it (`_esc`)."""
+    return "'" + _esc(text).replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _esc(text: str) -> str:
+    """Catalog text (a view, trigger, ON UPDATE) put into a statement: PyMySQL reads '%' as
+    a placeholder (Dialect.sql_text)."""
+    return text.replace("%", "%%")
 
 
 class MySQLDialect(Dialect):
@@ -77,7 +84,7 @@ class MySQLDialect(Dialect):
         if col.nullable and not col.computed:
             sql += " NULL"  # explicit: a bare TIMESTAMP may otherwise become NOT NULL
         if col.on_update:
-            sql += f" ON UPDATE {col.on_update}"
+            sql += f" ON UPDATE {_esc(col.on_update)}"
         if col.autoincrement:
             sql += " AUTO_INCREMENT"
         if col.comment is not None:
@@ -100,9 +107,9 @@ class MySQLDialect(Dialect):
         the staging database to prove they work, drops them there (RENAME TABLE moves
         neither views nor tables with triggers to another database) and runs them again in
         the target after the swap."""
-        stmts = [f"CREATE VIEW {self.quote(v.name)} AS {v.definition}"
+        stmts = [f"CREATE VIEW {self.quote(v.name)} AS {_esc(v.definition)}"
                  for v in _dependency_order(schema.views)]
-        return stmts + [t.definition for table in schema.tables for t in table.triggers]
+        return stmts + [_esc(t.definition) for table in schema.tables for t in table.triggers]
 
     def unstage_ddl(self, schema: Schema) -> list[str]:
         """Drop what `post_load_ddl` made in the staging database, before the swap."""
@@ -122,10 +129,10 @@ class MySQLDialect(Dialect):
         stmts += [f"DROP VIEW IF EXISTS {q(v)}" for v in old_views]
         for v in _dependency_order(schema.views):
             stmts += [f"DROP VIEW IF EXISTS {q(v.name)}",
-                      f"CREATE VIEW {q(v.name)} AS {v.definition}"]
+                      f"CREATE VIEW {q(v.name)} AS {_esc(v.definition)}"]
         for table in schema.tables:
             for t in table.triggers:
-                stmts += [f"DROP TRIGGER IF EXISTS {q(t.name)}", t.definition]
+                stmts += [f"DROP TRIGGER IF EXISTS {q(t.name)}", _esc(t.definition)]
         return stmts
 
     def journal_name(self, token: str) -> str:
@@ -166,7 +173,8 @@ class MySQLDialect(Dialect):
         for kind in ("FULLTEXT", "SPATIAL"):  # the index kind goes before INDEX here
             if index.definition and index.definition.startswith(kind + " "):
                 sql = sql.replace("CREATE INDEX", f"CREATE {kind} INDEX", 1)
-                sql = sql.replace(f" {index.definition}", f" {index.definition[len(kind) + 1:]}")
+                sql = sql.replace(f" {self.sql_text(index.definition)}",
+                                  f" {self.sql_text(index.definition[len(kind) + 1:])}")
         return sql
 
     def drop_existing(self, conn: Connection, name: str, schema: str | None) -> None:

@@ -99,8 +99,10 @@ def refine(conn: Connection, table: Table) -> Table:
     columns = tuple(_column(c, c.name in json_cols, updates.get(c.name)) for c in table.columns)
     if any(c.sql_type == "NULL" for c in columns):  # a type the inspector does not know
         declared = column_types(conn, table.schema, table.name)
-        columns = tuple(dataclasses.replace(c, sql_type=declared.get(c.name, c.sql_type).upper())
-                        if c.sql_type == "NULL" else c for c in columns)
+        # catalog text, '%' doubled as in the types SQLAlchemy compiles
+        columns = tuple(dataclasses.replace(
+            c, sql_type=declared.get(c.name, c.sql_type).upper().replace("%", "%%"))
+            if c.sql_type == "NULL" else c for c in columns)
     defs = index_definitions(conn, table.schema, table.name)
     indexes = tuple(dataclasses.replace(i, definition=defs.get(i.name or ""))
                     for i in table.indexes)
@@ -209,4 +211,5 @@ def missing_fks(conn: Connection, table: Table) -> Table:
 
 
 def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
+    """A name for a statement PyMySQL formats: '%' doubled (a view named "v%")."""
+    return "`" + name.replace("`", "``").replace("%", "%%") + "`"

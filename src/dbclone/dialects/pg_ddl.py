@@ -16,7 +16,14 @@ Qualify = Callable[[Table], str]
 
 
 def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    """A string literal of catalog text, '%' doubled (see `esc`)."""
+    return "'" + esc(text).replace("'", "''") + "'"
+
+
+def esc(text: str) -> str:
+    """Catalog text (a CHECK, DEFAULT, type, view, trigger) put into a statement: psycopg,
+    the driver dbclone reaches PostgreSQL with, reads '%' as a placeholder (Dialect.sql_text)."""
+    return text.replace("%", "%%")
 
 
 #: Literals that load into PostgreSQL types dbclone has no model of, by type name prefix.
@@ -46,8 +53,9 @@ def fallback_literal(sql_type: str) -> str | None:
 
 
 def try_ddl(statement: str) -> str:
-    """Run `statement` if it can run now; a routine whose return type is a table that does not
-    exist yet fails here and is created again once the tables exist (post_table_ddl)."""
+    """Run `statement` (catalog text) if it can run now; a routine whose return type is a
+    table that does not exist yet fails here and is created again once the tables exist
+    (post_table_ddl)."""
     return (f"DO $dbclone$ BEGIN EXECUTE {literal(statement)}; "
             "EXCEPTION WHEN others THEN NULL; END $dbclone$")
 
@@ -56,7 +64,7 @@ def composite_ddl(q: Quote, composite: CompositeType) -> str:
     """CREATE TYPE ... AS (...), skipped if a type of that name exists (a target's refresh)."""
     name = q(composite.name) if not composite.schema else \
         f"{q(composite.schema)}.{q(composite.name)}"
-    attrs = ", ".join(f"{q(a)} {t}" for a, t in composite.attributes)
+    attrs = ", ".join(f"{q(a)} {esc(t)}" for a, t in composite.attributes)
     return (f"DO $dbclone$ BEGIN CREATE TYPE {name} AS ({attrs}); "
             "EXCEPTION WHEN duplicate_object THEN NULL; END $dbclone$")
 
@@ -64,14 +72,14 @@ def composite_ddl(q: Quote, composite: CompositeType) -> str:
 def domain_ddl(q: Quote, domain: DomainType) -> str:
     """CREATE DOMAIN, skipped if a domain of that name exists (the refresh of a target)."""
     name = q(domain.name) if not domain.schema else f"{q(domain.schema)}.{q(domain.name)}"
-    sql = f"CREATE DOMAIN {name} AS {domain.base_type}"
+    sql = f"CREATE DOMAIN {name} AS {esc(domain.base_type)}"
     if domain.default is not None:
-        sql += f" DEFAULT {domain.default}"
+        sql += f" DEFAULT {esc(domain.default)}"
     if not domain.nullable:
         sql += " NOT NULL"
     for ck in domain.checks:
         named = f" CONSTRAINT {q(ck.name)}" if ck.name else ""
-        sql += f"{named} CHECK ({ck.sqltext})"
+        sql += f"{named} CHECK ({esc(ck.sqltext)})"
     return f"DO $dbclone$ BEGIN {sql}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbclone$"
 
 
@@ -89,16 +97,16 @@ def partition_ddl(q: Quote, qualified: Qualify, parent: Table) -> list[str]:
     partition declares itself; what it inherits PostgreSQL creates."""
     out = []
     for part in parent.partitions:
-        sub = f" PARTITION BY {part.partition_by}" if part.partition_by else ""
+        sub = f" PARTITION BY {esc(part.partition_by)}" if part.partition_by else ""
         out.append(f"CREATE TABLE {qualified(part)} PARTITION OF {qualified(parent)} "
-                   f"{part.partition_bound}{sub}")
+                   f"{esc(part.partition_bound or '')}{sub}")
         for u in part.uniques:
             named = f"CONSTRAINT {q(u.name)} " if u.name else ""
             cols = ", ".join(q(c) for c in u.columns)
             out.append(f"ALTER TABLE {qualified(part)} ADD {named}UNIQUE ({cols})")
         for ck in part.checks:
             named = f"CONSTRAINT {q(ck.name)} " if ck.name else ""
-            out.append(f"ALTER TABLE {qualified(part)} ADD {named}CHECK ({ck.sqltext})")
+            out.append(f"ALTER TABLE {qualified(part)} ADD {named}CHECK ({esc(ck.sqltext)})")
         out += partition_ddl(q, qualified, part)
         out += comment_ddl(q, qualified, part)
     return out
@@ -149,17 +157,17 @@ def post_load_ddl(q: Quote, qualified: Qualify, add_fk: Callable[[Table, Foreign
                     if not any(same_fk(fk, up) for up in lifted)]
             out += [index_ddl(part, i) for i in part.indexes]
     for table in schema.tables:  # after the rows: the synthesizer does not know them yet
-        out += [f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {q(x.name or '')} {x.sqltext}"
-                for x in table.exclusions]
+        out += [f"ALTER TABLE {qualified(table)} ADD CONSTRAINT {q(x.name or '')} "
+                f"{esc(x.sqltext)}" for x in table.exclusions]
     for view in schema.views:
         where = Table(name=view.name, columns=(), schema=view.schema or schema.schema_name)
         name = qualified(where)
         kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
-        out.append(f"CREATE {kind} {name} AS {view.definition}")
+        out.append(f"CREATE {kind} {name} AS {esc(view.definition)}")
         out += [index_ddl(where, i) for i in view.indexes]
         if view.comment is not None:
             out.append(f"COMMENT ON {kind} {name} IS {literal(view.comment)}")
     for table in schema.tables:
-        out += [t.definition for p in [table, *walk_partitions(table)] for t in p.triggers]
-        out += [r.definition for r in table.rules]
+        out += [esc(t.definition) for p in [table, *walk_partitions(table)] for t in p.triggers]
+        out += [esc(r.definition) for r in table.rules]
     return out

@@ -102,7 +102,8 @@ class PostgresDialect(Dialect):
         if any(c.sql_type == "NULL" for c in table.columns):  # a type the inspector lacks
             types = pg_catalog.column_types(conn, schema, table.name)
             table = dataclasses.replace(table, columns=tuple(
-                dataclasses.replace(c, sql_type=types.get(c.name, c.sql_type))
+                # catalog text, '%' doubled as in the types SQLAlchemy compiles
+                dataclasses.replace(c, sql_type=pg_ddl.esc(types.get(c.name, c.sql_type)))
                 if c.sql_type == "NULL" else c for c in table.columns))
         composite = pg_catalog.composite_columns(conn, schema, table.name)
         if composite:  # a record, whatever SQLAlchemy took it for: no kind of the copula
@@ -175,7 +176,8 @@ class PostgresDialect(Dialect):
         parents = ", ".join(self.qualified(Table(p, (), schema=_schema_of_key(p, table)))
                             for p in table.inherits)
         sql = f" INHERITS ({parents})" if parents else ""
-        return sql + (f" PARTITION BY {table.partition_by}" if table.partition_by else "")
+        return sql + (f" PARTITION BY {pg_ddl.esc(table.partition_by)}"
+                      if table.partition_by else "")
 
     def comment_ddl(self, table: Table) -> list[str]:
         return pg_ddl.comment_ddl(self.quote, self.qualified, table)
@@ -186,7 +188,7 @@ class PostgresDialect(Dialect):
             stmts += pg_ddl.partition_ddl(self.quote, self.qualified, table)
         if schema.routines:
             stmts.append("SET LOCAL check_function_bodies = off")
-            stmts += [r.definition for r in schema.routines]
+            stmts += [pg_ddl.esc(r.definition) for r in schema.routines]
         return stmts
 
     def post_load_ddl(self, schema: Schema) -> list[str]:
@@ -283,7 +285,7 @@ class PostgresDialect(Dialect):
         if col.identity:
             sql += f" GENERATED {col.identity.upper()} AS IDENTITY"
             if col.identity_options:
-                sql += f" ({col.identity_options})"
+                sql += f" ({pg_ddl.esc(col.identity_options)})"
         return sql
 
     def pre_table_ddl(self, schema: Schema) -> list[str]:
@@ -293,13 +295,13 @@ class PostgresDialect(Dialect):
             name = self.quote(enum.name)
             if enum.schema:
                 name = f"{self.quote(enum.schema)}.{name}"
-            values = ", ".join("'" + v.replace("'", "''") + "'" for v in enum.values)
+            values = ", ".join(pg_ddl.literal(v) for v in enum.values)
             stmts.append(f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({values}); "
                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
         stmts += [pg_ddl.composite_ddl(self.quote, c) for c in schema.composites]
         stmts += [f"CREATE SEQUENCE IF NOT EXISTS "
                   f"{self.qualified(Table(s.name, (), schema=s.schema or schema.schema_name))} "
-                  f"{s.options}" for s in schema.sequences]
+                  f"{pg_ddl.esc(s.options)}" for s in schema.sequences]
         if schema.routines:  # early, for defaults, CHECKs and domains that call them
             stmts.append("SET LOCAL check_function_bodies = off")
             stmts += [pg_ddl.try_ddl(r.definition) for r in schema.routines]
@@ -331,7 +333,7 @@ class PostgresDialect(Dialect):
         """COPY in text format, a buffer of rows per write, not one Python call per row."""
         if not rows:
             return
-        sql = f"COPY {self.qualified(table)} ({self._cols(columns)}) FROM STDIN"
+        sql = self.raw(f"COPY {self.qualified(table)} ({self._cols(columns)}) FROM STDIN")
         cursor = conn.connection.cursor()
         try:
             with cursor.copy(sql) as copy:
@@ -347,10 +349,11 @@ class PostgresDialect(Dialect):
         rows are formatted, so formatting overlaps the server's work."""
         if not values or not values[0]:
             return
-        sql = f"COPY {self.qualified(table)} ({self._cols(columns)}) FROM STDIN"
+        # a raw cursor formats nothing: the names' doubled '%' single again
+        sql = self.raw(f"COPY {self.qualified(table)} ({self._cols(columns)}) FROM STDIN")
         cursor = cast(Any, conn.connection.cursor())
         try:
-            types = pg_copy.column_types(cursor, self.qualified(table), columns)
+            types = pg_copy.column_types(cursor, self.raw(self.qualified(table)), columns)
             binary = types is not None and pg_copy.binary_ok(types, values)
             with cursor.copy(sql + (" (FORMAT BINARY)" if binary else ""),
                              writer=QueuedLibpqWriter(cursor)) as copy:

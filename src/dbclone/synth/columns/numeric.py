@@ -40,10 +40,11 @@ def fit_numeric(ctx: FitContext, col: Column, values: pd.Series,
     if len(distinct) <= MAX_INT_CATEGORIES and col.kind in ("integer", "decimal", "float") \
             and offset is None:
         cm, z = fit_categorical(ctx, col, values, null_rate)
-        if cm.strategy == "categorical" or len(distinct) == 1:
+        if cm.strategy == "categorical":
             return cm, z
-        # every value rarer than k (a handful of rows): a number stays a number, modelled by
-        # its quantiles below, never the text fallback meant for strings
+        # every value rarer than k (a handful of rows, or one value among NULLs): a number
+        # stays a number, modelled by its quantiles below, never the text fallback meant for
+        # strings (which wrote a NULL-read integer as '22477.0' into a SMALLINT)
     exact = "" if offset is None else str(offset)
     if len(distinct) == 1:
         return ColumnModel(col.name, "numeric", null_rate=null_rate,
