@@ -10,7 +10,7 @@ tests/fuzzcheck.py for the checks; tests/test_fuzz.py runs a few seeds in CI.
 
 Prints one line per failing seed (its problems and the schema's shape), a progress line
 every 100 cases, and a summary; exit 1 when a case failed. Databases are named
-dbclone_test_fuzz_* and dropped after each case.
+<--prefix>* (dbclone_test_fuzz_* by default) and dropped after each case.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def main() -> int:
     ap.add_argument("--not-null-cycles", action="store_true")
     ap.add_argument("--exotic", action="store_true")
     ap.add_argument("--plain-names", action="store_true", help="no odd identifiers")
+    ap.add_argument("--prefix", default="dbclone_test_fuzz_",
+                    help="database name prefix (distinct per run that runs beside another)")
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # lossy-type warnings of cross-dialect clones
     warnings.simplefilter("ignore")
@@ -56,12 +58,12 @@ def main() -> int:
             print(f"... {done[0]} cases, {time.perf_counter() - start:.0f} s", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="dbclone-fuzz-") as folder:
-        dbs = fuzzcheck.Databases(Path(folder))
+        dbs = fuzzcheck.Databases(Path(folder), prefix=args.prefix, reuse=True)
         try:
             failures = fuzzcheck.run_many(seeds, args.dialect, dbs, options,
                                           not args.no_determinism, report)
         finally:
-            dbs.close()
+            dbs.finish()
     took = time.perf_counter() - start
     print(f"{args.dialect}: {done[0]} schemas, {len(failures)} failed "
           f"({', '.join(str(r.seed) for r in failures[:30])}), {took:.0f} s, "

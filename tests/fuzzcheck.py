@@ -30,14 +30,26 @@ class Result:
 
 
 class Databases:
-    """Throwaway databases named dbclone_test_fuzz_*, dropped by `close`."""
+    """Throwaway databases named <prefix><random> (runs side by side take distinct
+    prefixes). `close` empties what `new` handed out; with `reuse`, a PostgreSQL database
+    is emptied (its schemas dropped and `public` made anew, a second rather than the
+    seconds CREATE and DROP DATABASE take on a loaded machine) and handed out again by the
+    next `new`; `finish` drops them all."""
 
-    def __init__(self, folder: Path, pg: str = PG, my: str = MY) -> None:
-        self.folder, self.pg, self.my = folder, pg, my
+    def __init__(self, folder: Path, pg: str = PG, my: str = MY,
+                 prefix: str = "dbclone_test_fuzz_", reuse: bool = False) -> None:
+        self.folder, self.pg, self.my, self.prefix = folder, pg, my, prefix
+        self.reuse = reuse
         self.made: list[tuple[str, str]] = []
+        self.free: list[str] = []  # emptied PostgreSQL databases
+        self._admins: dict[str, sa.Engine] = {}
 
     def new(self, dialect: str) -> str:
-        name = f"dbclone_test_fuzz_{uuid.uuid4().hex[:10]}"
+        if dialect == "postgresql" and self.free:
+            name = self.free.pop()
+            self.made.append((dialect, name))
+            return f"{self.pg}/{name}"
+        name = f"{self.prefix}{uuid.uuid4().hex[:10]}"
         self.made.append((dialect, name))
         if dialect == "sqlite":
             return f"sqlite:///{self.folder / (name + '.db')}"
@@ -48,9 +60,11 @@ class Databases:
         return f"{self.my}/{name}"
 
     def _admin(self, dialect: str, sql: str) -> None:
-        url = f"{self.pg}/postgres" if dialect == "postgresql" else f"{self.my}/"
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
+        if dialect not in self._admins:
+            url = f"{self.pg}/postgres" if dialect == "postgresql" else f"{self.my}/"
+            self._admins[dialect] = sa.create_engine(url, poolclass=sa.pool.NullPool,
+                                                     isolation_level="AUTOCOMMIT")
+        with self._admins[dialect].connect() as conn:
             conn.exec_driver_sql(sql)
 
     def close(self) -> None:
@@ -58,10 +72,42 @@ class Databases:
             if dialect == "sqlite":
                 (self.folder / f"{name}.db").unlink(missing_ok=True)
             elif dialect == "postgresql":
-                self._admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                if self.reuse and self._emptied(name):
+                    self.free.append(name)
+                else:
+                    self._admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             else:
                 self._admin(dialect, f"DROP DATABASE IF EXISTS `{name}`")
         self.made.clear()
+
+    def finish(self) -> None:
+        self.close()
+        for name in self.free:
+            self._admin("postgresql", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.free.clear()
+
+    def _emptied(self, name: str) -> bool:
+        """Every schema but the system ones dropped, `public` made anew as CREATE DATABASE
+        makes it; False (the database is dropped instead) when anything is in the way."""
+        engine = sa.create_engine(f"{self.pg}/{name}", poolclass=sa.pool.NullPool,
+                                  isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SET lock_timeout = '5s'")
+                schemas = [r[0] for r in conn.exec_driver_sql(
+                    "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' "
+                    "AND nspname <> 'information_schema'")]
+                for schema in schemas:
+                    quoted = schema.replace('"', '""').replace("%", "%%")
+                    conn.exec_driver_sql(f'DROP SCHEMA "{quoted}" CASCADE')
+                conn.exec_driver_sql("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+                left = conn.exec_driver_sql(
+                    "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                    "c.relnamespace WHERE n.nspname NOT LIKE 'pg\\_%%' AND n.nspname <> "
+                    "'information_schema'").scalar_one()
+            return left == 0
+        except sa.exc.SQLAlchemyError:
+            return False
 
 
 def build_source(schema: fuzzgen.FuzzSchema, url: str) -> None:
@@ -92,7 +138,9 @@ def _escape(dialect: str, sql: str) -> str:
 def run_case(seed: int, dialect: str, dbs: Databases,
              options: fuzzgen.Options | None = None, determinism: bool = True) -> Result:
     from dbclone.api import clone, fit_source, sample_model
-    from dbclone.diff import diff_urls
+    from dbclone.connect import engine_for
+    from dbclone.diff import diff_schemas
+    from dbclone.introspect import introspect
     from tests.helpers import duplicates, orphans, table_digest
 
     schema = fuzzgen.generate(seed, dialect, options or fuzzgen.Options())
@@ -108,12 +156,14 @@ def run_case(seed: int, dialect: str, dbs: Databases,
         target = dbs.new(dialect)
         model = fit_source(source, seed=seed)  # what `clone` does, keeping the model
         sample_model(model, target, seed=seed)
-        step = "integrity"
-        bad = {k: v for k, v in {**orphans(target), **duplicates(target)}.items() if v}
+        step = "integrity"  # the target read once for the checks (what diff_urls reads)
+        read = introspect(engine_for(target), count_rows=False)
+        bad = {k: v for k, v in {**orphans(target, read), **duplicates(target, read)}.items()
+               if v}
         if bad:
             result.problems.append(f"integrity: {bad}")
         step = "diff"
-        diff = diff_urls(source, target)
+        diff = diff_schemas(introspect(engine_for(source), count_rows=False), read)
         if diff:
             result.problems.append(f"diff: {diff[:3]}")
         step = "columns"
@@ -124,7 +174,7 @@ def run_case(seed: int, dialect: str, dbs: Databases,
             step = "determinism"
             again = dbs.new(dialect)
             clone(source, again, seed=seed)
-            if table_digest(again) != table_digest(target):
+            if table_digest(again) != table_digest(target, read):
                 result.problems.append("not deterministic: two clones with one seed differ")
     except Exception as exc:  # noqa: BLE001 - every failure is a finding
         result.problems.append(f"{step}: {type(exc).__name__}: {_line(exc)}")

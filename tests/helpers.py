@@ -15,11 +15,12 @@ from dbclone.introspect import introspect
 from dbclone.schema import Schema
 
 
-def orphans(url: str) -> dict[str, int]:
-    """Rows whose non-NULL FK value has no parent, per FK, counted with SQL."""
+def orphans(url: str, schema: Schema | None = None) -> dict[str, int]:
+    """Rows whose non-NULL FK value has no parent, per FK, counted with SQL (`schema`: the
+    database's, when the caller has introspected it already)."""
     engine = engine_for(url)
     d = dialect_for(engine)
-    schema = introspect(engine)
+    schema = schema or introspect(engine)
     out = {}
     with engine.connect() as conn:
         for t in schema.tables:
@@ -34,11 +35,11 @@ def orphans(url: str) -> dict[str, int]:
     return out
 
 
-def duplicates(url: str) -> dict[str, int]:
+def duplicates(url: str, schema: Schema | None = None) -> dict[str, int]:
     """Rows beyond the first for each PK / UNIQUE column set."""
     engine = engine_for(url)
     d = dialect_for(engine)
-    schema = introspect(engine)
+    schema = schema or introspect(engine)
     out = {}
     with engine.connect() as conn:
         for t in schema.tables:
@@ -51,11 +52,11 @@ def duplicates(url: str) -> dict[str, int]:
     return out
 
 
-def table_digest(url: str) -> str:
+def table_digest(url: str, schema: Schema | None = None) -> str:
     """A checksum of every row of every table, ordered, for determinism tests."""
     engine = engine_for(url)
     d = dialect_for(engine)
-    schema = introspect(engine)
+    schema = schema or introspect(engine)
     h = hashlib.sha256()
     with engine.connect() as conn:
         for t in schema.tables:
