@@ -9,6 +9,7 @@ scratch files)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -25,6 +26,7 @@ from typer.testing import CliRunner
 from dbclone.api import fit_to_file
 from dbclone.cli import app
 from dbclone.connect import engine_for
+from dbclone.errors import DbcloneError
 from dbclone.faults import PAUSE_ENV, SIGNAL_ENV
 from tests.helpers import table_digest
 
@@ -344,3 +346,18 @@ def test_mysql_signal_after_the_last_table_with_a_broken_connection(new_db, tmp_
     empty = tmp_path / "empty"
     empty.mkdir()
     assert _leftovers("mysql", target, empty) == []
+
+
+def _classes(root: type) -> list[type]:
+    return [root] + [c for sub in root.__subclasses__() for c in _classes(sub)]
+
+
+def test_readme_exit_codes_are_the_ones_dbclone_ends_with() -> None:
+    """The README's exit-code table lists exactly the codes a run can end with: 0, each
+    error class's code, and 130/143 for SIGINT/SIGTERM (test_signals_at_every_stage_boundary
+    checks those two end a run)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", section, re.MULTILINE)}
+    used = {0, 130, 143} | {cls.exit_code for cls in _classes(DbcloneError)}
+    assert documented == used, (documented, used)

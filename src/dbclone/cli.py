@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from dbclone import __version__, display, interrupts
-from dbclone.errors import EXIT_ERROR, DbcloneError, mask
+from dbclone.errors import DbcloneError, mask
 
 #: Options of the whole program that a user may also write after the subcommand.
 _ANYWHERE = ("--log-json",)
@@ -389,4 +389,4 @@ def entry() -> None:  # pragma: no cover - console script shim
         app()
     except DbcloneError as err:
         typer.echo(f"dbclone: error: {mask(str(err))}", err=True)
-        sys.exit(EXIT_ERROR)
+        sys.exit(err.exit_code)  # the documented code of its class, as `run` gives
