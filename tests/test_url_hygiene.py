@@ -191,6 +191,12 @@ def test_marker_password_never_shown(new_db: Callable[[str], str], tmp_path: Pat
     run("diff", src, tgt)
     run("report", src, tgt, "--html", str(html), "--json", str(report_json),
         "--sample-rows", "200")
+    missing = _pg_url("dbclone_no_such_db_hyg", pw)  # the other commands' failing paths
+    run("plan", src.replace(":5432", ":1"), code=3)
+    run("fit", src, "-o", str(tmp_path / "no" / "m.json"), code=2)
+    run("refresh", str(model), missing, code=3)
+    run("diff", src, missing, code=3)
+    run("report", src, missing, code=3)
     text = "\n".join(out)
     assert "cannot connect" in text and "not empty" in text  # the paths were taken
     assert MARK not in text
