@@ -98,8 +98,7 @@ class Phrases:
         if n <= 0:
             return []
         k = tries if lengths is not None else 1
-        counts = np.asarray([c for _, c, _ in self.templates], dtype=float)
-        picks = _draw(np.cumsum(counts / counts.sum()), rng.random((n, k)))
+        picks = _Picker.of([c for _, c, _ in self.templates]).draw((n, k), rng)
         words = _Words.of(self)
         size = np.zeros((n, k), dtype=np.int64)
         drawn: dict[int, tuple[np.ndarray, list[np.ndarray | int]]] = {}
@@ -116,20 +115,21 @@ class Phrases:
         out = np.empty(n, dtype=object)
         for t, rows in _groups(picks.ravel()[best]):
             at, slots = drawn[t]
-            out[rows] = self._join(t, slots, np.searchsorted(at, best[rows]), rng)
+            out[rows] = self._join(t, slots, np.searchsorted(at, best[rows]), words, rng)
         if lengths is None:
             return out.tolist()
         far = np.flatnonzero(np.abs(size.ravel()[best] - want) > 2)
         for i in far.tolist():
-            out[i] = self._to_length(out[i], int(want[i]), rng, words.own_list)
+            out[i] = self._to_length(out[i], int(want[i]), rng, list(words.own_words))
         return out.tolist()
 
     def _fill(self, t: int, m: int, rng: np.random.Generator,
               words: _Words) -> tuple[list[np.ndarray | int], np.ndarray]:
-        """Words for `m` draws of template `t`: per slot, the drawn words as an array (a
-        digit slot: its digit count, drawn when joined), and each draw's length."""
+        """Words for `m` draws of template `t`: per slot, the drawn words' positions in
+        `words` (a digit slot: its digit count, drawn when joined), and each draw's
+        length."""
         template, _, own_ok = self.templates[t]
-        total = np.full(m, words.literal_length(template), dtype=np.int64)
+        total = np.full(m, sum(len(s) for s in _segments(template)), dtype=np.int64)
         slots: list[np.ndarray | int] = []
         for w in template:
             if not _is_slot(w):
@@ -138,22 +138,24 @@ class Phrases:
                 slots.append(int(w[1:]))
                 total += int(w[1:])
                 continue
-            chosen, length = words.draw(w, m, own_ok, rng)
+            chosen = words.draw(m, own_ok, rng)
             slots.append(chosen)
-            total += length
+            total += words.sizes[w][chosen]
         return slots, total
 
     def _join(self, t: int, slots: list[np.ndarray | int], which: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
+              words: _Words, rng: np.random.Generator) -> np.ndarray:
         """The draws `which` of template `t` as strings: literal segments and slot words
         concatenated column-wise (object arrays add element by element in C)."""
-        segments = _segments(self.templates[t][0])
+        template = self.templates[t][0]
+        segments = _segments(template)
+        cases = [w for w in template if _is_slot(w)]
         out = np.full(len(which), segments[0], dtype=object)
-        for slot, segment in zip(slots, segments[1:], strict=True):
+        for slot, case, segment in zip(slots, cases, segments[1:], strict=True):
             if isinstance(slot, int):
                 out = out + np.asarray(_digits(slot, len(which), rng), dtype=object)
             else:
-                out = out + slot[which]
+                out = out + words.cased[case][slot[which]]
             if segment:
                 out = out + segment
         return out
@@ -177,9 +179,30 @@ def _groups(values: np.ndarray) -> list[tuple[int, np.ndarray]]:
     return [(int(values[part[0]]), part) for part in np.split(order, cuts)]
 
 
-def _draw(cumulative: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Indices drawn by uniforms `u` from cumulative probabilities (as `Generator.choice`)."""
-    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+@dataclass(frozen=True)
+class _Picker:
+    """Draws indices in proportion to integer counts: a gather from every index repeated by
+    its count (exact, one integer per draw), or by cumulative shares where the counts sum
+    past TABLE_MAX."""
+
+    table: np.ndarray | None
+    cumulative: np.ndarray
+
+    TABLE_MAX = 1 << 22
+
+    @classmethod
+    def of(cls, counts: Sequence[int]) -> _Picker:
+        c = np.maximum(np.asarray(counts, dtype=np.int64), 0)
+        total = int(c.sum())
+        table = np.repeat(np.arange(len(c), dtype=np.int32), c) if 0 < total <= cls.TABLE_MAX \
+            else None
+        return cls(table, np.cumsum(c / max(total, 1)))
+
+    def draw(self, size: int | tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        if self.table is not None:
+            return self.table[rng.integers(0, len(self.table), size)]
+        at = np.searchsorted(self.cumulative, rng.random(size), side="right")
+        return np.minimum(at, len(self.cumulative) - 1)
 
 
 def _segments(template: tuple[str, ...]) -> list[str]:
@@ -206,58 +229,39 @@ def _digits(count: int, m: int, rng: np.random.Generator) -> list[str]:
 
 @dataclass(frozen=True)
 class _Words:
-    """A model's slot words in each letter case, as arrays with their lengths: the column's
-    own kept words (function words apart) with their cumulative shares, and public words."""
+    """A model's slot words: per word slot, the column's own kept words (function words
+    apart) then the public words, in the slot's letter case, with their lengths; draws are
+    positions in those arrays, so a draw's length is a gather and only chosen draws become
+    strings."""
 
-    own_list: list[str]
-    own_cum: np.ndarray
-    own: dict[str, tuple[np.ndarray, np.ndarray]]
-    #: Public words (or "x" alone where there are none, `has_public` False).
-    public: dict[str, tuple[np.ndarray, np.ndarray]]
-    has_public: bool
+    own_words: tuple[str, ...]  # at positions [0, len(own_words)), public ones after
+    public: int  # 0: no public words ("x" stands in)
+    own_picker: _Picker
+    cased: dict[str, np.ndarray]
+    sizes: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, phrases: Phrases) -> _Words:
-        own = [w for w, _ in phrases.kept if not _is_function(w)]
-        own_p = np.asarray([c for w, c in phrases.kept if not _is_function(w)], dtype=float)
-        cum = np.cumsum(own_p / own_p.sum()) if len(own_p) else own_p
-        return cls(own, cum, _cases(own), _cases(list(phrases.public) or ["x"]),
-                   bool(phrases.public))
+        kept = [(w, c) for w, c in phrases.kept if not _is_function(w)]
+        words = [w for w, _ in kept] + (list(phrases.public) or ["x"])
+        cased = {slot: np.asarray([_cased(w, slot) for w in words], dtype=object)
+                 for slot in (UPPER, LOWER, CAPS)}
+        sizes = {slot: np.asarray([len(w) for w in v], dtype=np.int64)
+                 for slot, v in cased.items()}
+        return cls(tuple(w for w, _ in kept), len(phrases.public),
+                   _Picker.of([c for _, c in kept]), cased, sizes)
 
-    def literal_length(self, template: tuple[str, ...]) -> int:
-        return sum(len(s) for s in _segments(template))
-
-    def draw(self, slot: str, m: int, own_ok: bool,
-             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """m words for a word slot and their lengths: the column's own words where the
-        template allows them (OWN_SHARE of them when public words exist too), else public
-        words ("x" when there are none)."""
-        if own_ok and self.own_list:
-            use_own = rng.random(m) < OWN_SHARE if self.has_public else np.ones(m, dtype=bool)
-        else:
-            use_own = np.zeros(m, dtype=bool)
-        words = np.empty(m, dtype=object)
-        length = np.zeros(m, dtype=np.int64)
-        mine = np.flatnonzero(use_own)
-        if len(mine):
-            pick = _draw(self.own_cum, rng.random(len(mine)))
-            words[mine], length[mine] = self.own[slot][0][pick], self.own[slot][1][pick]
-        other = np.flatnonzero(~use_own)
-        if len(other):
-            cased, sizes = self.public[slot]
-            pick = rng.integers(0, len(cased), len(other)) if self.has_public else \
-                np.zeros(len(other), dtype=np.int64)
-            words[other], length[other] = cased[pick], sizes[pick]
-        return words, length
-
-
-def _cases(words: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each word slot's cased words (`_cased`) and their lengths."""
-    out = {}
-    for slot in (UPPER, LOWER, CAPS):
-        cased = np.asarray([_cased(w, slot) for w in words], dtype=object)
-        out[slot] = (cased, np.asarray([len(w) for w in cased], dtype=np.int64))
-    return out
+    def draw(self, m: int, own_ok: bool, rng: np.random.Generator) -> np.ndarray:
+        """m words' positions for a word slot: the column's own words where the template
+        allows them (OWN_SHARE of them when public words exist too), else public words."""
+        public = len(self.own_words) + (rng.integers(0, self.public, m) if self.public else
+                             np.zeros(m, dtype=np.int64))
+        if not (own_ok and self.own_words):
+            return public
+        own = self.own_picker.draw(m, rng)
+        if not self.public:
+            return own
+        return np.where(rng.random(m) < OWN_SHARE, own, public)
 
 
 def _cased(word: str, slot: str) -> str:
