@@ -142,3 +142,25 @@ def test_sampled_fit_keeps_exact_counts(new_db: Callable[[str], str]) -> None:
         assert a.row_count == b.row_count and b.sample_rows == 0
         for fa, fb in zip(a.fks, b.fks, strict=True):
             assert (fa.counts, fa.probs) == (fb.counts, fb.probs), (name, fa.columns)
+
+
+def test_sampled_fit_takes_nulls_and_range_from_the_database(
+        new_db: Callable[[str], str]) -> None:
+    """A sampled table's NULL rate and least/greatest value are the whole table's (SQL
+    aggregates), not its sample's, and the model names the columns that took them."""
+    from dbclone.api import fit_source
+
+    url = new_db("postgresql")
+    full = _fill(url)
+    with engine_for(url).begin() as conn:  # NULLs in a sampled table's number
+        conn.exec_driver_sql("ALTER TABLE product ALTER COLUMN price DROP NOT NULL")
+        conn.exec_driver_sql("UPDATE product SET price = NULL WHERE mod(id, 7) = 0")
+    sampled, whole = fit_source(url, sample_rows=1000), fit_source(url, sample_rows=10 ** 9)
+    a, b = sampled.table("product"), whole.table("product")
+    assert 0 < a.sample_rows < a.row_count and b.sample_rows == 0
+    price_a, price_b = a.column("price"), b.column("price")
+    assert price_a.null_rate == price_b.null_rate == (3000 // 7) / 3000
+    prices = full["product"]["price"][full["product"]["id"] % 7 != 0]
+    assert (price_a.quantiles[0], price_a.quantiles[-1]) == \
+        (price_b.quantiles[0], price_b.quantiles[-1]) == (prices.min(), prices.max())
+    assert "price" in a.exact and b.exact == ()

@@ -19,7 +19,7 @@ every table (`Dialect.key_hash`), so the same seedless sample comes back on ever
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -69,10 +69,17 @@ class Sampling:
 
 @dataclass(frozen=True)
 class ColumnStats:
+    """One column's exact figures over the whole table, counted by the database."""
+
     name: str
     nulls: int
     min: object = None
     max: object = None
+    rows: int = 0
+
+    @property
+    def null_rate(self) -> float:
+        return self.nulls / self.rows if self.rows else 0.0
 
 
 @dataclass(frozen=True)
@@ -270,7 +277,8 @@ class SourceReader:
         for (name, what), value in zip(names, row, strict=True):
             got.setdefault(name, {})[what] = value
         return tuple(ColumnStats(c.name, table.row_count - int(got[c.name]["count"] or 0),  # type: ignore[call-overload]
-                                 got[c.name].get("min"), got[c.name].get("max"))
+                                 got[c.name].get("min"), got[c.name].get("max"),
+                                 table.row_count)
                      for c in table.columns)
 
 
@@ -385,10 +393,17 @@ class SourceData:
     samplings: dict[str, Sampling]
     counts: dict[tuple[str, tuple[str, ...]], ChildCounts]
     per_parent: dict[tuple[str, tuple[str, ...]], np.ndarray]
+    #: Per sampled table, each column's exact NULL count and min/max over the whole table
+    #: (`SourceReader.column_stats`); a table read whole has its exact figures in its frame.
+    stats: dict[str, dict[str, ColumnStats]] = field(default_factory=dict)
 
     def sampled(self, table: str) -> bool:
         s = self.samplings.get(table)
         return s is not None and not s.whole
+
+    def column(self, table: str, column: str) -> ColumnStats | None:
+        """The column's exact figures when its table was sampled (None: read whole)."""
+        return self.stats.get(table, {}).get(column)
 
 
 def read_source(engine: Engine, schema: Schema, plan: Plan,
@@ -400,6 +415,8 @@ def read_source(engine: Engine, schema: Schema, plan: Plan,
     with engine.connect() as conn:
         reader.dialect.begin_read_only(conn)
         frames = reader.read(conn)
+        stats = {name: {c.name: c for c in reader.column_stats(conn, schema.table(name))}
+                 for name, s in reader.samplings.items() if not s.whole}
         for child in schema.tables:
             for fk in child.foreign_keys:
                 if fk.ref_table not in frames or child.name not in frames:
@@ -410,4 +427,4 @@ def read_source(engine: Engine, schema: Schema, plan: Plan,
                 counts[key], per_parent[key] = reader.fk_counts(conn, child, fk,
                                                                 frames[fk.ref_table])
         conn.rollback()
-    return SourceData(frames, reader.samplings, counts, per_parent)
+    return SourceData(frames, reader.samplings, counts, per_parent, stats)

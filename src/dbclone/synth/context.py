@@ -15,7 +15,7 @@ import pandas as pd
 
 from dbclone.plan import Plan
 from dbclone.schema import Column, Schema, Table
-from dbclone.source import DEFAULT_BUDGET, SourceData
+from dbclone.source import DEFAULT_BUDGET, ColumnStats, SourceData
 from dbclone.synth import pii
 from dbclone.synth.model import ColumnModel, FKModel
 
@@ -79,6 +79,18 @@ class FitContext:
     #: Exact counts from the database for FKs touching a sampled table (None: every table
     #: read whole, counts taken from the frames).
     source: SourceData | None = None
+    #: The fitted table's columns that took exact figures from `source` (`exact_column`).
+    exact_used: set[str] = field(default_factory=set)
+
+    def exact_column(self, column: str) -> ColumnStats | None:
+        """The fitted table's column's exact NULL count and min/max when the table was
+        sampled (`source.read_source`; None: read whole, the frame is exact)."""
+        if self.source is None or self.table is None:
+            return None
+        found = self.source.column(self.table.name, column)
+        if found is not None:
+            self.exact_used.add(column)
+        return found
 
     def exact_counts(self, child: str, columns: tuple[str, ...]) -> np.ndarray | None:
         """Each row of the parent's frame's exact number of children through the FK, when

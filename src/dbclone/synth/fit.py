@@ -96,6 +96,7 @@ def _fit_table(ctx: FitContext, table: Table) -> TableModel:
     df = ctx.frames[table.name]
     ctx.table = table
     ctx.scales = {}
+    ctx.exact_used = set()
     fks = lookups_as_categories(ctx, table, fit_fks(ctx, table, df))
     driver = next((f for f in fks if f.driving), None)
     columns, dims, zs, claimed = _fit_columns(ctx, table, df, fks, driver)
@@ -163,7 +164,8 @@ def _table_model(ctx: FitContext, fks: list[FKModel], tf: TableFit) -> TableMode
         shares=latent.category_sharing(df, driver, icc, own_dims, columns),
         correlation=tuple(tuple(round(float(v), 6) for v in row) for row in corr),
         rows=rows, latent=scores, counts=grouped_counts,
-        sample_rows=len(df) if ctx.source is not None and ctx.source.sampled(table.name) else 0)
+        sample_rows=len(df) if ctx.source is not None and ctx.source.sampled(table.name) else 0,
+        exact=tuple(c.name for c in table.columns if c.name in ctx.exact_used))
 
 
 def _is_reference(ctx: FitContext, table: Table, columns: list[ColumnModel]) -> bool:

@@ -162,6 +162,9 @@ class TableModel:
     #: Rows the fit learned this table's columns from when it sampled the table by families
     #: (`dbclone.source`; its counts stay exact); 0: every row was read.
     sample_rows: int = 0
+    #: With `sample_rows`: the columns whose NULL rate and least and greatest value are the
+    #: whole table's (SQL aggregates over every row), the rest of their marginal the sample's.
+    exact: tuple[str, ...] = ()
     #: Rules tying the columns of a row together, found in the source's rows and made to
     #: hold in every generated row (`relations.rows`).
     rules: tuple[RowRule, ...] = ()

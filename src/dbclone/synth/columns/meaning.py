@@ -39,10 +39,21 @@ def source_strings(ctx: FitContext) -> frozenset[str]:
         for frame in ctx.frames.values():
             for name in frame.columns:
                 if frame[name].dtype == object:  # arrays and JSON hold no name
-                    found.update(key(v) for v in frame[name].dropna()
-                                 if isinstance(v, str))
+                    found.update(_keys([v for v in pd.unique(frame[name].dropna())
+                                        if isinstance(v, str)]))
         ctx.strings = frozenset(found)
     return ctx.strings
+
+
+def _keys(values: list[str]) -> list[str]:
+    """`reference.key` of each value; for ASCII text without NULs (most of a source) in bulk:
+    one lower() of the values joined, then whitespace collapsed, as `fold` does (NFKD and
+    the ASCII filter leave ASCII as it is). 700,000 TPC-H values: 4.6 s one by one."""
+    joined = "\x00".join(values)
+    if not joined.isascii() or joined.count("\x00") != len(values) - 1 or not values:
+        return [key(v) for v in values]
+    return [" ".join(f.split()) or v
+            for f, v in zip(joined.lower().split("\x00"), values, strict=True)]
 
 
 def fit_meaning(col: Column, values: pd.Series, null_rate: float, empty: float,

@@ -50,9 +50,28 @@ def fit_numeric(ctx: FitContext, col: Column, values: pd.Series,
         return ColumnModel(col.name, "numeric", null_rate=null_rate,
                            quantiles=(float(distinct[0]),) * 2, integer=integer,
                            offset=exact), None
-    cm = ColumnModel(col.name, "numeric", null_rate=null_rate, quantiles=copula.quantile_grid(arr),
+    quantiles = copula.quantile_grid(arr)
+    if offset is None:
+        quantiles = _exact_ends(ctx, col, quantiles)
+    cm = ColumnModel(col.name, "numeric", null_rate=null_rate, quantiles=quantiles,
                      integer=integer, step=_step(col, arr), offset=exact)
     return cm, copula.numeric_to_normal(arr, ctx.rng)
+
+
+def _exact_ends(ctx: FitContext, col: Column, quantiles: tuple[float, ...]
+                ) -> tuple[float, ...]:
+    """A sampled table's marginal spans the whole table's least and greatest value (the
+    database's MIN and MAX), not only the sample's: the clone's range is the source's."""
+    stats = ctx.exact_column(col.name)
+    if stats is None or stats.min is None or stats.max is None or len(quantiles) < 2:
+        return quantiles
+    try:
+        lo, hi = source_floats(col, pd.Series([stats.min, stats.max], dtype=object))
+    except (TypeError, ValueError, OverflowError):
+        return quantiles
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return quantiles
+    return (min(float(lo), quantiles[0]), *quantiles[1:-1], max(float(hi), quantiles[-1]))
 
 
 #: Significant digits a float keeps exactly.

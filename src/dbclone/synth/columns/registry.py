@@ -50,7 +50,9 @@ def fit_column(ctx: FitContext, table: Table, col: Column, series: pd.Series,
         return ColumnModel(col.name, "fk"), None
     if col.name in table.primary_key and len(table.primary_key) == 1:
         return KeySynthesizer.fit(col, series), None
-    null_rate = float(series.isna().mean()) if len(series) else 0.0
+    exact = ctx.exact_column(col.name)  # a sampled table's NULLs, counted over every row
+    null_rate = exact.null_rate if exact is not None else \
+        float(series.isna().mean()) if len(series) else 0.0
     values = series.dropna()
     if not len(values):
         return ColumnModel(col.name, "null", null_rate=1.0 if col.nullable else 0.0,
