@@ -120,3 +120,25 @@ def test_sample_into_existing_from_the_command_line(new_db, tmp_path) -> None:
         conn.exec_driver_sql("CREATE TABLE store (id INT PRIMARY KEY)")
     result = runner.invoke(app, ["sample", str(model), bad, "--into-existing"])
     assert result.exit_code == 1 and "table staff: missing in the target" in result.output
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "sqlite"])
+def test_triggers_that_cannot_be_paused_are_refused_first(new_db, dialect: str) -> None:
+    """MariaDB and SQLite cannot switch a trigger off inside the load's transaction: it
+    would fire on every generated row (sakila's BEFORE INSERT trigger set every generated
+    rental date to NOW(), its ins_film filled film_text before film_text's own rows, and the
+    load failed with a duplicate key). Refused before anything is written, naming the
+    table, its triggers and the fix."""
+    source = _source(new_db, dialect)
+    target = _target(new_db, dialect, _MIGRATED)
+    body = ("SET NEW.city = 'trigger'" if dialect == "mysql"
+            else "BEGIN UPDATE store SET city = 'trigger' WHERE id = NEW.id; END")
+    timing = "BEFORE" if dialect == "mysql" else "AFTER"
+    with engine_for(target).begin() as conn:
+        conn.exec_driver_sql(f"CREATE TRIGGER store_city {timing} INSERT ON store "
+                             f"FOR EACH ROW {body}")
+    with pytest.raises(SchemaError) as err:
+        clone(source, target, seed=3, into_existing=True)
+    assert ("table store has triggers (store_city) that would fire on the generated rows: "
+            "drop them for the load and create them again after" in str(err.value))
+    assert _count(target, "SELECT COUNT(*) FROM store") == 0

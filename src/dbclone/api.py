@@ -13,6 +13,7 @@ from dbclone import capability, existing, preflight
 from dbclone import config as cfg
 from dbclone.config import Config
 from dbclone.connect import engine_for
+from dbclone.dialects import dialect_for
 from dbclone.dialects.typemap import for_target, to_sqlite
 from dbclone.introspect import Schemas, introspect, require_tables
 from dbclone.load import LoadProgress, LoadResult, check_target, load
@@ -114,7 +115,7 @@ def existing_tables(engine: Engine, schema: Schema, url: str) -> Schema:
     """The target's own definitions of the tables `schema`'s rows go into (`--into-existing`),
     after refusing, listed, every difference that would break the load (dbclone.existing)."""
     target = introspect(engine, schema.schema_name, count_rows=False)
-    existing.check(schema, target, url)
+    existing.check(schema, target, url, dialect_for(engine).pauses_triggers)
     return existing.loaded(schema, target)
 
 

@@ -60,6 +60,10 @@ class Dialect:
     constraints_after_load: ClassVar[bool] = True
     #: The dialect has named schemas inside one database (PostgreSQL).
     supports_schemas: ClassVar[bool] = False
+    #: A table's triggers can be switched off inside the load's transaction
+    #: (`--into-existing`): where they cannot (MariaDB, SQLite), a target table with triggers
+    #: is refused up front, since they would fire on the generated rows.
+    pauses_triggers: ClassVar[bool] = False
     #: Rows per batch for bulk inserts.
     batch_rows: ClassVar[int] = 5000
     #: How a load stays all-or-nothing: "transaction" (one transaction in the target) or

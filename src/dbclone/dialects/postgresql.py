@@ -34,6 +34,7 @@ _NEXTVAL = re.compile(r"nextval\('(?P<seq>[^']+)'(::regclass)?\)")
 class PostgresDialect(Dialect):
     name: ClassVar[str] = "postgresql"
     supports_schemas: ClassVar[bool] = True
+    pauses_triggers: ClassVar[bool] = True  # ALTER TABLE ... DISABLE TRIGGER, transactional
     batch_rows: ClassVar[int] = 50000
     keys_after_load: ClassVar[bool] = True
 
