@@ -24,7 +24,8 @@ and the ratios fit/dump and (fit + sample+load)/(dump|restore). Usage (project r
     python bench/scale_bench.py --sf 0.1 --fit-only    # no sample+load, no restore
 
 Generated files go to ``$TMPDIR/dbclone_tpch/sf<SF>`` (reused). Databases are named
-``dbclone_bench<tag>_*`` (export DBCLONE_BENCH_TAG=_<you> for runs of your own) and dropped
+``dbclone_bench<tag>_*`` (export DBCLONE_BENCH_TAG=_<you> for runs of your own, or
+DBCLONE_BENCH_PREFIX=<prefix> for ``<prefix>_*``) and dropped
 at the end unless ``--keep``; a kept source is reused as it is by the next run.
 """
 
@@ -244,12 +245,19 @@ def _run(mode: str, *args: str) -> dict[str, float]:
     return stats
 
 
+def _prefix() -> str:
+    """Database names start with this: DBCLONE_BENCH_PREFIX (a helper's own prefix), else
+    dbclone_bench plus DBCLONE_BENCH_TAG."""
+    return os.environ.get("DBCLONE_BENCH_PREFIX") or \
+        "dbclone_bench" + os.environ.get("DBCLONE_BENCH_TAG", "")
+
+
 def measure(name: str, src: str, args: argparse.Namespace) -> dict[str, object]:
-    tag = os.environ.get("DBCLONE_BENCH_TAG", "")
     # named after the source, so runs on other sources never drop this run's targets
-    dst = f"dbclone_bench{tag}_{name.replace('.', '_')}_dst"
-    native = f"dbclone_bench{tag}_{name.replace('.', '_')}_native"
-    row: dict[str, object] = {"source": name}
+    dst = f"{_prefix()}_{name.replace('.', '_')}_dst"
+    native = f"{_prefix()}_{name.replace('.', '_')}_native"
+
+    row: dict[str, object] = {"source": name, "load_before": os.getloadavg()[0]}
     rows = subprocess.run(["psql", "-X", "-tA", "-d", src, "-c",
                            "SELECT sum(n_live_tup) FROM pg_stat_user_tables"],
                           capture_output=True, text=True, env=PG_ENV, check=True).stdout
@@ -274,6 +282,7 @@ def measure(name: str, src: str, args: argparse.Namespace) -> dict[str, object]:
         _create(native)
         row["dump_restore_s"] = _sh(f"pg_dump -Fc {src} | pg_restore -d {native}")
         _drop(native)
+        row["load_after"] = os.getloadavg()[0]
         first = row[f"sample_load_s@{(args.workers or [0])[0]}"]
         row["clone_over_dump_restore"] = (fit["fit"] + first) / row["dump_restore_s"]  # type: ignore
     return row
@@ -304,10 +313,9 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep (and reuse) the source databases")
     ap.add_argument("--profile", help="write a cProfile of the fit here and print its top")
     args = ap.parse_args()
-    tag = os.environ.get("DBCLONE_BENCH_TAG", "")
-    sources = [(f"tpch_sf{sf:g}", f"dbclone_bench{tag}_tpch_sf{str(sf).replace('.', '_')}",
+    sources = [(f"tpch_sf{sf:g}", f"{_prefix()}_tpch_sf{str(sf).replace('.', '_')}",
                 lambda db, sf=sf: load_tpch(db, sf)) for sf in args.sf]
-    sources += [(case, f"dbclone_bench{tag}_{case}", load_270k) for case in args.case]
+    sources += [(case, f"{_prefix()}_{case}", load_270k) for case in args.case]
     for name, db, build in sources:
         if not (args.keep and _exists(db)):
             t0 = time.perf_counter()
