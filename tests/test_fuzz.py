@@ -164,6 +164,30 @@ def test_one_integer_among_nulls_stays_an_integer(dialect: str, dbs: fuzzcheck.D
         assert d is None or int(d) == d
 
 
+def test_flag_a_number_decides_is_written_as_plain_values(dbs: fuzzcheck.Databases) -> None:
+    """A two-valued column one number splits (flag = amount > 50) is set by a row rule whose
+    values came from pandas as numpy ints; SQLite's driver stored those as 8-byte BLOBs, so
+    the clone's BOOLEAN held blobs and `dbclone diff` saw its kind change (fuzzer seed 10171)."""
+    source, target = dbs.new("sqlite"), dbs.new("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, amount REAL NOT NULL, "
+                             "flag BOOLEAN NOT NULL, grade TEXT NOT NULL, code INTEGER NOT NULL)")
+        for i in range(1, 81):
+            amount = (i * 37) % 100 + 0.5
+            grade = "abc"[i % 3]
+            code = {"a": 10, "b": 20, "c": 30}[grade]
+            conn.exec_driver_sql("INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+                                 (i, amount, int(amount > 50), grade, code))
+    model = fit_source(source, seed=2)
+    rules = {r.kind: r for r in model.tables[0].rules}
+    assert "threshold" in rules, model.tables[0].rules  # the path this test is about
+    sample_model(model, target, seed=2)
+    with sa.create_engine(target).connect() as conn:
+        kinds = conn.exec_driver_sql("SELECT DISTINCT typeof(flag), typeof(code) FROM t").all()
+    assert kinds == [("integer", "integer")], kinds
+    assert diff_urls(source, target) == []
+
+
 # -- what the fuzzer found in the synthesizer, fixed once its move landed ---------------------
 
 _SYNTH = [  # (dialect, a seed that failed, what failed)
@@ -172,6 +196,7 @@ _SYNTH = [  # (dialect, a seed that failed, what failed)
     ("sqlite", 67, "a composite self-reference: every row a root, the FK all NULL"),
     ("sqlite", 89, "an FK all NULL in the source: the parent-score merge of object and int64"),
     ("postgresql", 5044, "one SMALLINT value among NULLs: the text fallback wrote '22477.0'"),
+    ("sqlite", 10171, "a BOOLEAN a number decides: numpy ints stored as 8-byte BLOBs"),
 ]
 
 

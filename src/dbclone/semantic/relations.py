@@ -147,7 +147,8 @@ def find_flag(df: pd.DataFrame, flag: str) -> Relation | None:
             table = pd.DataFrame({"x": x, "y": y}).dropna()
             if table.groupby("x")["y"].nunique().max() == 1 and y.nunique() > 1:
                 pairs = table.drop_duplicates("x").itertuples(index=False)
-                return Relation("mapping", flag, (col,), tuple((p.x, p.y) for p in pairs))
+                return Relation("mapping", flag, (col,),
+                                tuple((_plain(p.x), _plain(p.y)) for p in pairs))
     return None
 
 
@@ -165,7 +166,13 @@ def _threshold(x: pd.Series, y: pd.Series) -> tuple[object, ...] | None:
     bottom = both.loc[both["y"] == high, "x"].min()
     if bottom <= top:
         return None
-    return (top + (bottom - top) / 2, low, high)
+    return (_plain(top + (bottom - top) / 2), _plain(low), _plain(high))
+
+
+def _plain(value: object) -> object:
+    """A Python value for a numpy scalar pandas handed out: the rule writes these into rows,
+    and SQLite's driver stores an np.int64 as an 8-byte BLOB in a BOOLEAN column."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def apply_flag(rel: Relation, x: pd.Series) -> np.ndarray:
