@@ -19,6 +19,9 @@ from tests import fuzzgen
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 MY = "mysql+pymysql://root@127.0.0.1:3306"
+#: PyMySQL's default (TLS if the server offers it) loads the CA bundle for every connection:
+#: 0.13 s of a 0.135 s connect here (the server's TLS is off), some 40 connections per case.
+MY_QUERY = "?ssl_disabled=true"
 
 
 @dataclass
@@ -57,11 +60,11 @@ class Databases:
             self._admin(dialect, f'CREATE DATABASE "{name}"')
             return f"{self.pg}/{name}"
         self._admin(dialect, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        return f"{self.my}/{name}"
+        return f"{self.my}/{name}{MY_QUERY}"
 
     def _admin(self, dialect: str, sql: str) -> None:
         if dialect not in self._admins:
-            url = f"{self.pg}/postgres" if dialect == "postgresql" else f"{self.my}/"
+            url = f"{self.pg}/postgres" if dialect == "postgresql" else f"{self.my}/{MY_QUERY}"
             self._admins[dialect] = sa.create_engine(url, poolclass=sa.pool.NullPool,
                                                      isolation_level="AUTOCOMMIT")
         with self._admins[dialect].connect() as conn:
