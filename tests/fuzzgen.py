@@ -125,7 +125,12 @@ class _Names:
 
 _KINDS = ["int", "bigint", "smallint", "decimal", "float", "varchar", "text", "bool", "date",
           "datetime", "enum"]
-_EXOTIC = {"postgresql": ["json", "uuid"], "mysql": ["json"], "sqlite": []}
+#: With --exotic: more of the type matrix (tests/test_type_matrix.py checks each type alone;
+#: here they meet keys, FKs, NULLs and each other).
+_EXOTIC = {"postgresql": ["json", "uuid", "time", "interval", "bytes", "inet", "intarray",
+                          "textarray", "timestamptz", "char"],
+           "mysql": ["json", "time", "bytes", "year", "set", "unsigned", "tinybool", "char"],
+           "sqlite": ["bytes", "untyped", "time", "char"]}
 
 
 def generate(seed: int, dialect: str, options: Options | None = None) -> FuzzSchema:
@@ -247,6 +252,10 @@ def _sql_type(dialect: str, col: FuzzColumn) -> str:
         return "VARCHAR(10)"
     if kind == "varchar":
         return f"VARCHAR({col.length})"
+    if kind == "set":
+        return "SET(" + ", ".join(_literal(v) for v in _SET_VALUES) + ")"
+    if kind in _EXOTIC_SQL:
+        return _EXOTIC_SQL[kind][dialect]
     table = {
         "int": "INTEGER", "bigint": "BIGINT", "smallint": "SMALLINT",
         "decimal": "NUMERIC(12, 2)" if dialect != "mysql" else "DECIMAL(12, 2)",
@@ -255,6 +264,23 @@ def _sql_type(dialect: str, col: FuzzColumn) -> str:
         "datetime": "TIMESTAMP" if dialect == "postgresql" else "DATETIME",
         "json": "JSONB" if dialect == "postgresql" else "JSON", "uuid": "UUID"}
     return table[kind] if dialect != "sqlite" or kind != "float" else "REAL"
+
+
+_SET_VALUES = ("a", "b c", "d")
+_EXOTIC_SQL = {
+    "time": {"postgresql": "TIME", "mysql": "TIME", "sqlite": "TIME"},
+    "interval": {"postgresql": "INTERVAL"},
+    "bytes": {"postgresql": "BYTEA", "mysql": "BLOB", "sqlite": "BLOB"},
+    "inet": {"postgresql": "INET"},
+    "intarray": {"postgresql": "INTEGER[]"},
+    "textarray": {"postgresql": "TEXT[]"},
+    "timestamptz": {"postgresql": "TIMESTAMP WITH TIME ZONE"},
+    "char": {"postgresql": "CHAR(3)", "mysql": "CHAR(3)", "sqlite": "CHAR(3)"},
+    "year": {"mysql": "YEAR"},
+    "unsigned": {"mysql": "INT UNSIGNED"},
+    "tinybool": {"mysql": "TINYINT(1)"},
+    "untyped": {"sqlite": ""},
+}
 
 
 def _literal(text: str) -> str:
@@ -385,4 +411,36 @@ def _value(rng: random.Random, col: FuzzColumn, sqlite_text: bool = False) -> An
         return '{"a": ' + str(rng.randint(0, 9)) + ', "b": [1, 2]}'
     if k == "uuid":
         return f"{rng.getrandbits(128):032x}"
+    return _exotic_value(rng, k, sqlite_text)
+
+
+def _exotic_value(rng: random.Random, k: str, sqlite_text: bool = False) -> Any:
+    if k == "time":
+        t = dt.time(rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59))
+        return t.isoformat() if sqlite_text else t
+    if k == "interval":
+        return dt.timedelta(days=rng.randint(0, 400), seconds=rng.randint(0, 86399))
+    if k == "bytes":
+        return bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 24)))
+    if k == "inet":
+        return f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    if k == "intarray":
+        return [rng.randint(-50, 50) for _ in range(rng.randint(0, 4))]
+    if k == "textarray":
+        return [rng.choice(["x", "y z", "ÅÄÖ", "q'q"]) for _ in range(rng.randint(0, 3))]
+    if k == "timestamptz":
+        return dt.datetime(2001, 1, 1, tzinfo=dt.UTC) + \
+            dt.timedelta(seconds=rng.randint(0, 10 ** 9))
+    if k == "char":
+        return "".join(rng.choices("ABC", k=3))
+    if k == "year":
+        return rng.randint(1901, 2155)
+    if k == "set":
+        return ",".join(v for v in _SET_VALUES if rng.random() < 0.5)
+    if k == "unsigned":
+        return rng.randint(0, 4_000_000_000)
+    if k == "tinybool":
+        return rng.randint(0, 1)
+    if k == "untyped":
+        return rng.choice([rng.randint(0, 99), f"t{rng.randint(0, 9)}", rng.random()])
     raise ValueError(k)

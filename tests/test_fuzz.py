@@ -206,3 +206,55 @@ def test_synthesizer_bugs_the_fuzzer_found(dialect: str, seed: int, what: str,
     require_server(dialect)
     result = fuzzcheck.run_case(seed, dialect, dbs, determinism=False)
     assert result.problems == [], (what, result.shape)
+
+
+# -- with --exotic --not-null-cycles (more of the type matrix, NOT NULL cycles) ---------------
+
+_EXOTIC_FOUND = [  # (dialect, a seed that failed, what failed)
+    ("mysql", 20002, "a SET whose combinations were all rarer than k: text written into it"),
+    ("sqlite", 20001, "a TIME column: the driver has no adapter for datetime.time"),
+]
+
+
+@pytest.mark.parametrize(("dialect", "seed", "what"), _EXOTIC_FOUND)
+def test_exotic_bugs_the_fuzzer_found(dialect: str, seed: int, what: str,
+                                      dbs: fuzzcheck.Databases) -> None:
+    require_server(dialect)
+    options = fuzzgen.Options(exotic=True, not_null_cycles=True)
+    result = fuzzcheck.run_case(seed, dialect, dbs, options, determinism=False)
+    assert result.problems == [], (what, result.shape)
+
+
+def test_mysql_set_of_rare_combinations_clones(dbs: fuzzcheck.Databases) -> None:
+    """SQLAlchemy keeps a SET's members in `values`, not `enums`: the column had no allowed
+    values, so a SET whose combinations each occur fewer than k times went to the text
+    fallback ('Data truncated for column')."""
+    require_server("mysql")
+    source, target = dbs.new("mysql"), dbs.new("mysql")
+    combos = ["", "a", "b c", "d", "a,b c", "a,d", "b c,d", "a,b c,d"]
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INT PRIMARY KEY, s SET('a', 'b c', 'd'))")
+        for i, combo in enumerate(combos * 3):
+            conn.exec_driver_sql("INSERT INTO t VALUES (%s, %s)", (i, combo))
+    clone(source, target, seed=4)
+    with sa.create_engine(target).connect() as conn:
+        got = {r[0] for r in conn.exec_driver_sql("SELECT s FROM t")}
+    assert got and got <= set(combos), got
+    assert diff_urls(source, target) == []
+
+
+def test_sqlite_time_column_clones(dbs: fuzzcheck.Databases) -> None:
+    """A column declared TIME in SQLite is generated as datetime.time, which sqlite3 could not
+    bind; it is written as ISO text, as the source holds it."""
+    source, target = dbs.new("sqlite"), dbs.new("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, at TIME NOT NULL)")
+        for i in range(40):
+            conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)",
+                                 (i, f"{8 + i % 10:02d}:{(7 * i) % 60:02d}:00"))
+    clone(source, target, seed=5)
+    with sa.create_engine(target).connect() as conn:
+        got = conn.exec_driver_sql("SELECT typeof(at), at FROM t").all()
+    assert len(got) == 40 and {k for k, _ in got} == {"text"}
+    assert all(len(v) == 8 and v[2] == ":" for _, v in got), got[:3]
+    assert diff_urls(source, target) == []
