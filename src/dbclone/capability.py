@@ -42,6 +42,8 @@ _ELEMENT_KINDS = re.compile(
 
 
 def _array(schema: Schema, col: Column) -> str:
+    if typegen.family_for(schema, col) == "array":  # elements of a type family or a record
+        return ""
     element = re.sub(r"(\[\d*\])+$", "", typegen.base_type(schema, col)).strip()
     element = re.sub(r"\(.*\)", "", element).strip()
     if _ELEMENT_KINDS.fullmatch(element) or element.strip('"') in {e.name for e in schema.enums}:

@@ -39,8 +39,10 @@ def source_strings(ctx: FitContext) -> frozenset[str]:
         for frame in ctx.frames.values():
             for name in frame.columns:
                 if frame[name].dtype == object:  # arrays and JSON hold no name
-                    found.update(_keys([v for v in pd.unique(frame[name].dropna())
-                                        if isinstance(v, str)]))
+                    # strings picked before unique: a column of lists (an inet[] read as
+                    # Python lists) is unhashable for pd.unique
+                    texts = [v for v in frame[name].dropna() if isinstance(v, str)]
+                    found.update(_keys(list(dict.fromkeys(texts))))
         ctx.strings = frozenset(found)
     return ctx.strings
 

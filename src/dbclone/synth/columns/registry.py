@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
-from dbclone.synth import copula
+from dbclone.synth import copula, types
 from dbclone.synth.columns.base import ByKind, ColumnSynthesizer
 from dbclone.synth.columns.categorical import CategoricalSynthesizer
 from dbclone.synth.columns.keys import KeySynthesizer
@@ -59,6 +59,8 @@ def fit_column(ctx: FitContext, table: Table, col: Column, series: pd.Series,
                            reason="no values in the source"), None
     cm_soft = SoftKeySynthesizer.fit(ctx, table, col, values, null_rate)
     fitter = FITTERS.get(col.kind, UnmodelledSynthesizer)
+    if col.kind == "array" and types.family_for(ctx.schema, col) == "array":
+        fitter = TypedSynthesizer  # elements of a type family (inet[], point[], records)
     cm, z = cm_soft if cm_soft is not None else fitter.fit(ctx, col, values, null_rate)
     if z is None and cm.strategy in ("pii", "text") and cm.lengths and len(series) >= 20:
         return cm, length_scores(series, ctx.rng)

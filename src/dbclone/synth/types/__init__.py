@@ -1,7 +1,7 @@
 """Column synthesizers for the types the copula has no kind for: one module per family of
 types (geometric, network, bit strings, ranges, text-like PostgreSQL types, MariaDB spatial,
-SQLite columns of mixed storage classes), and PostgreSQL composite types, whose fields are
-each generated as their type asks (`composite`).
+SQLite columns of mixed storage classes), PostgreSQL composite types, whose fields are
+each generated as their type asks (`composite`), and arrays of any of these (`arrays`).
 
 Each family learns a small summary from a column's non-NULL values (`fit`: plain JSON, no
 source value that fewer than k rows hold) and makes `n` new values from it (`sample`), in the
@@ -20,6 +20,7 @@ import numpy as np
 
 from dbclone.schema import Column, Schema
 from dbclone.synth.types import (
+    arrays,
     bits,
     composite,
     geometric,
@@ -55,6 +56,12 @@ def _no_fit(values: list[Any], sql_type: str, k: int) -> dict[str, Any]:
 
 FAMILIES["composite"] = Family(
     "composite", _no_fit, lambda params, n, rng: composite.sample(params, n, rng, sample))
+FAMILIES["array"] = Family(
+    "array", _no_fit, lambda params, n, rng: arrays.sample(params, n, rng, _sample_element))
+
+
+def _sample_element(params: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
+    return sample(params["family"], params["params"], n, rng)
 
 
 def base_type(schema: Schema, col: Column) -> str:
@@ -72,14 +79,31 @@ def family_of(dialect: str, sql_type: str, kind: str) -> str | None:
 def family_for(schema: Schema, col: Column) -> str | None:
     """The family generating this column (a composite type's included), or None."""
     sql_type = base_type(schema, col)
+    element = arrays.element_type(sql_type)
+    if element is not None:
+        return "array" if _element_family(schema, element) else None
     if composite.attributes(schema, sql_type) is not None:
         return "composite" if not why_not(schema, col) else None
     return family_of(schema.dialect, sql_type, col.kind)
 
 
+def _element_family(schema: Schema, element: str) -> str | None:
+    """The family generating an array's elements (a composite's when its fields all are)."""
+    if composite.attributes(schema, element) is not None:
+        inner = composite.unsupported(schema, element, _scalar_family(schema))
+        return None if inner else "composite"
+    return _scalar_family(schema)(composite.resolve(schema, element))
+
+
 def why_not(schema: Schema, col: Column) -> str:
     """Why no family generates this column ("" when one does)."""
     sql_type = base_type(schema, col)
+    element = arrays.element_type(sql_type)
+    if element is not None and composite.attributes(schema, element) is not None:
+        inner = composite.unsupported(schema, element, _scalar_family(schema))
+        return f"arrays of a composite type whose {inner.removeprefix('its ')}" if inner else ""
+    if element is not None:
+        return "" if _element_family(schema, element) else f"arrays of {element} are not generated"
     if composite.attributes(schema, sql_type) is not None:
         inner = composite.unsupported(schema, sql_type, _scalar_family(schema))
         return f"a composite type whose {inner.removeprefix('its ')}" if inner else ""
@@ -99,8 +123,22 @@ def fit_column(schema: Schema, col: Column, values: list[Any],
     family = family_for(schema, col)
     if family == "composite":
         return family, composite.fit(schema, sql_type, values, k, _scalar_family(schema), fit)
+    if family == "array":
+        element = str(arrays.element_type(sql_type))
+        return family, arrays.fit(values, element, k,
+                                  lambda items: _fit_element(schema, element, items, k))
     assert family is not None
     return family, fit(family, values, sql_type, k)
+
+
+def _fit_element(schema: Schema, element: str, items: list[Any], k: int) -> dict[str, Any]:
+    family = str(_element_family(schema, element))
+    resolved = composite.resolve(schema, element)
+    if family == "composite":
+        params = composite.fit(schema, resolved, items, k, _scalar_family(schema), fit)
+    else:
+        params = fit(family, items, resolved, k)
+    return {"family": family, "params": params}
 
 
 def fit(family: str, values: list[Any], sql_type: str, k: int) -> dict[str, Any]:
