@@ -408,3 +408,20 @@ def test_a_hash_sign_in_the_source_is_a_word_not_a_digit_slot() -> None:
     assert model is not None
     made = model.sample(50, np.random.default_rng(0))
     assert all(re.fullmatch(r"\w+ \w+ # \d of \w+ \w+", v) for v in made), made[:5]
+
+
+def test_source_strings_skip_arrays_and_fold_in_bulk() -> None:
+    """Every source string folded once (ASCII in bulk, the rest one by one, as `key` does);
+    an array column's lists are not strings and must not break the distinct pass (pagila's
+    special_features failed the fit with 'unhashable type: list')."""
+    import types
+
+    from dbclone.semantic.reference import key
+    from dbclone.synth.columns.meaning import source_strings
+
+    frame = pd.DataFrame({"tags": [["a", "b"], None, ["c"]],
+                          "name": ["Hello  World ", "Ünïcode Straße", "   "]})
+    ctx = types.SimpleNamespace(strings=None, frames={"t": frame})
+    found = source_strings(ctx)  # type: ignore[arg-type]
+    assert found == frozenset(key(v) for v in frame["name"])
+    assert "hello world" in found
