@@ -579,3 +579,24 @@ def test_mariadb_spatial_index(new_db: Callable[[str], str]) -> None:
     assert len(values) == ROWS and len(set(map(bytes, values))) > 1
     for v in values:
         _wkb(v)
+
+
+def test_multidimensional_array_is_refused_not_emptied(new_db: Callable[[str], str]) -> None:
+    """PostgreSQL declares int[][] as int[]: only the rows show a 2-D array. Before, every
+    row came out '{}' with exit 0; now the clone is refused after the fit, before anything is
+    written, naming the column; "keep" then copies the arrays (their rows written as nested
+    braces: before, the load failed with 'invalid input syntax for type integer: "[36, 37]"')."""
+    source, target = new_db("postgresql"), new_db("postgresql")
+    with sa.create_engine(source, poolclass=sa.pool.NullPool).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE grid (id int PRIMARY KEY, cells int[])")
+        conn.exec_driver_sql("INSERT INTO grid SELECT g, ARRAY[[g, g + 1], [g + 2, g + 3]] "
+                             "FROM generate_series(1, 40) g")
+    with pytest.raises(SchemaError) as refused:
+        clone(source, target, seed=1)
+    assert ("grid.cells (INTEGER[]: it holds multi-dimensional arrays, which are not "
+            'generated): under [tables.grid.columns] set cells = "keep"' in str(refused.value))
+    assert introspect(engine_for(target)).tables == ()
+    config = parse_config({"tables": {"grid": {"columns": {"cells": "keep"}}}})
+    clone(source, target, seed=1, config=config)
+    cells = _column(target, "postgresql", "grid", "cells")
+    assert len(cells) == 40 and all(len(c) == 2 and len(c[0]) == 2 for c in cells)

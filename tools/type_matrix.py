@@ -52,10 +52,9 @@ def matrix(dialect: str, tmp: Path) -> list[tuple[str, str]]:
         out = []
         for case in CASES[dialect]:
             table = schema.table(f"t_{case.name}")
-            shown = case.sql_type or "(no declared type)"
-            if case.name.startswith("mixed"):
-                shown += " with mixed storage classes"
-            out.append((shown, _how(schema, table.column("v"), verdicts[table.name])))
+            shown = f"`{case.sql_type}`" if case.sql_type else "no declared type"
+            out.append((f"{shown} ({case.name})",
+                        _how(schema, table.column("v"), verdicts[table.name])))
         return out
     finally:
         drop_db(dialect, name)
@@ -68,9 +67,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for dialect in args.dialect or list(CASES):
             rows = matrix(dialect, Path(tmp))
-            print(f"\n### {_TITLE[dialect]}\n\n| type | a clone |\n| --- | --- |")
+            print(f"\n### {_TITLE[dialect]}\n\n| type (test case) | a clone |\n| --- | --- |")
             for sql_type, how in rows:
-                print(f"| `{sql_type}` | {how} |")
+                print(f"| {sql_type} | {how} |")
             refused = sum(h.startswith("refused") for _, h in rows)
             print(f"\n{len(rows)} types: {len(rows) - refused} generated, {refused} refused "
                   '(copied with "keep" in the config).')

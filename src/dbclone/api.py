@@ -81,7 +81,9 @@ def _fit(engine: Engine, s: Schema, *, seed: int, locale: str | None, rare_thres
         opts.sample_rows = sample_rows
     s, opts = cfg.prepare_fit(config, s, opts)
     capability.require(s, config)  # refuse what cannot be synthesized before reading rows
-    return cfg.after_fit(config, engine, fit(engine, s, make_plan(s), opts))
+    model = cfg.after_fit(config, engine, fit(engine, s, make_plan(s), opts))
+    capability.require_model(model)  # what only the rows showed, unless the config set it
+    return model
 
 
 def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:

@@ -17,6 +17,7 @@ from dbclone.config import Config
 from dbclone.errors import SchemaError
 from dbclone.schema import Column, Schema, Table
 from dbclone.synth import types as typegen
+from dbclone.synth.model import Model
 
 GENERATED, COPIED, CONFIGURED, REFUSED = "generated", "copied", "configured", "refused"
 
@@ -87,8 +88,25 @@ def _verdict(schema: Schema, table: Table, col: Column, config: Config | None) -
 def require(schema: Schema, config: Config | None = None) -> None:
     """Raise `SchemaError` naming every column that would be refused, with the fix."""
     refused = [v for v in decide(schema, config) if v.outcome == REFUSED]
-    if not refused:
-        return
+    if refused:
+        _raise(schema, refused)
+
+
+def require_model(model: Model) -> None:
+    """Raise `SchemaError` for the columns the fit found it cannot generate from what their
+    rows hold (a multi-dimensional array in an int[] column: every row came out '{}'), that
+    the config did not set; before anything is written."""
+    from dbclone.synth.columns.other import REFUSED_MARK
+
+    refused = [Verdict(t.name, c.name, model.schema.table(t.name).column(c.name).sql_type,
+                       REFUSED, c.reason.removeprefix(REFUSED_MARK))
+               for t in model.tables for c in t.columns
+               if (c.reason or "").startswith(REFUSED_MARK)]
+    if refused:
+        _raise(model.schema, refused)
+
+
+def _raise(schema: Schema, refused: list[Verdict]) -> None:
     shown = "; ".join(_advice(schema, v) for v in refused[:6])
     more = f"; and {len(refused) - 6} more" if len(refused) > 6 else ""
     raise SchemaError(
@@ -114,4 +132,5 @@ def _toml_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else '"' + name.replace('"', '\\"') + '"'
 
 
-__all__ = ["COPIED", "CONFIGURED", "GENERATED", "REFUSED", "Verdict", "decide", "require"]
+__all__ = ["COPIED", "CONFIGURED", "GENERATED", "REFUSED", "Verdict", "decide", "require",
+           "require_model"]

@@ -76,6 +76,8 @@ def encode_value(value: Any) -> str:
 def _array_item(value: Any) -> str:
     if value is None:
         return "NULL"
+    if isinstance(value, list | tuple):  # a multi-dimensional array's row, as braces
+        return "{" + ",".join(_array_item(v) for v in value) + "}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
 

@@ -41,6 +41,10 @@ from dbclone.synth.specs import (
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
 
+#: A column model's reason starting so is refused after the fit, unless the config sets the
+#: column (`capability.require_model`): a shape only the rows show, never emptied silently.
+REFUSED_MARK = "refused: "
+
 
 def fit_array(ctx: FitContext, col: Column, values: pd.Series,
                null_rate: float) -> tuple[ColumnModel, np.ndarray | None]:
@@ -50,7 +54,8 @@ def fit_array(ctx: FitContext, col: Column, values: pd.Series,
     lists = [_as_list(v) for v in values]
     if any(isinstance(x, list | tuple) for items in lists for x in items):
         return ColumnModel(col.name, "array", null_rate=null_rate,
-                           reason="multi-dimensional arrays are generated empty"), None
+                           reason=REFUSED_MARK + "it holds multi-dimensional arrays, which "
+                           "are not generated"), None
     rows: Counter[object] = Counter()
     for items in lists:
         rows.update({jsonable(x) for x in items if x is not None})
