@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,10 +101,23 @@ def find_counter(df: pd.DataFrame, group: str) -> list[Relation]:
         if col == group or df[col].isna().any() or len(df) < MIN_ROWS:
             continue
         g = df.groupby(group)[col]
-        if (g.transform("min") == 1).all() and (g.transform("max") == sizes).all() and \
-                (g.transform("nunique") == sizes).all():
+        whole = (g.transform("min") == 1).all() and (g.transform("max") == sizes).all() and \
+            (g.transform("nunique") == sizes).all()
+        if whole or _sampled_counter(df[col], sizes, g.transform("nunique")):
             found.append(Relation("counter", col, (group,)))
     return found
+
+
+def _sampled_counter(values: pd.Series, sizes: pd.Series, distinct: pd.Series) -> bool:
+    """A counter seen in rows sampled one by one (families not whole): whole numbers from 1,
+    never repeated within a group, and as many rows numbered k + 1 as k at most (every
+    family numbered k + 1 also has a k), with families of two or more rows to show it."""
+    v = values.to_numpy(dtype=float)
+    if not (distinct == sizes).all() or v.min() != 1 or np.any(v != np.round(v)) or \
+            v.max() > 1000 or (sizes >= 2).sum() < 2 * MIN_ROWS:
+        return False
+    held = np.bincount(v.astype(int))[1:]
+    return bool(len(held) >= 2 and np.all(held[1:] <= held[:-1] * 1.05 + 3) and held[-1] > 0)
 
 
 def apply_counter(groups: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
@@ -143,6 +157,9 @@ def find_flag(df: pd.DataFrame, flag: str) -> Relation | None:
             found = _threshold(x, y)
             if found is not None:
                 return Relation("threshold", flag, (col,), found)
+            found = _split(x, y)
+            if found is not None:
+                return Relation("split", flag, (col,), found)
         elif x.nunique() < len(x) / 2:
             table = pd.DataFrame({"x": x, "y": y}).dropna()
             if table.groupby("x")["y"].nunique().max() == 1 and y.nunique() > 1:
@@ -173,6 +190,101 @@ def _plain(value: object) -> object:
     """A Python value for a numpy scalar pandas handed out: the rule writes these into rows,
     and SQLite's driver stores an np.int64 as an 8-byte BLOB in a BOOLEAN column."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _split(x: pd.Series, y: pd.Series) -> tuple[object, ...] | None:
+    """(t, values at or below t, values above t) when the values of a flag of more than two
+    values fall on two sides of a threshold on x, each value on one side only (a line not
+    yet received is 'N', one received is 'R' or 'A'); t midway between the sides. Each side
+    is (value, share of the side's rows) pairs."""
+    both = pd.DataFrame({"x": x, "y": y}).dropna()
+    if both["y"].nunique() < 3 or len(both) < MIN_ROWS:
+        return None
+    span = both.groupby("y")["x"].agg(["min", "max", "size"]).sort_values("min")
+    highs = span["max"].cummax().to_numpy()
+    lows = span["min"].to_numpy()
+    for k in range(1, len(span)):
+        if highs[k - 1] < lows[k]:
+            low, high = span.iloc[:k], span.iloc[k:]
+            t = highs[k - 1] + (lows[k] - highs[k - 1]) / 2
+            return (float(t), _shares(low["size"]), _shares(high["size"]))
+    return None
+
+
+def _shares(sizes: pd.Series) -> tuple[tuple[object, float], ...]:
+    return tuple((v, round(float(n) / float(sizes.sum()), 6)) for v, n in sizes.items())
+
+
+def apply_split(rel: Relation, x: pd.Series, y: pd.Series,
+                rng: np.random.Generator) -> np.ndarray:
+    """Each row's flag on its side of the threshold: a value already on the right side
+    stays, another is drawn from that side's values by their shares."""
+    t, low, high = rel.params
+    out = y.to_numpy(dtype=object).copy()
+    below = (x <= t).to_numpy()
+    sides: tuple[tuple[Any, np.ndarray], ...] = ((low, below), (high, ~below))
+    for side, rows in sides:
+        values = [v for v, _ in side]
+        p = np.array([float(w) for _, w in side])
+        wrong = rows & ~pd.Series(out).isin(values).to_numpy()
+        if wrong.any():
+            pick = rng.choice(len(values), int(wrong.sum()), p=p / p.sum())
+            out[wrong] = np.asarray(values, dtype=object)[pick]
+    return out
+
+
+def find_null_flag(flag: pd.Series, other: pd.Series, k: int = 5) -> Relation | None:
+    """A category whose values tell exactly whether another column is NULL (a decision
+    without a benefit code is a termination, and every termination has none): each value
+    of the flag is seen only with the column NULL or only with it set, both kinds held by k
+    rows or more. Params: the values seen with NULL, then the others, each as (value,
+    share of its kind's rows) pairs."""
+    both = pd.DataFrame({"y": flag, "null": other.isna()})
+    both = both[both["y"].notna()]
+    if len(both) < MIN_ROWS or not both["null"].any() or both["null"].all():
+        return None
+    table = both.groupby("y")["null"].agg(["mean", "size"])
+    pure = table["mean"].isin((0.0, 1.0)).all()
+    if not pure or (table["size"] < k).any():
+        return None
+    when_null = table[table["mean"] == 1.0]["size"]
+    when_set = table[table["mean"] == 0.0]["size"]
+    if not len(when_null) or not len(when_set):
+        return None
+    return Relation("null_flag", str(flag.name), (str(other.name),),
+                    (_shares(when_null), _shares(when_set)))
+
+
+def apply_null_flag(rel: Relation, flag: pd.Series, other: pd.Series,
+                    rng: np.random.Generator) -> np.ndarray:
+    """The flag made to agree with the other column's NULLs: a row on the wrong side draws
+    a value of the right side by its share."""
+    out = flag.to_numpy(dtype=object).copy()
+    null = other.isna().to_numpy()
+    for side, rows in ((rel.params[0], null), (rel.params[1], ~null)):
+        values = [v for v, _ in side]  # type: ignore[attr-defined]
+        p = np.array([float(w) for _, w in side])  # type: ignore[attr-defined]
+        wrong = rows & ~pd.Series(out).isin(values).to_numpy() & pd.notna(out)
+        if wrong.any():
+            pick = rng.choice(len(values), int(wrong.sum()), p=p / p.sum())
+            out[wrong] = np.asarray(values, dtype=object)[pick]
+    return out
+
+
+def apply_null_by_flag(rel: Relation, other: pd.Series, flag: pd.Series,
+                       rng: np.random.Generator) -> np.ndarray:
+    """The other way round, for a flag that cannot change alone (a category drawn with
+    others): the column NULL where the flag says so, and where it is NULL but the flag says
+    it is set, one of the column's values in other rows."""
+    out = other.to_numpy(dtype=object).copy()
+    says_null = flag.isin([v for v, _ in rel.params[0]]).to_numpy()  # type: ignore[attr-defined]
+    out[says_null] = None
+    null = pd.isna(out)
+    held = out[~null]
+    wrong = null & ~says_null & flag.notna().to_numpy()
+    if wrong.any() and len(held):
+        out[wrong] = held[rng.integers(0, len(held), int(wrong.sum()))]
+    return out
 
 
 def apply_flag(rel: Relation, x: pd.Series) -> np.ndarray:

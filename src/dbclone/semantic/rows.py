@@ -145,7 +145,11 @@ def _holds(df: pd.DataFrame, r: rel.Relation) -> bool:
             ok = np.isfinite(y) & np.isfinite(got)
             step = float(r.params[0]) if r.params else 0.0  # type: ignore[arg-type]
             return bool(np.mean(np.abs(got[ok] - y[ok]) <= step / 2 + 1e-6) >= rel.EXACT)
-        got = pd.Series(rel.apply_flag(r, df[r.operands[0]]), index=df.index)
+        if r.kind == "split":
+            got = pd.Series(rel.apply_split(r, df[r.operands[0]], df[r.target],
+                                            np.random.default_rng(0)), index=df.index)
+        else:
+            got = pd.Series(rel.apply_flag(r, df[r.operands[0]]), index=df.index)
         both = df[r.target].notna() & df[r.operands[0]].notna()
         return bool((got[both] == df.loc[both, r.target]).mean() >= rel.EXACT)
     except (TypeError, ValueError):
@@ -239,8 +243,29 @@ def _flag(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator
     df.loc[known, r.target] = rel.apply_flag(r, x[known])
 
 
+def _split(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,
+           unique: bool) -> None:
+    r = rel.Relation(rule.kind, rule.columns[0], rule.columns[1:], rule.params)
+    x = df[r.operands[0]]
+    known = x.notna().to_numpy()  # a row without the number keeps its own category
+    df.loc[known, r.target] = rel.apply_split(r, x[known], df.loc[known, r.target], rng)
+
+
+def _null_flag(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,
+               unique: bool) -> None:
+    r = rel.Relation(rule.kind, rule.columns[0], rule.columns[1:], rule.params)
+    df[r.target] = rel.apply_null_flag(r, df[r.target], df[r.operands[0]], rng)
+
+
+def _null_by_flag(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,
+                  unique: bool) -> None:
+    r = rel.Relation(rule.kind, rule.columns[0], rule.columns[1:], rule.params)
+    df[r.target] = rel.apply_null_by_flag(r, df[r.target], df[r.operands[0]], rng)
+
+
 _APPLY: dict[str, Callable[[pd.DataFrame, RowRule, str, np.random.Generator, bool], None]] = {
     "gender_name": _gender_from_name, "gender_pnr": _pnr_from_gender,
     "place_country": _place_from_country, "product": _arithmetic, "sum": _arithmetic,
     "difference": _arithmetic, "counter": _counter, "threshold": _flag, "mapping": _flag,
+    "split": _split, "null_flag": _null_flag, "null_by_flag": _null_by_flag,
 }

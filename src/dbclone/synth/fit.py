@@ -106,7 +106,8 @@ def _fit_table(ctx: FitContext, table: Table) -> TableModel:
         step.run(ctx, tf)
     tm = _table_model(ctx, fks, tf)
     return tm if tm.verbatim else dataclasses.replace(tm, rules=fit_rules(ctx, table, df,
-                                                                          tf.columns))
+                                                                          tf.columns,
+                                                                          tm.fks))
 
 
 def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],

@@ -7,6 +7,8 @@ generated row after the row's columns and FKs are drawn.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,12 +16,14 @@ import pandas as pd
 
 from dbclone.schema import Table
 from dbclone.semantic import columns as meaning
+from dbclone.semantic import relations as rel
 from dbclone.semantic import rows
 from dbclone.semantic.rows import RowRule
 from dbclone.synth.codecs import source_floats, to_numbers, to_python
 from dbclone.synth.columns.meaning import source_strings
 from dbclone.synth.context import FitContext
-from dbclone.synth.model import ColumnModel, TableModel
+from dbclone.synth.model import ColumnModel, FKModel, TableModel
+from dbclone.synth.relations import chains
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns
 
@@ -32,7 +36,7 @@ FLAG_VALUES = 10
 
 
 def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
-              columns: list[ColumnModel]) -> tuple[RowRule, ...]:
+              columns: list[ColumnModel], fks: Sequence[FKModel] = ()) -> tuple[RowRule, ...]:
     """The table's within-row rules (none on an empty or tiny table)."""
     if len(df) < 20:
         return ()
@@ -54,6 +58,7 @@ def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
     texts = df[[cm.name for cm in columns if cm.strategy in _TEXTS and cm.name in df]]
     found = rows.gender_rules(texts, kinds, locale) + rows.place_rules(texts, kinds, pools)
     found += _relations(ctx, table, df, columns)
+    found += chains.find(ctx, table, df, columns, fks)
     return tuple(found)
 
 
@@ -81,6 +86,11 @@ def _relations(ctx: FitContext, table: Table, df: pd.DataFrame,
     flags = [cm.name for cm in usable if cm.strategy == "categorical"
              and len(cm.values) <= FLAG_VALUES and table.column(cm.name).kind not in
              _NUMERIC_KINDS]
+    # A copy of the parent's category may rather be decided by a date of the row (a line's
+    # status by its ship date, where the order's status only mostly agrees).
+    flags += [cm.name for cm in columns if cm.strategy == "parent" and cm.name in df
+              and table.column(cm.name).kind not in _NUMERIC_KINDS
+              and 1 < df[cm.name].nunique() <= FLAG_VALUES]
     for name in flags:
         frame[name] = df[name]
     groups = [fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1]
@@ -88,9 +98,48 @@ def _relations(ctx: FitContext, table: Table, df: pd.DataFrame,
         frame[g] = df[g]
     found = rows.relation_rules(frame, groups=groups, flags=flags,
                                 k=ctx.opts.rare_threshold)
-    # A group column is an FK: it may group, never be computed.
-    return [r for r in found if r.columns[0] not in groups
-            and (r.kind == "counter" or not set(r.columns[1:]) & set(groups))]
+    # A group column is an FK: it may group, never be computed (only made NULL by a flag).
+    found = [r for r in found if r.columns[0] not in groups
+             and (r.kind == "counter" or not set(r.columns[1:]) & set(groups))]
+    return found + _null_flags(ctx, table, df, flags, {r.columns[0] for r in found}, columns)
+
+
+def _null_flags(ctx: FitContext, table: Table, df: pd.DataFrame, flags: list[str],
+                taken: set[str], columns: list[ColumnModel]) -> list[RowRule]:
+    """Flags whose values tell whether a nullable column of the row (an FK too) is NULL."""
+    out = []
+    nullable = [c.name for c in table.columns if c.nullable and c.name in df]
+    for flag in flags:
+        if flag in taken:
+            continue
+        for other in nullable:
+            if other == flag or _checked(table, flag, other):
+                continue
+            r = rel.find_null_flag(df[flag], df[other], ctx.opts.rare_threshold)
+            if r is not None:
+                out.append(RowRule(r.kind, (r.target, *r.operands), r.params))
+                break
+    # A category drawn with others (a decision's type with its outcome and motivation)
+    # stays; a nullable FK of the row follows it instead (NULL exactly where it says so).
+    fks = [fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1
+           and fk.columns[0] in nullable]
+    for cm in columns:
+        if cm.strategy != "categorical" or not cm.joint or cm.name not in df \
+                or not 1 < df[cm.name].nunique() <= FLAG_VALUES:
+            continue
+        for other in fks:
+            r = rel.find_null_flag(df[cm.name], df[other], ctx.opts.rare_threshold)
+            if r is not None:
+                out.append(RowRule("null_by_flag", (other, cm.name), r.params))
+                break
+    return out
+
+
+def _checked(table: Table, a: str, b: str) -> bool:
+    """Whether a CHECK of the table names both columns: the repair of CHECKs already makes
+    them agree, in its own way (a status and its closing date)."""
+    return any(re.search(rf"\b{re.escape(a)}\b", c.sqltext) and
+               re.search(rf"\b{re.escape(b)}\b", c.sqltext) for c in table.checks)
 
 
 def _floats(table: Table, name: str, values: pd.Series) -> pd.Series:
@@ -101,9 +150,14 @@ def _floats(table: Table, name: str, values: pd.Series) -> pd.Series:
 
 
 def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) -> None:
-    """Make the table's rules hold in the generated rows (in place)."""
-    if not tm.rules:
+    """Make the table's rules hold in the generated rows (in place): siblings laid out in
+    time first (the flags decided by a date then follow the final dates), serial keys in
+    date order, then the rules within each row."""
+    chains.apply(st, table, tm, data)
+    own = tuple(r for r in tm.rules if r.kind not in chains.KINDS)
+    if not own:
         return
+    tm = dataclasses.replace(tm, rules=own)
     names = {c for rule in tm.rules for c in rule.columns if c in data}
     frame = pd.DataFrame(index=np.arange(len(next(iter(data.values())))))
     numeric = set()
@@ -139,4 +193,5 @@ def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) ->
 
 
 #: Rules on text columns (no number conversion).
-_TEXT_RULES = frozenset(("gender_name", "gender_pnr", "place_country", "mapping"))
+_TEXT_RULES = frozenset(("gender_name", "gender_pnr", "place_country", "mapping",
+                         "null_flag", "null_by_flag"))

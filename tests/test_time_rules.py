@@ -1,0 +1,103 @@
+"""Time within a family and keys in time order, end to end on SQLite sources made here: the
+rentals of one copy never overlap where the source's never do, one person's periods follow
+one another with only the last open ("valid until 9999"), serial ids follow the creation
+date, and a flag of three values decided by a date's side of a threshold keeps that side."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import sqlalchemy as sa
+
+from tests.helpers import sqlite_clone, sqlite_source
+
+DAY0 = dt.datetime(2022, 1, 1)
+
+
+def _rentals() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]],
+                        list[tuple[object, ...]]]:
+    """60 copies rented one after the other (back 1-6 days later, out again 3-20 days after
+    that), by 40 customers, ids in the order the rentals were made."""
+    rng = np.random.default_rng(0)
+    copies = [(i + 1,) for i in range(60)]
+    customers = [(i + 1,) for i in range(40)]
+    made = []
+    for copy in range(1, 61):
+        at = DAY0 + dt.timedelta(days=float(rng.uniform(0, 30)))
+        for _ in range(int(rng.integers(2, 9))):
+            back = at + dt.timedelta(days=float(rng.uniform(1, 6)))
+            made.append((at, copy, int(rng.integers(1, 41)), back))
+            at = back + dt.timedelta(days=float(rng.uniform(3, 20)))
+    made.sort()
+    rentals = [(i + 1, c, cu, a.strftime("%Y-%m-%d %H:%M:%S"), b.strftime("%Y-%m-%d %H:%M:%S"))
+               for i, (a, c, cu, b) in enumerate(made)]
+    return copies, customers, rentals
+
+
+def test_rentals_of_one_copy_follow_one_another_and_ids_follow_dates(new_db) -> None:
+    copies, customers, rentals = _rentals()
+    source = sqlite_source(new_db, [
+        "CREATE TABLE copy (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE customer (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE rental (id INTEGER PRIMARY KEY, copy_id INTEGER NOT NULL REFERENCES "
+        "copy(id), customer_id INTEGER NOT NULL REFERENCES customer(id), rented_at TIMESTAMP "
+        "NOT NULL, returned_at TIMESTAMP NOT NULL)"],
+        {"copy": copies, "customer": customers, "rental": rentals})
+    with sqlite_clone(new_db, source, 1).connect() as conn:
+        got = conn.execute(sa.text("SELECT id, copy_id, rented_at, returned_at FROM rental "
+                                   "ORDER BY copy_id, rented_at")).all()
+    assert len(got) > 200
+    pairs = [(a, b) for a, b in zip(got, got[1:], strict=False) if a[1] == b[1]]
+    overlaps = sum(b[2] < a[3] for a, b in pairs)
+    # The source has none; a copy free at no moment may take one (its count is kept).
+    assert overlaps <= 0.01 * len(pairs), (overlaps, len(pairs))
+    by_id = sorted(got)
+    assert all(a[2] <= b[2] for a, b in zip(by_id, by_id[1:], strict=False))
+
+
+def test_periods_of_one_person_follow_one_another_and_only_the_last_is_open(new_db) -> None:
+    rng = np.random.default_rng(1)
+    people, periods = [], []
+    for p in range(1, 151):
+        hired = dt.date(1990, 1, 1) + dt.timedelta(days=int(rng.integers(0, 3000)))
+        people.append((p, hired.isoformat()))
+        at = hired
+        for k in range(int(rng.integers(1, 8))):
+            until = at + dt.timedelta(days=365)
+            last = until > dt.date(2002, 1, 1) or k == 6
+            periods.append((p, int(rng.integers(40, 90)) * 1000, at.isoformat(),
+                            "9999-01-01" if last and rng.random() < 0.8 else until.isoformat()))
+            if last:
+                break
+            at = until
+    source = sqlite_source(new_db, [
+        "CREATE TABLE person (id INTEGER PRIMARY KEY, hired DATE NOT NULL)",
+        "CREATE TABLE pay (person_id INTEGER NOT NULL REFERENCES person(id), amount INTEGER "
+        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
+        "from_date))"], {"person": people, "pay": periods})
+    with sqlite_clone(new_db, source, 2).connect() as conn:
+        got = conn.execute(sa.text("SELECT person_id, from_date, to_date FROM pay "
+                                   "ORDER BY person_id, from_date")).all()
+    assert any(t == "9999-01-01" for _, _, t in got)
+    for a, b in zip(got, got[1:], strict=False):
+        if a[0] == b[0]:
+            assert a[2] != "9999-01-01", (a, b)  # only the last period is open
+            assert b[1] >= a[2], (a, b)
+
+
+def test_a_flag_of_three_values_keeps_its_side_of_a_date(new_db) -> None:
+    rng = np.random.default_rng(3)
+    cut = dt.date(2020, 6, 1)
+    rows = []
+    for i in range(400):
+        day = dt.date(2019, 1, 1) + dt.timedelta(days=int(rng.integers(0, 1000)))
+        flag = "N" if day > cut else ("R" if rng.random() < 0.5 else "A")
+        rows.append((i + 1, day.isoformat(), flag))
+    source = sqlite_source(new_db, [
+        "CREATE TABLE line (id INTEGER PRIMARY KEY, received DATE NOT NULL, flag CHAR(1) "
+        "NOT NULL)"], {"line": rows})
+    with sqlite_clone(new_db, source, 4).connect() as conn:
+        got = conn.execute(sa.text("SELECT received, flag FROM line")).all()
+    assert {f for _, f in got} == {"N", "R", "A"}
+    assert all((f == "N") == (day > cut.isoformat()) for day, f in got), got[:10]
