@@ -1,4 +1,5 @@
-"""Real databases for the tests: SQLite files, and throwaway PostgreSQL / MariaDB databases.
+"""Real databases for the tests: SQLite files, and throwaway PostgreSQL / MariaDB databases
+(fixtures `new_db`, `shared`; the environment they come from is `helpers`').
 
 PostgreSQL (127.0.0.1:5432, user postgres) and MariaDB (127.0.0.1:3306, root) must be running;
 tests that need one skip with the reason when it cannot be reached. The shared sample databases
@@ -20,28 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DBCLONE_SAMPLEDBS") or ROOT.parent / "shared" / "sampledbs")
-PG_SERVER = os.environ.get("DBCLONE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-MY_SERVER = os.environ.get("DBCLONE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
-DIALECTS = ("postgresql", "mysql", "sqlite")
-
-#: What a skip reason starts with when something the environment should provide is missing.
-MISSING = {"samples": "shared sample databases not found",
-           "postgresql": "postgresql server not reachable",
-           "mysql": "mysql server not reachable",
-           "chromium": "chromium not installed"}
-REQUIRED = {n.strip() for n in os.environ.get("DBCLONE_REQUIRE", "").split(",") if n.strip()}
-
-
-def missing(what: str, detail: str) -> None:
-    """Skip for want of `what` (a key of MISSING); a failure when DBCLONE_REQUIRE names it."""
-    message = f"{MISSING[what]}: {detail}"
-    if what in REQUIRED:
-        pytest.fail(f"{message} (required by DBCLONE_REQUIRE)", pytrace=False)
-    pytest.skip(message)
+from tests.helpers import (
+    MISSING,
+    MY_SERVER,
+    PG_SERVER,
+    REQUIRED,
+    SHARED,
+    create_db,
+    drop_db,
+    missing,
+    require_server,
+)
 
 
 def _has_sdv() -> bool:
@@ -86,63 +77,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if needed:
         report.outcome = "failed"
         report.longrepr = f"{reason} (required by DBCLONE_REQUIRE={','.join(sorted(REQUIRED))})"
-
-
-def _reachable(url: str) -> str | None:
-    try:
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        with engine.connect():
-            return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip"
-        return str(exc).splitlines()[0]
-
-
-_REASONS: dict[str, str | None] = {}
-
-
-def require_server(dialect: str) -> None:
-    if dialect == "sqlite":
-        return
-    url = f"{PG_SERVER}/postgres" if dialect == "postgresql" else f"{MY_SERVER}/"
-    if dialect not in _REASONS:
-        _REASONS[dialect] = _reachable(url)
-    if _REASONS[dialect]:
-        missing(dialect, str(_REASONS[dialect]))
-
-
-def _admin(dialect: str, sql: str) -> None:
-    url = f"{PG_SERVER}/postgres" if dialect == "postgresql" else f"{MY_SERVER}/"
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(sql)
-
-
-def create_db(dialect: str, name: str, tmp: Path) -> str:
-    """A fresh, empty database; returns its URL."""
-    require_server(dialect)
-    if dialect == "sqlite":
-        return f"sqlite:///{tmp / (name + '.db')}"
-    if dialect == "postgresql":
-        _admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _admin(dialect, f'CREATE DATABASE "{name}"')
-        return f"{PG_SERVER}/{name}"
-    _admin(dialect, f"DROP DATABASE IF EXISTS `{name}`")
-    _admin(dialect, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    return f"{MY_SERVER}/{name}"
-
-
-def drop_db(dialect: str, name: str) -> None:
-    if dialect == "postgresql":
-        _admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    elif dialect == "mysql":
-        _admin(dialect, f"DROP DATABASE IF EXISTS `{name}`")
-        # side databases a killed load left behind (`<name>__dbclone_<token>[_old]`)
-        engine = sa.create_engine(f"{MY_SERVER}/", poolclass=sa.pool.NullPool)
-        with engine.connect() as conn:
-            side = [n for (n,) in conn.exec_driver_sql("SHOW DATABASES")
-                    if n.startswith(f"{name[:40]}__dbclone_")]
-        for db in side:
-            _admin(dialect, f"DROP DATABASE IF EXISTS `{db}`")
 
 
 @pytest.fixture

@@ -1,18 +1,108 @@
-"""SQL checks the tests run in a target database."""
+"""What the tests share, imported by them and by `conftest`'s fixtures: the environment
+(servers, the shared sample databases, what a skip means under DBCLONE_REQUIRE), the sources
+several tests build, and the SQL checks the tests run in a target database.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from dbclone.connect import engine_for
 from dbclone.dialects import dialect_for
 from dbclone.introspect import introspect
 from dbclone.schema import Schema
+
+# -- the environment -----------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DBCLONE_SAMPLEDBS") or ROOT.parent / "shared" / "sampledbs")
+PG_SERVER = os.environ.get("DBCLONE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+MY_SERVER = os.environ.get("DBCLONE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
+DIALECTS = ("postgresql", "mysql", "sqlite")
+
+#: What a skip reason starts with when something the environment should provide is missing.
+MISSING = {"samples": "shared sample databases not found",
+           "postgresql": "postgresql server not reachable",
+           "mysql": "mysql server not reachable",
+           "chromium": "chromium not installed"}
+REQUIRED = {n.strip() for n in os.environ.get("DBCLONE_REQUIRE", "").split(",") if n.strip()}
+
+
+def missing(what: str, detail: str) -> None:
+    """Skip for want of `what` (a key of MISSING); a failure when DBCLONE_REQUIRE names it."""
+    message = f"{MISSING[what]}: {detail}"
+    if what in REQUIRED:
+        pytest.fail(f"{message} (required by DBCLONE_REQUIRE)", pytrace=False)
+    pytest.skip(message)
+
+
+def _reachable(url: str) -> str | None:
+    try:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect():
+            return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "skip"
+        return str(exc).splitlines()[0]
+
+
+_REASONS: dict[str, str | None] = {}
+
+
+def require_server(dialect: str) -> None:
+    if dialect == "sqlite":
+        return
+    url = f"{PG_SERVER}/postgres" if dialect == "postgresql" else f"{MY_SERVER}/"
+    if dialect not in _REASONS:
+        _REASONS[dialect] = _reachable(url)
+    if _REASONS[dialect]:
+        missing(dialect, str(_REASONS[dialect]))
+
+
+def admin(dialect: str, sql: str) -> None:
+    url = f"{PG_SERVER}/postgres" if dialect == "postgresql" else f"{MY_SERVER}/"
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(sql)
+
+
+def create_db(dialect: str, name: str, tmp: Path) -> str:
+    """A fresh, empty database; returns its URL."""
+    require_server(dialect)
+    if dialect == "sqlite":
+        return f"sqlite:///{tmp / (name + '.db')}"
+    if dialect == "postgresql":
+        admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin(dialect, f'CREATE DATABASE "{name}"')
+        return f"{PG_SERVER}/{name}"
+    admin(dialect, f"DROP DATABASE IF EXISTS `{name}`")
+    admin(dialect, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    return f"{MY_SERVER}/{name}"
+
+
+def drop_db(dialect: str, name: str) -> None:
+    if dialect == "postgresql":
+        admin(dialect, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    elif dialect == "mysql":
+        admin(dialect, f"DROP DATABASE IF EXISTS `{name}`")
+        # side databases a killed load left behind (`<name>__dbclone_<token>[_old]`)
+        engine = sa.create_engine(f"{MY_SERVER}/", poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            side = [n for (n,) in conn.exec_driver_sql("SHOW DATABASES")
+                    if n.startswith(f"{name[:40]}__dbclone_")]
+        for db in side:
+            admin(dialect, f"DROP DATABASE IF EXISTS `{db}`")
+
+
+# -- checks in a target database -----------------------------------------------------------
 
 
 def orphans(url: str, schema: Schema | None = None) -> dict[str, int]:
@@ -182,3 +272,93 @@ def generate(model: Any, seed: int = 0, scale: float = 1.0) -> dict[str, dict[st
             for c in item.columns:
                 table[c] += item.data[c].tolist()
     return out
+
+
+# -- sources several tests build ---------------------------------------------------------
+
+#: Rows per table the report's tests sample.
+REPORT_ROWS = 1500
+
+
+def load_shared(name: str, dialect: str, target: str) -> None:
+    """A shared sample database loaded into `target` with its load.sh."""
+    subprocess.run(["bash", str(SHARED / "load.sh"), name, dialect, target], check=True,
+                   capture_output=True)
+
+
+#: The tricky schemas (quoted names, partitions, cycles), per dialect.
+TRICKY = ROOT / "sample_schemas" / "tricky"
+
+
+def run_script(url: str, script: str) -> None:
+    """Execute a SQL script in the database at `url` (statements end with `;` + newline)."""
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.split("///", 1)[1]) as conn:
+            conn.executescript(script)
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            cursor = conn.connection.cursor()
+            cursor.execute(script)  # no parameters: psycopg runs the whole script as it is
+            cursor.close()
+            return
+        for stmt in script.split(";\n"):
+            body = "\n".join(line for line in stmt.splitlines()
+                             if not line.strip().startswith("--")).strip()
+            if body:
+                conn.exec_driver_sql(body.replace("%", "%%"))
+
+
+def tricky_postgresql_full_clone(new_db: Callable[[str], str]) -> None:
+    """With rows: the load goes through the partitioned parent into every partition, and the
+    types the synthesizer does not model yet (tsvector, inet, arrays) still load."""
+    from dbclone.api import clone
+    from dbclone.diff import diff_schemas
+
+    source = new_db("postgresql")
+    run_script(source, (TRICKY / "postgresql.sql").read_text())
+    run_script(source, (TRICKY / "postgresql_data.sql").read_text())
+    target = new_db("postgresql")
+    clone(source, target, seed=3)
+    dst = introspect(engine_for(target))
+    assert diff_schemas(introspect(engine_for(source), count_rows=False), dst) == []
+    assert dst.table("Kund Register").row_count == 300
+    # A cycle of NOT NULL DEFERRABLE FKs: both tables filled, every FK points at a row.
+    assert dst.table("hönan").row_count == 50 and dst.table("ägget").row_count == 50
+    with engine_for(target).connect() as conn:
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM hönan h LEFT JOIN ägget a ON a.id = h.ägget_id "
+            "WHERE a.id IS NULL").scalar() == 0
+        filled = conn.exec_driver_sql("SELECT count(DISTINCT tableoid) FROM mätning").scalar()
+    assert filled == 4  # se, no_låg, no_hög, övrigt
+
+
+_CYCLE_TABLES = [
+    "CREATE TABLE store (id INT PRIMARY KEY, manager_id INT NOT NULL UNIQUE, "
+    "city VARCHAR(20) NOT NULL)",
+    "CREATE TABLE staff (id INT PRIMARY KEY, store_id INT NOT NULL, name VARCHAR(30), "
+    "CONSTRAINT fk_staff_store FOREIGN KEY (store_id) REFERENCES store (id))",
+]
+_CYCLE_CLOSE = ("ALTER TABLE store ADD CONSTRAINT fk_store_manager FOREIGN KEY (manager_id) "
+                "REFERENCES staff (id)")
+
+
+def store_staff_cycle(new_db: Callable[[str], str], dialect: str) -> str:
+    """6 stores, 60 staff; store i is managed by staff i, who works at store i. The cycle is
+    closed after the rows (SQLite declares it in CREATE TABLE and loads with FKs off)."""
+    url = new_db(dialect)
+    tables = list(_CYCLE_TABLES)
+    if dialect == "sqlite":
+        tables[0] = tables[0][:-1] + ", CONSTRAINT fk_store_manager FOREIGN KEY (manager_id) " \
+                                     "REFERENCES staff (id))"
+    stores = [{"id": i, "m": i, "c": ["Umeå", "Lund", "Kiruna"][i % 3]} for i in range(1, 7)]
+    staff = [{"id": i, "s": i if i <= 6 else 1 + i % 6, "n": f"person {i}"} for i in range(1, 61)]
+    with engine_for(url, must_exist=False).begin() as conn:
+        for stmt in tables:
+            conn.exec_driver_sql(stmt)
+        conn.execute(sa.text("INSERT INTO store VALUES (:id, :m, :c)"), stores)
+        conn.execute(sa.text("INSERT INTO staff VALUES (:id, :s, :n)"), staff)
+        if dialect != "sqlite":
+            conn.exec_driver_sql(_CYCLE_CLOSE)
+    return url

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dbclone.api import clone, fit_source, inspect_url, sample_model
 from dbclone.diff import diff_urls
 from tests import fuzzcheck, fuzzgen
-from tests.conftest import require_server
+from tests.helpers import require_server
 
 #: Seeds per dialect each CI run goes through (a few seconds each).
 CI_SEEDS = range(3)

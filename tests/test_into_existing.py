@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from dbclone.api import clone
 from dbclone.connect import engine_for
 from dbclone.errors import SchemaError, TargetNotEmptyError
-from tests.helpers import orphans
-from tests.test_not_null_cycles import _source
+from tests.helpers import orphans, store_staff_cycle
 
 #: The application's own migrations: wider names, a column of its own with a default, one
 #: nullable, FKs (the store <-> staff cycle) declared by the target.
@@ -54,7 +53,7 @@ def _count(url: str, sql: str) -> int:
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
 def test_fills_the_migrated_tables(new_db, dialect: str) -> None:
-    source = _source(new_db, dialect)
+    source = store_staff_cycle(new_db, dialect)
     target = _target(new_db, dialect, _MIGRATED)
     clone(source, target, seed=3, into_existing=True)
     assert _count(target, "SELECT COUNT(*) FROM store") == 6
@@ -77,7 +76,7 @@ def test_fills_the_migrated_tables(new_db, dialect: str) -> None:
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
 def test_differences_that_break_the_load_are_listed_first(new_db, dialect: str) -> None:
-    source = _source(new_db, dialect)
+    source = store_staff_cycle(new_db, dialect)
     target = _target(new_db, dialect, [
         "CREATE TABLE store (id INT PRIMARY KEY, manager_id INT NOT NULL, "
         "region INT NOT NULL)",
@@ -94,7 +93,7 @@ def test_differences_that_break_the_load_are_listed_first(new_db, dialect: str) 
 
 
 def test_a_missing_table_is_listed(new_db) -> None:
-    source = _source(new_db, "sqlite")
+    source = store_staff_cycle(new_db, "sqlite")
     target = new_db("sqlite")
     with sa.create_engine(target).begin() as conn:
         conn.exec_driver_sql("CREATE TABLE store (id INT PRIMARY KEY)")
@@ -107,7 +106,7 @@ def test_sample_into_existing_from_the_command_line(new_db, tmp_path) -> None:
 
     from dbclone.cli import app
 
-    source = _source(new_db, "sqlite")
+    source = store_staff_cycle(new_db, "sqlite")
     target = _target(new_db, "sqlite", _MIGRATED)
     model = tmp_path / "m.json"
     runner = CliRunner()

@@ -22,8 +22,7 @@ from dbclone.dialects import dialect_for
 from dbclone.errors import EXIT_VERIFY, VerifyError
 from dbclone.introspect import introspect
 from dbclone.load import verify
-from tests.conftest import PG_SERVER, ROOT, _admin
-from tests.helpers import mysql_ledger, table_digest
+from tests.helpers import PG_SERVER, ROOT, admin, mysql_ledger, table_digest
 
 _DDL = ["CREATE TABLE parent (id INTEGER PRIMARY KEY)",
         "CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent (id))"]
@@ -78,7 +77,7 @@ def test_source_read_with_select_only_role(new_db: Callable[[str], str]) -> None
         conn.exec_driver_sql("INSERT INTO member (team_id, age) SELECT 1 + mod(i, 60), "
                              "20 + mod(i, 40) FROM generate_series(1, 600) i")
     role = f"dbclone_test_ro_{uuid.uuid4().hex[:8]}"
-    _admin("postgresql", f"CREATE ROLE {role} LOGIN")
+    admin("postgresql", f"CREATE ROLE {role} LOGIN")
     try:
         with engine_for(source).begin() as conn:
             conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
@@ -97,7 +96,7 @@ def test_source_read_with_select_only_role(new_db: Callable[[str], str]) -> None
     finally:
         with engine_for(source).begin() as conn:
             conn.exec_driver_sql(f"DROP OWNED BY {role}")
-        _admin("postgresql", f"DROP ROLE IF EXISTS {role}")
+        admin("postgresql", f"DROP ROLE IF EXISTS {role}")
 
 
 def test_refresh_from_saved_model_with_env_urls(tmp_path: Path, shared) -> None:
@@ -180,7 +179,7 @@ def test_binary_copy_same_rows_as_psycopg(new_db: Callable[[str], str]) -> None:
     import psycopg
 
     from dbclone.dialects import pg_binary, pg_copy
-    from dbclone.dialects.postgresql import _copy_binary
+    from dbclone.dialects.postgresql import copy_binary
 
     rng = random.Random(3)
     n = pg_copy.CHUNK_ROWS + 700
@@ -207,7 +206,7 @@ def test_binary_copy_same_rows_as_psycopg(new_db: Callable[[str], str]) -> None:
         conn.execute(f"CREATE TABLE theirs ({cols})")
         with conn.cursor().copy("COPY ours FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
-            _copy_binary(copy, types, values)
+            copy_binary(copy, types, values)
         with conn.cursor().copy("COPY theirs FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             for row in zip(*values, strict=True):
@@ -220,7 +219,7 @@ def test_binary_copy_same_rows_as_psycopg(new_db: Callable[[str], str]) -> None:
         fixed = [values[0], values[1], [float(i) for i in range(n)]]
         conn.execute("CREATE TABLE fixed (a int2, b int4, c float8)")
         with conn.cursor().copy("COPY fixed FROM STDIN (FORMAT BINARY)") as copy:
-            _copy_binary(copy, ["int2", "int4", "float8"], fixed)
+            copy_binary(copy, ["int2", "int4", "float8"], fixed)
         got = conn.execute("SELECT a, b, c FROM fixed").fetchall()
     assert [list(col) for col in zip(*got, strict=True)] == fixed
     assert pg_binary.encode(["int2"], [[40000]]) is None  # out of range: the server says so

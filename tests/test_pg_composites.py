@@ -20,7 +20,7 @@ from dbclone.connect import engine_for
 from dbclone.diff import diff_schemas
 from dbclone.errors import SchemaError
 from dbclone.introspect import introspect
-from tests.test_schema_tricky import run_script
+from tests.helpers import run_script
 
 SCRIPT = """
 CREATE SCHEMA geo;

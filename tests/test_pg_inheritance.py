@@ -16,7 +16,7 @@ from dbclone.connect import engine_for
 from dbclone.diff import diff_schemas
 from dbclone.introspect import introspect
 from dbclone.schema import Schema
-from tests.test_schema_tricky import run_script
+from tests.helpers import run_script
 
 SCRIPT = """
 CREATE TABLE measurement (id serial PRIMARY KEY, city_id int NOT NULL, logdate date NOT NULL,

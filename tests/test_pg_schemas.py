@@ -15,8 +15,7 @@ from dbclone.connect import engine_for
 from dbclone.diff import diff_schemas
 from dbclone.errors import SchemaError
 from dbclone.introspect import introspect, require_tables
-from tests.helpers import duplicates, orphans
-from tests.test_schema_tricky import run_script
+from tests.helpers import duplicates, orphans, run_script
 
 SCRIPT = """
 CREATE SCHEMA sales; CREATE SCHEMA hr;

@@ -28,19 +28,12 @@ from dbclone.report.cli import register
 from dbclone.report.integrity import check_integrity
 from dbclone.report.model import Report
 from dbclone.report.thresholds import check_thresholds, parse_thresholds
-from tests.conftest import MISSING, SHARED, missing
+from tests.helpers import MISSING, REPORT_ROWS, SHARED, load_shared, missing
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 MY = "mysql://root@127.0.0.1:3306"
 #: Small samples keep the suite quick; the fixtures are far smaller or equal anyway.
-SAMPLE = 1500
-
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{MISSING['samples']}: {SHARED}")
-
-
-def load(name: str, dialect: str, target: str) -> None:
-    subprocess.run(["bash", str(SHARED / "load.sh"), name, dialect, target], check=True,
-                   capture_output=True)
 
 
 def server(url: str) -> sa.Engine:
@@ -65,7 +58,7 @@ def drop_my(name: str) -> None:
 @pytest.fixture(scope="module")
 def chinook_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "chinook.db"
-    load("chinook", "sqlite", str(path))
+    load_shared("chinook", "sqlite", str(path))
     return path
 
 
@@ -74,7 +67,7 @@ def sqlite_exact(chinook_sqlite: Path) -> Report:
     copy = chinook_sqlite.with_name("copy.db")
     shutil.copy(chinook_sqlite, copy)
     return build_report(engine_for(str(chinook_sqlite)), engine_for(str(copy)),
-                        sample_rows=SAMPLE)
+                        sample_rows=REPORT_ROWS)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +82,7 @@ def perturbed_path(chinook_sqlite: Path) -> Path:
 @pytest.fixture(scope="module")
 def perturbed(chinook_sqlite: Path, perturbed_path: Path) -> Report:
     return build_report(engine_for(str(chinook_sqlite)), engine_for(str(perturbed_path)),
-                        sample_rows=SAMPLE)
+                        sample_rows=REPORT_ROWS)
 
 
 PLANTED = 5
@@ -132,9 +125,9 @@ def _server_exact(shared: Callable[[str, str], str], base: str, *, load_dialect:
                   drop: object) -> Iterator[Report]:
     source = server(shared("chinook", load_dialect))  # loaded once per test session
     name = f"dbclone_test_report_exact_{uuid.uuid4().hex[:8]}"
-    load("chinook", load_dialect, name)
+    load_shared("chinook", load_dialect, name)
     try:
-        yield build_report(source, engine_for(f"{base}/{name}"), sample_rows=SAMPLE)
+        yield build_report(source, engine_for(f"{base}/{name}"), sample_rows=REPORT_ROWS)
     finally:
         drop(name)  # type: ignore[operator]
 
@@ -210,7 +203,7 @@ def test_planted_real_rows_are_found(perturbed: Report) -> None:
 @pytest.fixture(scope="module")
 def employees_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "employees.db"
-    load("employees", "sqlite", str(path))
+    load_shared("employees", "sqlite", str(path))
     return path
 
 
@@ -226,7 +219,7 @@ def test_broken_check_is_counted(employees_sqlite: Path) -> None:
     con.commit()
     con.close()
     report = build_report(engine_for(str(employees_sqlite)), engine_for(str(broken)),
-                          sample_rows=SAMPLE)
+                          sample_rows=REPORT_ROWS)
     assert {(c.kind, c.table, c.violations) for c in report.integrity if c.violations} == {
         ("check", "employee", 1)}
     gender = next(c for c in report.table("employee").columns if c.column == "gender")
@@ -355,7 +348,7 @@ def test_clone_scores_between_copy_and_garbage(chinook_sqlite: Path, tmp_path: P
     target = tmp_path / "clone.db"
     api.clone(f"sqlite:///{chinook_sqlite}", f"sqlite:///{target}", scale=1.0, seed=0)
     report = build_report(engine_for(str(chinook_sqlite)), engine_for(str(target)),
-                          sample_rows=SAMPLE)
+                          sample_rows=REPORT_ROWS)
     s = report.scores
     assert report.integrity_ok
     assert 0.0 < s["shapes"] < 1.0 and 0.0 < s["fidelity"] < 1.0

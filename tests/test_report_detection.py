@@ -14,7 +14,7 @@ import pytest
 from dbclone.connect import engine_for
 from dbclone.report import build_report
 from dbclone.report.model import Report
-from tests.conftest import MISSING, SHARED
+from tests.helpers import MISSING, SHARED
 
 SAMPLE = 1500
 

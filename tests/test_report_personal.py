@@ -23,8 +23,7 @@ from dbclone.report import build_report, render_html, render_text
 from dbclone.report import detection as dda
 from dbclone.report.data import Feature, features
 from dbclone.report.model import Report
-from tests.conftest import MISSING
-from tests.test_report import SAMPLE, SHARED, load
+from tests.helpers import MISSING, REPORT_ROWS, SHARED, load_shared
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{MISSING['samples']}: {SHARED}")
 
@@ -44,7 +43,7 @@ PEOPLE = {
 @pytest.fixture(scope="module")
 def chinook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("personal") / "chinook.db"
-    load("chinook", "sqlite", str(path))
+    load_shared("chinook", "sqlite", str(path))
     return path
 
 
@@ -52,7 +51,7 @@ def chinook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def exact(chinook: Path) -> Report:
     copy = chinook.with_name("copy.db")
     shutil.copy(chinook, copy)
-    return build_report(engine_for(str(chinook)), engine_for(str(copy)), sample_rows=SAMPLE)
+    return build_report(engine_for(str(chinook)), engine_for(str(copy)), sample_rows=REPORT_ROWS)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +95,7 @@ def _same_length(value: str, rng: random.Random) -> str:
 
 @pytest.fixture(scope="module")
 def renamed_report(chinook: Path, renamed: Path) -> Report:
-    return build_report(engine_for(str(chinook)), engine_for(str(renamed)), sample_rows=SAMPLE)
+    return build_report(engine_for(str(chinook)), engine_for(str(renamed)), sample_rows=REPORT_ROWS)
 
 
 def _personal(report: Report) -> set[tuple[str, str]]:
@@ -241,7 +240,7 @@ def test_key_columns_are_not_features(tmp_path: Path) -> None:
     values = pd.read_sql("SELECT * FROM parent", engine_for(str(path)))
     names = [f.column for f in features(schema.table("parent"), values, schema)]
     assert names == ["amount"]
-    report = build_report(engine_for(str(path)), engine_for(str(path)), sample_rows=SAMPLE)
+    report = build_report(engine_for(str(path)), engine_for(str(path)), sample_rows=REPORT_ROWS)
     parent = report.table("parent")
     assert [c.column for c in parent.columns] == ["amount"]
     # amount, plus the child count and the mean of qty per parent: no key in sight.

@@ -18,7 +18,7 @@ from dbclone.report import build_report, render_html, render_text
 from dbclone.report.data import Feature
 from dbclone.report.model import Report
 from dbclone.report.realism import text_columns
-from tests.conftest import MISSING, SHARED
+from tests.helpers import MISSING, SHARED
 
 SAMPLE = 1500
 

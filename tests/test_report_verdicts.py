@@ -118,7 +118,7 @@ def test_the_page_judges_and_states_one_direction(copied: Report) -> None:
 def test_worst_items_come_first_with_why(tmp_path: Path) -> None:
     """A copy of Chinook with Album titles scrambled and InvoiceLine prices multiplied: both
     are listed as bad, each with its reason, before anything merely to look at."""
-    from tests.conftest import SHARED, missing
+    from tests.helpers import SHARED, missing
 
     if not SHARED.is_dir():
         missing("samples", str(SHARED))

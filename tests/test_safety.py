@@ -20,8 +20,7 @@ from dbclone.connect import engine_for
 from dbclone.errors import LoadError
 from dbclone.load import PAUSE_ENV
 from dbclone.synth import model as model_io
-from tests.conftest import SHARED, missing
-from tests.helpers import mysql_ledger, table_digest
+from tests.helpers import SHARED, missing, mysql_ledger, table_digest
 
 DBCLONE = [sys.executable, "-c", "from dbclone.cli import app; app()"]
 

@@ -80,7 +80,7 @@ def test_spill_reads_back_what_was_appended() -> None:
         store.append(chunk)
         for c, v in chunk.items():
             whole[c] = v if c not in whole else np.concatenate([whole[c], v])
-    assert store.n == 21 and store._file is not None  # several chunks: on disk
+    assert store.n == 21 and store.on_disk  # several chunks: on disk
     assert store.parts[0]["k"].kind == "range" and store.parts[1]["d"].kind == "dates"
     for c, v in whole.items():
         assert np.array_equal(store.column(c), v), c
@@ -142,7 +142,7 @@ def test_generated_parent_state_is_not_held_in_memory(monkeypatch: pytest.Monkey
                 children |= set(item.data["p_id"].tolist())
     kept = sampler.done["p"].kept
     assert rows == {"p": 300, "c": 450}
-    assert kept._file is not None and len(kept.parts) == 3
+    assert kept.on_disk and len(kept.parts) == 3
     assert all(part["id"].kind == "range" for part in kept.parts)
     assert children <= set(range(1, 301)) and len(children) > 200
 
@@ -216,10 +216,10 @@ def test_chunked_not_null_cycle(new_db: Callable[[str], str],
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A cycle of NOT NULL DEFERRABLE FKs whose tables come in chunks of 20 rows: the chunks
     wait for the other table, then every FK points at a row (the tricky schema's checks)."""
-    from tests.test_schema_tricky import test_tricky_postgresql_full_clone
+    from tests.helpers import tricky_postgresql_full_clone
 
     monkeypatch.setattr(sample, "CHUNK_ROWS", 20)
-    test_tricky_postgresql_full_clone(new_db)
+    tricky_postgresql_full_clone(new_db)
 
 
 def test_deal_gives_each_parent_its_children_over_the_chunks() -> None:

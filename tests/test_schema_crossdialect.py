@@ -13,8 +13,7 @@ from dbclone.connect import engine_for
 from dbclone.dialects.typemap import to_sqlite
 from dbclone.diff import diff_schemas
 from dbclone.introspect import introspect
-from tests.helpers import duplicates, orphans
-from tests.test_schema_tricky import TRICKY, run_script
+from tests.helpers import TRICKY, duplicates, orphans, run_script
 
 
 def _integrity(url: str) -> None:

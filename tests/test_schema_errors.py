@@ -10,7 +10,7 @@ from dbclone.connect import engine_for
 from dbclone.diff import diff_schemas
 from dbclone.errors import SchemaError
 from dbclone.introspect import introspect
-from tests.conftest import PG_SERVER
+from tests.helpers import PG_SERVER
 
 
 def test_table_without_select_permission_is_named(new_db) -> None:

@@ -5,8 +5,6 @@ of a generated 300-table schema, with checks that the features were read in the 
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -16,28 +14,7 @@ from dbclone.diff import diff_schemas
 from dbclone.introspect import introspect
 from dbclone.plan import make_plan
 from dbclone.schema import Schema
-
-TRICKY = Path(__file__).resolve().parents[1] / "sample_schemas" / "tricky"
-
-
-def run_script(url: str, script: str) -> None:
-    """Execute a SQL script in the database at `url` (statements end with `;` + newline)."""
-    if url.startswith("sqlite"):
-        with sqlite3.connect(url.split("///", 1)[1]) as conn:
-            conn.executescript(script)
-        return
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            cursor = conn.connection.cursor()
-            cursor.execute(script)  # no parameters: psycopg runs the whole script as it is
-            cursor.close()
-            return
-        for stmt in script.split(";\n"):
-            body = "\n".join(line for line in stmt.splitlines()
-                             if not line.strip().startswith("--")).strip()
-            if body:
-                conn.exec_driver_sql(body.replace("%", "%%"))
+from tests.helpers import TRICKY, run_script, tricky_postgresql_full_clone
 
 
 def roundtrip(new_db, dialect: str, script: str) -> Schema:
@@ -162,26 +139,7 @@ def test_300_tables_introspect_and_plan_in_linear_statements(new_db) -> None:
 
 
 def test_tricky_postgresql_full_clone(new_db) -> None:
-    """With rows: the load goes through the partitioned parent into every partition, and the
-    types the synthesizer does not model yet (tsvector, inet, arrays) still load."""
-    from dbclone.api import clone
-
-    source = new_db("postgresql")
-    run_script(source, (TRICKY / "postgresql.sql").read_text())
-    run_script(source, (TRICKY / "postgresql_data.sql").read_text())
-    target = new_db("postgresql")
-    clone(source, target, seed=3)
-    dst = introspect(engine_for(target))
-    assert diff_schemas(introspect(engine_for(source), count_rows=False), dst) == []
-    assert dst.table("Kund Register").row_count == 300
-    # A cycle of NOT NULL DEFERRABLE FKs: both tables filled, every FK points at a row.
-    assert dst.table("hönan").row_count == 50 and dst.table("ägget").row_count == 50
-    with engine_for(target).connect() as conn:
-        assert conn.exec_driver_sql(
-            "SELECT count(*) FROM hönan h LEFT JOIN ägget a ON a.id = h.ägget_id "
-            "WHERE a.id IS NULL").scalar() == 0
-        filled = conn.exec_driver_sql("SELECT count(DISTINCT tableoid) FROM mätning").scalar()
-    assert filled == 4  # se, no_låg, no_hög, övrigt
+    tricky_postgresql_full_clone(new_db)
 
 
 def test_non_default_postgresql_schema(new_db) -> None:

@@ -36,7 +36,7 @@ from dbclone.diff import diff_schemas
 from dbclone.errors import SchemaError
 from dbclone.introspect import introspect
 from dbclone.synth.types import arrays
-from tests.conftest import create_db, drop_db
+from tests.helpers import create_db, drop_db
 
 ROWS = 80
 

@@ -21,7 +21,7 @@ from dbclone.cli import app
 from dbclone.connect import engine_for
 from dbclone.errors import UsageError
 from dbclone.urls import parse
-from tests.conftest import MY_SERVER, PG_SERVER, require_server
+from tests.helpers import MY_SERVER, PG_SERVER, require_server
 
 runner = CliRunner()
 #: The tail every marker password shares; it must never appear in anything dbclone writes.
@@ -77,9 +77,9 @@ _MALFORMED = [  # typed -> words the one-line error must hold
 @pytest.fixture(autouse=True)
 def _forget_secrets() -> Iterator[None]:
     """Every command below must mask on its own, not thanks to an earlier test."""
-    errors._SECRETS.clear()
+    errors.forget_secrets()
     yield
-    errors._SECRETS.clear()
+    errors.forget_secrets()
 
 
 @pytest.mark.parametrize(("typed", "words"), _MALFORMED)
@@ -163,7 +163,7 @@ def test_marker_password_never_shown(new_db: Callable[[str], str], tmp_path: Pat
 
     def run(*args: str, code: int | None = None, env: dict[str, str] | None = None) -> None:
         for log in ([], ["--log-json"]):
-            errors._SECRETS.clear()
+            errors.forget_secrets()
             result = runner.invoke(app, [*log, *args], env=env)
             out.append(result.output)
             assert result.exception is None or isinstance(result.exception, SystemExit), \

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dbclone.api import clone
 from dbclone.connect import engine_for
-from tests.test_schema_tricky import run_script
+from tests.helpers import run_script
 
 
 def test_copied_lookup_keeps_nullable_integers(new_db) -> None:

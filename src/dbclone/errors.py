@@ -68,6 +68,11 @@ def remember_secret(secret: str | None) -> None:
         _SECRETS.add(secret)
 
 
+def forget_secrets() -> None:
+    """Forget every remembered password (each test of the masking starts with none)."""
+    _SECRETS.clear()
+
+
 def mask(text: str) -> str:
     """Hide every password in `text`: remembered ones, URL userinfo, `password=...` pairs."""
     for name in _SECRET_ENV:

@@ -361,7 +361,7 @@ class PostgresDialect(Dialect):
                 if binary:
                     assert types is not None
                     copy.set_types(types)
-                    _copy_binary(copy, types, values)
+                    copy_binary(copy, types, values)
                     return
                 for start in range(0, len(values[0]), pg_copy.CHUNK_ROWS):
                     stop = start + pg_copy.CHUNK_ROWS
@@ -418,7 +418,7 @@ def _schemas(schema: Schema) -> list[str]:
     return sorted(s for s in found if s)
 
 
-def _copy_binary(copy: Any, types: list[str], values: list[list[Any]]) -> None:
+def copy_binary(copy: Any, types: list[str], values: list[list[Any]]) -> None:
     """Binary rows, assembled a chunk at a time with numpy (pg_binary) while the writer thread
     sends the previous chunk; a chunk numpy cannot assemble goes through psycopg's write_row
     (which then ends the data itself)."""

@@ -73,6 +73,11 @@ class Spill:
             self.parts.append({c: self._write(v) for c, v in columns.items()})
         self.n += rows
 
+    @property
+    def on_disk(self) -> bool:
+        """The chunks went to a temporary file (a table of more than one chunk)."""
+        return self._file is not None
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
