@@ -6,10 +6,15 @@ writing the clone's columns). `fit` and `sample` only orchestrate them; `sample`
 nothing from the fitting half. The map:
 
 Orchestration and state
-    fit                 fit(): per table, the order in which the rules fit
-    sample              Sampler: per table and chunk, the order in which the rules generate
-    context             FitOptions, FitContext: what the fitting rules share
-    state               SampleState (the run), Chunk (one chunk's scratch), Run, Generated
+    fit                 fit(): per table, the order in which the rules fit: CLAIMS (relations
+                        that claim a column first, by priority), then each column's own
+                        rule, then STEPS (rules over the whole table, in order)
+    sample              Sampler: per table and chunk, the order in which the rules generate;
+                        FINISHERS (relations finishing a drawn column, by priority)
+    context             FitOptions, FitContext: what the fitting rules share; Claim, Step,
+                        TableFit: how a relation plugs into the fit
+    state               SampleState (the run), Chunk (one chunk's scratch), Run, Generated;
+                        Finish: how a relation plugs into the sampler
     tables              TableData, DeferredUpdate: what the sampler hands the loader
     model               the model file: ColumnModel, FKModel, TableModel, Model, save/load
     specs               typed column specs, one per strategy; the file's format version 2
