@@ -120,20 +120,20 @@ def build_source(schema: fuzzgen.FuzzSchema, url: str) -> None:
     mark = "?" if d == "sqlite" else "%s"
     with sa.create_engine(url, poolclass=sa.pool.NullPool).begin() as conn:
         for stmt in creates:
-            conn.exec_driver_sql(_escape(d, stmt))
+            conn.exec_driver_sql(escape(d, stmt))
         for t in schema.tables:
             if not data[t.name]:
                 continue
             cols = [c.name for c in t.columns]
-            sql = (f"INSERT INTO {_escape(d, fuzzgen.quote(d, t.name))} ("
-                   + ", ".join(_escape(d, fuzzgen.quote(d, c)) for c in cols) + ") VALUES ("
+            sql = (f"INSERT INTO {escape(d, fuzzgen.quote(d, t.name))} ("
+                   + ", ".join(escape(d, fuzzgen.quote(d, c)) for c in cols) + ") VALUES ("
                    + ", ".join([mark] * len(cols)) + ")")
             conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in data[t.name]])
         for stmt in lates:
-            conn.exec_driver_sql(_escape(d, stmt))
+            conn.exec_driver_sql(escape(d, stmt))
 
 
-def _escape(dialect: str, sql: str) -> str:
+def escape(dialect: str, sql: str) -> str:
     """'%' in identifiers, for drivers whose placeholders are %s."""
     return sql if dialect == "sqlite" else sql.replace("%", "%%")
 
@@ -217,7 +217,7 @@ def emptied_columns(schema: fuzzgen.FuzzSchema, source: str, target: str,
     src, dst = sa.create_engine(source), sa.create_engine(target)
     with src.connect() as s, dst.connect() as t:
         for table in schema.tables:
-            q = _escape(d, fuzzgen.quote(d, table.name))
+            q = escape(d, fuzzgen.quote(d, table.name))
             before, after = _columns(s, q, d, table), _columns(t, q, d, table)
             if len(next(iter(before.values()), [])) < 20 or \
                     len(next(iter(after.values()), [])) < 20:
@@ -231,7 +231,7 @@ def emptied_columns(schema: fuzzgen.FuzzSchema, source: str, target: str,
 def _columns(conn: sa.Connection, q: str, d: str, table: fuzzgen.FuzzTable
              ) -> dict[str, list[Any]]:
     cols = [c.name for c in table.columns]
-    sql = "SELECT " + ", ".join(_escape(d, fuzzgen.quote(d, c)) for c in cols) + f" FROM {q}"
+    sql = "SELECT " + ", ".join(escape(d, fuzzgen.quote(d, c)) for c in cols) + f" FROM {q}"
     rows = conn.exec_driver_sql(sql).fetchall()
     return {c: [r[i] for r in rows] for i, c in enumerate(cols)}
 

@@ -98,7 +98,7 @@ def test_percent_in_names_and_catalog_text_clones(dialect: str, dbs: fuzzcheck.D
     q = fuzzgen.quote
     with sa.create_engine(source).begin() as conn:
         for stmt in _PERCENT_DDL[dialect]:
-            conn.exec_driver_sql(fuzzcheck._escape(dialect, stmt))
+            conn.exec_driver_sql(fuzzcheck.escape(dialect, stmt))
         for i in range(40):
             e = "'a%%'" if i % 2 else "'b'"
             conn.exec_driver_sql(f"INSERT INTO {q(dialect, 'percent%%')} VALUES "

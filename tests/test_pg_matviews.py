@@ -11,7 +11,7 @@ from dbclone.api import clone
 from dbclone.connect import engine_for
 from dbclone.diff import diff_schemas
 from dbclone.introspect import introspect
-from tests.test_schema_tricky import run_script
+from tests.helpers import run_script
 
 SCRIPT = """
 CREATE TABLE model (id int PRIMARY KEY, name text NOT NULL);
