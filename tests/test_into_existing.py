@@ -128,7 +128,7 @@ def test_triggers_that_cannot_be_paused_are_refused_first(new_db, dialect: str) 
     rental date to NOW(), its ins_film filled film_text before film_text's own rows, and the
     load failed with a duplicate key). Refused before anything is written, naming the
     table, its triggers and the fix."""
-    source = _source(new_db, dialect)
+    source = store_staff_cycle(new_db, dialect)
     target = _target(new_db, dialect, _MIGRATED)
     body = ("SET NEW.city = 'trigger'" if dialect == "mysql"
             else "BEGIN UPDATE store SET city = 'trigger' WHERE id = NEW.id; END")
