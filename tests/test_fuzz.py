@@ -188,6 +188,28 @@ def test_flag_a_number_decides_is_written_as_plain_values(dbs: fuzzcheck.Databas
     assert diff_urls(source, target) == []
 
 
+def test_table_whose_fk_is_always_null_keeps_its_rows(dbs: fuzzcheck.Databases) -> None:
+    """A table whose only FK is NULL in every row (one row) was sized by that FK's children
+    counts, 0 per parent: the clone had no row, and its 20 children (NOT NULL FK) none
+    either; `clone` lost two tables silently (fuzzer seed 11169)."""
+    source, target = dbs.new("sqlite"), dbs.new("sqlite")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE p (id INTEGER PRIMARY KEY, v INTEGER)")
+        conn.exec_driver_sql("CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER "
+                             "REFERENCES p (id))")
+        conn.exec_driver_sql("CREATE TABLE g (id INTEGER PRIMARY KEY, c_id INTEGER NOT NULL "
+                             "REFERENCES c (id), w INTEGER)")
+        for i in range(1, 21):
+            conn.exec_driver_sql("INSERT INTO p VALUES (?, ?)", (i, i % 4))
+            conn.exec_driver_sql("INSERT INTO g VALUES (?, 1, ?)", (i, i % 3))
+        conn.exec_driver_sql("INSERT INTO c VALUES (1, NULL)")
+    clone(source, target, seed=6)
+    with sa.create_engine(target).connect() as conn:
+        counts = {t: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar()
+                  for t in ("p", "c", "g")}
+    assert counts == {"p": 20, "c": 1, "g": 20}, counts
+
+
 # -- what the fuzzer found in the synthesizer, fixed once its move landed ---------------------
 
 _SYNTH = [  # (dialect, a seed that failed, what failed)
@@ -198,6 +220,8 @@ _SYNTH = [  # (dialect, a seed that failed, what failed)
     ("postgresql", 5044, "one SMALLINT value among NULLs: the text fallback wrote '22477.0'"),
     ("sqlite", 10171, "a BOOLEAN a number decides: numpy ints stored as 8-byte BLOBs"),
     ("sqlite", 11115, "the checker: a 95%-NULL date column all NULL by chance (p 0.0007)"),
+    ("sqlite", 11169, "an FK NULL in every row drove the row count: 0 rows, and its children"),
+    ("postgresql", 10243, "the checker: an FK repeats a key part whose rare values were left out"),
 ]
 
 

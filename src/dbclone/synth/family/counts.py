@@ -78,7 +78,8 @@ def _choose_driver(ctx: FitContext, table: Table, df: pd.DataFrame,
     owners = [f for f in fks if not f.deferred and f.ref_table != table.name and f.counts
               and f.ref_table not in ctx.references]
     for i, fk in enumerate(fks):
-        if fk.deferred or fk.ref_table == table.name or not fk.counts:
+        # an FK NULL in every row has no parent to go by: driving, it sized the table 0
+        if fk.deferred or fk.ref_table == table.name or not fk.counts or fk.null_rate >= 1:
             continue
         copied = len(find_copies(ctx, table, df, fk, set())) \
             if len(owners) > 1 and fk in owners else 0
@@ -161,7 +162,9 @@ def driven_rows(st: SampleState, fk: FKModel) -> Driven:
     counts = calibrate(counts.astype(int), int(round(want)), st.rng, cap)
     cum = np.cumsum(counts, dtype=np.int64)
     extra = 0
-    if fk.null_rate > 0 and fk.null_rate < 1:
+    if fk.null_rate >= 1:  # every row's FK NULL (a model file fitted before fit skipped it)
+        extra = st.row_count(st.model.table(child_of(st, fk)))
+    elif fk.null_rate > 0:
         total = int(cum[-1]) if len(cum) else 0
         extra = int(round(total * fk.null_rate / (1 - fk.null_rate)))
     return Driven(cum, extra)
