@@ -237,7 +237,12 @@ PG = [
          parse=_each(r"\([-\d.e]+,[-\d.e]+\),\([-\d.e]+,[-\d.e]+\)", ";")),
     Case("tsrange_array", "tsrange[]",
          "ARRAY[tsrange(timestamp '2020-01-01' + g * interval '1 day', NULL)]", parse=_list),
-    Case("text_tagged_array", "tagged[]", "ARRAY[ROW('x' || g, ARRAY['a'])::tagged]",
+    Case("record_with_array", "tagged", "ROW('x' || g % 3, ARRAY['a', NULL, 'b' || g % 2], "
+         "ARRAY[('10.0.0.' || g)::inet])::tagged",
+         parse=_pattern(r'\(x\d,"?\{(a|b\d|NULL)?(,(a|b\d|NULL))*\}"?,"?\{[\d.,:/NUL]*\}"?\)')),
+    Case("tagged_array", "tagged[]", "ARRAY[ROW('x' || g, ARRAY['a'], NULL)::tagged]",
+         parse=_list),
+    Case("record_with_json", "doc", "ROW('x' || g, jsonb_build_object('k', g))::doc",
          expected="refused"),
     Case("json", "json", "json_build_object('a', g, 'b', 'x')", parse=_json),
     Case("jsonb", "jsonb", "jsonb_build_object('k', g, 'l', ARRAY[g, 1])", parse=_json),
@@ -281,7 +286,8 @@ PG_SETUP = [
     "CREATE DOMAIN code AS text CHECK (VALUE ~ '^C[0-9]{3}$')",
     "CREATE TYPE pair AS (n int, label text, d date, ip inet)",
     "CREATE DOMAIN pair_d AS pair CHECK ((VALUE).n > 0)",
-    "CREATE TYPE tagged AS (label text, tags text[])",
+    "CREATE TYPE tagged AS (label text, tags text[], ips inet[])",
+    "CREATE TYPE doc AS (label text, body jsonb)",
 ]
 PG_AFTER = ["CREATE INDEX t_trgm_text_trgm ON t_trgm_text USING gin (v gin_trgm_ops)"]
 

@@ -5,8 +5,9 @@ one row literal, `("Storgatan 4",10012,Umeå)`.
 A field is modelled as its type asks: numbers and dates by a quantile grid, booleans and enum
 labels by their shares, text by the values at least k rows share (other text is new words of
 the source's lengths, cut to the declared length), a type a family generates (inet, point...)
-by that family, a nested composite by recursion. A field of any other type (arrays, json,
+by that family, a nested composite by recursion. A field of any other type (json,
 bytea inside a record) makes the column refused up front: `unsupported` says which field.
+An array field (text[], inet[]) has its elements pooled and made as their type asks.
 Fields are independent of each other: a record's zip code does not follow its city.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from dbclone.schema import Schema
-from dbclone.synth.types import _common
+from dbclone.synth.types import _common, arrays
 from dbclone.synth.types._common import choose, counts, draw, grid, type_name, words
 
 _INTS = {"smallint", "integer", "int", "int2", "int4", "int8", "bigint", "smallserial",
@@ -69,7 +70,8 @@ def _how(schema: Schema, field_type: str, family_of: Callable[[str], str | None]
     base = resolve(schema, field_type)
     name = type_name(base)
     if base.rstrip().endswith("]"):
-        return ""
+        element = arrays.element_type(base)
+        return "array" if element and _how(schema, element, family_of) else ""
     if attributes(schema, base) is not None:
         return "record"
     if _unquoted(base) in {e.name for e in schema.enums} or \
@@ -90,8 +92,9 @@ def unsupported(schema: Schema, sql_type: str, family_of: Callable[[str], str | 
         how = _how(schema, ftype, family_of)
         if not how:
             return f"its field {field} ({ftype}) is of a type not generated inside a record"
-        if how == "record":
-            inner = unsupported(schema, ftype, family_of, depth + 1)
+        inner_type = arrays.element_type(resolve(schema, ftype)) if how == "array" else ftype
+        if how in ("record", "array") and attributes(schema, inner_type or "") is not None:
+            inner = unsupported(schema, inner_type or "", family_of, depth + 1)
             if inner:
                 return f"its field {field}: {inner}"
     return ""
@@ -212,6 +215,9 @@ _FITTERS: dict[str, FieldFitter] = {
     "enum": _fit_cat, "time": _fit_time, "timeofday": _fit_clock, "uuid": _fit_uuid}
 
 
+Fitters = tuple[Callable[[str], str | None], Callable[[str, list[Any], str, int], dict[str, Any]]]
+
+
 def fit(schema: Schema, sql_type: str, values: list[Any], k: int,
         family_of: Callable[[str], str | None],
         family_fit: Callable[[str, list[Any], str, int], dict[str, Any]]) -> dict[str, Any]:
@@ -221,22 +227,35 @@ def fit(schema: Schema, sql_type: str, values: list[Any], k: int,
     for i, (name, ftype) in enumerate(attributes(schema, sql_type) or ()):
         column = [r[i] if i < len(r) else None for r in records]
         present = [v for v in column if v is not None]
-        how = _how(schema, ftype, family_of)
-        spec: dict[str, Any] = {"name": name, "how": how,
-                                "null": 1.0 - len(present) / len(column) if column else 0.0}
-        if not present:
-            spec["how"] = "null"
-        elif how == "record":
-            spec["record"] = fit(schema, resolve(schema, ftype), present, k, family_of,
-                                 family_fit)
-        elif how == "family":
-            base = resolve(schema, ftype)
-            spec["family"] = str(family_of(base))
-            spec["params"] = family_fit(spec["family"], present, base, k)
-        else:
-            spec |= _FITTERS[how](present, resolve(schema, ftype), k)
+        spec = _fit_field(schema, ftype, present, k, (family_of, family_fit))
+        spec |= {"name": name, "null": 1.0 - len(present) / len(column) if column else 0.0}
         fields.append(spec)
     return {"fields": fields}
+
+
+def _fit_field(schema: Schema, ftype: str, present: list[Any], k: int,
+               fitters: Fitters) -> dict[str, Any]:
+    """How a field's (or an array element's) non-NULL values are made, and their summary."""
+    family_of, family_fit = fitters
+    how = _how(schema, ftype, family_of)
+    base = resolve(schema, ftype)
+    if not present:
+        return {"how": "null"}
+    if how == "record":
+        return {"how": how, "record": fit(schema, base, present, k, family_of, family_fit)}
+    if how == "family":
+        family = str(family_of(base))
+        return {"how": how, "family": family, "params": family_fit(family, present, base, k)}
+    if how == "array":  # an array inside the record: its elements pooled, fitted alike
+        element = str(arrays.element_type(base))
+        delim = ";" if type_name(element) == "box" else ","
+        lists = [arrays.parse(v, delim) for v in present]
+        items = [x for a in lists for x in a]
+        return {"how": how, "delim": delim, "lengths": grid(len(a) for a in lists),
+                "inull": _common.share(x is None for x in items),
+                "item": _fit_field(schema, element, [x for x in items if x is not None], k,
+                                   fitters)}
+    return {"how": how} | _FITTERS[how](present, base, k)
 
 
 def _text(spec: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
@@ -289,16 +308,30 @@ def sample(params: dict[str, Any], n: int, rng: np.random.Generator,
            ) -> list[str]:
     columns: list[list[Any]] = []
     for spec in params["fields"]:
-        values: list[Any]
-        if spec["how"] == "record":
-            values = sample(spec["record"], n, rng, family_sample)
-        elif spec["how"] == "family":
-            values = family_sample(spec["family"], spec["params"], n, rng)
-        else:
-            values = _SAMPLERS[spec["how"]](spec, n, rng)
+        values = _sample_field(spec, n, rng, family_sample)
         if spec["null"] > 0:
             values = [None if u < spec["null"] else v
                       for v, u in zip(values, rng.random(n).tolist(), strict=True)]
         columns.append(values)
     return [literal(list(row)) for row in zip(*columns, strict=True)] if columns \
         else ["()"] * n
+
+
+def _sample_field(spec: dict[str, Any], n: int, rng: np.random.Generator,
+                  family_sample: Callable[[str, dict[str, Any], int, np.random.Generator],
+                                          list[Any]]) -> list[Any]:
+    if spec["how"] == "record":
+        return list(sample(spec["record"], n, rng, family_sample))
+    if spec["how"] == "family":
+        return family_sample(spec["family"], spec["params"], n, rng)
+    if spec["how"] == "array":
+        sizes = np.maximum(np.round(draw(spec["lengths"], n, rng)), 0).astype(int).tolist()
+        pool = _sample_field(spec["item"], int(sum(sizes)), rng, family_sample)
+        drop = (rng.random(len(pool)) < spec["inull"]).tolist()
+        pool = [None if d else v for v, d in zip(pool, drop, strict=True)]
+        out, at = [], 0
+        for size in sizes:
+            out.append(arrays.literal(pool[at:at + size], spec["delim"]))
+            at += size
+        return out
+    return _SAMPLERS[spec["how"]](spec, n, rng)
