@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -21,11 +22,15 @@ from dbclone.plan import Plan, make_plan
 from dbclone.schema import Schema
 from dbclone.source import DEFAULT_BUDGET, Sampling, plan_samples
 from dbclone.synth import model as model_io
+from dbclone.synth import parallel
 from dbclone.synth.columns import keyspace
 from dbclone.synth.context import FitOptions
 from dbclone.synth.fit import fit
 from dbclone.synth.model import Model
 from dbclone.synth.sample import Sampler
+
+if TYPE_CHECKING:
+    from dbclone.synth.cluster import DaskRunner
 
 
 @dataclass
@@ -95,7 +100,11 @@ def fit_to_file(url: str, out: str | Path, **kwargs: object) -> Model:
 
 def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int = 0,
                  replace: bool = False, progress: LoadProgress | None = None,
-                 config: Config | None = None, into_existing: bool = False) -> LoadResult:
+                 config: Config | None = None, into_existing: bool = False,
+                 workers: int | None = None, dask: str | None = None) -> LoadResult:
+    """Generate a clone from `model` and load it into the target; `workers` processes make
+    the rows (default: the machine's cores), or the workers of the Dask cluster whose
+    scheduler is at `dask`: the same rows whatever their number or place."""
     preflight.check_scale(scale)
     model = cfg.before_sample(config, model, scale)
     preflight.check_size(((t.name, t.row_count) for t in model.tables if not t.verbatim), scale)
@@ -108,9 +117,21 @@ def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int
     else:
         check_target(engine, model.schema, replace)  # fail fast; load checks again under lock
     plan = make_plan(model.schema)
-    sampler = Sampler(model, plan, scale=scale, seed=seed)
-    return load(engine, model.schema, sampler.run(), replace=replace, progress=progress,
-                into=into)
+    runner = _dask_runner(dask) if dask else None
+    try:
+        sampler = Sampler(model, plan, scale=scale, seed=seed,
+                          workers=workers or parallel.default_workers(), runner=runner)
+        return load(engine, model.schema, sampler.run(), replace=replace, progress=progress,
+                    into=into)
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _dask_runner(address: str) -> DaskRunner:
+    from dbclone.synth.cluster import DaskRunner
+
+    return DaskRunner(address)
 
 
 def existing_tables(engine: Engine, schema: Schema, url: str) -> Schema:
@@ -126,7 +147,8 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           rare_threshold: int = 5, progress: LoadProgress | None = None,
           fit_progress: Callable[[str, int, int], None] | None = None,
           config: Config | None = None, sample_rows: int | None = None,
-          into_existing: bool = False) -> CloneResult:
+          into_existing: bool = False, workers: int | None = None,
+          dask: str | None = None) -> CloneResult:
     """Fit a model of the source and load a synthetic clone into the target (into the tables
     it already has, with `into_existing`)."""
     preflight.check_scale(scale)
@@ -149,7 +171,8 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
                  progress=fit_progress, config=config, sample_rows=sample_rows)
     fitted = time.perf_counter()
     result = sample_model(model, target_url, scale=scale, seed=seed, replace=replace,
-                          progress=progress, config=config, into_existing=into_existing)
+                          progress=progress, config=config, into_existing=into_existing,
+                          workers=workers, dask=dask)
     return CloneResult(rows=result.rows, seconds=result.seconds, fit_seconds=fitted - start,
                        sample_load_seconds=time.perf_counter() - fitted,
                        verbatim=tuple(t.name for t in model.tables if t.verbatim))

@@ -91,6 +91,12 @@ SampleRowsOpt = Annotated[int | None, typer.Option(
 IntoOpt = Annotated[bool, typer.Option("--into-existing", help="Fill the tables TARGET already "
                                        "has (created by the application's migrations), "
                                        "matched by name; what would not load is listed first.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Processes that generate the rows (default: the machine's "
+    "cores); the same model and seed give the same rows whatever their number.")]
+DaskOpt = Annotated[str | None, typer.Option(
+    "--dask", help="Dask scheduler address (tcp://host:8786): the rows are generated on its "
+    "workers, the same rows as here (extra dbclone[dask]).", envvar="DBCLONE_DASK")]
 ConfigOpt = Annotated[str | None, typer.Option("--config", help="TOML config file: tables to "
                                                "exclude or copy, sizes, column overrides "
                                                "(see README).", envvar="DBCLONE_CONFIG")]
@@ -226,6 +232,12 @@ def _sampled(how: Any) -> str:
     return f"; fit samples ~{how.rows * how.fraction:,.0f} rows ({unit})"
 
 
+def _parallel(workers: int | None, dask: str | None) -> dict[str, Any]:
+    """--workers and --dask, passed on only when given (the sdv-hma engine takes neither)."""
+    given = {"workers": workers, "dask": dask}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def _into(into_existing: bool) -> dict[str, bool]:
     """`into_existing` for the engines that take it (dbclone's own), only when asked for."""
     return {"into_existing": True} if into_existing else {}
@@ -292,7 +304,8 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
                                               "or sdv-hma (SDV's HMASynthesizer, extra "
                                               "dbclone[sdv]; at most 5 tables; personal data "
                                               "still dbclone's).")] = "dbclone",
-          into_existing: IntoOpt = False) -> None:
+          into_existing: IntoOpt = False, workers: WorkersOpt = None,
+          dask: DaskOpt = None) -> None:
     """Fit a model of SOURCE and fill TARGET with a synthetic clone."""
     from dbclone.api import clone_schema
     from dbclone.engines import ENGINES
@@ -300,6 +313,8 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
 
     if engine not in ENGINES:
         _fail(UsageError(f"unknown --engine {engine!r}; use {' or '.join(ENGINES)}"))
+    if engine != "dbclone" and _parallel(workers, dask):
+        _fail(UsageError(f"--workers and --dask apply to the dbclone engine, not {engine}"))
     do_clone = ENGINES[engine]
 
     start = time.perf_counter()
@@ -314,7 +329,7 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
         result = run(lambda: do_clone(source, target, scale=scale, seed=seed, schema=schema,
                                       replace=replace, locale=locale, progress=shown.loaded,
                                       fit_progress=shown.fitted, config=conf,
-                                      sample_rows=sample_rows,
+                                      sample_rows=sample_rows, **_parallel(workers, dask),
                                       **_into(into_existing)))
     if not quiet:
         _say(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
@@ -349,7 +364,8 @@ def fit(source: SourceArg,
 def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
            target: TargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
            replace: ReplaceOpt = False, quiet: QuietOpt = False,
-           config: ConfigOpt = None, into_existing: IntoOpt = False) -> None:
+           config: ConfigOpt = None, into_existing: IntoOpt = False,
+           workers: WorkersOpt = None, dask: DaskOpt = None) -> None:
     """Fill TARGET from a saved model; needs no access to the source."""
     from dbclone.api import sample_model
     from dbclone.synth import model as model_io
@@ -360,7 +376,8 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
     with display.opened(quiet, _LOG_JSON) as shown:
         result = run(lambda: sample_model(m, target, scale=scale, seed=seed, replace=replace,
                                           progress=shown.loaded, config=conf,
-                                          into_existing=into_existing))
+                                          into_existing=into_existing, workers=workers,
+                                          dask=dask))
     if not quiet:
         _say(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
              f"{time.perf_counter() - start:.1f} s", rows=sum(result.rows.values()),
@@ -370,9 +387,11 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
 @app.command()
 def refresh(model_file: Annotated[str, typer.Argument(help="Model file from `dbclone fit`.")],
             target: RefreshTargetArg, scale: ScaleOpt = 1.0, seed: SeedOpt = 0,
-            quiet: QuietOpt = False, config: ConfigOpt = None) -> None:
+            quiet: QuietOpt = False, config: ConfigOpt = None,
+            workers: WorkersOpt = None, dask: DaskOpt = None) -> None:
     """Replace TARGET's contents with a fresh clone from a saved model, atomically (cron)."""
-    sample(model_file, target, scale=scale, seed=seed, replace=True, quiet=quiet, config=config)
+    sample(model_file, target, scale=scale, seed=seed, replace=True, quiet=quiet, config=config,
+           workers=workers, dask=dask)
 
 
 def _register_plugins() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -223,6 +224,10 @@ class Generator:
         self._fake: Any = None
         self._pools: dict[str, list[str]] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the Faker instance (the worker makes its own, `fake`)."""
+        return {**self.__dict__, "_fake": None}
+
     @property
     def fake(self) -> Any:
         """The locale's Faker instance, made on first use and shared by every Generator of the
@@ -237,8 +242,9 @@ class Generator:
         return self._fake
 
     def pool(self, provider: str, size: int = POOL_MAX) -> list[str]:
-        """At least `size` values of the provider (the first `size` of its seeded stream):
-        a pool made for a small table grows when a larger one asks."""
+        """The first `size` values of the provider's seeded stream: a pool made for a small
+        table grows when a larger one asks. Exactly `size`, whatever was asked before, so a
+        chunk draws the same values in any process (`dbclone.synth.parallel`)."""
         if len(self._pools.get(provider, ())) < size:
             pool = self._names(provider, size)
             if pool is None:
@@ -248,7 +254,8 @@ class Generator:
                 self.fake.seed_instance(f"{self.seed}:{provider}")
                 pool = [make() for _ in range(size)]
             self._pools[provider] = pool
-        return self._pools[provider]
+        pool = self._pools[provider]
+        return pool if len(pool) == size else pool[:size]
 
     def _names(self, provider: str, size: int) -> list[str] | None:
         """Names drawn with numpy from the locale's own weighted lists, as Faker draws them
@@ -272,11 +279,14 @@ class Generator:
         if not names:
             return None
         values = list(names)
+        # A stream of its own per provider: the first `size` names are the same whoever asks
+        # first and for how many (`pool`).
+        u = np.random.default_rng([self.seed, zlib.crc32(provider.encode())]).random(size)
         if isinstance(names, dict):
-            p = np.asarray([float(names[v]) for v in values])
-            picks = self.rng.choice(len(values), size=size, p=p / p.sum())
+            p = np.cumsum([float(names[v]) for v in values])
+            picks = np.minimum(np.searchsorted(p, u * p[-1], side="right"), len(values) - 1)
         else:
-            picks = self.rng.integers(0, len(values), size)
+            picks = (u * len(values)).astype(np.int64)
         return [str(values[i]) for i in picks]
 
     def _maker(self, provider: str) -> Callable[[], str]:

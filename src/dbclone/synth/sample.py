@@ -7,6 +7,10 @@ conditioned on its parent's latent scores. Per chunk: latent scores, then each c
 generation order (its relation finishing it), then FKs, CHECK repair and uniqueness. Output:
 `TableData` per table (chunk), then `DeferredUpdate`s for FKs that close a cycle and for
 derived aggregates. Nothing here imports the fitting half.
+
+Each chunk is a head (its columns: the heavy part, any order, any process) and a tail (what
+carries across chunks, in order, in this process), every step from a random stream of its
+own: the rows are the same whatever the number of workers (see `dbclone.synth.parallel`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 from dbclone.memory import return_large_blocks
 from dbclone.plan import Plan
 from dbclone.schema import Table
-from dbclone.synth import dims
+from dbclone.synth import dims, parallel
 from dbclone.synth.codecs import from_json
 from dbclone.synth.columns.registry import generate_column
 from dbclone.synth.constraints import column_patterns
@@ -50,15 +54,29 @@ FINISHERS: tuple[Finish, ...] = (copies.FINISH, shares.FINISH, ratios.FINISH, da
 class Sampler:
     """Generates the clone's tables in plan order (`run`), each in chunks (`chunks`)."""
 
-    def __init__(self, model: Model, plan: Plan, *, scale: float = 1.0, seed: int = 0) -> None:
+    def __init__(self, model: Model, plan: Plan, *, scale: float = 1.0, seed: int = 0,
+                 workers: int = 1, runner: parallel.Runner | None = None) -> None:
         return_large_blocks()  # memory of earlier chunks goes back to the system
-        self.st = SampleState(model, plan, scale, np.random.default_rng(seed),
-                              Generator(model.locale, seed))
+        self.seed = seed
+        self.runner = runner or parallel.Local(workers)
+        #: Each table's place in the plan: the first key of its random streams.
+        self.pos = {name: i for i, name in enumerate(plan.order)}
+        self.st = SampleState(model, plan, scale, parallel.stream(seed, len(plan.order)),
+                              Generator(model.locale, seed), seed=seed)
         for tm in model.tables:
             driver = next((f for f in tm.fks if f.driving), None)
             for cm in tm.columns:
                 if cm.strategy == "parent" and driver is not None and cm.base:
                     self.st.copied.setdefault(driver.ref_table, set()).add(dims.of_parent(cm.base))
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled with a table's head for a Dask worker: the run's state, not the runner."""
+        return {**self.__dict__, "runner": None}
+
+    def _use(self, *key: int) -> None:
+        """Draw from the stream of one step from now on (`parallel.stream`)."""
+        self.st.rng = parallel.stream(self.seed, *key)
+        self.st.fake.rng = parallel.stream(self.seed, *key, 1)
 
     @property
     def done(self) -> dict[str, Generated]:
@@ -81,12 +99,15 @@ class Sampler:
             if parts:
                 held.append(join_chunks(parts))
             for item in [h for h in held if self._parents_ready(h.table.name)]:
+                self._use(self.pos[item.table.name], 0, 2)
                 fill_waiting(self.st, item)
                 held.remove(item)
                 yield item
         for item in held:
+            self._use(self.pos[item.table.name], 0, 2)
             fill_waiting(self.st, item)
             yield item
+        self._use(len(self.st.plan.order), 0, 0)
         yield from deferred_updates(self.st)
 
     def _parents_ready(self, table: str) -> bool:
@@ -103,6 +124,8 @@ class Sampler:
         aggregates, the rows children need) is carried in a `Run`."""
         table = self.st.schema.table(name)
         tm = self.st.model.table(name)
+        pos = self.pos[name]
+        self._use(pos, 0, 0)
         if tm.verbatim:
             yield self._verbatim(table, tm)
             return
@@ -113,17 +136,27 @@ class Sampler:
         bounds = driven.bounds(CHUNK_ROWS) if driven is not None else \
             [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)] or [(0, 0)]
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
-        for i, (lo, hi) in enumerate(bounds):
-            idx = driven.idx(lo, hi) if driven is not None else None
-            data = self._chunk(run, lo, hi, idx, spread=len(bounds) > 1)
+        spread = len(bounds) > 1
+        jobs = [(i, lo, hi) for i, (lo, hi) in enumerate(bounds)]
+
+        def head(i: int, lo: int, hi: int) -> tuple[Columns, np.ndarray]:
+            self._use(pos, i + 1, 0)
+            return self._head(run, lo, hi, spread=spread)
+
+        for (i, lo, hi), (data, latent) in zip(
+                jobs, self.runner.heads(name, head, jobs), strict=True):
+            self._use(pos, i + 1, 1)
+            data = self._tail(run, data, latent, lo, hi, spread=spread)
             yield TableData(table, insert_cols, {c: data[c] for c in insert_cols},
                             planned_rows=n, last=i == len(bounds) - 1)
+        self._use(pos, 0, 1)
         self._finish(run)
 
-    def _chunk(self, run: Run, lo: int, hi: int, parent_idx: np.ndarray | None, *,
-               spread: bool) -> Columns:
-        """Rows lo..hi of the table (positions in the planned rows, before any is dropped)."""
+    def _head(self, run: Run, lo: int, hi: int, *, spread: bool) -> tuple[Columns, np.ndarray]:
+        """Rows lo..hi of the table (positions in the planned rows) up to their driving FK,
+        and their latent scores: what reads no state of the table's other chunks."""
         table, tm, driver = run.table, run.tm, run.driver
+        parent_idx = run.driven.idx(lo, hi) if run.driven is not None else None
         n = hi - lo
         ch = Chunk(table, rows_before=lo, rows_planned=run.n, spread=spread)
         latent = latent_scores(self.st, tm, driver, parent_idx, n, run)
@@ -137,6 +170,13 @@ class Sampler:
                 finisher.finish(self.st, ch, cm, data, driver, parent_idx)
         if driver is not None and parent_idx is not None:
             assign_driver(self.st, data, driver, parent_idx)
+        return data, latent
+
+    def _tail(self, run: Run, data: Columns, latent: np.ndarray, lo: int, hi: int, *,
+              spread: bool) -> Columns:
+        """The rest of the chunk, in chunk order: the other FKs, row rules, CHECKs,
+        uniqueness across chunks, what children keep."""
+        table, tm, driver = run.table, run.tm, run.driver
         for fk in tm.fks:
             if fk is not driver and not fk.as_category:
                 assign_fk(self.st, data, fk, driver, run, lo, hi)

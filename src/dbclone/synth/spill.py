@@ -25,6 +25,7 @@ A table of one chunk never touches the disk (most tables of most databases).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
@@ -77,6 +78,15 @@ class Spill:
     def on_disk(self) -> bool:
         """The chunks went to a temporary file (a table of more than one chunk)."""
         return self._file is not None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (for a Dask worker, `dbclone.synth.cluster`): every chunk in memory, no
+        file, since the file is this machine's."""
+        parts = [{c: p if p.kind in ("memory", "range") else
+                  _Part("memory", value=self._decoded(i, c)) for c, p in chunk.items()}
+                 for i, chunk in enumerate(self.parts)]
+        return {"n": self.n, "starts": list(self.starts), "parts": parts, "_file": None,
+                "_cache": {}, "_order": []}
 
     def close(self) -> None:
         if self._file is not None:
@@ -161,6 +171,7 @@ class Spill:
         self._file.seek(0, 2)
         part.offset, part.size = self._file.tell(), len(data)
         self._file.write(data)
+        self._file.flush()  # read back with os.pread, past Python's buffer
         return part
 
     def _decoded(self, chunk: int, name: str) -> np.ndarray:
@@ -184,8 +195,8 @@ class Spill:
             out = np.arange(part.first, part.first + part.size, dtype=np.int64)
             return out.astype(object)
         assert self._file is not None
-        self._file.seek(part.offset)
-        data = self._file.read(part.size)
+        # pread: forked workers share the file's offset (`dbclone.synth.parallel`).
+        data = os.pread(self._file.fileno(), part.size, part.offset)
         if part.kind == "dates":
             days = np.frombuffer(data, dtype=np.int32)
             distinct, which = np.unique(days, return_inverse=True)

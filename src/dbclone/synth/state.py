@@ -10,6 +10,7 @@ it. `Finish`: how a relation plugs into the sampler (`sample.FINISHERS`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -119,15 +120,19 @@ class SampleState:
     #: Parent columns that children copy: kept in memory with the parent's keys.
     copied: dict[str, set[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    #: Fresh soft-key ids handed out so far per (table, column): ids continue across chunks.
-    fresh: dict[tuple[str, str], int] = field(default_factory=dict)
-    #: The seed of each text key's numbering per (table, column): one for all the chunks.
-    key_seeds: dict[tuple[str, str], int] = field(default_factory=dict)
     #: Integer keys drawn from one sequence by several tables (an inheritance parent and its
     #: children, or unrelated tables): the first key of each (table, column), and the next
     #: free key per sequence, so the tables' keys never meet.
     key_bases: dict[tuple[str, str], int] = field(default_factory=dict)
     key_next: dict[str, int] = field(default_factory=dict)
+    #: The run's seed: what a value shared by every chunk of a table is derived from.
+    seed: int = 0
+
+    def key_seed(self, table: str, column: str) -> int:
+        """The seed of a text key's numbering: one for all the table's chunks, whichever
+        process makes them."""
+        digest = hashlib.blake2b(f"{self.seed}\0{table}\0{column}".encode(), digest_size=8)
+        return int.from_bytes(digest.digest()) >> 2
 
     @property
     def schema(self) -> Schema:

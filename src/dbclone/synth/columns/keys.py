@@ -53,7 +53,7 @@ def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.n
                            for x in random_bits(st, n, 128)], dtype=object)
     found = keyspace.space(cm.pattern[0], ch.rows_planned) if cm.pattern else None
     if found is not None:  # unique by construction, in the format, across chunks
-        seed = st.key_seeds.setdefault((ch.table.name, col.name), int(st.rng.integers(2**62)))
+        seed = st.key_seed(ch.table.name, col.name)
         return np.asarray(found.keys(ch.rows_before, n, seed), dtype=object)
     if cm.pattern:
         return pattern_values(st, cm.pattern[0], n)
@@ -82,5 +82,7 @@ def _shared_base(st: SampleState, ch: Chunk, col: Column, n: int) -> int:
     if not seq:
         return 0
     base = st.key_bases.setdefault((ch.table.name, col.name), st.key_next.get(seq, 0))
-    st.key_next[seq] = max(st.key_next.get(seq, 0), base + ch.rows_before + n)
+    # The table's planned rows at once, on its first chunk (which the sampler makes in its
+    # own process, `dbclone.synth.parallel`): later chunks made elsewhere change nothing.
+    st.key_next[seq] = max(st.key_next.get(seq, 0), base + ch.rows_planned)
     return base

@@ -248,7 +248,6 @@ def soft_key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
     """Ids of rows elsewhere, each shared by as many rows as in the source: the clone's
     keys of the referenced table, or fresh ids above the source's (see the module docstring).
     With a latent score, ids rise with it (rows of one id are neighbours in rank)."""
-    table = ch.table
     which, m = assign(n, cm.values, cm.probs, st.rng, z)
     pool = soft_pool(st, cm) if cm.ref else None
     if pool is not None and len(pool):
@@ -258,8 +257,9 @@ def soft_key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
                                                       replace=False), extra]))
     else:
         lo, hi = cm.quantiles[0], cm.quantiles[-1]
-        first = st.fresh.get((table.name, cm.name), 0)
-        st.fresh[(table.name, cm.name)] = first + m
+        # A chunk of n rows takes at most n ids: the ids of the rows before it are below
+        # `first`, whichever process made them (gaps between chunks are ids nobody took).
+        first = ch.rows_before
         ids = np.floor(hi + 1 + (first + np.arange(m)) * max(cm.step, 1.0))
         top = type_max(col, st.schema.dialect)
         if len(ids) and ids[-1] > top:  # no room above: spread over the source's range

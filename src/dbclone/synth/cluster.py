@@ -1,0 +1,74 @@
+"""Chunk heads on a Dask distributed cluster (`--dask tcp://host:8786`), the same rows as on
+this machine.
+
+A table's chunk heads (`dbclone.synth.parallel`: its columns, the heavy part) become Dask
+tasks: the sampler's state as the table starts (the model, the finished tables its children
+read) is sent to the workers once per table (`Client.scatter`, broadcast), then one task per
+chunk but the first (made here), at most `2 x the cluster's threads` in flight.
+Dask's scheduler places them, and runs a task again elsewhere when its worker dies; the rows
+do not depend on where a head ran (each chunk has its own random streams), so a rerun gives
+the same rows. The tails and the load stay here, in the load's one transaction (or staging
+database and swap): a task that fails, or whose workers keep dying, fails the load, and the
+target is left as it was.
+
+Dask is the `dask` extra (`pip install 'dbclone[dask]'`); nothing else imports this module.
+Limits: the finished tables a table's heads read travel to every worker, in memory, once per
+table (children need their parents' keys and latent scores), so a worker needs the memory of
+the largest parent's kept columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from dbclone.errors import ConnectError, LoadError, UsageError
+from dbclone.synth.parallel import Done, Head, Job, call_head, window
+
+#: Seconds to wait for the scheduler when connecting.
+CONNECT_TIMEOUT = 20
+
+
+class DaskRunner:
+    """Runs chunk heads as tasks of the Dask cluster whose scheduler is at `address`."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--dask needs Dask: pip install 'dbclone[dask]'") from None
+        self.address = address
+        try:
+            self.client: Any = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ConnectError(f"cannot reach the Dask scheduler at {address}: "
+                               f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                               "; start it (`dask scheduler`) or check the address") from None
+
+    def heads(self, table: str, head: Head, jobs: Sequence[Job]) -> Iterator[Done]:
+        if not jobs:
+            return
+        # The first chunk here, as `Local` does (what a table sets up on it travels along).
+        yield call_head(head, table, *jobs[0])
+        if len(jobs) == 1:
+            return
+        threads = max(sum(self.client.nthreads().values()), 1)
+        state = self.client.scatter(head, broadcast=True, hash=False)
+        try:
+            yield from window(
+                jobs[1:], lambda job: self.client.submit(call_head, state, table, *job, pure=False),
+                2 * threads, lambda future: self._result(table, future))
+        finally:
+            self.client.cancel([state])
+
+    def _result(self, table: str, future: Any) -> Done:
+        from distributed import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker:
+            raise LoadError(f"Dask workers died running a chunk of table {table} (killed, or "
+                            "out of memory?); target left as it was") from None
+
+    def close(self) -> None:
+        self.client.close()
