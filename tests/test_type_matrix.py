@@ -242,7 +242,11 @@ PG = [
          parse=_pattern(r'\(x\d,"?\{(a|b\d|NULL)?(,(a|b\d|NULL))*\}"?,"?\{[\d.,:/NUL]*\}"?\)')),
     Case("tagged_array", "tagged[]", "ARRAY[ROW('x' || g, ARRAY['a'], NULL)::tagged]",
          parse=_list),
-    Case("record_with_json", "doc", "ROW('x' || g, jsonb_build_object('k', g))::doc",
+    Case("record_with_json", "doc", "ROW('x' || g % 2, jsonb_build_object('k', g))::doc",
+         parse=_pattern(r'\(x\d,"\{""k"": -?\d+(\.\d+)?\}"\)')),
+    Case("record_with_bytes", "blobbed", "ROW(g, decode(md5(g::text), 'hex'))::blobbed",
+         parse=_pattern(r'\(-?\d+,"?\\\\x([0-9a-f]{2})*"?\)')),
+    Case("record_with_interval", "timed", "ROW(g, g * interval '1 hour')::timed",
          expected="refused"),
     Case("json", "json", "json_build_object('a', g, 'b', 'x')", parse=_json),
     Case("jsonb", "jsonb", "jsonb_build_object('k', g, 'l', ARRAY[g, 1])", parse=_json),
@@ -288,6 +292,8 @@ PG_SETUP = [
     "CREATE DOMAIN pair_d AS pair CHECK ((VALUE).n > 0)",
     "CREATE TYPE tagged AS (label text, tags text[], ips inet[])",
     "CREATE TYPE doc AS (label text, body jsonb)",
+    "CREATE TYPE blobbed AS (n int, body bytea)",
+    "CREATE TYPE timed AS (n int, took interval)",
 ]
 PG_AFTER = ["CREATE INDEX t_trgm_text_trgm ON t_trgm_text USING gin (v gin_trgm_ops)"]
 

@@ -4,9 +4,11 @@ one row literal, `("Storgatan 4",10012,Umeå)`.
 
 A field is modelled as its type asks: numbers and dates by a quantile grid, booleans and enum
 labels by their shares, text by the values at least k rows share (other text is new words of
-the source's lengths, cut to the declared length), a type a family generates (inet, point...)
-by that family, a nested composite by recursion. A field of any other type (json,
-bytea inside a record) makes the column refused up front: `unsupported` says which field.
+the source's lengths, cut to the declared length), json by its structure, bytea by its
+lengths, a type a family
+generates (inet, point...) by that family, a nested composite by recursion. A field of any
+other type (an interval inside a record) makes the column refused up front:
+`unsupported` says which field.
 An array field (text[], inet[]) has its elements pooled and made as their type asks.
 Fields are independent of each other: a record's zip code does not follow its city.
 """
@@ -14,6 +16,7 @@ Fields are independent of each other: a record's zip code does not follow its ci
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from dbclone.schema import Schema
+from dbclone.synth.columns import jsongen
 from dbclone.synth.types import _common, arrays
 from dbclone.synth.types._common import choose, counts, draw, grid, type_name, words
 
@@ -37,7 +41,8 @@ _EPOCH = dt.datetime(1970, 1, 1)
 #: A field's type name -> how it is generated.
 _BY_NAME = {name: how for how, names in (
     ("int", _INTS), ("num", _NUMS), ("text", _TEXTS), ("time", _TIMES), ("bool", _BOOLS),
-    ("uuid", {"uuid"}), ("timeofday", {"time", "time without time zone"})) for name in names}
+    ("uuid", {"uuid"}), ("timeofday", {"time", "time without time zone"}),
+    ("json", {"json", "jsonb"}), ("bytes", {"bytea"})) for name in names}
 
 
 def _unquoted(name: str) -> str:
@@ -210,7 +215,25 @@ def _fit_uuid(values: list[str], ftype: str, k: int) -> dict[str, Any]:
     return {}
 
 
+def _fit_json(values: list[str], ftype: str, k: int) -> dict[str, Any]:
+    """The documents' structure (keys, types, nesting: what k rows share), as the JSON
+    column rule learns it."""
+    return {"shape": jsongen.summarise([jsongen.parse(v) for v in values], k)}
+
+
+def _fit_bytes(values: list[str], ftype: str, k: int) -> dict[str, Any]:
+    """Byte strings' lengths (a record's bytea prints as \\x and hex digits); the bytes are
+    new."""
+    return {"lengths": grid(max(len(v) - 2, 0) // 2 for v in values)}
+
+
+def _bytes(spec: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
+    sizes = np.maximum(np.round(draw(spec["lengths"], n, rng)), 0).astype(int).tolist()
+    return ["\\x" + rng.bytes(size).hex() for size in sizes]
+
+
 _FITTERS: dict[str, FieldFitter] = {
+    "json": _fit_json, "bytes": _fit_bytes,
     "int": _fit_int, "num": _fit_number, "text": _fit_text, "bool": _fit_cat,
     "enum": _fit_cat, "time": _fit_time, "timeofday": _fit_clock, "uuid": _fit_uuid}
 
@@ -299,7 +322,8 @@ _SAMPLERS: dict[str, FieldSampler] = {
     "time": _time, "timeofday": _clock_values,
     "uuid": lambda s, n, rng: [str(uuid.UUID(bytes=rng.bytes(16), version=4))
                                for _ in range(n)],
-    "null": lambda s, n, rng: [None] * n,
+    "null": lambda s, n, rng: [None] * n, "bytes": _bytes,
+    "json": lambda s, n, rng: [json.dumps(jsongen.generate(s["shape"], rng)) for _ in range(n)],
 }
 
 
