@@ -197,6 +197,12 @@ def test_marker_password_never_shown(new_db: Callable[[str], str], tmp_path: Pat
     run("refresh", str(model), missing, code=3)
     run("diff", src, missing, code=3)
     run("report", src, missing, code=3)
+    helptext = runner.invoke(app, ["clone", "--help"], terminal_width=200).output
+    for opts in (["--workers", "2"], ["--dask", "tcp://127.0.0.1:1"]):  # once the CLI has them
+        if opts[0] in helptext:
+            run("clone", src, missing, *opts, code=3)
+            run("sample", str(model), tgt, *opts, code=1)  # not empty
+            run("clone", src, tgt, "--replace", *opts)  # the whole way, or its failure
     text = "\n".join(out)
     assert "cannot connect" in text and "not empty" in text  # the paths were taken
     assert MARK not in text
