@@ -128,6 +128,44 @@ def test_a_rare_value_of_common_words_is_blocked():
     assert "Blue Night" not in set(model.sample(5000, np.random.default_rng(0)))
 
 
+def test_made_up_words_follow_the_column_and_are_no_source_word():
+    """Two words in capitals, each word rare (a film's title): one shape, filled with words
+    made up from characters k owners share, never a word or value of the source."""
+    rng = np.random.default_rng(4)
+    syllables = ["ka", "ro", "mi", "sta", "len", "dor", "vi", "na", "bel", "tru"]
+    def word() -> str:
+        return "".join(syllables[int(i)] for i in rng.integers(0, 10, 3)).upper()
+    values = [f"{word()} {word()}" for _ in range(600)]
+    held = Counter(w for v in values for w in v.split())
+    rare_words = {w for w, n in held.items() if n < 5}
+    model = ngram.fit(values, 5, rng=np.random.default_rng(0))
+    assert model is not None
+    out = model.sample(500, np.random.default_rng(1))
+    assert not set(out) & set(values)
+    assert all(v.isupper() for v in out)
+    made = {w for v in out for w in v.split()}
+    assert not made & rare_words and len(made) > 200
+    # ~2 words a value, as in the source
+    assert 1.7 < np.mean([len(v.split()) for v in out]) < 2.3
+
+
+def test_chain_keeps_spacing_and_never_stores_a_value_as_written():
+    """Composers joined by "/" with no spaces keep that spelling; a kept word is stored
+    lower-cased behind its case, and a context's words one per string."""
+    rng = np.random.default_rng(5)
+    names = ["Steve", "Harris", "Bruce", "Dickinson", "Adrian", "Smith", "Dave", "Murray"]
+    values = ["/".join(" ".join(names[int(j)] for j in rng.integers(0, 8, 2))
+                       for _ in range(int(rng.integers(1, 4)))) for _ in range(400)]
+    model = ngram.fit(values, 5, rng=np.random.default_rng(0))
+    assert model is not None
+    out = model.sample(300, np.random.default_rng(2))
+    assert not set(out) & set(values)
+    assert any("/" in v for v in out) and not any(" /" in v or "/ " in v for v in out)
+    stored = json.dumps(model.to_json())
+    assert '"Steve"' not in stored and '"<Aa>steve"' in stored
+    assert ngram.Phrases.from_json(json.loads(stored)) == model
+
+
 # -- within a row -------------------------------------------------------------------------
 
 def test_dependency_has_a_direction():

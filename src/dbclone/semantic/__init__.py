@@ -5,11 +5,12 @@
 - `recognise`: which kind of non-personal text a column holds (values first, then name
   tokens in English and Swedish, read with the table's name).
 - `generate`: values of a recognised kind from those lists, never the source's.
-- `ngram`: phrase templates of a column where no list fits (titles, product names), under
-  the k-owner privacy floor; its fitted state is JSON statistics.
+- `ngram`: a token chain of a column where no list fits (titles, product names, prose),
+  under the k-owner privacy floor, its rare words made up by `wordgen`; its fitted state
+  is JSON statistics.
 - `consistency`: functional-dependency strength between columns; first name, gender and
   personnummer rules.
-- `columns`: a text column's `TextModel` (kind and public pool, or phrase templates), fitted
+- `columns`: a text column's `TextModel` (kind and public pool, or token chain), fitted
   and sampled; `rows`: `RowRule`s found in a table's rows and applied to generated rows.
 - `relations`: exact arithmetic, counters, bounded date offsets, flags decided by one column,
   and the granularity of numbers and times.

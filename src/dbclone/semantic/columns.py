@@ -1,6 +1,6 @@
 """A text column's model of meaning, fitted from its values and sampled without them: a
 recognised kind with a pool of public values of that kind (none of them a source value), or
-the column's phrase templates where no list fits. The model (`TextModel`) is statistics and
+the column's token chain (`ngram`) where no list fits. The model (`TextModel`) is statistics and
 public values only, so it may go in the model file.
 """
 
@@ -24,19 +24,18 @@ POOL = 300
 #: Kinds drawn from a pool of public values.
 POOLED = frozenset(("country", "currency", "language", "emoji", "codepoint", "colour", "city",
                     "region", "company", "job", "url", "code", "person"))
-#: Kinds of names of things, written by people: phrase templates of the column.
+#: Kinds of names of things, written by people: the column's token chain.
 PHRASED = frozenset(("work_title", "product", "phrases"))
-#: Rows a phrase model is fitted on at most.
+#: Rows a phrase model is fitted on at most, and characters (prose: fewer rows of it).
 PHRASE_ROWS = 5000
-#: Longest median length (characters) of free text that is still a name, not prose.
-NAME_LENGTH = 60
+PHRASE_CHARS = 150_000
 
 
 @dataclass(frozen=True)
 class TextModel:
-    """kind/style/reason: see `recognise.Semantic`; kind "phrases" for templates. pool: public
-    values to draw from; countries: the source's country mix (cities, regions); shapes: the
-    source's common value shapes with their share (phone extensions, codes); templates, kept,
+    """kind/style/reason: see `recognise.Semantic`; kind "phrases" for a token chain. pool:
+    public values to draw from; countries: the source's country mix (cities, regions); shapes: the
+    source's common value shapes with their share (phone extensions, codes); steps, shares,
     public: an `ngram.Phrases`."""
 
     kind: str
@@ -47,14 +46,12 @@ class TextModel:
     # against one type (country, share) would fail.
     countries: tuple[tuple[Any, ...], ...] = ()
     shapes: tuple[tuple[Any, ...], ...] = ()
-    templates: tuple[tuple[Any, ...], ...] = ()
-    kept: tuple[tuple[Any, ...], ...] = ()
+    steps: tuple[tuple[Any, ...], ...] = ()
+    shares: tuple[tuple[Any, ...], ...] = ()
     public: tuple[str, ...] = ()
 
     def phrases(self) -> ngram.Phrases:
-        return ngram.Phrases(
-            tuple((tuple(str(t).split(" ")), int(c), bool(own)) for t, c, own in self.templates),
-            tuple((str(w), int(c)) for w, c in self.kept), self.public)
+        return ngram.Phrases(self.steps, self.shares, self.public)
 
 
 @functools.cache
@@ -113,8 +110,6 @@ def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
         return _pooled(sem, text, rng, locale, avoid)
     if sem is not None and sem.kind not in PHRASED:
         return None  # postcodes and the like: personal data, `pii`'s business
-    if sem is None and float(np.median([len(v) for v in text])) > NAME_LENGTH:
-        return None  # prose: the word model's business, not a name's
     return _phrased(sem, text, [o for _, o in pairs] if owners is not None else None, k,
                     locale, rng, avoid)
 
@@ -142,21 +137,19 @@ def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: st
 
 def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | None, k: int,
              locale: str, rng: np.random.Generator, avoid: frozenset[str]) -> TextModel | None:
-    """The column's phrase templates, on at most PHRASE_ROWS of its values."""
+    """The column's token chain, on at most PHRASE_ROWS of its values."""
     public = [w for w in ngram.public_words(locale) if ref.fold(w) not in avoid]
-    if len(text) > PHRASE_ROWS:  # templates and words of k owners show in a sample too
-        pick = np.sort(rng.choice(len(text), PHRASE_ROWS, replace=False))
+    rows = min(PHRASE_ROWS, int(PHRASE_CHARS / max(float(np.mean([len(v) for v in text])), 1.0)))
+    if len(text) > rows:  # steps and words of k owners show in a sample too
+        pick = np.sort(rng.choice(len(text), rows, replace=False))
         text = [text[i] for i in pick]
         owners = [owners[i] for i in pick] if owners is not None else None
-    phrases = ngram.fit(text, k, owners=owners, public=public)
+    phrases = ngram.fit(text, k, owners=owners, public=public, rng=rng, avoid=avoid)
     if phrases is None:
         return None
-    reason = sem.reason if sem is not None else "names of things (phrase templates)"
-    # Stored as the model file shows them: a template as one string with its slots, words
-    # lower-cased (the slot gives the case), so no single stored string is a source value.
-    return TextModel("phrases", "name", reason,
-                     templates=tuple((" ".join(t), c, own) for t, c, own in phrases.templates),
-                     kept=phrases.kept, public=phrases.public)
+    reason = sem.reason if sem is not None else "names of things (token chain)"
+    return TextModel("phrases", "name", reason, steps=phrases.steps, shares=phrases.shares,
+                     public=phrases.public)
 
 
 _DIGIT = re.compile("9")

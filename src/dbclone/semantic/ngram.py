@@ -1,267 +1,327 @@
 """Names of things that read as real where no public list fits (album and product titles,
-street names): the column's phrase templates, filled with words, under a privacy floor.
+street names, lists of composers): a chain of the column's tokens under a privacy floor,
+its rare words replaced by made-up words in the column's style.
 
-A word is kept when at least k distinct owners (rows, or the people the rows are about) use
-it. A value's template is its words with every word not kept replaced by a slot that keeps
-its letter case (``The Best Of *``, ``* *``, ``Live At *``); a template is kept when k owners
-share it. Slots are filled with public words (Faker's word list for the locale) that the
-source never uses, or with kept words where no source value held by fewer than k owners
-could come out of that: a generated value is never a rare source value. The fitted state
-(kept templates and words with counts) is statistics, serialisable to JSON.
+A value is split into tokens (runs of letters, runs of digits, single punctuation marks),
+each marked when no space comes before it. A token that at least k distinct owners (rows,
+or the people the rows are about) use is kept as written; any other becomes a slot that
+keeps its form: a capitalised word, a lower-case one, one in capitals, a number of so many
+digits. The chain counts which symbol follows each pair of symbols and keeps a step only
+when k owners' values take it; the steps rarer than that are drawn from the shorter context
+(one symbol, then none), in the share they had, so the column's word counts, punctuation
+and spacing come out as in the source without any rare sequence.
+
+Word slots take made-up words (`wordgen`: a character model of the rare words, every step
+shared by k owners, none of them a source word), digit slots random digits. Every value
+holds at least one made-up word (a value made only of kept tokens has its last word
+replaced), so no generated value is a source value. The fitted state (kept steps with
+counts, the share of each context they cover, made-up words) is statistics, serialisable
+to JSON.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-#: A slot in a template: "*" for a capitalised word, "_" for a lower-case one, "#" for a
-#: number (filled with digits of the same count), "^" for a word in capitals.
-UPPER, LOWER, DIGITS, CAPS = "*", "_", "#", "^"
-SLOTS = (UPPER, LOWER, DIGITS, CAPS)
-#: Share of slots filled with the column's own kept words where both kinds are allowed.
-OWN_SHARE = 0.8
-#: Fewest kept templates for the model to be worth using.
-MIN_TEMPLATES = 2
-#: Words, and punctuation apart from them, so "(Live)" keeps its brackets as kept tokens.
-_TOKEN = re.compile(r"\w+(?:['’.]\w+)*\.?|[^\w\s]")
+from dbclone.semantic import wordgen
+from dbclone.semantic.reference import fold
+
+#: Slots: forms a token rarer than k owners keeps. No token can be one (a punctuation token
+#: is one character, a word has no "<").
+UPPER, LOWER, CAPS, DIGITS = "<Aa>", "<a>", "<AA>", "<9:"
+START, END = "<s>", "</s>"
+#: Marks a token written with no space before it ("Vol" "+." -> "Vol.").
+GLUE = "+"
+#: Symbols of context the chain looks back on.
+ORDER = 2
+#: Longest value in tokens.
+LONGEST = 60
+#: Fewest rare word tokens to learn made-up words from; below it all the column's words.
+MIN_RARE = 200
+_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
 
 
-def words(value: str) -> list[str]:
-    return _TOKEN.findall(str(value))
+def tokens(value: str) -> list[tuple[bool, str]]:
+    """(glued to the token before, token) for each token of the value."""
+    text = str(value)
+    return [(m.start() > 0 and not text[m.start() - 1].isspace(), m.group())
+            for m in _TOKEN.finditer(text)]
 
 
-def _slot(word: str) -> str:
-    if word.isdigit():
-        return DIGITS + str(len(word))
-    if len(word) > 1 and word.isupper():
+def _slot(token: str) -> str:
+    if token.isdigit():
+        return f"{DIGITS}{len(token)}>"
+    if not token[:1].isalpha():
+        return ""  # a rare punctuation mark: left out
+    if len(token) > 1 and token.isupper():
         return CAPS
-    return UPPER if word[:1].isupper() else LOWER
+    return UPPER if token[:1].isupper() else LOWER
 
 
-def _is_slot(token: str) -> bool:
-    # A digit slot carries its count ("#4"): a bare "#" is the source's own punctuation
-    # ("Order # 12"; read as a slot of no length, sampling failed on AdventureWorks).
-    if token[:1] == DIGITS:
-        return token[1:].isdigit()
-    return token in SLOTS
+def is_slot(symbol: str) -> bool:
+    return symbol.lstrip(GLUE)[:1] == "<" and len(symbol.lstrip(GLUE)) > 1
 
 
-#: Punctuation written without a space before it, or after it.
-_NO_SPACE_BEFORE = frozenset(")],.!?:;'’")
-_NO_SPACE_AFTER = frozenset("([")
+def _bare(symbol: str) -> tuple[bool, str]:
+    """(glued, symbol without its glue mark)."""
+    if len(symbol) > 1 and symbol[0] == GLUE:
+        return True, symbol[1:]
+    return False, symbol
 
 
-def join(tokens: list[str]) -> str:
-    out = ""
-    for i, t in enumerate(tokens):
-        if i and t not in _NO_SPACE_BEFORE and tokens[i - 1] not in _NO_SPACE_AFTER:
-            out += " "
-        out += t
+def _symbols(seq: list[tuple[bool, str]], kept: set[str]) -> list[str]:
+    out: list[str] = []
+    for glued, tok in seq:
+        sym = tok if tok in kept else _slot(tok)
+        if sym:
+            out.append(GLUE + sym if glued and out else sym)
     return out
 
 
 @dataclass(frozen=True)
 class Phrases:
-    """templates: (template words, count, whether its slots may take kept words);
-    kept: kept words and counts; public: words from outside the source for slots."""
+    """steps: (count, next symbol, *context symbols) for the steps k owners take; shares:
+    (share of the context's continuations the kept steps make up, *context symbols);
+    public: made-up words (lower case) for word slots. Symbols as stored (`encode`): a word
+    lower-cased behind the slot of its case, each its own string."""
 
-    templates: tuple[tuple[tuple[str, ...], int, bool], ...]
-    kept: tuple[tuple[str, int], ...]
+    steps: tuple[tuple[Any, ...], ...]
+    shares: tuple[tuple[Any, ...], ...]
     public: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, object]:
-        return {"templates": [[list(t), c, own] for t, c, own in self.templates],
-                "kept": [list(w) for w in self.kept], "public": list(self.public)}
+        return {"steps": [list(s) for s in self.steps], "shares": [list(s) for s in self.shares],
+                "public": list(self.public)}
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Phrases:
-        templates = tuple((tuple(str(w) for w in t), int(c), bool(own))
-                          for t, c, own in data["templates"])  # type: ignore[attr-defined]
-        kept = tuple((str(w), int(c)) for w, c in data["kept"])  # type: ignore[attr-defined]
-        return cls(templates, kept, tuple(str(w) for w in data.get("public", ())))  # type: ignore[attr-defined]
+    def from_json(cls, data: dict[str, Any]) -> Phrases:
+        steps = tuple((int(s[0]), *map(str, s[1:])) for s in data["steps"])
+        shares = tuple((float(s[0]), *map(str, s[1:])) for s in data["shares"])
+        return cls(steps, shares, tuple(str(w) for w in data.get("public", ())))
 
     def sample(self, n: int, rng: np.random.Generator,
-               lengths: np.ndarray | None = None, tries: int = 12) -> list[str]:
+               lengths: np.ndarray | None = None, tries: int = 8) -> list[str]:
         """n values; with target `lengths`, each the closest in length of `tries` draws,
         then cut at a word or lengthened by a word towards it (a value's length is part of
-        the row: the report's detection reads text as its length).
-
-        Vectorised over the draws: per template, its slots' words are drawn for all its
-        draws at once and the draws' lengths summed from the words' lengths, so only the
-        chosen draw of each row is ever joined into a string (a loop per draw and slot
-        generated 650 rows/s of TPC-H lineitem comments)."""
+        the row: the report's detection reads text as its length). The draws advance
+        together, a step of all of them per NumPy call (`_Chain`); only each row's chosen
+        draw is joined into a string."""
         if n <= 0:
             return []
+        chain = _chain_of(self)
         k = tries if lengths is not None else 1
-        picks = _Picker.of([c for _, c, _ in self.templates]).draw((n, k), rng)
-        words = _Words.of(self)
-        size = np.zeros((n, k), dtype=np.int64)
-        drawn: dict[int, tuple[np.ndarray, list[np.ndarray | int]]] = {}
-        for t, at in _groups(picks.ravel()):
-            slots, total = self._fill(t, len(at), rng, words)
-            size.ravel()[at] = total
-            drawn[t] = (at, slots)
+        seqs = chain.draw(n * k, rng)
+        words = rng.integers(0, len(chain.words), seqs.shape, dtype=np.int32)
+        size = chain.sizes(seqs, words).reshape(n, k)
         if lengths is None:
-            best = np.arange(n) * k
-        else:
-            want = np.asarray(lengths, dtype=np.int64)[:n]
-            # argmin takes the first of equally near draws, as min() over the draws did
-            best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
-        out = np.empty(n, dtype=object)
-        for t, rows in _groups(picks.ravel()[best]):
-            at, slots = drawn[t]
-            out[rows] = self._join(t, slots, np.searchsorted(at, best[rows]), words, rng)
-        if lengths is None:
-            return out.tolist()
-        far = np.flatnonzero(np.abs(size.ravel()[best] - want) > 2)
-        for i in far.tolist():
-            out[i] = self._to_length(out[i], int(want[i]), rng, list(words.own_words))
-        return out.tolist()
-
-    def _fill(self, t: int, m: int, rng: np.random.Generator,
-              words: _Words) -> tuple[list[np.ndarray | int], np.ndarray]:
-        """Words for `m` draws of template `t`: per slot, the drawn words' positions in
-        `words` (a digit slot: its digit count, drawn when joined), and each draw's
-        length."""
-        template, _, own_ok = self.templates[t]
-        total = np.full(m, sum(len(s) for s in _segments(template)), dtype=np.int64)
-        slots: list[np.ndarray | int] = []
-        for w in template:
-            if not _is_slot(w):
-                continue
-            if w[0] == DIGITS:
-                slots.append(int(w[1:]))
-                total += int(w[1:])
-                continue
-            chosen = words.draw(m, own_ok, rng)
-            slots.append(chosen)
-            total += words.sizes[w][chosen]
-        return slots, total
-
-    def _join(self, t: int, slots: list[np.ndarray | int], which: np.ndarray,
-              words: _Words, rng: np.random.Generator) -> np.ndarray:
-        """The draws `which` of template `t` as strings: literal segments and slot words
-        concatenated column-wise (object arrays add element by element in C)."""
-        template = self.templates[t][0]
-        segments = _segments(template)
-        cases = [w for w in template if _is_slot(w)]
-        out = np.full(len(which), segments[0], dtype=object)
-        for slot, case, segment in zip(slots, cases, segments[1:], strict=True):
-            if isinstance(slot, int):
-                out = out + np.asarray(_digits(slot, len(which), rng), dtype=object)
-            else:
-                out = out + words.cased[case][slot[which]]
-            if segment:
-                out = out + segment
+            return chain.join(seqs, words, rng)
+        want = np.asarray(lengths, dtype=np.int64)[:n]
+        # argmin takes the first of equally near draws
+        best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
+        out = chain.join(seqs[best], words[best], rng)
+        for i in np.flatnonzero(np.abs(size.ravel()[best] - want) > 2).tolist():
+            out[i] = self._to_length(out[i], int(want[i]), rng)
         return out
 
-    def _to_length(self, value: str, want: int, rng: np.random.Generator,
-                   own: list[str]) -> str:
-        words = (self.public or tuple(own)) if own or self.public else ()
-        while words and len(value) < want - 2:
-            word = words[int(rng.integers(0, len(words)))]
-            value = f"{value} {word[:1].upper() + word[1:] if value[:1].isupper() else word}"
+    def _to_length(self, value: str, want: int, rng: np.random.Generator) -> str:
+        # Added words take the value's case: capitals in a value of capitals, else the
+        # case of its last word.
+        last = value.split()[-1] if value.split() else value
+        slot = CAPS if value.isupper() else UPPER if last[:1].isupper() else LOWER
+        while self.public and len(value) < want - 2:
+            value = f"{value} {_cased(self.public[int(rng.integers(0, len(self.public)))], slot)}"
         if len(value) > want + 2 and " " in value[:want + 1]:
             value = value[:want + 1].rsplit(" ", 1)[0].rstrip(" ,:;-(&/")
         return value
 
 
-def _groups(values: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """Each distinct value with its positions in `values` (ascending), by one sort."""
-    small = values.astype(np.int16) if len(values) and values.max() < 2 ** 15 else values
-    order = np.argsort(small, kind="stable")  # a radix sort for 16 bits
-    cuts = np.flatnonzero(np.diff(values[order])) + 1
-    return [(int(values[part[0]]), part) for part in np.split(order, cuts)]
+_CHAINS: dict[int, _Chain] = {}
 
 
-@dataclass(frozen=True)
-class _Picker:
-    """Draws indices in proportion to integer counts: a gather from every index repeated by
-    its count (exact, one integer per draw), or by cumulative shares where the counts sum
-    past TABLE_MAX."""
-
-    table: np.ndarray | None
-    cumulative: np.ndarray
-
-    TABLE_MAX = 1 << 22
-
-    @classmethod
-    def of(cls, counts: Sequence[int]) -> _Picker:
-        c = np.maximum(np.asarray(counts, dtype=np.int64), 0)
-        total = int(c.sum())
-        table = np.repeat(np.arange(len(c), dtype=np.int32), c) if 0 < total <= cls.TABLE_MAX \
-            else None
-        return cls(table, np.cumsum(c / max(total, 1)))
-
-    def draw(self, size: int | tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-        if self.table is not None:
-            return self.table[rng.integers(0, len(self.table), size)]
-        at = np.searchsorted(self.cumulative, rng.random(size), side="right")
-        return np.minimum(at, len(self.cumulative) - 1)
+def _chain_of(phrases: Phrases) -> _Chain:
+    """The chain of a model, built once per model (a sample is drawn chunk by chunk)."""
+    found = _CHAINS.get(id(phrases))
+    if found is None or found.phrases is not phrases:
+        found = _CHAINS[id(phrases)] = _Chain(phrases)
+    return found
 
 
-def _segments(template: tuple[str, ...]) -> list[str]:
-    """The template's literal text between its slots, spaces as `join` writes them: a slot
-    word is never punctuation, so where spaces go depends on the template alone."""
-    out = [""]
-    for i, t in enumerate(template):
-        if i and t not in _NO_SPACE_BEFORE and template[i - 1] not in _NO_SPACE_AFTER:
-            out[-1] += " "
-        if _is_slot(t):
-            out.append("")
-        else:
-            out[-1] += t
-    return out
+class _Chain:
+    """A fitted chain as arrays. Symbols are numbered (0 the start, 1 the end); per context
+    size (ORDER down to 0) the contexts' keys sorted, the share of draws that stay at each,
+    and their next symbols with cumulative shares offset by the context's position, so one
+    `searchsorted` draws the next symbol of every draw at that context size."""
 
+    def __init__(self, phrases: Phrases) -> None:
+        self.phrases = phrases
+        self.symbols: list[str] = [START, END]
+        self.ids = {START: 0, END: 1}
+        steps = [(int(count), self._number(nxt), [self._number(c) for c in ctx])
+                 for count, nxt, *ctx in phrases.steps]
+        for form in (UPPER, LOWER, CAPS):  # a kept word may be turned into its slot
+            self._number(form)
+            self._number(GLUE + form)
+        self.base = len(self.symbols)
+        nexts: list[dict[int, list[tuple[int, int]]]] = [defaultdict(list)
+                                                        for _ in range(ORDER + 1)]
+        for count, nxt, ctx in steps:
+            nexts[len(ctx)][self._key(ctx)].append((nxt, count))
+        shares = {(len(ctx), self._key([self._number(c) for c in ctx])): float(share)
+                  for share, *ctx in phrases.shares}
+        self.levels = [self._level(nexts[size], shares, size) for size in range(ORDER + 1)]
+        self.words = tuple(phrases.public) or ("x",)
+        self._classes()
 
-def _digits(count: int, m: int, rng: np.random.Generator) -> list[str]:
-    """m strings of `count` uniform digits each."""
-    if count <= 18:
-        return [f"{v:0{count}d}" for v in rng.integers(0, 10 ** count, m).tolist()]
-    parts = rng.integers(0, 10, (m, count)).astype(str)
-    return ["".join(r) for r in parts.tolist()]
+    def _number(self, stored: str) -> int:
+        sym = decode(stored)
+        if sym not in self.ids:
+            self.ids[sym] = len(self.symbols)
+            self.symbols.append(sym)
+        return self.ids[sym]
 
+    def _key(self, ctx: Sequence[int]) -> int:
+        key = 0
+        for c in ctx:
+            key = key * self.base + c
+        return key
 
-@dataclass(frozen=True)
-class _Words:
-    """A model's slot words: per word slot, the column's own kept words (function words
-    apart) then the public words, in the slot's letter case, with their lengths; draws are
-    positions in those arrays, so a draw's length is a gather and only chosen draws become
-    strings."""
+    @staticmethod
+    def _level(found: dict[int, list[tuple[int, int]]], shares: dict[tuple[int, int], float],
+               size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        keys = sorted(found)
+        nxt: list[int] = []
+        cum: list[float] = []
+        start: list[int] = []
+        for i, key in enumerate(keys):
+            pairs = found[key]
+            counts = np.asarray([c for _, c in pairs], dtype=float)
+            start.append(len(nxt))
+            nxt += [s for s, _ in pairs]
+            cum += (i + np.cumsum(counts) / counts.sum()).tolist()
+        stay = np.asarray([shares.get((size, k), 1.0) for k in keys])
+        return (np.asarray(keys, dtype=np.int64), stay, np.asarray(nxt, dtype=np.int64),
+                np.asarray(cum), np.asarray([*start, len(nxt)], dtype=np.int64))
 
-    own_words: tuple[str, ...]  # at positions [0, len(own_words)), public ones after
-    public: int  # 0: no public words ("x" stands in)
-    own_picker: _Picker
-    cased: dict[str, np.ndarray]
-    sizes: dict[str, np.ndarray]
+    def _classes(self) -> None:
+        """Per symbol: its text, whether glued, whether a word slot, a digit slot's width,
+        its size in characters, and for a kept word the slot of its case."""
+        pairs = [_bare(s) for s in self.symbols]
+        self.glued = np.asarray([g for g, _ in pairs])
+        self.bare = [b for _, b in pairs]
+        self.word_slot = np.asarray([is_slot(b) and not b.startswith(DIGITS) for b in self.bare])
+        self.digits = np.asarray([int(b[len(DIGITS):-1]) if b.startswith(DIGITS) else 0
+                                  for b in self.bare])
+        self.text_size = self.digits + np.asarray(
+            [0 if is_slot(b) or i < 2 else len(b) for i, b in enumerate(self.bare)])
+        word = [i >= 2 and b[:1].isalpha() for i, b in enumerate(self.bare)]
+        self.as_slot = np.asarray([
+            self.ids[(GLUE if g else "") + _slot(b)] if w else -1
+            for (g, b), w in zip(pairs, word, strict=True)])
+        self.content = np.asarray([w and not _is_function(b)
+                                   for b, w in zip(self.bare, word, strict=True)])
+        self.word_sizes = np.asarray([len(w) for w in self.words])
+        self.texts = np.asarray(["" if is_slot(b) or i < 2 else b
+                                 for i, b in enumerate(self.bare)], dtype=object)
+        forms = (UPPER, LOWER, CAPS)
+        self.form = np.asarray([forms.index(b) if b in forms else -1 for b in self.bare])
+        self.cased = {i: np.asarray([_cased(w, f) for w in self.words], dtype=object)
+                      for i, f in enumerate(forms)}
 
-    @classmethod
-    def of(cls, phrases: Phrases) -> _Words:
-        kept = [(w, c) for w, c in phrases.kept if not _is_function(w)]
-        words = [w for w, _ in kept] + (list(phrases.public) or ["x"])
-        cased = {slot: np.asarray([_cased(w, slot) for w in words], dtype=object)
-                 for slot in (UPPER, LOWER, CAPS)}
-        sizes = {slot: np.asarray([len(w) for w in v], dtype=np.int64)
-                 for slot, v in cased.items()}
-        return cls(tuple(w for w, _ in kept), len(phrases.public),
-                   _Picker.of([c for _, c in kept]), cased, sizes)
+    def draw(self, m: int, rng: np.random.Generator) -> np.ndarray:
+        """m sequences of symbol ids (-1 past a sequence's end), each with a word slot; as
+        many columns as the longest sequence has symbols."""
+        columns = []
+        hist = np.zeros((m, ORDER), dtype=np.int64)  # the last ORDER symbols (START = 0)
+        alive = np.arange(m)
+        for _ in range(LONGEST):
+            if not len(alive):
+                break
+            nxt = self._step(hist[alive], rng)
+            ended = nxt == 1
+            alive, nxt = alive[~ended], nxt[~ended]
+            column = np.full(m, -1, dtype=np.int32)
+            column[alive] = nxt
+            columns.append(column)
+            if ORDER:
+                hist[alive] = np.column_stack([hist[alive, 1:], nxt])
+        seqs = np.column_stack(columns) if columns else np.full((m, 1), -1, dtype=np.int32)
+        return self._with_word_slot(seqs)
 
-    def draw(self, m: int, own_ok: bool, rng: np.random.Generator) -> np.ndarray:
-        """m words' positions for a word slot: the column's own words where the template
-        allows them (OWN_SHARE of them when public words exist too), else public words."""
-        public = len(self.own_words) + (rng.integers(0, self.public, m) if self.public else
-                             np.zeros(m, dtype=np.int64))
-        if not (own_ok and self.own_words):
-            return public
-        own = self.own_picker.draw(m, rng)
-        if not self.public:
-            return own
-        return np.where(rng.random(m) < OWN_SHARE, own, public)
+    def _step(self, hist: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The next symbol of each draw: from the longest context it has that is kept, or,
+        in the share of draws the kept steps do not cover, from the shorter one."""
+        out = np.full(len(hist), 1, dtype=np.int64)
+        todo = np.arange(len(hist))
+        for size in range(ORDER, -1, -1):
+            keys, stay, nxt, cum, start = self.levels[size]
+            if not len(todo) or not len(keys):
+                continue
+            key = np.zeros(len(todo), dtype=np.int64)
+            for j in range(ORDER - size, ORDER):
+                key = key * self.base + hist[todo, j]
+            pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            here = keys[pos] == key
+            if size:
+                here &= rng.random(len(todo)) < stay[pos]
+            at, ctx = todo[here], pos[here]
+            pick = np.searchsorted(cum, ctx + rng.random(len(at)), side="right")
+            out[at] = nxt[np.clip(pick, start[ctx], start[ctx + 1] - 1)]
+            todo = todo[~here]
+        return out
+
+    def _with_word_slot(self, seqs: np.ndarray) -> np.ndarray:
+        """Where a sequence has no word slot, its last word (not a short function word, if
+        it has one) becomes a slot of its form, so the value holds a made-up word and is no
+        source value; a sequence without any word becomes one capitalised word slot."""
+        rows, cols = np.nonzero(seqs >= 0)  # row by row, left to right
+        vals = seqs[rows, cols]
+        m = len(seqs)
+        lacking = np.bincount(rows, weights=self.word_slot[vals], minlength=m) == 0
+        pick = lacking[rows] & (self.as_slot[vals] >= 0)
+        # the last word of each lacking row, a content word where there is one: rank a
+        # content word above every other word, then take each row's highest (last) rank
+        rank = np.where(pick, cols + 1 + LONGEST * self.content[vals], 0)
+        best = np.zeros(m, dtype=np.int64)
+        np.maximum.at(best, rows, rank)
+        has = lacking & (best > 0)
+        at = (best[has] - 1) % LONGEST
+        where = np.flatnonzero(has)
+        seqs[where, at] = self.as_slot[seqs[where, at]]
+        bare = np.flatnonzero(lacking & (best == 0))
+        seqs[bare] = -1
+        seqs[bare, 0] = self.ids[UPPER]
+        return seqs
+
+    def sizes(self, seqs: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """Each sequence's length in characters with the drawn words in its word slots."""
+        rows, cols = np.nonzero(seqs >= 0)
+        vals = seqs[rows, cols]
+        chars = np.where(self.word_slot[vals], self.word_sizes[words[rows, cols]],
+                         self.text_size[vals]) + (~self.glued[vals] & (cols > 0))
+        return np.bincount(rows, weights=chars, minlength=len(seqs)).astype(np.int64)
+
+    def join(self, seqs: np.ndarray, words: np.ndarray, rng: np.random.Generator) -> list[str]:
+        """The sequences as strings: every token's text at once (kept tokens as written,
+        word slots the drawn words in the slot's case, digit slots drawn digits, a space
+        before each token not glued), then each row's tokens joined."""
+        rows, cols = np.nonzero(seqs >= 0)
+        vals = seqs[rows, cols]
+        text = self.texts[vals]
+        for form, cased in self.cased.items():
+            at = np.flatnonzero(self.form[vals] == form)
+            text[at] = cased[words[rows[at], cols[at]]]
+        for i in np.flatnonzero(self.digits[vals]).tolist():
+            text[i] = "".join(map(str, rng.integers(0, 10, int(self.digits[vals[i]]))))
+        spaced = np.flatnonzero(~self.glued[vals] & (cols > 0))
+        text[spaced] = " " + text[spaced]
+        cuts = np.searchsorted(rows, np.arange(1, len(seqs)))
+        return ["".join(part) for part in np.split(text, cuts)]
 
 
 def _cased(word: str, slot: str) -> str:
@@ -270,7 +330,7 @@ def _cased(word: str, slot: str) -> str:
     return word[:1].upper() + word[1:] if slot == UPPER else word.lower()
 
 
-#: Short words that fill no slot by themselves (a title of "The The" reads as a glitch).
+#: Short words a value's own word is never replaced by a slot in preference to.
 _FUNCTION = frozenset((
     "a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "with", "by", "from",
     "de", "la", "le", "el", "och", "i", "på", "av", "med", "till", "för", "en", "ett", "det",
@@ -282,101 +342,84 @@ def _is_function(word: str) -> bool:
 
 
 def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
-        public: Sequence[str] = ()) -> Phrases | None:
-    """The values' kept templates and words; None when fewer than MIN_TEMPLATES survive."""
-    who = list(owners) if owners is not None else list(range(len(values)))
-    tokens = [words(v) for v in values]
+        public: Sequence[str] = (), rng: np.random.Generator | None = None,
+        avoid: frozenset[str] = frozenset()) -> Phrases | None:
+    """The values' chain of kept steps and made-up words; None when no step survives.
+    `public`: words for slots where none can be made up; `avoid`: more strings (folded)
+    no made-up word may be."""
+    who: list[Hashable] = list(owners) if owners is not None else list(range(len(values)))
+    seqs = [tokens(v) for v in values]
     word_owners: dict[str, set[Hashable]] = defaultdict(set)
-    value_owners: dict[tuple[str, ...], set[Hashable]] = defaultdict(set)
-    for seq, owner in zip(tokens, who, strict=True):
-        value_owners[tuple(seq)].add(owner)
-        for w in seq:
-            word_owners[w].add(owner)
-    kept_words = {w for w, held in word_owners.items() if len(held) >= k}
-    # Each value's templates from the most literal to the barest: its kept words, the same
-    # with its last word drawn, only its short function words and punctuation, its letter
-    # cases alone. A value counts towards the first of them that k owners share and that
-    # draws a word at least (a template of kept words alone would be a whole source value).
-    levels = [[_template(seq, kept_words, level) for seq in tokens] for level in range(4)]
-    held_by: dict[tuple[str, ...], set[Hashable]] = defaultdict(set)
-    for level in levels:
-        for t, owner in zip(level, who, strict=True):
-            held_by[t].add(owner)
-    template_rows: dict[tuple[str, ...], int] = defaultdict(int)
-    for i in range(len(tokens)):
-        first = next((lv[i] for lv in levels if len(held_by[lv[i]]) >= k
-                      and any(_is_slot(w) for w in lv[i])), None)
-        if first:
-            template_rows[first] += 1
-    template_owners = {t: held_by[t] for t in template_rows}
-    templates = [t for t, held in template_owners.items() if len(held) >= k and t]
-    if len(templates) < MIN_TEMPLATES:
+    for seq, owner in zip(seqs, who, strict=True):
+        for _, tok in seq:
+            word_owners[tok].add(owner)
+    kept = {w for w, held in word_owners.items() if len(held) >= k}
+    counts: Counter[tuple[str, ...]] = Counter()
+    holders: Counter[tuple[str, ...]] = Counter()
+    pairs: set[tuple[tuple[str, ...], Hashable]] = set()
+    for seq, owner in zip(seqs, who, strict=True):
+        padded = (START,) * ORDER + tuple(_symbols(seq, kept)) + (END,)
+        # A step: its context (0 to ORDER symbols) and the next symbol, as one tuple.
+        steps = [padded[i - size:i + 1] for i in range(ORDER, len(padded))
+                 for size in range(ORDER + 1)]
+        counts.update(steps)
+        if owners is None:  # each value its own owner: count a step once per value
+            holders.update(set(steps))
+        else:
+            pairs.update((step, owner) for step in steps)
+    holders.update(step for step, _ in pairs)
+    totals: dict[tuple[str, ...], int] = defaultdict(int)
+    covered: dict[tuple[str, ...], int] = defaultdict(int)
+    kept_steps: list[tuple[Any, ...]] = []
+    for step, count in counts.items():
+        totals[step[:-1]] += count
+        if holders[step] >= k:
+            kept_steps.append((count, encode(step[-1]), *map(encode, step[:-1])))
+            covered[step[:-1]] += count
+    if not kept_steps:
         return None
-    # Rare source values made of kept words alone: a template whose slots could spell one
-    # of them takes public words only.
+    made = _made_up(seqs, who, kept, k, rng or np.random.default_rng(0),
+                    avoid | {fold(w) for w in word_owners})
     seen = {w.lower() for w in word_owners}
-    counts: dict[str, int] = defaultdict(int)
-    for seq in tokens:
-        for w in seq:
-            if w in kept_words and w[:1].isalpha():
-                counts[w.lower()] += 1
-    # A rare source value a template could spell: through digit slots alone the template is
-    # dropped; through the column's own words too, its slots take public words only.
-    rare: dict[int, list[tuple[str, ...]]] = defaultdict(list)
-    for value, held in value_owners.items():
-        if len(held) < k and value:
-            rare[len(value)].append(value)
-    kept_templates = []
-    # Rare values indexed by their words at a template's literal positions: only those can
-    # be spelt by it (a template's literals must match exactly).
-    index: dict[tuple[int, tuple[int, ...]], dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
-    for t in sorted(templates):
-        at = tuple(i for i, w in enumerate(t) if not _is_slot(w))
-        key = (len(t), at)
-        if key not in index:
-            by: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
-            for r in rare.get(len(t), ()):
-                by[tuple(r[i] for i in at)].append(r)
-            index[key] = by
-        near = index[key].get(tuple(t[i] for i in at), [])
-        reach = [_reach(t, r, counts) for r in near]
-        if "digits" in reach:
-            continue
-        kept_templates.append((t, template_rows[t], "own" not in reach))
-    if len(kept_templates) < MIN_TEMPLATES:
-        return None
+    shares = sorted((covered[c] / totals[c], *map(encode, c)) for c in covered)
     return Phrases(
-        tuple(kept_templates), tuple(sorted(counts.items())),
-        tuple(w for w in dict.fromkeys(public) if w.lower() not in seen and len(w) > 2))
+        tuple(sorted(kept_steps, key=lambda s: s[1:])), tuple(shares),
+        made or tuple(w.lower() for w in dict.fromkeys(public)
+                      if w.lower() not in seen and len(w) > 2))
 
 
-def _reach(template: tuple[str, ...], value: tuple[str, ...], own: dict[str, int]) -> str:
-    """How the template could spell the value: "" not at all, "digits" with digit slots
-    alone, "own" only with the column's own words in its word slots."""
-    needs_own = False
-    for t, v in zip(template, value, strict=True):
-        if not _is_slot(t):
-            if t != v:
-                return ""
-        elif _slot(v) != t:
-            return ""
-        elif t[0] != DIGITS:
-            if v.lower() not in own:
-                return ""  # a word only public words could give, and they are never the source's
-            needs_own = True
-    return "own" if needs_own else "digits"
+def encode(symbol: str) -> str:
+    """A symbol as the model file stores it: a word in one case lower-cased behind the slot
+    of its case (``<Aa>queen``), so no stored string is a value as written."""
+    glued, bare = _bare(symbol)
+    if bare[:1].isalpha() and (bare.islower() or bare.isupper() or bare.istitle()):
+        form = _slot(bare)
+        if form != LOWER:
+            bare = form + bare.lower()
+    return (GLUE if glued else "") + bare
 
 
-def _template(seq: list[str], kept: set[str], level: int) -> tuple[str, ...]:
-    if level == 0:
-        return tuple(w if w in kept else _slot(w) for w in seq)
-    if level == 1:  # the last word drawn: "Greatest Hits *" from "Greatest Hits Love"
-        last = max((i for i, w in enumerate(seq) if w[:1].isalnum()), default=-1)
-        return tuple(_slot(w) if i == last or w not in kept else w for i, w in enumerate(seq))
-    if level == 2:
-        return tuple(w if w in kept and (_is_function(w) or not w[:1].isalnum()) else _slot(w)
-                     for w in seq)
-    return tuple(w if not w[:1].isalnum() and w in kept else _slot(w) for w in seq)
+def decode(symbol: str) -> str:
+    glued, bare = _bare(symbol)
+    for form in (UPPER, CAPS):
+        if bare.startswith(form) and len(bare) > len(form):
+            bare = _cased(bare[len(form):], form)
+    return (GLUE if glued else "") + bare
+
+
+def _made_up(seqs: list[list[tuple[bool, str]]], who: list[Hashable], kept: set[str], k: int,
+             rng: np.random.Generator, banned: frozenset[str]) -> tuple[str, ...]:
+    """Words in the style of the words slots stand for (those not kept), else of all."""
+    pairs = [(w, o) for seq, o in zip(seqs, who, strict=True) for _, w in seq if w.isalpha()]
+    rare = [(w, o) for w, o in pairs if w not in kept]
+    use = rare if len(rare) >= MIN_RARE else pairs
+    if not use:
+        return ()
+    source = [w.lower() for w, _ in use]
+    # As many made-up words as the column has distinct words to stand for (at least a few
+    # hundred, so a value's words rarely repeat).
+    n = min(wordgen.POOL, max(300, len(set(source))))
+    return wordgen.words(source, [o for _, o in use], k, banned, rng, n)
 
 
 def public_words(locale: str) -> list[str]:

@@ -22,6 +22,8 @@ CITY_SHARE = 0.6
 SHAPE_SHARE = 0.9
 #: Fewest distinct values for the values to decide at all.
 MIN_DISTINCT = 4
+#: Longest value looked up in the reference lists (their longest names are shorter).
+LISTED_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -89,16 +91,22 @@ def from_values(values: Sequence[str]) -> Semantic | None:
         share = sum(1 for v in distinct if test(v)) / len(distinct)
         if share >= SHAPE_SHARE:
             return Semantic(kind, style, f"{share:.0%} of values are {kind}s")
+    # No listed name is this long: prose and long titles are not looked up (nor folded, the
+    # cost of a fit's recognition on a column of descriptions).
+    short = [v for v in distinct if len(v) <= LISTED_LENGTH]
+    if len(short) < min(MEMBER_SHARE, CITY_SHARE) * len(distinct):
+        return None
+    folded = [ref.fold(v) for v in short]
     best: tuple[float, str, str] = (0.0, "", "")
     for kind, style, members, exact in _membership():
-        share = sum(1 for v in distinct if (v if exact else ref.fold(v)) in members) / \
-            len(distinct)
+        share = sum(1 for v in (short if exact else folded) if v in members) / len(distinct)
         if share > best[0]:
             best = (share, kind, style)
     share, kind, style = best
     if share >= MEMBER_SHARE:
         return Semantic(kind, style, f"{share:.0%} of values are {kind} {style}s (ISO lists)")
-    cities = _share(distinct, lambda v: ref.fold(v) in ref.city_names())
+    names = ref.city_names()
+    cities = sum(1 for v in folded if v in names) / len(distinct)
     if cities >= CITY_SHARE:
         return Semantic("city", "name", f"{cities:.0%} of values are city names (geonames)")
     return None

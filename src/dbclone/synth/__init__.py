@@ -27,7 +27,7 @@ fit and its generate), in its rule's module; columns.registry dispatches by colu
     columns.categorical categories and their frequencies (rare values via `privacy`)
     columns.text        free text from the source's vocabulary; text lengths
     columns.meaning     text of a recognised kind (cities, country codes, job titles) from
-                        public lists, names of things from phrase templates (`semantic`)
+                        public lists, names of things and prose from a token chain (`semantic`)
     columns.shaped      codes and formats: value shapes, regex patterns, resized formats
     columns.personal    personal data replaced by Faker's (emails from the row's names,
                         personnummer from its birth date)

@@ -38,8 +38,8 @@ class ColumnModel:
     strategy: ``key`` (generated primary key), ``fk`` (drawn from parent keys), ``numeric``
     (quantile marginal; dates and times as numbers), ``categorical`` (frequencies), ``pii``
     (Faker provider in `pii`), ``text`` (plausible text, lengths from `lengths`), ``pattern``
-    (codes following `pattern`), ``semantic`` (text of a recognised kind, or phrase
-    templates: see `text`), ``softkey`` (ids of a row elsewhere, see `ref`), ``bytes``,
+    (codes following `pattern`), ``semantic`` (text of a recognised kind, or a token
+    chain: see `text`), ``softkey`` (ids of a row elsewhere, see `ref`), ``bytes``,
     ``json``, ``constant``, ``null``.
     """
 
@@ -109,7 +109,7 @@ class ColumnModel:
     elements: str = ""
     kept_share: float = 1.0
     #: Text with a meaning (strategy ``semantic``, or a category's stand-ins): a recognised
-    #: kind with public values of it, or the column's phrase templates (`dbclone.semantic`).
+    #: kind with public values of it, or the column's token chain (`dbclone.semantic`).
     text: TextModel | None = None
 
 

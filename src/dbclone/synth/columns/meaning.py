@@ -27,6 +27,10 @@ def text_model(ctx: FitContext, col: Column, values: pd.Series,
     """The column's meaning model, or None (no kind recognised and not a name)."""
     table = ctx.table.name if ctx.table is not None else ""
     owners = ctx.owners.reindex(values.index).tolist() if ctx.owners is not None else None
+    if owners is not None and len(set(owners)) < ctx.opts.rare_threshold:
+        # Fewer owners than k (films all about one language): no word could be held by k
+        # of them, and holding by all of them would keep every word; each row is its own.
+        owners = None
     return meaning.fit(col.name, table, values.astype(str).tolist(), ctx.opts.rare_threshold,
                        ctx.fake.locale if ctx.fake is not None else "en_US", ctx.rng,
                        owners=owners, sem=sem, avoid=source_strings(ctx))
