@@ -284,6 +284,30 @@ def test_mysql_views_and_triggers_reach_the_target(new_db: Callable[[str], str])
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM a_richest").scalar() == 1
 
 
+def test_mysql_replace_with_triggers_and_named_fks(new_db: Callable[[str], str]) -> None:
+    """A refresh (--replace) of a MariaDB target whose table has a trigger and a named FK:
+    the old table, parked in the target during the swap, kept its FK name, which InnoDB
+    holds once per database, and the clone's table bringing the same name failed the swap
+    with "Table './db/b' already exists" (sakila: every --replace failed)."""
+    from dbclone.diff import diff_urls
+
+    source, target = new_db("mysql"), new_db("mysql")
+    with engine_for(source).begin() as conn:
+        for stmt in ("CREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)",
+                     "CREATE TABLE b (id INT PRIMARY KEY, a_id INT NOT NULL, "
+                     "CONSTRAINT fk_b_a FOREIGN KEY (a_id) REFERENCES a (id))",
+                     "CREATE TRIGGER b_ins BEFORE INSERT ON b FOR EACH ROW SET NEW.id = NEW.id",
+                     "INSERT INTO a SELECT seq, CONCAT('n', seq) FROM seq_1_to_30",
+                     "INSERT INTO b SELECT seq, 1 + MOD(seq, 30) FROM seq_1_to_60"):
+            conn.exec_driver_sql(stmt)
+    for replace in (False, True, True):
+        clone(source, target, seed=int(replace), replace=replace)
+        assert diff_urls(source, target) == []
+    with engine_for(target).connect() as conn:
+        assert {r[0] for r in conn.exec_driver_sql("SHOW TABLES")} == {"a", "b"}
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM b").scalar() == 60
+
+
 def test_mysql_load_data_batches(new_db: Callable[[str], str]) -> None:
     """Rows go to MariaDB as LOAD DATA files, a batch each: every row lands once (tabs and
     NULLs in text, dates formatted once per distinct value)."""

@@ -248,6 +248,8 @@ def _load_staged(engine: Engine, job: _Job) -> None:
                 # From the swap on, a signal waits until the clone is whole in the target
                 # (the journal covers kill -9 in between).
                 with interrupts.uninterrupted():
+                    for stmt in dialect.before_park_sql(admin, list(parked)):
+                        admin.exec_driver_sql(stmt)
                     admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new, parked))
                     interrupts.mark_committed()
                     _pause("swapped")

@@ -384,6 +384,11 @@ class Dialect:
                  parked: dict[str, str] | None = None) -> str:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 
+    def before_park_sql(self, conn: Connection, parked: list[str]) -> list[str]:
+        """Statements run just before the swap on the old tables that stay in the target,
+        parked (see `swap_sql`)."""
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
     def unstage_ddl(self, schema: Schema) -> list[str]:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 

@@ -247,6 +247,22 @@ class MySQLDialect(Dialect):
         """Where the i-th old table with triggers waits inside the target during a swap."""
         return f"{PARKING_PREFIX}{token}_{i}"
 
+    def before_park_sql(self, conn: Connection, parked: list[str]) -> list[str]:
+        """The FKs of the old tables parked in the target are dropped first: InnoDB keeps a
+        named FK's name per database, so the clone's table bringing the same name in by the
+        swap failed it (sakila's payment.fk_payment_customer: 'Table ./db/customer already
+        exists', every --replace of a database whose tables have triggers and named FKs).
+        The parked tables are dropped right after the swap."""
+        if not parked:
+            return []
+        marks = ", ".join(["%s"] * len(parked))
+        rows = conn.exec_driver_sql(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS "
+            f"WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME IN ({marks}) "
+            "ORDER BY TABLE_NAME, CONSTRAINT_NAME", tuple(parked)).fetchall()
+        q = self.quote
+        return [f"ALTER TABLE {q(t)} DROP FOREIGN KEY {q(fk)}" for t, fk in rows]
+
     def parked_tables(self, conn: Connection) -> list[str]:
         """Parked old tables of the connection's database (left behind only by a run killed
         right after its swap)."""
