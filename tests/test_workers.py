@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from dbclone.api import fit_source, sample_model
 from dbclone.cli import app
 from dbclone.synth import model as model_io
 from dbclone.synth import parallel, sample
-from tests.helpers import table_digest
+from tests.helpers import run_script, table_digest
 
 
 def test_streams_are_keyed_not_threaded() -> None:
@@ -39,6 +40,31 @@ def test_workers_give_the_same_database(shared: Callable[[str, str], str],
         digests.append(table_digest(target))
     assert digests[0] == digests[1] == digests[2]
     assert digests[3] != digests[1]
+
+
+def test_workers_keep_shared_sequence_keys_apart(new_db: Callable[[str], str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two tables drawing keys from one sequence, in chunks of 100 rows made by two workers:
+    the second table's keys start past the first's (set up before the workers fork), as at
+    one worker, and the rows are the same."""
+    source = new_db("postgresql")
+    run_script(source, """
+        CREATE SEQUENCE doc_seq;
+        CREATE TABLE invoice (id int DEFAULT nextval('doc_seq') PRIMARY KEY, total int NOT NULL);
+        CREATE TABLE receipt (id int DEFAULT nextval('doc_seq') PRIMARY KEY, paid date NOT NULL);
+        INSERT INTO invoice (total) SELECT g % 97 FROM generate_series(1, 450) g;
+        INSERT INTO receipt (paid) SELECT DATE '2020-01-01' + g FROM generate_series(1, 350) g;
+        """)
+    model = fit_source(source, seed=0)
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 100)
+    targets = [new_db("postgresql"), new_db("postgresql")]
+    for target, workers in zip(targets, (1, 2), strict=True):
+        sample_model(model, target, seed=0, workers=workers)
+    assert table_digest(targets[0]) == table_digest(targets[1])
+    with sa.create_engine(targets[1]).connect() as conn:
+        ids = [r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM invoice UNION ALL SELECT id FROM receipt")]
+    assert len(ids) == 800 and len(set(ids)) == 800
 
 
 def test_cli_workers_option(shared: Callable[[str, str], str], new_db: Callable[[str], str],

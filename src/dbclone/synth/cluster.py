@@ -4,7 +4,7 @@ this machine.
 A table's chunk heads (`dbclone.synth.parallel`: its columns, the heavy part) become Dask
 tasks: the sampler's state as the table starts (the model, the finished tables its children
 read) is sent to the workers once per table (`Client.scatter`, broadcast), then one task per
-chunk but the first (made here), at most `2 x the cluster's threads` in flight.
+chunk, at most `2 x the cluster's threads` in flight (a table of one chunk is made here).
 Dask's scheduler places them, and runs a task again elsewhere when its worker dies; the rows
 do not depend on where a head ran (each chunk has its own random streams), so a rerun gives
 the same rows. The tails and the load stay here, in the load's one transaction (or staging
@@ -46,17 +46,14 @@ class DaskRunner:
                                "; start it (`dask scheduler`) or check the address") from None
 
     def heads(self, table: str, head: Head, jobs: Sequence[Job]) -> Iterator[Done]:
-        if not jobs:
-            return
-        # The first chunk here, as `Local` does (what a table sets up on it travels along).
-        yield call_head(head, table, *jobs[0])
-        if len(jobs) == 1:
+        if len(jobs) <= 1:  # sending the state would cost more than the chunk
+            yield from (call_head(head, table, *job) for job in jobs)
             return
         threads = max(sum(self.client.nthreads().values()), 1)
         state = self.client.scatter(head, broadcast=True, hash=False)
         try:
             yield from window(
-                jobs[1:], lambda job: self.client.submit(call_head, state, table, *job, pure=False),
+                jobs, lambda job: self.client.submit(call_head, state, table, *job, pure=False),
                 2 * threads, lambda future: self._result(table, future))
         finally:
             self.client.cancel([state])

@@ -20,16 +20,17 @@ A chunk in two halves (`Sampler._head`, `Sampler._tail`):
 
 Heads run in worker processes forked when a table starts (its parents are finished then, and
 a fork shares them copy-on-write instead of sending them); the parent keeps at most
-`2 x workers` chunks in flight, so memory stays a few chunks whatever the table's size. The
-first chunk's head runs in the parent, before the fork: what a table sets up on its first
-chunk (the next free key of a sequence several tables share, Faker pools) is then in every
-worker's copy, as it is for the later chunks of a run in one process. A table of one chunk,
-and every table at `workers=1`, is generated in the parent: the same functions, the same
-streams, the same rows.
+`2 x workers` chunks in flight, so memory stays a few chunks whatever the table's size. A
+head must not change state another chunk reads (a worker's changes die with it): what a
+table sets up for all its chunks is set up in the parent before the fork (`Run`,
+`keys.reserve_keys`). A table of one chunk, and every table at `workers=1`, is generated in
+the parent: the same functions, the same streams, the same rows.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -50,6 +51,7 @@ Head = Callable[[int, int, int], tuple[dict[str, np.ndarray], np.ndarray]]
 Job = tuple[int, int, int]
 Done = tuple[dict[str, np.ndarray], np.ndarray]
 
+_PR_SET_PDEATHSIG = 1
 _HEAD: Head | None = None  # the head of the table being generated, inherited by the fork
 
 
@@ -90,14 +92,13 @@ class Local:
             for job in jobs:
                 yield call_head(head, table, *job)
             return
-        yield call_head(head, table, *jobs[0])  # see `first_here`
         global _HEAD
         _HEAD = head
         ctx = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(min(self.workers, len(jobs) - 1), mp_context=ctx,
+        pool = ProcessPoolExecutor(min(self.workers, len(jobs)), mp_context=ctx,
                                    initializer=_quiet)
         try:
-            yield from window(jobs[1:], lambda job: pool.submit(_run_head, table, *job),
+            yield from window(jobs, lambda job: pool.submit(_run_head, table, *job),
                               2 * self.workers, lambda f: f.result())
         except BrokenProcessPool:
             raise LoadError(f"a worker process died while generating table {table} (killed, "
@@ -127,9 +128,13 @@ def window(jobs: Sequence[Job], submit: Callable[[Job], Future[Done]], ahead: in
 
 
 def _quiet() -> None:
-    """Signals are the parent's business: it stops the workers when it stops."""
+    """Signals are the parent's business: it stops the workers when it stops. A parent
+    killed outright (kill -9) cannot: then Linux kills the workers (PR_SET_PDEATHSIG), which
+    would otherwise wait on their queue for ever, holding their memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(OSError, AttributeError):  # not on Linux: no such call
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _run_head(table: str, index: int, lo: int, hi: int) -> Done:

@@ -24,6 +24,7 @@ from dbclone.plan import Plan
 from dbclone.schema import Table
 from dbclone.synth import dims, parallel
 from dbclone.synth.codecs import from_json
+from dbclone.synth.columns.keys import reserve_keys
 from dbclone.synth.columns.registry import generate_column
 from dbclone.synth.constraints import column_patterns
 from dbclone.synth.family.counts import child_counts, driven_rows
@@ -133,6 +134,7 @@ class Sampler:
         driven = driven_rows(self.st, driver) if driver else None
         n = driven.n if driven is not None else self.st.row_count(tm)
         run = Run(table, tm, driver, driven, n)
+        reserve_keys(self.st, table, tm, n)
         bounds = driven.bounds(CHUNK_ROWS) if driven is not None else \
             [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)] or [(0, 0)]
         insert_cols = tuple(c.name for c in table.columns if not c.computed)

@@ -12,12 +12,12 @@ import uuid
 import numpy as np
 import pandas as pd
 
-from dbclone.schema import Column
+from dbclone.schema import Column, Table
 from dbclone.synth.columns import keyspace
 from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.shaped import code_patterns, pattern_values
 from dbclone.synth.columns.text import length_grid
-from dbclone.synth.model import ColumnModel
+from dbclone.synth.model import ColumnModel, TableModel
 from dbclone.synth.specs import KeySpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
@@ -46,7 +46,7 @@ def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.n
                n: int, data: Columns) -> np.ndarray:
     first = ch.rows_before + 1  # keys continue across a table's chunks
     if col.kind in ("integer", "decimal", "float"):
-        first += _shared_base(st, ch, col, n)
+        first += st.key_bases.get((ch.table.name, col.name), 0)  # `reserve_keys`
         return np.arange(first, first + n, dtype=object)
     if col.kind == "uuid":
         return np.asarray([str(uuid.UUID(int=int(x), version=4))
@@ -72,17 +72,22 @@ class KeySynthesizer(ColumnSynthesizer):
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 
 
-def _shared_base(st: SampleState, ch: Chunk, col: Column, n: int) -> int:
-    """Where a key drawn from a sequence other tables draw from too starts (0 otherwise):
-    after the keys the tables generated before it took. In the source such keys are unique
-    across the tables (`SELECT id FROM parent` over an inheritance parent and its children);
-    numbered 1..n each, the children's ids repeated the parent's."""
+def reserve_keys(st: SampleState, table: Table, tm: TableModel, planned: int) -> None:
+    """Before a table's first chunk (in the sampler's own process, so the chunks made by
+    workers read it, `dbclone.synth.parallel`): where the integer keys it draws from a
+    sequence other tables draw from too start, after the keys of the tables generated
+    before it, and the sequence's next free key moved past its planned rows. In the source
+    such keys are unique across the tables (`SELECT id FROM parent` over an inheritance
+    parent and its children); numbered 1..n each, the children's ids repeated the parent's."""
+    for cm in tm.columns:
+        col = table.column(cm.name)
+        seq = _sequence(col)
+        if cm.strategy != "key" or not seq or col.kind not in ("integer", "decimal", "float"):
+            continue
+        base = st.key_bases.setdefault((table.name, col.name), st.key_next.get(seq, 0))
+        st.key_next[seq] = max(st.key_next.get(seq, 0), base + planned)
+
+
+def _sequence(col: Column) -> str:
     found = _NEXTVAL.search(col.default or "")
-    seq = (col.sequence or (found.group(1) if found else "")).replace('"', "")
-    if not seq:
-        return 0
-    base = st.key_bases.setdefault((ch.table.name, col.name), st.key_next.get(seq, 0))
-    # The table's planned rows at once, on its first chunk (which the sampler makes in its
-    # own process, `dbclone.synth.parallel`): later chunks made elsewhere change nothing.
-    st.key_next[seq] = max(st.key_next.get(seq, 0), base + ch.rows_planned)
-    return base
+    return (col.sequence or (found.group(1) if found else "")).replace('"', "")
