@@ -36,8 +36,9 @@ _TITLE = {"postgresql": "PostgreSQL", "mysql": "MariaDB", "sqlite": "SQLite"}
 def _how(schema: Schema, col: Column, verdict: capability.Verdict) -> str:
     if verdict.outcome == capability.REFUSED:
         return f"refused: {verdict.why}"
-    if col.kind in ("other", "mixed"):
-        return f"generated ({typegen.family_for(schema, col)} family)"
+    family = typegen.family_for(schema, col)
+    if family is not None:  # inet[] and tsrange[] too: arrays of a family's elements
+        return f"generated ({family} family)"
     return f"generated ({col.kind})"
 
 
