@@ -110,14 +110,18 @@ def find_counter(df: pd.DataFrame, group: str) -> list[Relation]:
 
 def _sampled_counter(values: pd.Series, sizes: pd.Series, distinct: pd.Series) -> bool:
     """A counter seen in rows sampled one by one (families not whole): whole numbers from 1,
-    never repeated within a group, and as many rows numbered k + 1 as k at most (every
-    family numbered k + 1 also has a k), with families of two or more rows to show it."""
+    never repeated within a group, every number up to the greatest held by some row, and as
+    many rows numbered k + 1 as k at most (every family numbered k + 1 also has a k), with
+    families of two or more rows to show it."""
     v = values.to_numpy(dtype=float)
     if not (distinct == sizes).all() or v.min() != 1 or np.any(v != np.round(v)) or \
             v.max() > 1000 or (sizes >= 2).sum() < 2 * MIN_ROWS:
         return False
     held = np.bincount(v.astype(int))[1:]
-    return bool(len(held) >= 2 and np.all(held[1:] <= held[:-1] * 1.05 + 3) and held[-1] > 0)
+    # Sampling loses rows, never whole ranks: a number no row holds below the greatest one
+    # is a stray value, not a counter.
+    return bool(len(held) >= 2 and np.all(held > 0)
+                and np.all(held[1:] <= held[:-1] * 1.05 + 3))
 
 
 def apply_counter(groups: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
