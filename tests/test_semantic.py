@@ -410,6 +410,35 @@ def test_prefixes_keep_common_beginnings_and_draw_the_rest():
     assert prefixes.longest("645 20") == 2 and prefixes.longest("AB") == 0
 
 
+def test_a_clone_keeps_the_phone_and_postcode_beginnings_k_owners_share(tmp_path):
+    """Phones and postcodes of a clone start as the source's do where k owners share the
+    beginning (a town's 645, its area code 0645), the rest drawn."""
+    import sqlite3
+
+    from dbclone.api import clone
+
+    rng = np.random.default_rng(3)
+    src = tmp_path / "s.db"
+    con = sqlite3.connect(src)
+    con.execute("CREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT, phone TEXT, "
+                "postal_code TEXT, client_ip TEXT)")
+    rows = [(i, f"P{i}", f"0645-{rng.integers(10, 99)} {rng.integers(10, 99)} "
+             f"{rng.integers(10, 99)}", f"645 {rng.integers(10, 99)}",
+             f"10.41.{rng.integers(1, 9)}.{rng.integers(20, 29)}") for i in range(400)]
+    con.executemany("INSERT INTO person VALUES (?, ?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    dst = tmp_path / "c.db"
+    clone(f"sqlite:///{src}", f"sqlite:///{dst}", seed=0)
+    out = sqlite3.connect(dst).execute(
+        "SELECT phone, postal_code, client_ip FROM person").fetchall()
+    assert len(out) == 400
+    assert np.mean([p.startswith("0645-") for p, _, _ in out]) > 0.95
+    assert np.mean([c.startswith("64") for _, c, _ in out]) > 0.95
+    source_phones = {r[2] for r in rows}
+    assert len({p for p, _, _ in out} & source_phones) <= 2  # chance only: 6 digits drawn
+
+
 def test_emoji_are_told_apart_though_they_fold_to_nothing():
     from dbclone.semantic import columns
 

@@ -87,6 +87,9 @@ class ColumnModel:
     #: flast...) among the source's local parts; the rest are free. `case` then applies to the
     #: local part.
     styles: tuple[float, ...] = ()
+    #: A phone number, postcode or account number: the beginnings at least k owners share
+    #: (``+46 8``, ``441``), with how many values take each (`semantic.prefixes`).
+    prefixes: tuple[tuple[Any, ...], ...] = ()
     #: A number drawn per category of another column of the row (an amount per benefit
     #: type): `groups` holds [category, NULL rate, quantiles] per common category of `by`,
     #: then [None, NULL rate, quantiles] for the rest; the latent score is the rank within

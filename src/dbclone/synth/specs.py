@@ -133,6 +133,7 @@ class PersonalSpec(Spec):
     probs: tuple[float, ...] = ()
     case: str = ""
     styles: tuple[float, ...] = ()
+    prefixes: tuple[tuple[Any, ...], ...] = ()
 
 
 @dataclass(frozen=True)

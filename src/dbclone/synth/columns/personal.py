@@ -1,7 +1,7 @@
 """Personal data: detected columns (`pii.detect`) are replaced by Faker's values in the
-source's locale, with the source's lengths, letter case, formats (postcodes, phones) and
-email domains and name styles (an email follows the row's names; a personnummer its birth
-date). Fit and generate.
+source's locale, with the source's lengths, letter case, formats and beginnings k owners
+share (postcodes, phones: `semantic.prefixes`) and email domains and name styles (an email
+follows the row's names; a personnummer its birth date). Fit and generate.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
+from dbclone.semantic import prefixes
 from dbclone.synth import pii
 from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.shaped import common_shapes, shaped_values, top_shape
@@ -64,13 +65,26 @@ def fit_personal(ctx: FitContext, col: Column, filled: pd.Series, null_rate: flo
                                          ctx.opts.rare_threshold) \
         if det.provider == "email" else ((), ())
     shapes = top_shape(filled)
+    heads: tuple[tuple[str, int], ...] = ()
     if det.provider in pii.SHAPED:
         shapes, shares = common_shapes(filled, ctx.opts.rare_threshold)
+        heads = _prefixes(ctx, filled)
     return ColumnModel(col.name, "pii", null_rate=null_rate, pii=det.provider,
                        lengths=length_grid(filled), pattern=shapes,
                        empty_rate=empty, values=domains, probs=shares,
                        case=pii.letter_case(filled.head(2000).tolist()),
-                       reason=det.reason)
+                       reason=det.reason, prefixes=heads)
+
+
+def _prefixes(ctx: FitContext, filled: pd.Series) -> tuple[tuple[str, int], ...]:
+    """The beginnings of the values k owners share (a country's calling code, a town's
+    postcode district), with their counts; the empty one for the rest."""
+    sample = filled.head(20000)
+    owners = ctx.owners.reindex(sample.index).tolist() if ctx.owners is not None else None
+    if owners is not None and len(set(owners)) < ctx.opts.rare_threshold:
+        owners = None  # fewer owners than k: each row its own, as for names of things
+    found = prefixes.fit(sample.astype(str).tolist(), ctx.opts.rare_threshold, owners)
+    return found if any(p for p, _ in found) else ()
 
 
 def personal_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column
+from dbclone.semantic import prefixes
 from dbclone.synth.codecs import normalized
 from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.model import ColumnModel
@@ -121,6 +122,8 @@ def shaped_values(st: SampleState, cm: ColumnModel, n: int,
             near = np.flatnonzero(gap == gap.min())
             w = int(st.rng.choice(near, p=normalized(probs[near])))
             shapes.append(resize_shape(formats[w], int(k)))
+    if cm.prefixes:  # the source's beginnings k owners share, each in a format it fits
+        return np.asarray(prefixes.complete_shapes(cm.prefixes, shapes, st.rng), dtype=object)
     patterns: dict[str, Pattern] = {}
     out = []
     for s in shapes:
