@@ -101,3 +101,41 @@ def test_a_flag_of_three_values_keeps_its_side_of_a_date(new_db) -> None:
         got = conn.execute(sa.text("SELECT received, flag FROM line")).all()
     assert {f for _, f in got} == {"N", "R", "A"}
     assert all((f == "N") == (day > cut.isoformat()) for day, f in got), got[:10]
+
+
+def test_notes_fall_inside_their_case_and_inspect_names_the_rules(new_db) -> None:
+    from typer.testing import CliRunner
+
+    from dbclone.cli import app
+
+    rng = np.random.default_rng(5)
+    authors = [(i + 1,) for i in range(8)]
+    cases, notes = [], []
+    for c in range(1, 201):
+        opened = dt.date(2020, 1, 1) + dt.timedelta(days=int(rng.integers(0, 1400)))
+        closed = opened + dt.timedelta(days=int(rng.integers(5, 200))) if rng.random() < 0.7 \
+            else None
+        cases.append((c, opened.isoformat(), closed.isoformat() if closed else None))
+        for _ in range(int(rng.integers(1, 6))):
+            span = (closed - opened).days if closed else 150
+            at = dt.datetime.combine(opened, dt.time()) + dt.timedelta(
+                days=float(rng.uniform(0, span)))
+            notes.append((len(notes) + 1, c, int(rng.integers(1, 9)),
+                          at.strftime("%Y-%m-%d %H:%M:%S")))
+    source = sqlite_source(new_db, [
+        "CREATE TABLE author (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE matter (id INTEGER PRIMARY KEY, opened_on DATE NOT NULL, closed_on DATE)",
+        "CREATE TABLE note (id INTEGER PRIMARY KEY, matter_id INTEGER NOT NULL REFERENCES "
+        "matter(id), author_id INTEGER NOT NULL REFERENCES author(id), written_at TIMESTAMP "
+        "NOT NULL)"], {"author": authors, "matter": cases, "note": notes})
+    with sqlite_clone(new_db, source, 6).connect() as conn:
+        got = conn.execute(sa.text(
+            "SELECT n.written_at, m.opened_on, m.closed_on FROM note n JOIN matter m ON "
+            "m.id = n.matter_id")).all()
+    assert len(got) > 300
+    inside = [w[:10] >= o and (c is None or w[:10] <= c) for w, o, c in got]
+    assert np.mean(inside) >= 0.99, [g for g, ok in zip(got, inside, strict=True) if not ok][:5]
+    said = CliRunner().invoke(app, ["inspect", "--relations", source])
+    assert said.exit_code == 0, said.output
+    assert "note: written_at is never before matter.opened_on nor after matter.closed_on" \
+        in said.output, said.output

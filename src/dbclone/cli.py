@@ -182,12 +182,19 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
                                                   "with its type and what a clone does with "
                                                   "it: generated, copied, set by the config, "
                                                   "or refused (and why).")] = False,
+            relations: Annotated[bool, typer.Option("--relations", help="Also fit a model "
+                                                    "and list the rules found between "
+                                                    "columns (exact products, counters, "
+                                                    "flags, periods, key order).")] = False,
             config: ConfigOpt = None) -> None:
     """Summarise a database's tables, keys and row counts (and which tables a fit samples)."""
     from dbclone.api import sampling_url
 
     if personal:
         _show_personal(source, schema)
+        return
+    if relations:
+        _show_relations(source, schema)
         return
     s, sampling = run(lambda: sampling_url(source, schema))
     verdicts = _verdicts(s, _config(config)) if columns or config else None
@@ -261,6 +268,16 @@ def _show_personal(source: str, schema: list[str] | None) -> None:
                 typer.echo(f"  {t.name}.{c.name}: soft key ({c.reason})")
             elif c.strategy == "categorical" and "suppressed" in c.reason:
                 typer.echo(f"  {t.name}.{c.name}: categories kept, {c.reason}")
+
+
+def _show_relations(source: str, schema: list[str] | None) -> None:
+    from dbclone.api import fit_source
+    from dbclone.synth.relations.describe import describe
+
+    model = run(lambda: fit_source(source, schema=schema))
+    for t in model.tables:
+        for rule in t.rules:
+            typer.echo(f"  {t.name}: {describe(rule)}")
 
 
 @app.command()

@@ -33,12 +33,13 @@ from dbclone.synth import copula, dims
 from dbclone.synth.codecs import known_numbers, to_numbers, to_python
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel, FKModel, TableModel
+from dbclone.synth.relations import windows
 from dbclone.synth.relations.dates import _parent_dates
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns
 
 #: The rule kinds this module owns (`semantic.rows.apply` leaves them alone).
-KINDS = frozenset(("chain", "serial"))
+KINDS = frozenset(("chain", "serial", "window"))
 #: Share of successive siblings that must not overlap for a chain.
 CHAIN_HOLDS = 0.999
 #: Fewest successive sibling pairs to trust a chain.
@@ -55,7 +56,8 @@ def find(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[ColumnMo
     """The table's chains and serial key (none on a tiny table)."""
     if len(df) < MIN_PAIRS:
         return []
-    return _chains(ctx, table, df, columns, fks) + _serial(table, df, columns)
+    return windows.find(ctx, table, df, columns) + _chains(ctx, table, df, columns, fks) + \
+        _serial(table, df, columns)
 
 
 def _chains(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
@@ -200,8 +202,12 @@ def _serial(table: Table, df: pd.DataFrame, columns: list[ColumnModel]) -> list[
 # -- generating ----------------------------------------------------------------------------
 
 def apply(st: SampleState, table: Table, tm: TableModel, data: Columns) -> None:
-    """Lay each chain's families out in time, then hand the keys out in date order."""
+    """Dates inside their parents' periods, each chain's families laid out in time, then
+    the keys handed out in date order."""
     driving = {f.columns for f in tm.fks if f.driving}
+    for rule in tm.rules:
+        if rule.kind == "window":
+            windows.apply(st, table, rule, data)
     for rule in tm.rules:
         if rule.kind == "chain" and all(c in data for c in rule.columns):
             if (rule.columns[2],) in driving:
