@@ -5,6 +5,7 @@ thousands. Below them, the failures the fuzzer found, each as a fixed regression
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -208,6 +209,32 @@ def test_table_whose_fk_is_always_null_keeps_its_rows(dbs: fuzzcheck.Databases) 
         counts = {t: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar()
                   for t in ("p", "c", "g")}
     assert counts == {"p": 20, "c": 1, "g": 20}, counts
+
+
+def test_stand_ins_when_every_value_of_the_shape_is_taken(dbs: fuzzcheck.Databases) -> None:
+    """One letter common, the other 25 letters rare: a stand-in for the rare ones was drawn
+    from the common value's shape (one lowercase letter) until one was new, for ever; the
+    fuzzer's long run hung in such a fit (sqlite, a batch of seeds from 11800)."""
+    source, target = dbs.new("sqlite"), dbs.new("sqlite")
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, mark VARCHAR(1) NOT NULL)")
+        rows = [(i, "a" if i < 60 else letters[1 + i % 25]) for i in range(120)]
+        conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)", rows)
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the fit did not end in 120 s")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        clone(source, target, seed=7)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    with sa.create_engine(target).connect() as conn:
+        got = {r[0] for r in conn.exec_driver_sql("SELECT mark FROM t")}
+    assert got and got <= set(letters), got
 
 
 # -- what the fuzzer found in the synthesizer, fixed once its move landed ---------------------

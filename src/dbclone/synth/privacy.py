@@ -80,6 +80,10 @@ def stand_in_slots(ctx: FitContext, col: Column,
     return {v: i % MAX_STAND_INS for i, (v, _) in enumerate(rare)}
 
 
+#: Values of a common value's shape tried for a stand-in before a common value is taken.
+MAX_SHAPE_TRIES = 1000
+
+
 def draw_stand_ins(ctx: FitContext, provider: str | None, common: list[str], source: set[str],
                    n: int, length: int | None, kind: list[str] | None = None) -> list[str]:
     """n synthetic values none of which occurs in the source column: values of the column's
@@ -104,9 +108,14 @@ def draw_stand_ins(ctx: FitContext, provider: str | None, common: list[str], sou
                 break
             size = sizes[int(rng.integers(0, len(sizes)))]
             value = " ".join(words[int(rng.integers(0, len(words)))] for _ in range(size))
-        while value is None or value in taken:
+        for _ in range(MAX_SHAPE_TRIES):
+            if value is not None and value not in taken:
+                break
             shape = shape_of(common[int(rng.integers(0, len(common)))])
             value = Pattern(shape_regex(shape)).generate(rng)
+        else:  # every value of the common values' shapes is taken (one letter, one digit):
+            # the rare values' share goes to a common value rather than looping for ever
+            value = common[int(rng.integers(0, len(common)))]
         value = value[:length] if length else value
         taken.add(value)
         out.append(value)
