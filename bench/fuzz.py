@@ -39,6 +39,8 @@ def main() -> int:
     ap.add_argument("--not-null-cycles", action="store_true")
     ap.add_argument("--exotic", action="store_true")
     ap.add_argument("--plain-names", action="store_true", help="no odd identifiers")
+    ap.add_argument("--case-limit", type=int, default=600,
+                    help="seconds a case may take before it is stopped and counted failed")
     ap.add_argument("--prefix", default="dbclone_test_fuzz_",
                     help="database name prefix (distinct per run that runs beside another)")
     args = ap.parse_args()
@@ -61,7 +63,7 @@ def main() -> int:
         dbs = fuzzcheck.Databases(Path(folder), prefix=args.prefix, reuse=True)
         try:
             failures = fuzzcheck.run_many(seeds, args.dialect, dbs, options,
-                                          not args.no_determinism, report)
+                                          not args.no_determinism, report, args.case_limit)
         finally:
             dbs.finish()
     took = time.perf_counter() - start

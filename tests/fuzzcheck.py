@@ -6,6 +6,7 @@ and the same database again from the same seed. Returns the problems found, [] w
 from __future__ import annotations
 
 import collections
+import signal
 import traceback
 import uuid
 from collections.abc import Callable
@@ -268,13 +269,33 @@ def _compare(table: str, column: str, before: list[Any], after: list[Any]) -> li
     return []
 
 
-def run_many(seeds: range, dialect: str, dbs: Databases, options: fuzzgen.Options,
-             determinism: bool, report: Callable[[Result], None]) -> list[Result]:
+class CaseTimeout(Exception):
+    """A case ran past its time limit: a hang is a finding, not a stuck run."""
+
+
+def _time_up(signum: int, frame: object) -> None:
+    raise CaseTimeout("the case ran past its time limit (a loop that does not end?)")
+
+
+def run_many(seeds: range | list[int], dialect: str, dbs: Databases,
+             options: fuzzgen.Options, determinism: bool, report: Callable[[Result], None],
+             limit: int = 0) -> list[Result]:
+    """Cases one after another; with `limit` (seconds), a case still running then is
+    stopped and reported as failed where it was (its step)."""
     failures = []
+    old = signal.signal(signal.SIGALRM, _time_up) if limit else None
     for seed in seeds:
-        result = run_case(seed, dialect, dbs, options, determinism)
+        signal.alarm(limit)
+        try:
+            result = run_case(seed, dialect, dbs, options, determinism)
+        except CaseTimeout as exc:  # outside the case's own steps (imports, building)
+            result = Result(seed, dialect, [f"{type(exc).__name__}: {exc}"])
+        finally:
+            signal.alarm(0)
         dbs.close()
         report(result)
         if result.problems:
             failures.append(result)
+    if old is not None:
+        signal.signal(signal.SIGALRM, old)
     return failures
