@@ -41,6 +41,8 @@ class CloneResult:
     sample_load_seconds: float = 0.0
     #: Small reference tables copied as they are (not scaled).
     verbatim: tuple[str, ...] = ()
+    #: What the clone left for the user to finish (e.g. a materialized view left empty).
+    warnings: tuple[str, ...] = ()
 
     @property
     def total_rows(self) -> int:
@@ -175,7 +177,8 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
                           workers=workers, dask=dask)
     return CloneResult(rows=result.rows, seconds=result.seconds, fit_seconds=fitted - start,
                        sample_load_seconds=time.perf_counter() - fitted,
-                       verbatim=tuple(t.name for t in model.tables if t.verbatim))
+                       verbatim=tuple(t.name for t in model.tables if t.verbatim),
+                       warnings=tuple(result.warnings))
 
 
 def clone_schema(source_url: str, target_url: str, *, schema: Schemas = None,

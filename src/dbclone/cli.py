@@ -116,6 +116,16 @@ def _say(message: str, **fields: Any) -> None:
         typer.echo(message)
 
 
+def _warn(lines: Any) -> None:
+    """What a finished load left undone, on stderr even with --quiet: a clone is never
+    silently incomplete (a "warning" record with --log-json)."""
+    for line in lines:
+        if _LOG_JSON:
+            _log("warning", message=mask(line))
+        else:
+            typer.echo(f"warning: {mask(line)}", err=True)
+
+
 def _config(path: str | None) -> Any:
     if path is None:
         return None
@@ -348,6 +358,7 @@ def clone(source: SourceArg, target: TargetArg, scale: ScaleOpt = 1.0, seed: See
                                       fit_progress=shown.fitted, config=conf,
                                       sample_rows=sample_rows, **_parallel(workers, dask),
                                       **_into(into_existing)))
+    _warn(result.warnings)
     if not quiet:
         _say(f"cloned {len(result.rows)} tables, {result.total_rows} rows in "
              f"{time.perf_counter() - start:.1f} s (fit {result.fit_seconds:.1f} s, "
@@ -395,6 +406,7 @@ def sample(model_file: Annotated[str, typer.Argument(help="Model file from `dbcl
                                           progress=shown.loaded, config=conf,
                                           into_existing=into_existing, workers=workers,
                                           dask=dask))
+    _warn(result.warnings)
     if not quiet:
         _say(f"loaded {len(result.rows)} tables, {sum(result.rows.values())} rows in "
              f"{time.perf_counter() - start:.1f} s", rows=sum(result.rows.values()),

@@ -70,6 +70,8 @@ class LoadResult:
     #: Time spent in the database (DDL, bulk inserts, indexes, FKs, verification), excluding
     #: the time the generator took to produce the rows.
     load_seconds: float = 0.0
+    #: What the clone left for the user to finish (Dialect.load_warnings), one line each.
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_target(engine: Engine, schema: Schema, replace: bool) -> None:
@@ -365,6 +367,7 @@ def _build(conn: Connection, job: _Job) -> None:
     _pause("finish")
     _finish(conn, job.dialect, job.schema, keyless)
     verify(conn, job.dialect, job.schema, job.result.rows)
+    job.result.warnings += job.dialect.load_warnings(conn, job.schema)
     _pause("verified")
     job.result.load_seconds = time.perf_counter() - start - waited[0]
 

@@ -422,5 +422,10 @@ class Dialect:
         """After the load: sequences / counters that would hand out an existing key."""
         return []
 
+    def load_warnings(self, conn: Connection, schema: Schema) -> list[str]:
+        """After the load: what the clone holds but left for the user to finish (derived
+        data, never rows of a table), one line each naming the object and the fix."""
+        return []
+
     def adapt_value(self, col: Column, value: Any) -> Any:
         return value

@@ -181,7 +181,8 @@ def _unique_matview(name: str, view: View, indexes: list[str]) -> list[str]:
     synthetic rows of its tables need not keep a uniqueness the source's joins happened to
     have (AdventureWorks' vproductanddescription: 'could not create unique index' failed the
     whole load). Where the refresh breaks the index, the view stays unpopulated (REFRESH
-    after fixing the rows fills it) and the server warns, naming it; the schema is whole."""
+    after fixing the rows fills it), and the run says so (Dialect.load_warnings); the schema
+    is whole."""
     body = esc(view.definition.strip().rstrip(";"))
     text = name.replace("'", "''")
     return [f"CREATE MATERIALIZED VIEW {name} AS {body} WITH NO DATA", *indexes,

@@ -72,7 +72,8 @@ def clone(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     items = list(_merged(model_t, frames, own, seed))
     result = load(target, model_t.schema, items, replace=replace, progress=progress)
     return CloneResult(rows=result.rows, seconds=result.seconds, fit_seconds=fitted - start,
-                       sample_load_seconds=time.perf_counter() - fitted)
+                       sample_load_seconds=time.perf_counter() - fitted,
+                       warnings=tuple(result.warnings))
 
 
 def _synthesizer_class() -> Any:
