@@ -112,6 +112,12 @@ def test_inspect_shows_personal_data_and_why(shared) -> None:
     assert "Customer.Email: replaced by Faker email (column name 'Email')" in result.output
     assert "Genre: copied as it is" in result.output
     assert "Track.Milliseconds" not in result.output  # measurements are modelled, not replaced
+    # the kind of non-personal text recognised, and where its values come from
+    assert "Customer.City: text of kind city: public values of the kind" in result.output
+    assert "Album.Title: text in the column's own words (work_title): a token chain" \
+        in result.output
+    assert "Customer.Country: categories kept, rare ones as stand-ins of kind country" \
+        in result.output
 
 
 def _help(*command: str) -> str:

@@ -185,8 +185,10 @@ def inspect(source: SourceArg, schema: SchemaOpt = None,
             = False,
             personal: Annotated[bool, typer.Option("--pii", help="Also read the data and list "
                                                    "the columns treated as personal data or as "
-                                                   "soft keys (ids without a declared FK), and "
-                                                   "why (what `clone` will replace).")]
+                                                   "soft keys (ids without a declared FK), the "
+                                                   "kind of text recognised (city, country "
+                                                   "code, title...), and why (what `clone` "
+                                                   "will replace).")]
             = False,
             columns: Annotated[bool, typer.Option("--columns", help="Also list every column "
                                                   "with its type and what a clone does with "
@@ -270,14 +272,40 @@ def _show_personal(source: str, schema: list[str] | None) -> None:
             typer.echo(f"  {t.name}: copied as it is (small lookup table, no personal data)")
             continue
         for c in t.columns:
-            if c.strategy == "pii":
-                typer.echo(f"  {t.name}.{c.name}: replaced by Faker {c.pii} ({c.reason})")
-            elif c.strategy == "text":
-                typer.echo(f"  {t.name}.{c.name}: free text, regenerated ({c.reason})")
-            elif c.strategy == "softkey":
-                typer.echo(f"  {t.name}.{c.name}: soft key ({c.reason})")
-            elif c.strategy == "categorical" and "suppressed" in c.reason:
-                typer.echo(f"  {t.name}.{c.name}: categories kept, {c.reason}")
+            describe = _DESCRIBE.get(c.strategy)
+            line = describe(c) if describe is not None else None
+            if line:
+                typer.echo(f"  {t.name}.{c.name}: {line}")
+
+
+def _meaning(c: Any) -> str:
+    """A column of a recognised kind of text: the kind, and where its values come from."""
+    tm = c.text
+    if tm.kind == "phrases":
+        kind = f" ({tm.style})" if tm.style != "name" else ""
+        return f"text in the column's own words{kind}: a token chain, rare words made up " \
+            f"({c.reason})"
+    source = "the source's common shapes" if tm.shapes else \
+        "public values of the kind, none the source's"
+    style = f" ({tm.style})" if tm.style and tm.style != "name" else ""
+    return f"text of kind {tm.kind}{style}: {source} ({c.reason})"
+
+
+def _categories(c: Any) -> str | None:
+    why = f" ({c.reason})" if c.reason else ""
+    if c.text is not None:
+        return f"categories kept, rare ones as stand-ins of kind {c.text.kind}{why}"
+    return f"categories kept, {c.reason}" if "suppressed" in c.reason else None
+
+
+#: What `inspect --pii` says of a column, by the rule the fit chose for it.
+_DESCRIBE: dict[str, Callable[[Any], str | None]] = {
+    "pii": lambda c: f"replaced by Faker {c.pii} ({c.reason})",
+    "text": lambda c: f"free text, regenerated ({c.reason})",
+    "softkey": lambda c: f"soft key ({c.reason})",
+    "semantic": _meaning,
+    "categorical": _categories,
+}
 
 
 def _show_relations(source: str, schema: list[str] | None) -> None:

@@ -147,9 +147,11 @@ def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | Non
     phrases = ngram.fit(text, k, owners=owners, public=public, rng=rng, avoid=avoid)
     if phrases is None:
         return None
-    reason = sem.reason if sem is not None else "names of things (token chain)"
-    return TextModel("phrases", "name", reason, steps=phrases.steps, shares=phrases.shares,
-                     public=phrases.public)
+    reason = sem.reason if sem is not None else "several words, many distinct values"
+    # style: the kind recognised (a work's title, a product), "name" where none was
+    return TextModel("phrases", sem.kind if sem is not None and sem.kind in PHRASED - {"phrases"}
+                     else "name", reason,
+                     steps=phrases.steps, shares=phrases.shares, public=phrases.public)
 
 
 _DIGIT = re.compile("9")
