@@ -70,13 +70,17 @@ def _chains(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[Colum
               and fk.ref_table != table.name]
     driver = next((f for f in fks if f.driving), None)
     out: list[RowRule] = []
+    if not groups or len(dates) < 2:
+        return out
+    # Each date converted once (parsing dates is most of this rule's fit time).
+    numbers = {c.name: known_numbers(c, df[c.name]).reindex(df.index) for c in dates}
     taken: set[str] = set()
     for start in dates:
-        s = known_numbers(start, df[start.name]).reindex(df.index)
+        s = numbers[start.name]
         for end in dates:
             if end.name == start.name or end.kind != start.kind or end.name in taken:
                 continue
-            e = known_numbers(end, df[end.name]).reindex(df.index)
+            e = numbers[end.name]
             both = s.notna() & e.notna()
             if both.sum() < MIN_PAIRS or (e[both] < s[both]).any() or (e[both] == s[both]).all():
                 continue

@@ -41,12 +41,14 @@ def find(ctx: FitContext, table: Table, df: pd.DataFrame,
         cm.name == c.name and cm.strategy == "numeric" and not cm.base and not cm.by
         for cm in columns)]
     out: list[RowRule] = []
+    cache: dict[tuple[str, str], np.ndarray] = {}  # a parent's dates parsed once
     for col in free:
         for fk in table.foreign_keys:
             if len(fk.columns) != 1 or fk.ref_table == table.name \
                     or fk.ref_table not in ctx.frames:
                 continue
-            rule = _window(ctx, table, df, col, fk.columns[0], fk.ref_table, fk.ref_columns[0])
+            rule = _window(ctx, table, df, col, (fk.columns[0], fk.ref_table,
+                                                 fk.ref_columns[0]), cache)
             if rule is not None:
                 out.append(rule)
                 break
@@ -60,8 +62,10 @@ def _scale(child: Column, parent: Column) -> float:
     return 86400.0 if child.kind == "datetime" else 1 / 86400.0
 
 
-def _window(ctx: FitContext, table: Table, df: pd.DataFrame, col: Column, fk_col: str,
-            ref_table: str, ref_col: str) -> RowRule | None:
+def _window(ctx: FitContext, table: Table, df: pd.DataFrame, col: Column,
+            fk: tuple[str, str, str], cache: dict[tuple[str, str], np.ndarray]
+            ) -> RowRule | None:
+    fk_col, ref_table, ref_col = fk
     ptable = ctx.schema.table(ref_table)
     pdf = ctx.frames[ref_table]
     dates = [c for c in ptable.columns if c.kind in _DATES and c.name in pdf]
@@ -74,10 +78,7 @@ def _window(ctx: FitContext, table: Table, df: pd.DataFrame, col: Column, fk_col
         return None
 
     def parent(c: Column) -> np.ndarray:
-        v = known_numbers(c, pdf[c.name]).reindex(pdf.index).to_numpy() * _scale(col, c)
-        out = np.full(len(df), np.nan)
-        out[ok] = v[at[ok]]
-        return out
+        return _aligned(cache, ref_table, pdf, c, at) * _scale(col, c)
 
     y = own.to_numpy()
     best = None
@@ -111,6 +112,17 @@ def _window(ctx: FitContext, table: Table, df: pd.DataFrame, col: Column, fk_col
         MIN_ROWS else ()
     return RowRule("window", (col.name, fk_col), (ref_table, ref_col, start.name, end_name,
                                                   frac, after, float(np.nanmax(y))))
+
+
+def _aligned(cache: dict[tuple[str, str], np.ndarray], ref_table: str, pdf: pd.DataFrame,
+             c: Column, at: np.ndarray) -> np.ndarray:
+    """A parent's date at each child row's parent (NaN where none), parsed once."""
+    if (ref_table, c.name) not in cache:
+        cache[ref_table, c.name] = known_numbers(c, pdf[c.name]).reindex(pdf.index).to_numpy()
+    out = np.full(len(at), np.nan)
+    ok = at >= 0
+    out[ok] = cache[ref_table, c.name][at[ok]]
+    return out
 
 
 def apply(st: SampleState, table: Table, rule: RowRule, data: Columns) -> None:
