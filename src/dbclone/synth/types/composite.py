@@ -6,9 +6,10 @@ A field is modelled as its type asks: numbers and dates by a quantile grid, bool
 labels by their shares, text by the values at least k rows share (other text is new words of
 the source's lengths, cut to the declared length), json by its structure, bytea by its
 lengths, a type a family
-generates (inet, point...) by that family, a nested composite by recursion. A field of any
-other type (an interval inside a record) makes the column refused up front:
-`unsupported` says which field.
+generates (inet, point...) by that family, a nested composite by recursion, an interval by
+its months, days and clock time apart (each a quantile grid; the clock time kept to the
+coarsest unit every source value is a whole number of: hours, minutes, seconds). A field of
+any other type makes the column refused up front: `unsupported` says which field.
 An array field (text[], inet[]) has its elements pooled and made as their type asks.
 Fields are independent of each other: a record's zip code does not follow its city.
 """
@@ -42,7 +43,8 @@ _EPOCH = dt.datetime(1970, 1, 1)
 _BY_NAME = {name: how for how, names in (
     ("int", _INTS), ("num", _NUMS), ("text", _TEXTS), ("time", _TIMES), ("bool", _BOOLS),
     ("uuid", {"uuid"}), ("timeofday", {"time", "time without time zone"}),
-    ("json", {"json", "jsonb"}), ("bytes", {"bytea"})) for name in names}
+    ("json", {"json", "jsonb"}), ("bytes", {"bytea"}), ("interval", {"interval"}))
+    for name in names}
 
 
 def _unquoted(name: str) -> str:
@@ -168,6 +170,25 @@ def _seconds(text: str) -> float:
     return (dt.datetime.fromisoformat(text[:26].replace(" ", "T")[:19]) - _EPOCH).total_seconds()
 
 
+#: An interval as PostgreSQL prints it inside a record (IntervalStyle postgres, the default):
+#: '1 year 2 mons 3 days 04:05:06.5', '3 mons', '-1 days +02:00:00', '-00:00:01'.
+_INTERVAL = re.compile(r"(?:(?P<y>[+-]?\d+) years? ?)?(?:(?P<mo>[+-]?\d+) mons? ?)?"
+                       r"(?:(?P<d>[+-]?\d+) days? ?)?"
+                       r"(?:(?P<sign>[+-])?(?P<h>\d+):(?P<mi>\d\d):(?P<s>\d\d(?:\.\d+)?))?")
+#: Clock-time units an interval field may keep, coarsest first (seconds).
+_UNITS = (3600.0, 60.0, 1.0)
+
+
+def _interval(text: str) -> tuple[int, int, float]:
+    """(months, days, seconds) of an interval's text form; ValueError for another style."""
+    m = _INTERVAL.fullmatch(text.strip())
+    if m is None or not text.strip():
+        raise ValueError(f"interval {text!r} is not in IntervalStyle postgres")
+    months = 12 * int(m["y"] or 0) + int(m["mo"] or 0)
+    secs = int(m["h"] or 0) * 3600 + int(m["mi"] or 0) * 60 + float(m["s"] or 0)
+    return months, int(m["d"] or 0), -secs if m["sign"] == "-" else secs
+
+
 def _clock(text: str) -> float:
     h, m, s = text[:8].split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
@@ -211,6 +232,29 @@ def _fit_clock(values: list[str], ftype: str, k: int) -> dict[str, Any]:
     return {"qs": grid(_clock(v) for v in values)}
 
 
+def _fit_interval(values: list[str], ftype: str, k: int) -> dict[str, Any]:
+    parts = [_interval(v) for v in values]
+    secs = [p[2] for p in parts]
+    unit = next((u for u in _UNITS if all(s % u == 0 for s in secs)), 0.0)
+    return {"months": grid(p[0] for p in parts), "days": grid(p[1] for p in parts),
+            "secs": grid(secs), "unit": unit}
+
+
+def _intervals(spec: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
+    months = np.round(draw(spec["months"], n, rng)).astype(int).tolist()
+    days = np.round(draw(spec["days"], n, rng)).astype(int).tolist()
+    raw = draw(spec["secs"], n, rng)
+    unit = spec["unit"]
+    secs = (np.round(raw / unit) * unit if unit else np.round(raw, 6)).tolist()
+    out = []
+    for mo, d, s in zip(months, days, secs, strict=True):
+        whole, frac = divmod(abs(s), 1.0)
+        clock = (f"{'-' if s < 0 else ''}{int(whole) // 3600:02d}:{int(whole) // 60 % 60:02d}:"
+                 f"{int(whole) % 60:02d}" + (f"{frac:.6f}"[1:] if round(frac, 6) else ""))
+        out.append(f"{mo} mons {d} days {clock}")
+    return out
+
+
 def _fit_uuid(values: list[str], ftype: str, k: int) -> dict[str, Any]:
     return {}
 
@@ -235,7 +279,8 @@ def _bytes(spec: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
 _FITTERS: dict[str, FieldFitter] = {
     "json": _fit_json, "bytes": _fit_bytes,
     "int": _fit_int, "num": _fit_number, "text": _fit_text, "bool": _fit_cat,
-    "enum": _fit_cat, "time": _fit_time, "timeofday": _fit_clock, "uuid": _fit_uuid}
+    "enum": _fit_cat, "time": _fit_time, "timeofday": _fit_clock, "uuid": _fit_uuid,
+    "interval": _fit_interval}
 
 
 Fitters = tuple[Callable[[str], str | None], Callable[[str, list[Any], str, int], dict[str, Any]]]
@@ -322,7 +367,7 @@ _SAMPLERS: dict[str, FieldSampler] = {
     "time": _time, "timeofday": _clock_values,
     "uuid": lambda s, n, rng: [str(uuid.UUID(bytes=rng.bytes(16), version=4))
                                for _ in range(n)],
-    "null": lambda s, n, rng: [None] * n, "bytes": _bytes,
+    "null": lambda s, n, rng: [None] * n, "bytes": _bytes, "interval": _intervals,
     "json": lambda s, n, rng: [json.dumps(jsongen.generate(s["shape"], rng)) for _ in range(n)],
 }
 
