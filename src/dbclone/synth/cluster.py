@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dbclone.errors import ConnectError, LoadError, UsageError
-from dbclone.synth.parallel import Done, Head, Job, call_head, window
+from dbclone.synth.parallel import Done, Head, Job, call_head, packed, unpacked, window
 
 #: Seconds to wait for the scheduler when connecting.
 CONNECT_TIMEOUT = 20
@@ -53,7 +53,8 @@ class DaskRunner:
         state = self.client.scatter(head, broadcast=True, hash=False)
         try:
             yield from window(
-                jobs, lambda job: self.client.submit(call_head, state, table, *job, pure=False),
+                jobs, lambda job: self.client.submit(_packed_head, state, table, *job,
+                                                     pure=False),
                 2 * threads, lambda future: self._result(table, future))
         finally:
             self.client.cancel([state])
@@ -62,10 +63,15 @@ class DaskRunner:
         from distributed import KilledWorker
 
         try:
-            return future.result()
+            return unpacked(future.result())
         except KilledWorker:
             raise LoadError(f"Dask workers died running a chunk of table {table} (killed, or "
                             "out of memory?); target left as it was") from None
 
     def close(self) -> None:
         self.client.close()
+
+
+def _packed_head(head: Head, table: str, index: int, lo: int, hi: int) -> Done:
+    """A Dask task: one chunk's head, packed for its way back (`parallel.packed`)."""
+    return packed(call_head(head, table, index, lo, hi))

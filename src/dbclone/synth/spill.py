@@ -158,7 +158,7 @@ class Spill:
                     return _Part("range", first=int(as_ints[0]), size=len(as_ints),
                                  objects=True)
                 values = as_ints
-            elif (days := _plain_dates(values)) is not None:
+            elif (days := plain_dates(values)) is not None:
                 return self._put(days.tobytes(), _Part("dates", shape=days.shape))
             else:
                 data = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
@@ -198,18 +198,22 @@ class Spill:
         # pread: forked workers share the file's offset (`dbclone.synth.parallel`).
         data = os.pread(self._file.fileno(), part.size, part.offset)
         if part.kind == "dates":
-            days = np.frombuffer(data, dtype=np.int32)
-            distinct, which = np.unique(days, return_inverse=True)
-            values = np.empty(len(distinct), dtype=object)  # one date object per distinct day
-            values[:] = [None if d == 0 else dt.date.fromordinal(d) for d in distinct.tolist()]
-            return values[which]
+            return from_days(np.frombuffer(data, dtype=np.int32))
         if part.kind == "pickle":
             return pickle.loads(data)  # our own bytes, written above
         values = np.frombuffer(data, dtype=np.dtype(part.dtype)).reshape(part.shape)
         return values.astype(object) if part.objects else values.copy()
 
 
-def _plain_dates(values: np.ndarray) -> np.ndarray | None:
+def from_days(days: np.ndarray) -> np.ndarray:
+    """The object column of dates (None for 0) that `plain_dates` gave `days` for."""
+    distinct, which = np.unique(days, return_inverse=True)
+    values = np.empty(len(distinct), dtype=object)  # one date object per distinct day
+    values[:] = [None if d == 0 else dt.date.fromordinal(d) for d in distinct.tolist()]
+    return values[which]
+
+
+def plain_dates(values: np.ndarray) -> np.ndarray | None:
     """An object column of dates (not timestamps) and NULLs as day numbers (0: NULL)."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
