@@ -121,18 +121,23 @@ def test_notes_fall_inside_their_case_and_inspect_names_the_rules(new_db) -> Non
             at = dt.datetime.combine(opened, dt.time()) + dt.timedelta(
                 days=float(rng.uniform(0, span)))
             notes.append((len(notes) + 1, c, int(rng.integers(1, 9)),
-                          at.strftime("%Y-%m-%d %H:%M:%S")))
+                          at.strftime("%Y-%m-%d %H:%M:%S"), "2022-02-15 09:57:20"))
     source = sqlite_source(new_db, [
         "CREATE TABLE author (id INTEGER PRIMARY KEY)",
         "CREATE TABLE matter (id INTEGER PRIMARY KEY, opened_on DATE NOT NULL, closed_on DATE)",
         "CREATE TABLE note (id INTEGER PRIMARY KEY, matter_id INTEGER NOT NULL REFERENCES "
         "matter(id), author_id INTEGER NOT NULL REFERENCES author(id), written_at TIMESTAMP "
-        "NOT NULL)"], {"author": authors, "matter": cases, "note": notes})
+        "NOT NULL, touched TIMESTAMP NOT NULL)"], {"author": authors, "matter": cases,
+                                                   "note": notes})
     with sqlite_clone(new_db, source, 6).connect() as conn:
         got = conn.execute(sa.text(
             "SELECT n.written_at, m.opened_on, m.closed_on FROM note n JOIN matter m ON "
             "m.id = n.matter_id")).all()
+        touched = conn.execute(sa.text("SELECT DISTINCT touched FROM note")).scalars().all()
+    # one value in the source stays that value (not moved into a parent's period)
+    assert [str(t) for t in touched] == ["2022-02-15 09:57:20"], touched
     assert len(got) > 300
+    assert all(len(str(w)) == 19 for w, _, _ in got), got[:3]  # whole seconds, as the source
     inside = [w[:10] >= o and (c is None or w[:10] <= c) for w, o, c in got]
     assert np.mean(inside) >= 0.99, [g for g, ok in zip(got, inside, strict=True) if not ok][:5]
     said = CliRunner().invoke(app, ["inspect", "--relations", source])

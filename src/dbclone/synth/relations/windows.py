@@ -37,7 +37,9 @@ _DATES = ("date", "datetime")
 
 def find(ctx: FitContext, table: Table, df: pd.DataFrame,
          columns: list[ColumnModel]) -> list[RowRule]:
-    free = [c for c in table.columns if c.kind in _DATES and c.name in df and any(
+    # A date of a few values (every row's last_update the same) is left as the source has it.
+    free = [c for c in table.columns if c.kind in _DATES and c.name in df
+            and df[c.name].nunique() >= MIN_ROWS and any(
         cm.name == c.name and cm.strategy == "numeric" and not cm.base and not cm.by
         for cm in columns)]
     out: list[RowRule] = []
@@ -162,5 +164,8 @@ def apply(st: SampleState, table: Table, rule: RowRule, data: Columns) -> None:
     if not moved.any():
         return
     out = np.asarray(data[name], dtype=object).copy()
-    out[moved] = to_python(col, np.floor(y[moved]))
+    # whole days for dates; a timestamp on the column's own granularity (whole seconds...)
+    step = 1.0 if col.kind == "date" else st.model.table(table.name).column(name).step
+    got = np.floor(y[moved] / step) * step if step else y[moved]
+    out[moved] = to_python(col, got)
     data[name] = out
