@@ -27,6 +27,12 @@ class ColumnSynthesizer:
 
     #: The spec types (one per strategy, `specs`) this rule generates.
     specs: ClassVar[tuple[type[Spec], ...]] = ()
+    #: The text's length follows a latent score (`text.length_scores` when the fit gave the
+    #: column none), and its NULLs take the lowest scores: a short note is one left empty.
+    length_scored: ClassVar[bool] = False
+    #: Its NULLs are not drawn after its values: a key has none, an FK's come with its
+    #: parent (`family.parents`).
+    own_nulls: ClassVar[bool] = False
 
     @staticmethod
     def generate(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,

@@ -65,6 +65,7 @@ class KeySynthesizer(ColumnSynthesizer):
     """A single-column primary key (chosen by `registry.fit_column` before the kind)."""
 
     specs = (KeySpec,)
+    own_nulls = True
     fit = staticmethod(fit_key)
     generate = staticmethod(key_values)
 

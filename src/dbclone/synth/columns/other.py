@@ -258,8 +258,16 @@ class UnmodelledSynthesizer(ByKind):
 
 
 class FilledElsewhere(ColumnSynthesizer):
-    """NULL for now: an FK (`family.parents`), a computed column (the database), a
-    parent's copy (`relations.copies`); a column without values stays NULL."""
+    """NULL for now: a computed column (the database), a parent's copy
+    (`relations.copies`); a column without values stays NULL."""
 
-    specs = (FKSpec, ComputedSpec, NullSpec, ParentCopySpec)
+    specs = (ComputedSpec, NullSpec, ParentCopySpec)
+    generate = staticmethod(no_values)
+
+
+class ForeignKeys(ColumnSynthesizer):
+    """An FK column: NULL until `family.parents` assigns the parents (and their NULLs)."""
+
+    specs = (FKSpec,)
+    own_nulls = True
     generate = staticmethod(no_values)

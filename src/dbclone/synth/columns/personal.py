@@ -148,6 +148,7 @@ class PersonalSynthesizer(ColumnSynthesizer):
     quasi-identifier)."""
 
     specs = (PersonalSpec,)
+    length_scored = True
     fit = staticmethod(fit_personal)
     generate = staticmethod(personal_values)
 

@@ -24,6 +24,7 @@ from dbclone.synth.columns.other import (
     ArraySynthesizer,
     BytesSynthesizer,
     FilledElsewhere,
+    ForeignKeys,
     JSONSynthesizer,
     UnmodelledSynthesizer,
     UUIDSynthesizer,
@@ -62,7 +63,8 @@ def fit_column(ctx: FitContext, table: Table, col: Column, series: pd.Series,
     if col.kind == "array" and types.family_for(ctx.schema, col) == "array":
         fitter = TypedSynthesizer  # elements of a type family (inet[], point[], records)
     cm, z = cm_soft if cm_soft is not None else fitter.fit(ctx, col, values, null_rate)
-    if z is None and cm.strategy in ("pii", "text") and cm.lengths and len(series) >= 20:
+    if z is None and GENERATORS.get(cm.strategy, FilledElsewhere).length_scored \
+            and cm.lengths and len(series) >= 20:  # the length follows a score of its own
         return cm, length_scores(series, ctx.rng)
     if z is not None and null_rate > 0:
         z = spread_scores(z, series.notna().to_numpy())
@@ -75,6 +77,7 @@ SYNTHESIZERS: tuple[type[ColumnSynthesizer], ...] = (
     MeaningSynthesizer, ShapedSynthesizer, PersonalSynthesizer, KeySynthesizer,
     SoftKeySynthesizer, JointPartner, ArraySynthesizer, BytesSynthesizer, UUIDSynthesizer,
     JSONSynthesizer, TypedSynthesizer, UnmodelledSynthesizer, FilledElsewhere,
+    ForeignKeys,
 )
 
 
@@ -108,14 +111,15 @@ def generate_column(st: SampleState, ch: Chunk, cm: ColumnModel, z: np.ndarray |
     """A column's values, then its empty strings and NULLs (NULL takes the lowest length
     score of text with one; a grouped number draws its NULLs per group)."""
     col = ch.table.column(cm.name)
-    values = GENERATORS.get(cm.strategy, FilledElsewhere).generate(st, ch, col, cm, z, n, data)
+    rule = GENERATORS.get(cm.strategy, FilledElsewhere)
+    values = rule.generate(st, ch, col, cm, z, n, data)
     if cm.empty_rate > 0:
         values = values.copy()
         values[st.rng.random(n) < cm.empty_rate] = ""
-    if cm.null_rate > 0 and col.nullable and cm.strategy not in ("key", "fk") \
+    if cm.null_rate > 0 and col.nullable and not rule.own_nulls \
             and not (cm.groups and cm.by in data):  # NULLs drawn per group
         values = values.copy()
-        if cm.strategy in ("pii", "text") and z is not None:  # NULL: lowest length score
+        if rule.length_scored and z is not None:  # NULL: lowest length score
             values[copula.uniform_ranks(z) < cm.null_rate] = None
         else:
             values[st.rng.random(n) < cm.null_rate] = None

@@ -207,5 +207,6 @@ class TextSynthesizer(ColumnSynthesizer):
     codes to `shaped` and rare quasi-identifiers to `personal`)."""
 
     specs = (TextSpec,)
+    length_scored = True
     fit = staticmethod(fit_string_fallback)
     generate = staticmethod(text_values)
