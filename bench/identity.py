@@ -12,6 +12,7 @@ written in. It also prints a digest of the fitted model file (`model`) and, with
     python bench/identity.py --check /work/identity-baseline.json  # after: exit 1 on any
                                                                    # difference, named
     python bench/identity.py --cases kommun chinook --seeds 0      # a quicker look
+    python bench/identity.py --check base.json --against new.json  # two saved runs
 
 `--check` compares table digests always, model digests unless `--no-models` (a change of the
 model file's format changes them while the rows stay the same), and scores where both the
@@ -188,6 +189,16 @@ def compare(saved: dict[str, Any], now: dict[str, Any], models: bool) -> list[st
     return diffs
 
 
+def _report(saved: dict[str, Any], path: Path, now: dict[str, Any], models: bool) -> int:
+    """Print the differences of a run (or a second saved file) from a saved file; 1 if any."""
+    diffs = compare(saved, now, models=models)
+    print(f"{now.get('dbclone')} checked against {path} (taken at dbclone "
+          f"{saved.get('dbclone')}): {'identical' if not diffs else f'{len(diffs)} difference(s)'}")
+    for line in diffs:
+        print(f"  DIFFERENT {line}")
+    return 1 if diffs else 0
+
+
 def provenance() -> str:
     import dbclone
 
@@ -211,17 +222,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="folder of the shared sample databases (load.sh)")
     p.add_argument("--no-models", action="store_true",
                    help="with --check: do not compare the model files' digests")
+    p.add_argument("--against", type=Path,
+                   help="with --check: compare this saved file instead of running the clones "
+                        "(two --save runs taken side by side, e.g. in two worktrees)")
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    cases = args.cases or list(CASES)
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    """Every case's digests (and scores): each source loaded afresh, cloned at each seed."""
     result: dict[str, Any] = {"dbclone": provenance(), "cases": {}}
     with tempfile.TemporaryDirectory(prefix="dbclone_identity_") as folder:
         dbs = Databases(Path(folder))
         try:
-            for database in cases:
+            for database in args.cases or list(CASES):
                 dialect = CASES[database]
                 source = load_source(dbs, database, dialect, args.sampledbs)
                 for seed in args.seeds:
@@ -240,6 +253,17 @@ def main(argv: list[str] | None = None) -> int:
                         _set_chunk_rows(default)
         finally:
             dbs.drop_all()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.against is not None:
+        if args.check is None:
+            raise SystemExit("--against needs --check FILE: the two saved files compared")
+        return _report(json.loads(args.check.read_text()), args.check,
+                       json.loads(args.against.read_text()), not args.no_models)
+    result = run_all(args)
     print(f"dbclone {result['dbclone']}")
     for key, case in result["cases"].items():
         print(f"{key}  model {case['model']}  ({case['clone_seconds']} s)")
@@ -251,13 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         args.save.write_text(json.dumps(result, indent=1, sort_keys=True))
         print(f"saved to {args.save}")
     if args.check:
-        saved = json.loads(args.check.read_text())
-        diffs = compare(saved, result, models=not args.no_models)
-        print(f"checked against {args.check} (taken at dbclone {saved.get('dbclone')}): "
-              f"{'identical' if not diffs else f'{len(diffs)} difference(s)'}")
-        for line in diffs:
-            print(f"  DIFFERENT {line}")
-        return 1 if diffs else 0
+        return _report(json.loads(args.check.read_text()), args.check, result,
+                       not args.no_models)
     return 0
 
 
