@@ -361,3 +361,61 @@ def test_readme_exit_codes_are_the_ones_dbclone_ends_with() -> None:
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", section, re.MULTILINE)}
     used = {0, 130, 143} | {cls.exit_code for cls in _classes(DbcloneError)}
     assert documented == used, (documented, used)
+
+
+def test_mysql_kill_between_dropping_parked_fks_and_the_swap(new_db) -> None:
+    """--replace of a MariaDB target whose table has a trigger and a named FK: the old
+    table's FKs are dropped just before the RENAME that swaps the clone in (InnoDB holds an
+    FK name once per database). A kill -9 between the two left the old tables, still the
+    live ones, without those FKs for good; now a journal written before the drop puts them
+    back at the next load's recovery, and the swap moves the journal out when it happens."""
+    from dbclone.api import clone
+    from dbclone.introspect import introspect
+    from dbclone.load import check_target
+
+    source, target = new_db("mysql"), new_db("mysql")
+    with engine_for(source).begin() as conn:
+        for stmt in ("CREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)",
+                     "CREATE TABLE b (id INT PRIMARY KEY, a_id INT NOT NULL, "
+                     "CONSTRAINT fk_b_a FOREIGN KEY (a_id) REFERENCES a (id) "
+                     "ON DELETE CASCADE)",
+                     "CREATE TRIGGER b_ins BEFORE INSERT ON b FOR EACH ROW SET NEW.id = NEW.id",
+                     "INSERT INTO a SELECT seq, CONCAT('n', seq) FROM seq_1_to_30",
+                     "INSERT INTO b SELECT seq, 1 + MOD(seq, 30) FROM seq_1_to_60"):
+            conn.exec_driver_sql(stmt)
+    clone(source, target, seed=1)
+
+    def rows() -> list[tuple[object, ...]]:  # the tables' rows (the journal is no table of theirs)
+        with engine_for(target).connect() as conn:
+            return [tuple(r) for t in ("a", "b")
+                    for r in conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY id")]
+
+    old = rows()
+
+    def fks() -> list[tuple[str, ...]]:
+        with engine_for(target).connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, DELETE_RULE FROM "
+                "information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
+                "DATABASE()")]
+
+    assert fks() == [("b", "fk_b_a", "a", "CASCADE")]
+    env = dict(os.environ, **{SIGNAL_ENV: "fks-dropped:KILL"})
+    proc = subprocess.run([*DBCLONE, "clone", source, target, "--replace", "--seed", "2"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr
+    assert rows() == old  # the old rows, live
+    with engine_for(target).connect() as conn:
+        assert any(r[0].startswith("_dbclone_todo_") for r in conn.exec_driver_sql("SHOW TABLES"))
+    assert fks() == []  # the window: their FK dropped, the journal says how to add it
+    check_target(engine_for(target), introspect(engine_for(target)), replace=True)  # recovery
+    assert fks() == [("b", "fk_b_a", "a", "CASCADE")]
+    assert rows() == old
+    with engine_for(target).connect() as conn:
+        assert {r[0] for r in conn.exec_driver_sql("SHOW TABLES")} == {"a", "b"}
+    # and a --replace that is not killed swaps, the journal leaving with the old tables
+    assert runner.invoke(app, ["clone", source, target, "--replace", "--seed", "2"]
+                         ).exit_code == 0
+    assert fks() == [("b", "fk_b_a", "a", "CASCADE")]
+    with engine_for(target).connect() as conn:
+        assert {r[0] for r in conn.exec_driver_sql("SHOW TABLES")} == {"a", "b"}

@@ -12,8 +12,9 @@ Points (every stage boundary of a load): ``locked`` (lock taken, target checked)
 ``created`` (tables created), ``batch:N`` (after N batches), ``load-data`` (MariaDB: a batch's
 file written, LOAD DATA not yet run), ``finish`` (rows in, before keys/indexes/FKs),
 ``verified`` (indexes, FKs and checks done), ``commit`` (before the commit, swap or link),
-``swapped`` (MariaDB: tables swapped in, views and triggers not yet created), ``committed``
-(the new clone in place, clean-up not yet done).
+``fks-dropped`` (MariaDB --replace: the FKs of the old tables with triggers dropped, the
+swap not yet done), ``swapped`` (MariaDB: tables swapped in, views and triggers not yet
+created), ``committed`` (the new clone in place, clean-up not yet done).
 """
 
 from __future__ import annotations

@@ -250,8 +250,7 @@ def _load_staged(engine: Engine, job: _Job) -> None:
                 # From the swap on, a signal waits until the clone is whole in the target
                 # (the journal covers kill -9 in between).
                 with interrupts.uninterrupted():
-                    for stmt in dialect.before_park_sql(admin, list(parked)):
-                        admin.exec_driver_sql(stmt)
+                    old += _park_fks(admin, dialect, db, token, list(parked))
                     admin.exec_driver_sql(dialect.swap_sql(db, staging, trash, old, new, parked))
                     interrupts.mark_committed()
                     _pause("swapped")
@@ -306,6 +305,24 @@ def _write_journal(admin: Connection, dialect: Dialect, staging: str, journal: s
     if todo:
         admin.exec_driver_sql(f"INSERT INTO {name} (step, stmt) VALUES (%s, %s)",
                               list(enumerate(todo)))
+
+
+def _park_fks(admin: Connection, dialect: Dialect, db: str, token: str,
+              parked: list[str]) -> list[str]:
+    """Drop the FKs of the old tables to be parked (see `before_park_sql`), a journal of
+    how to add them again written first into the target: a kill -9 between the drop and
+    the swap leaves the old tables live without their FKs, and the next load's recovery
+    (`_finish_killed_swaps`) puts them back. The swap moves the journal out with the old
+    tables (the names returned). Nothing to park: nothing dropped, no journal."""
+    drops = dialect.before_park_sql(admin, parked)
+    if not drops:
+        return []
+    journal = dialect.journal_name(f"{token}_fks")
+    _write_journal(admin, dialect, db, journal, dialect.fk_restore_sql(admin, parked))
+    for stmt in drops:
+        admin.exec_driver_sql(stmt)
+    _pause("fks-dropped")
+    return [journal]
 
 
 def _after_swap(admin: Connection, dialect: Dialect, journal: str, todo: list[str]) -> None:

@@ -405,6 +405,9 @@ class Dialect:
     def triggered_tables(self, conn: Connection) -> list[str]:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 
+    def fk_restore_sql(self, conn: Connection, tables: list[str]) -> list[str]:
+        raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
+
     def parking_name(self, token: str, i: int) -> str:
         raise NotImplementedError(f"{self.name} loads in one transaction, not through staging")
 

@@ -263,6 +263,41 @@ class MySQLDialect(Dialect):
         q = self.quote
         return [f"ALTER TABLE {q(t)} DROP FOREIGN KEY {q(fk)}" for t, fk in rows]
 
+    def fk_restore_sql(self, conn: Connection, tables: list[str]) -> list[str]:
+        """Statements putting back the FKs `before_park_sql` drops from `tables`, written to a
+        journal in the target before the drop and moved out by the swap's RENAME: a run
+        killed between the drop and the swap leaves the old tables without those FKs, and the
+        next load's recovery (`journals`) adds them again (checks off: the rows are the ones
+        they held; IF NOT EXISTS: a kill before the drop leaves them in place)."""
+        if not tables:
+            return []
+        marks = ", ".join(["%s"] * len(tables))
+        rows = conn.exec_driver_sql(
+            "SELECT rc.TABLE_NAME, rc.CONSTRAINT_NAME, rc.UPDATE_RULE, rc.DELETE_RULE, "
+            "k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, "
+            "k.REFERENCED_COLUMN_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS rc "
+            "JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = "
+            "rc.CONSTRAINT_SCHEMA AND k.TABLE_NAME = rc.TABLE_NAME AND k.CONSTRAINT_NAME = "
+            "rc.CONSTRAINT_NAME WHERE rc.CONSTRAINT_SCHEMA = DATABASE() AND rc.TABLE_NAME "
+            f"IN ({marks}) ORDER BY rc.TABLE_NAME, rc.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+            tuple(tables)).fetchall()
+        here = conn.exec_driver_sql("SELECT DATABASE()").scalar()
+        fks: dict[tuple[str, str], list[Any]] = {}
+        for row in rows:
+            fks.setdefault((row[0], row[1]), []).append(row)
+        q = self.quote
+        out = []
+        for (table, name), cols in fks.items():
+            _, _, on_update, on_delete, _, ref_db, ref_table, _ = cols[0]
+            ref = q(ref_table) if ref_db == here else f"{q(ref_db)}.{q(ref_table)}"
+            out.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} FOREIGN KEY IF NOT "
+                       f"EXISTS ({', '.join(q(c[4]) for c in cols)}) REFERENCES {ref} "
+                       f"({', '.join(q(c[7]) for c in cols)}) ON DELETE {on_delete} "
+                       f"ON UPDATE {on_update}")
+        if not out:
+            return []
+        return ["SET SESSION foreign_key_checks = 0", *out, "SET SESSION foreign_key_checks = 1"]
+
     def parked_tables(self, conn: Connection) -> list[str]:
         """Parked old tables of the connection's database (left behind only by a run killed
         right after its swap)."""
