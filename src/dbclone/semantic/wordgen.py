@@ -6,9 +6,10 @@ The model counts, for every context of up to ORDER characters inside a word, the
 that follow it, and keeps a (context, next character) pair only when at least k distinct
 owners' words contain it. A word is grown character by character from the longest context
 that has kept continuations (backing off to shorter ones), so every step is a sequence k
-owners share. Words that equal any word or value of the source are dropped: what comes out
-is never a source word, and the words are made at fit time, so the model file stores them
-(made-up words) and no character statistics at all.
+owners share; the kept continuations are drawn flatter than their counts (FLAT), as the
+pruning leaves the common ones over-used otherwise. Words that equal any word or value of
+the source are dropped: what comes out is never a source word, and the words are made at fit
+time, so the model file stores them (made-up words) and no character statistics at all.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ TRIES = 6
 #: Words learnt from at most (a sample of more says the same about characters).
 TRAIN = 5000
 LONGEST = 24
+#: Counts are raised to this power before drawing: flatter than the counts, so made-up words
+#: use rare continuations more, as real rare words do.
+FLAT = 0.6
 _START, _END = "\x02", "\x03"
 
 
@@ -69,8 +73,9 @@ def fit(words: Sequence[str], owners: Sequence[Hashable], k: int) -> Model:
             table[gram[:-1]][gram[-1]] = count
     out = {}
     for ctx, nxt in sorted(table.items()):
-        cum = np.cumsum(list(nxt.values()), dtype=float).tolist()
-        out[ctx] = ("".join(nxt), cum, cum[-1] / totals[ctx])
+        seen = np.asarray(list(nxt.values()), dtype=float)
+        cum = np.cumsum(seen ** FLAT).tolist()
+        out[ctx] = ("".join(nxt), cum, float(seen.sum()) / totals[ctx])
     return out
 
 
