@@ -210,6 +210,10 @@ def add_base(st: SampleState, ch: Chunk, table: Table, cm: ColumnModel, data: Co
         if over.any():
             total[over] = base_n[over] + delta_below(st, cm.quantiles,
                                                            cm.bounds[1] - base_n[over])
+            # Even the shortest delta runs past the source's last date: the source shows such
+            # rows censored (still open, NULL) where the column may be NULL; else the last date.
+            past = total > cm.bounds[1]
+            total[past] = np.nan if col.nullable else np.maximum(cm.bounds[1], base_n[past])
     known = ~np.isnan(total)
     out = np.full(len(delta), None, dtype=object)
     if known.any():
