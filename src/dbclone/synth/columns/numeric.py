@@ -86,6 +86,10 @@ def _offset(col: Column, values: pd.Series) -> decimal.Decimal | None:
     wide = col.kind == "decimal" and (col.precision or 0) > FLOAT_DIGITS
     if not len(values) or not (wide or col.kind == "integer"):
         return None
+    if not wide and values.dtype.kind in "iuf":  # machine numbers: one vectorised check
+        top = float(np.abs(values.to_numpy(dtype=float)).max())
+        if np.isfinite(top) and top < 2**53:
+            return None
     try:
         exact = [decimal.Decimal(v) for v in values]
     except (decimal.InvalidOperation, TypeError, ValueError):

@@ -55,46 +55,48 @@ def find_parent_ratios(ctx: FitContext, table: Table, df: pd.DataFrame, driver: 
     if joined is None:
         return {}
     parent = ctx.schema.table(driver.ref_table)
-    keys = pd.Series(key_codes(df, list(driver.columns), null_is_value=True), index=df.index)
-    siblings = keys.map(keys.value_counts()).astype(float)
+    keys = key_codes(df, list(driver.columns), null_is_value=True)
+    siblings = np.bincount(keys)[keys].astype(float)
+    ups = {pcol.name: pd.to_numeric(joined[pcol.name], errors="coerce").to_numpy(dtype=float)
+           for pcol in parent.columns if pcol.kind in NUMERIC_KINDS and pcol.name in joined
+           and (parent.name, pcol.name) not in ctx.derived}
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     out: dict[str, _ParentRatio] = {}
     for col in table.columns:
         if col.kind not in NUMERIC_KINDS or col.name in taken or col.name in fk_cols \
                 or col.name in table.primary_key or col.computed:
             continue
-        own = pd.to_numeric(df[col.name], errors="coerce").astype(float).dropna()
-        if len(own) < 20 or own.nunique() <= 20 or (own <= 0).any():
+        own = pd.to_numeric(df[col.name], errors="coerce").to_numpy(dtype=float)
+        known = ~np.isnan(own)
+        values = own[known]
+        if len(values) < 20 or (values <= 0).any() or len(np.unique(values)) <= 20:
             continue
-        best = _best_parent_number(ctx, parent, joined, siblings, np.log(own))
+        best = _best_parent_number(ups, siblings[known], np.log(values), known, df.index)
         if best is not None:
             out[col.name] = best
     return out
 
 
-def _best_parent_number(ctx: FitContext, parent: Table, joined: pd.DataFrame,
-                        siblings: pd.Series, log_own: pd.Series) -> _ParentRatio | None:
+def _best_parent_number(ups: dict[str, np.ndarray], siblings: np.ndarray, log_own: np.ndarray,
+                        known: np.ndarray, index: pd.Index) -> _ParentRatio | None:
     """The parent's number (as it is, or split among its children) whose log-ratio to the
-    child's explains most of the child's log-variance, if at least PARENT_SHARE."""
-    spread = float(log_own.var())
+    child's (its `known` rows) explains most of the child's log-variance, if at least
+    PARENT_SHARE."""
+    spread = float(np.var(log_own, ddof=1))
     if not spread > 0:
         return None
+    rows = index[known]
     best: _ParentRatio | None = None
-    for pcol in parent.columns:
-        if pcol.kind not in NUMERIC_KINDS or pcol.name not in joined \
-                or (parent.name, pcol.name) in ctx.derived:
-            continue
-        up = pd.to_numeric(joined.loc[log_own.index, pcol.name],
-                           errors="coerce").astype(float)
+    for name, all_up in ups.items():
+        up = all_up[known]
         good = up > 0
         if good.mean() < PARENT_KNOWN:
             continue
-        for op, base in (("ratio", up[good]),
-                         ("share", up[good] / siblings[log_own.index][good])):
+        for op, base in (("ratio", up[good]), ("share", up[good] / siblings[good])):
             r = log_own[good] - np.log(base)
-            explained = 1.0 - float(r.var()) / spread
+            explained = 1.0 - float(np.var(r, ddof=1)) / spread
             if explained >= PARENT_SHARE and (best is None or explained > best.explained):
-                best = _ParentRatio(pcol.name, op, r, explained)
+                best = _ParentRatio(name, op, pd.Series(r, index=rows[good]), explained)
     return best
 
 
