@@ -492,3 +492,19 @@ def test_source_strings_skip_arrays_and_fold_in_bulk() -> None:
     found = source_strings(ctx)  # type: ignore[arg-type]
     assert found == frozenset(key(v) for v in frame["name"])
     assert "hello world" in found
+
+
+@pytest.mark.parametrize(("column", "values"), [
+    ("l_returnflag", ["A", "N", "R"] * 10),
+    ("flag", ["Y", "N"] * 10),
+    ("statusflagga", ["ja", "nej", "kanske"] * 5),
+])
+def test_a_flag_of_letters_is_no_emoji(column, values):
+    """The name alone ("flag", "returnflag") does not make a column of letters emoji: the
+    values must have the shape too."""
+    found = recognise(column, "lineitem", values)
+    assert found is None or found.kind != "emoji", found
+    # The same names holding emoji are still emoji (fewer than MIN_DISTINCT values: the name
+    # decides, the shape confirms).
+    emoji = recognise(column, "lineitem", ["\U0001F600", "\U0001F680", "\u2764\ufe0f"] * 5)
+    assert emoji is not None and emoji.kind == "emoji", emoji

@@ -231,6 +231,13 @@ def _region_like(sample: list[str]) -> bool:
 
 
 _STYLE_BY_SHAPE = {2: "alpha2", 3: "alpha3"}
+#: Kinds whose values have a shape of their own: a column named for one must hold values of
+#: that shape (the name says too little: "flag" is as often a status letter as an emoji).
+#: (test, share of values that must pass).
+_SHAPES: dict[str, tuple[Callable[[str], bool], float]] = {
+    "extension": (lambda v: bool(_EXTENSION.match(v)), 0.8),
+    "emoji": (lambda v: _is_emoji(v) or _is_flag(v), SHAPE_SHARE),
+}
 
 
 def recognise(column: str, table: str, values: Sequence[str]) -> Semantic | None:
@@ -258,7 +265,10 @@ def recognise(column: str, table: str, values: Sequence[str]) -> Semantic | None
         return None  # ids and numbers in text: a code, not a name
     if named.kind == "region" and not _region_like(sample):
         return Semantic("phrases", "name", named.reason + "; no region list holds them")
-    if named.kind == "extension" and _share(sample, lambda v: bool(_EXTENSION.match(v))) < 0.8:
+    shape = _SHAPES.get(named.kind)
+    if shape is not None and _share(sample, shape[0]) < shape[1]:
+        # A kind with a shape of its own is never the name's word alone: a "returnflag" of
+        # letters (A, N, R) is a status code, not emoji.
         return None
     if named.kind in ("country", "language", "region", "currency", "code") and sample and \
             _share(sample, lambda v: bool(_UPPER.match(v))) >= SHAPE_SHARE:
