@@ -57,32 +57,57 @@ _OPS = {
 }
 
 
+#: Rows a pair of operands is first tried on (spread evenly over the table): a pair whose
+#: failures there already pass what EXACT allows over every row is dropped unconfirmed.
+PROBE_ROWS = 1024
+
+
 def find_arithmetic(df: pd.DataFrame) -> list[Relation]:
     """Columns equal to the product, sum or difference of two other numeric columns in at
-    least EXACT of the rows, within half the target's rounding step."""
+    least EXACT of the rows, within half the target's rounding step. Each candidate is tried
+    on PROBE_ROWS rows first and confirmed on all of them only if its failures there do not
+    already exceed what EXACT allows: a row failing in the probe fails in the table, so
+    nothing is dropped that the whole test would keep."""
     numeric = _numbers(df)
+    values = {c: df[c].to_numpy(dtype=float) for c in numeric}
+    finite = {c: np.isfinite(v) for c, v in values.items()}
+    probe = np.unique(np.linspace(0, len(df) - 1, min(len(df), PROBE_ROWS)).astype(int))
     found: list[Relation] = []
-    taken: set[str] = set()
     for target in numeric:
-        y = df[target].to_numpy(dtype=float)
+        y = values[target]
         step = step_of(y)
         tol = step / 2 + 1e-9 if step else 1e-6 * max(1.0, float(np.nanmax(np.abs(y))))
         for a, b in itertools.permutations([c for c in numeric if c != target], 2):
-            if target in taken:
-                break
-            xa, xb = df[a].to_numpy(dtype=float), df[b].to_numpy(dtype=float)
-            ok = np.isfinite(y) & np.isfinite(xa) & np.isfinite(xb)
-            if ok.sum() < MIN_ROWS or np.all(y[ok] == xa[ok]) or np.all(y[ok] == xb[ok]):
+            ok = finite[target] & finite[a] & finite[b]
+            rows = int(ok.sum())
+            if rows < MIN_ROWS:
                 continue
-            for op, fn in _OPS.items():
-                if op in ("product", "sum") and a > b:
-                    continue  # commutative: one order is enough
-                close = np.abs(fn(xa[ok], xb[ok]) - y[ok]) <= tol
-                if close.mean() >= EXACT:
-                    found.append(Relation(op, target, (a, b), (step,)))
-                    taken.add(target)
-                    break
+            op = _exact_op(y, values[a], values[b], ok, probe[ok[probe]], tol, a < b)
+            if op is not None:
+                found.append(Relation(op, target, (a, b), (step,)))
+                break
     return found
+
+
+def _exact_op(y: np.ndarray, xa: np.ndarray, xb: np.ndarray, ok: np.ndarray,
+              probe: np.ndarray, tol: float, ordered: bool) -> str | None:
+    """The first op of `_OPS` making y from (xa, xb) in EXACT of the `ok` rows; None also
+    where y equals an operand (a copy, not arithmetic). Commutative ops only if `ordered`."""
+    allowed = (1.0 - EXACT) * int(ok.sum()) + 1  # failures the whole test may accept, + slack
+    copied: bool | None = None
+    for op, fn in _OPS.items():
+        if op in ("product", "sum") and not ordered:
+            continue  # commutative: one order is enough
+        if np.count_nonzero(~(np.abs(fn(xa[probe], xb[probe]) - y[probe]) <= tol)) > allowed:
+            continue
+        if copied is None:
+            copied = bool(np.all(y[ok] == xa[ok]) or np.all(y[ok] == xb[ok]))
+        if copied:
+            return None
+        close = np.abs(fn(xa[ok], xb[ok]) - y[ok]) <= tol
+        if close.mean() >= EXACT:
+            return op
+    return None
 
 
 def apply_arithmetic(rel: Relation, df: pd.DataFrame) -> np.ndarray:

@@ -172,14 +172,16 @@ def _number_groups(ctx: FitContext, df: pd.DataFrame, values: pd.Series, codes: 
 
 
 def eta2(codes: np.ndarray, values: np.ndarray) -> float:
-    """Share of the variance of `values` explained by the category (correlation ratio²)."""
-    total = float(((values - values.mean()) ** 2).sum())
+    """Share of the variance of `values` explained by the category (correlation ratio²);
+    `codes` are small non-negative integers (category positions)."""
+    mean = values.mean()
+    total = float(((values - mean) ** 2).sum())
     if total <= 0:
         return 0.0
-    frame = pd.DataFrame({"c": codes, "v": values})
-    grouped = frame.groupby("c")["v"]
-    between = float((grouped.count() * (grouped.mean() - values.mean()) ** 2).sum())
-    return between / total
+    sizes = np.bincount(codes)
+    seen = sizes > 0
+    means = np.bincount(codes, weights=values)[seen] / sizes[seen]
+    return float((sizes[seen] * (means - mean) ** 2).sum()) / total
 
 
 def grouped_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray,
