@@ -105,12 +105,12 @@ def plan_samples(schema: Schema, plan: Plan, budget: int = DEFAULT_BUDGET
         via = parent if parent is not None and not parent.whole else None
         share = via.fraction if via else 1.0
         expected = table.row_count * share
+        own = tuple(table.primary_key or table.column_names)  # the sample's order
         if expected <= budget:
-            out[name] = Sampling(name, table.row_count, fk=fk,
+            out[name] = Sampling(name, table.row_count, own_key=own, fk=fk,
                                  parent=via.table if via else None, fraction=share)
             continue
         keep = budget / expected
-        own = tuple(table.primary_key or table.column_names)
         if fk is not None and via is None and \
                 schema.table(fk.ref_table).row_count * keep < MIN_FAMILIES:
             fk = None  # too few families to sample from (customers by their 25 nations)
