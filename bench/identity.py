@@ -39,7 +39,10 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 #: The shared sample databases beside the checkout (`--sampledbs` elsewhere).
 SHARED = ROOT.parent / "shared" / "sampledbs"
-PREFIX = "dbclone_identity" + os.environ.get("DBCLONE_BENCH_TAG", "") + "_"
+#: Database names: DBCLONE_BENCH_PREFIX (a helper's own prefix), else dbclone_identity plus
+#: DBCLONE_BENCH_TAG (parallel runs apart).
+PREFIX = (os.environ.get("DBCLONE_BENCH_PREFIX")
+          or "dbclone_identity" + os.environ.get("DBCLONE_BENCH_TAG", "")) + "_"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 #: database -> the dialect its source and clone live in (SQLite where a dump exists: faster).

@@ -42,6 +42,9 @@ GLUE = "+"
 ORDER = 2
 #: Longest value in tokens.
 LONGEST = 60
+#: Contexts of a size are found by a table of every possible key up to this many keys (4 MB
+#: of int32), by binary search beyond.
+TABLE_KEYS = 1 << 20
 #: Fewest rare word tokens to learn made-up words from; below it all the column's words.
 MIN_RARE = 200
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
@@ -116,15 +119,15 @@ class Phrases:
             return []
         chain = _chain_of(self)
         k = tries if lengths is not None else 1
-        seqs = chain.draw(n * k, rng)
-        words = rng.integers(0, len(chain.words), seqs.shape, dtype=np.int32)
-        size = chain.sizes(seqs, words).reshape(n, k)
+        drawn = chain.draw(n * k, rng)
+        words = rng.integers(0, len(chain.words), (n * k, drawn.width), dtype=np.int32)
+        size = chain.sizes(drawn, words).reshape(n, k)
         if lengths is None:
-            return chain.join(seqs, words, rng)
+            return chain.join(drawn, words, rng)
         want = np.asarray(lengths, dtype=np.int64)[:n]
         # argmin takes the first of equally near draws
         best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
-        out = chain.join(seqs[best], words[best], rng)
+        out = chain.join(drawn.take(best), words[best], rng)
         for i in np.flatnonzero(np.abs(size.ravel()[best] - want) > 2).tolist():
             out[i] = self._to_length(out[i], int(want[i]), rng)
         return out
@@ -145,10 +148,13 @@ _CHAINS: dict[int, _Chain] = {}
 
 
 def _chain_of(phrases: Phrases) -> _Chain:
-    """The chain of a model, built once per model (a sample is drawn chunk by chunk)."""
-    found = _CHAINS.get(id(phrases))
-    if found is None or found.phrases is not phrases:
-        found = _CHAINS[id(phrases)] = _Chain(phrases)
+    """The chain of a model, built once per model (a sample is drawn chunk by chunk, each
+    chunk from a new `Phrases` of the same model: known by its steps, the same tuple)."""
+    found = _CHAINS.get(id(phrases.steps))
+    if found is None or found.phrases.steps is not phrases.steps or \
+            found.phrases.shares is not phrases.shares or \
+            found.phrases.public is not phrases.public:
+        found = _CHAINS[id(phrases.steps)] = _Chain(phrases)
     return found
 
 
@@ -175,6 +181,9 @@ class _Chain:
         shares = {(len(ctx), self._key([self._number(c) for c in ctx])): float(share)
                   for share, *ctx in phrases.shares}
         self.levels = [self._level(nexts[size], shares, size) for size in range(ORDER + 1)]
+        self.tables = [self._table(self.levels[size][0], self.base ** size)
+                       for size in range(ORDER + 1)]
+        self.many = [np.diff(level[4]) > 1 for level in self.levels]
         self.words = tuple(phrases.public) or ("x",)
         self._classes()
 
@@ -208,6 +217,14 @@ class _Chain:
         return (np.asarray(keys, dtype=np.int64), stay, np.asarray(nxt, dtype=np.int64),
                 np.asarray(cum), np.asarray([*start, len(nxt)], dtype=np.int64))
 
+    @staticmethod
+    def _table(keys: np.ndarray, possible: int) -> np.ndarray | None:
+        if possible > TABLE_KEYS:
+            return None
+        table = np.full(possible, -1, dtype=np.int32)
+        table[keys] = np.arange(len(keys), dtype=np.int32)
+        return table
+
     def _classes(self) -> None:
         """Per symbol: its text, whether glued, whether a word slot, a digit slot's width,
         its size in characters, and for a kept word the slot of its case."""
@@ -228,100 +245,150 @@ class _Chain:
         self.word_sizes = np.asarray([len(w) for w in self.words])
         self.texts = np.asarray(["" if is_slot(b) or i < 2 else b
                                  for i, b in enumerate(self.bare)], dtype=object)
+        self.spaced_texts = np.asarray([" " + t for t in self.texts], dtype=object)
         forms = (UPPER, LOWER, CAPS)
         self.form = np.asarray([forms.index(b) if b in forms else -1 for b in self.bare])
-        self.cased = {i: np.asarray([_cased(w, f) for w in self.words], dtype=object)
+        # each form's words as written, and with the space before them
+        self.cased = {i: (np.asarray([_cased(w, f) for w in self.words], dtype=object),
+                          np.asarray([" " + _cased(w, f) for w in self.words], dtype=object))
                       for i, f in enumerate(forms)}
 
-    def draw(self, m: int, rng: np.random.Generator) -> np.ndarray:
-        """m sequences of symbol ids (-1 past a sequence's end), each with a word slot; as
-        many columns as the longest sequence has symbols."""
-        columns = []
-        hist = np.zeros((m, ORDER), dtype=np.int64)  # the last ORDER symbols (START = 0)
-        alive = np.arange(m)
+    def draw(self, m: int, rng: np.random.Generator) -> _Drawn:
+        """m sequences of symbol ids, each with a word slot. The draws advance a step at a
+        time; only those still going are carried (their contexts as keys), and each step's
+        symbols are written once, row after row, at the end."""
+        keys = [np.zeros(m, dtype=np.int64) for _ in range(ORDER + 1)]  # START = 0
+        going = np.arange(m)
+        steps: list[tuple[np.ndarray, np.ndarray]] = []
         for _ in range(LONGEST):
-            if not len(alive):
+            if not len(going):
                 break
-            nxt = self._step(hist[alive], rng)
-            ended = nxt == 1
-            alive, nxt = alive[~ended], nxt[~ended]
-            column = np.full(m, -1, dtype=np.int32)
-            column[alive] = nxt
-            columns.append(column)
-            if ORDER:
-                hist[alive] = np.column_stack([hist[alive, 1:], nxt])
-        seqs = np.column_stack(columns) if columns else np.full((m, 1), -1, dtype=np.int32)
-        return self._with_word_slot(seqs)
+            nxt = self._step(keys, rng)
+            on = nxt != 1
+            going, nxt = going[on], nxt[on]
+            # the last `size` symbols, the newest one added
+            keys = [keys[0][on], *(keys[size - 1][on] * self.base + nxt
+                                   for size in range(1, ORDER + 1))]
+            steps.append((going, nxt))
+        lengths = np.zeros(m, dtype=np.int64)
+        for i, (rows, _) in enumerate(steps):  # each step's rows are a subset of the last's
+            lengths[rows] = i + 1
+        drawn = _Drawn(lengths, np.empty(int(lengths.sum()), dtype=np.int64),
+                       max(len(steps), 1))
+        for i, (rows, nxt) in enumerate(steps):
+            drawn.vals[drawn.starts[rows] + i] = nxt
+        return self._with_word_slot(drawn)
 
-    def _step(self, hist: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """The next symbol of each draw: from the longest context it has that is kept, or,
-        in the share of draws the kept steps do not cover, from the shorter one."""
-        out = np.full(len(hist), 1, dtype=np.int64)
-        todo = np.arange(len(hist))
+    def _step(self, keys: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+        """The next symbol of each draw (`keys[size]`: its last `size` symbols as one
+        number): from the longest context it has that is kept, or, in the share of draws
+        the kept steps do not cover, from the shorter one."""
+        out = np.full(len(keys[0]), 1, dtype=np.int64)
+        todo = np.arange(len(out))
         for size in range(ORDER, -1, -1):
-            keys, stay, nxt, cum, start = self.levels[size]
-            if not len(todo) or not len(keys):
+            level, stay, nxt, cum, start = self.levels[size]
+            if not len(todo) or not len(level):
                 continue
-            key = np.zeros(len(todo), dtype=np.int64)
-            for j in range(ORDER - size, ORDER):
-                key = key * self.base + hist[todo, j]
-            pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-            here = keys[pos] == key
+            pos = self._find(size, keys[size][todo])
+            here = pos >= 0
             if size:
                 here &= rng.random(len(todo)) < stay[pos]
             at, ctx = todo[here], pos[here]
-            pick = np.searchsorted(cum, ctx + rng.random(len(at)), side="right")
-            out[at] = nxt[np.clip(pick, start[ctx], start[ctx + 1] - 1)]
+            u = rng.random(len(at))
+            # A context with one continuation has it (the search would land there too);
+            # the others search the cumulative shares.
+            pick = start[ctx]
+            many = np.flatnonzero(self.many[size][ctx])
+            if len(many):
+                ctx = ctx[many]
+                found = np.searchsorted(cum, ctx + u[many], side="right")
+                pick[many] = np.clip(found, start[ctx], start[ctx + 1] - 1)
+            out[at] = nxt[pick]
             todo = todo[~here]
         return out
 
-    def _with_word_slot(self, seqs: np.ndarray) -> np.ndarray:
+    def _find(self, size: int, key: np.ndarray) -> np.ndarray:
+        """Each key's position among the contexts of that size, -1 where none: by a table
+        of every possible key when there are few enough of them, else by binary search."""
+        table = self.tables[size]
+        if table is not None:
+            return table[key]
+        level = self.levels[size][0]
+        pos = np.minimum(np.searchsorted(level, key), len(level) - 1)
+        return np.where(level[pos] == key, pos, -1)
+
+    def _with_word_slot(self, drawn: _Drawn) -> _Drawn:
         """Where a sequence has no word slot, its last word (not a short function word, if
         it has one) becomes a slot of its form, so the value holds a made-up word and is no
         source value; a sequence without any word becomes one capitalised word slot."""
-        rows, cols = np.nonzero(seqs >= 0)  # row by row, left to right
-        vals = seqs[rows, cols]
-        m = len(seqs)
+        rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
+        m = len(drawn.lengths)
         lacking = np.bincount(rows, weights=self.word_slot[vals], minlength=m) == 0
-        pick = lacking[rows] & (self.as_slot[vals] >= 0)
+        pick = np.flatnonzero(lacking[rows] & (self.as_slot[vals] >= 0))
         # the last word of each lacking row, a content word where there is one: rank a
         # content word above every other word, then take each row's highest (last) rank
-        rank = np.where(pick, cols + 1 + LONGEST * self.content[vals], 0)
+        rank = cols[pick] + 1 + LONGEST * self.content[vals[pick]]
         best = np.zeros(m, dtype=np.int64)
-        np.maximum.at(best, rows, rank)
-        has = lacking & (best > 0)
-        at = (best[has] - 1) % LONGEST
-        where = np.flatnonzero(has)
-        seqs[where, at] = self.as_slot[seqs[where, at]]
-        bare = np.flatnonzero(lacking & (best == 0))
-        seqs[bare] = -1
-        seqs[bare, 0] = self.ids[UPPER]
-        return seqs
+        np.maximum.at(best, rows[pick], rank)
+        where = np.flatnonzero(lacking & (best > 0))
+        at = drawn.starts[where] + (best[where] - 1) % LONGEST
+        vals[at] = self.as_slot[vals[at]]
+        bare = lacking & (best == 0)
+        if not bare.any():
+            return drawn
+        lengths = np.where(bare, 1, drawn.lengths)
+        out = _Drawn(lengths, np.empty(int(lengths.sum()), dtype=np.int64), drawn.width)
+        keep = ~bare[rows]
+        out.vals[out.starts[rows[keep]] + cols[keep]] = vals[keep]
+        out.vals[out.starts[bare]] = self.ids[UPPER]
+        return out
 
-    def sizes(self, seqs: np.ndarray, words: np.ndarray) -> np.ndarray:
+    def sizes(self, drawn: _Drawn, words: np.ndarray) -> np.ndarray:
         """Each sequence's length in characters with the drawn words in its word slots."""
-        rows, cols = np.nonzero(seqs >= 0)
-        vals = seqs[rows, cols]
+        rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
         chars = np.where(self.word_slot[vals], self.word_sizes[words[rows, cols]],
                          self.text_size[vals]) + (~self.glued[vals] & (cols > 0))
-        return np.bincount(rows, weights=chars, minlength=len(seqs)).astype(np.int64)
+        return np.bincount(rows, weights=chars, minlength=len(drawn.lengths)).astype(np.int64)
 
-    def join(self, seqs: np.ndarray, words: np.ndarray, rng: np.random.Generator) -> list[str]:
+    def join(self, drawn: _Drawn, words: np.ndarray, rng: np.random.Generator) -> list[str]:
         """The sequences as strings: every token's text at once (kept tokens as written,
         word slots the drawn words in the slot's case, digit slots drawn digits, a space
         before each token not glued), then each row's tokens joined."""
-        rows, cols = np.nonzero(seqs >= 0)
-        vals = seqs[rows, cols]
-        text = self.texts[vals]
-        for form, cased in self.cased.items():
-            at = np.flatnonzero(self.form[vals] == form)
-            text[at] = cased[words[rows[at], cols[at]]]
+        rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
+        spaced = ~self.glued[vals] & (cols > 0)
+        text = np.where(spaced, self.spaced_texts[vals], self.texts[vals])
+        form = self.form[vals]
+        for f, (cased, spaced_cased) in self.cased.items():
+            at = np.flatnonzero(form == f)
+            picked = words[rows[at], cols[at]]
+            text[at] = np.where(spaced[at], spaced_cased[picked], cased[picked])
         for i in np.flatnonzero(self.digits[vals]).tolist():
-            text[i] = "".join(map(str, rng.integers(0, 10, int(self.digits[vals[i]]))))
-        spaced = np.flatnonzero(~self.glued[vals] & (cols > 0))
-        text[spaced] = " " + text[spaced]
-        cuts = np.searchsorted(rows, np.arange(1, len(seqs)))
-        return ["".join(part) for part in np.split(text, cuts)]
+            digits = "".join(map(str, rng.integers(0, 10, int(self.digits[vals[i]]))))
+            text[i] = " " + digits if spaced[i] else digits
+        parts = text.tolist()
+        ends = np.cumsum(drawn.lengths).tolist()
+        return ["".join(parts[a:b]) for a, b in zip(drawn.starts.tolist(), ends, strict=True)]
+
+
+class _Drawn:
+    """Drawn sequences, ragged: each row's symbol ids one after another (`vals`), with the
+    rows' `lengths`; `width` is the longest draw's steps (the word draws' shape follows it).
+    `rows`, `cols`: each symbol's row and place in it."""
+
+    def __init__(self, lengths: np.ndarray, vals: np.ndarray, width: int) -> None:
+        self.lengths, self.vals, self.width = lengths, vals, width
+        ends = np.cumsum(lengths)
+        self.starts = ends - lengths
+        # a row's number steps up at each row's first symbol (rows without any skipped)
+        self.rows = np.cumsum(np.bincount(ends[:-1], minlength=len(vals))[:len(vals)])
+        self.cols = np.arange(len(vals)) - self.starts[self.rows]
+
+    def take(self, picked: np.ndarray) -> _Drawn:
+        """The rows `picked`, in that order."""
+        lengths = self.lengths[picked]
+        offsets = np.cumsum(lengths) - lengths
+        at = np.repeat(self.starts[picked] - offsets, lengths) + np.arange(int(lengths.sum()))
+        return _Drawn(lengths, self.vals[at], self.width)
 
 
 def _cased(word: str, slot: str) -> str:
