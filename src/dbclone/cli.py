@@ -310,12 +310,14 @@ _DESCRIBE: dict[str, Callable[[Any], str | None]] = {
 
 def _show_relations(source: str, schema: list[str] | None) -> None:
     from dbclone.api import fit_source
-    from dbclone.synth.relations.describe import describe
+    from dbclone.synth.relations.describe import describe, describe_derived
 
     model = run(lambda: fit_source(source, schema=schema))
     for t in model.tables:
-        for rule in t.rules:
-            typer.echo(f"  {t.name}: {describe(rule)}")
+        table = model.schema.table(t.name)
+        for line in [describe(rule, model.schema, table) for rule in t.rules] + \
+                describe_derived(t):
+            typer.echo(f"  {t.name}: {line}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ generation are plain functions on pandas frames and numpy arrays.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,18 +63,19 @@ _OPS = {
 PROBE_ROWS = 1024
 
 
-def find_arithmetic(df: pd.DataFrame) -> list[Relation]:
-    """Columns equal to the product, sum or difference of two other numeric columns in at
-    least EXACT of the rows, within half the target's rounding step. Each candidate is tried
-    on PROBE_ROWS rows first and confirmed on all of them only if its failures there do not
-    already exceed what EXACT allows: a row failing in the probe fails in the table, so
-    nothing is dropped that the whole test would keep."""
+def find_arithmetic(df: pd.DataFrame, targets: Sequence[str] | None = None) -> list[Relation]:
+    """Columns (of `targets`, default every numeric one) equal to the product, sum or
+    difference of two other numeric columns in at least EXACT of the rows, within half the
+    target's rounding step. Each candidate is tried on PROBE_ROWS rows first and confirmed on
+    all of them only if its failures there do not already exceed what EXACT allows: a row
+    failing in the probe fails in the table, so nothing is dropped that the whole test
+    would keep."""
     numeric = _numbers(df)
     values = {c: df[c].to_numpy(dtype=float) for c in numeric}
     finite = {c: np.isfinite(v) for c, v in values.items()}
     probe = np.unique(np.linspace(0, len(df) - 1, min(len(df), PROBE_ROWS)).astype(int))
     found: list[Relation] = []
-    for target in numeric:
+    for target in numeric if targets is None else [c for c in numeric if c in targets]:
         y = values[target]
         step = step_of(y)
         tol = step / 2 + 1e-9 if step else 1e-6 * max(1.0, float(np.nanmax(np.abs(y))))
@@ -108,6 +110,27 @@ def _exact_op(y: np.ndarray, xa: np.ndarray, xb: np.ndarray, ok: np.ndarray,
         if close.mean() >= EXACT:
             return op
     return None
+
+
+def holds(df: pd.DataFrame, r: Relation) -> bool:
+    """Whether a relation found in a sample holds in every row of `df` (EXACT of them)."""
+    try:
+        if r.kind in _OPS:
+            y = df[r.target].to_numpy(dtype=float)
+            got = apply_arithmetic(r, df)
+            ok = np.isfinite(y) & np.isfinite(got)
+            step = float(r.params[0]) if r.params else 0.0  # type: ignore[arg-type]
+            return bool(ok.sum() >= MIN_ROWS and
+                        np.mean(np.abs(got[ok] - y[ok]) <= step / 2 + 1e-6) >= EXACT)
+        if r.kind == "split":
+            got = pd.Series(apply_split(r, df[r.operands[0]], df[r.target],
+                                        np.random.default_rng(0)), index=df.index)
+        else:
+            got = pd.Series(apply_flag(r, df[r.operands[0]]), index=df.index)
+        both = df[r.target].notna() & df[r.operands[0]].notna()
+        return bool((got[both] == df.loc[both, r.target]).mean() >= EXACT)
+    except (TypeError, ValueError):
+        return False
 
 
 def apply_arithmetic(rel: Relation, df: pd.DataFrame) -> np.ndarray:

@@ -133,27 +133,7 @@ def relation_rules(df: pd.DataFrame, groups: Sequence[str] = (), flags: Sequence
         if flag is not None:
             found.append(flag)
     return [RowRule(r.kind, (r.target, *r.operands), r.params) for r in found
-            if r.kind == "counter" or _holds(df, r)]
-
-
-def _holds(df: pd.DataFrame, r: rel.Relation) -> bool:
-    """Whether a relation found in a sample holds in every row of the table."""
-    try:
-        if r.kind in ("product", "sum", "difference"):
-            y = df[r.target].to_numpy(dtype=float)
-            got = rel.apply_arithmetic(r, df)
-            ok = np.isfinite(y) & np.isfinite(got)
-            step = float(r.params[0]) if r.params else 0.0  # type: ignore[arg-type]
-            return bool(np.mean(np.abs(got[ok] - y[ok]) <= step / 2 + 1e-6) >= rel.EXACT)
-        if r.kind == "split":
-            got = pd.Series(rel.apply_split(r, df[r.operands[0]], df[r.target],
-                                            np.random.default_rng(0)), index=df.index)
-        else:
-            got = pd.Series(rel.apply_flag(r, df[r.operands[0]]), index=df.index)
-        both = df[r.target].notna() & df[r.operands[0]].notna()
-        return bool((got[both] == df.loc[both, r.target]).mean() >= rel.EXACT)
-    except (TypeError, ValueError):
-        return False
+            if r.kind == "counter" or rel.holds(df, r)]
 
 
 # -- applying -----------------------------------------------------------------------------
@@ -226,7 +206,9 @@ def _place_from_country(df: pd.DataFrame, rule: RowRule, locale: str,
 def _arithmetic(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,
                 unique: bool) -> None:
     r = rel.Relation(rule.kind, rule.columns[0], rule.columns[1:], rule.params)
-    df[r.target] = rel.apply_arithmetic(r, df)
+    got = rel.apply_arithmetic(r, df)
+    # A row missing an operand (a NULL, a parent not found) keeps its drawn value.
+    df[r.target] = np.where(np.isfinite(got), got, df[r.target].to_numpy(dtype=float))
 
 
 def _counter(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,

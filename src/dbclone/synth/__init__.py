@@ -48,11 +48,17 @@ Relations between columns and tables (relations/)
     relations.joint     joint categories of strongly associated columns
     relations.grouped   numbers and children counts drawn per category of the row
     relations.order     the order of categories along the number they explain
-    relations.derived   a parent's column that aggregates its children (totals)
+    relations.derived   a parent's column that aggregates its children (totals, sums of a
+                        child number with rates added or taken off)
+    relations.flagsets  a parent's category decided by the set of its children's (all
+                        'F', all 'O', or mixed)
+    relations.ancestors numbers of a parent or grandparent as operands of a row's exact
+                        relations (a quantity times the part's price, through its offer)
     relations.lookups   an FK into a copied lookup table as a category of the row
     relations.rows      rules within a row (`semantic.rows`): gender, first name and
                         personnummer agree; a place lies in its row's country; exact
                         products, sums, sibling counters, flags decided by one column
+                        (the numbers they recompute claimed first: no ratio's base)
 
 Family structure (family/)
     family.counts       children per parent, the driving parent, calibration to the size

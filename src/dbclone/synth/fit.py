@@ -3,8 +3,9 @@ through `dbclone.source` (exact counts, a bounded sample of rows), and orchestra
 (see the package map in `dbclone.synth`).
 
 Per table, in this order: the FKs (children counts, the driving parent, lookups as
-categories); the relations that claim a column first (dates after a base, ratios, shares of
-the parent's number, copies of the parent's column: the first to claim a column has it);
+categories); the relations that claim a column first (dates after a base, numbers an exact
+relation recomputes, ratios, shares of the parent's number, copies of the parent's column:
+the first to claim a column has it);
 every other column by its kind (`columns.registry.fit_column`); then the steps over the
 whole table (`STEPS`: children counts, derived aggregates, email styles, grouped numbers and
 counts, joint categories, category order), each over what the earlier ones left; last the
@@ -35,6 +36,7 @@ from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.synth.privacy import entities
 from dbclone.synth.relations import copies, dates, derived, grouped, joint, order, ratios, shares
 from dbclone.synth.relations.lookups import fit_lookup, lookups_as_categories
+from dbclone.synth.relations.rows import CLAIM as EXACT_CLAIM
 from dbclone.synth.relations.rows import fit_rules
 
 
@@ -87,8 +89,10 @@ def _guess_locale(schema: Schema, frames: dict[str, pd.DataFrame]) -> str:
 
 
 #: Relations that claim columns before their own rule, in priority order: a column goes to
-#: the first that finds it (a date after a base is never also a ratio).
-CLAIMS: tuple[Claim, ...] = (dates.CLAIM, ratios.CLAIM, shares.CLAIM, copies.CLAIM)
+#: the first that finds it (a date after a base is never also a ratio; a product recomputed
+#: from its operands is no ratio's base).
+CLAIMS: tuple[Claim, ...] = (dates.CLAIM, EXACT_CLAIM, ratios.CLAIM, shares.CLAIM,
+                             copies.CLAIM)
 
 
 #: What is fitted over the whole table once each column has its spec, in this order, each

@@ -33,8 +33,9 @@ from dbclone.synth.family.parents import assign_driver, assign_fk
 from dbclone.synth.latent import latent_scores
 from dbclone.synth.model import ColumnModel, Model, TableModel
 from dbclone.synth.pii import Generator
-from dbclone.synth.relations import copies, dates, ratios, shares
-from dbclone.synth.relations.derived import aggregate_update, derive_parents
+from dbclone.synth.relations import ancestors, copies, dates, ratios, shares
+from dbclone.synth.relations.derived import derive_parents
+from dbclone.synth.relations.derived import updates as derived_updates
 from dbclone.synth.relations.rows import apply_rules
 from dbclone.synth.repair import repair
 from dbclone.synth.spill import Spill
@@ -204,8 +205,7 @@ class Sampler:
         if run.needed is None:  # no chunk at all (0 rows)
             self._keep(run, {}, np.zeros((0, len(run.tm.copula))), False)
         self.st.done[run.table.name] = Generated(run.rows, run.kept, run.tm.copula)
-        for (parent, column), (fk, sums) in run.sums.items():
-            self.st.derived.append(aggregate_update(self.st, parent, column, fk, sums))
+        self.st.derived += derived_updates(self.st, run)
 
     def _keep(self, run: Run, data: Columns, latent: np.ndarray, spread: bool) -> None:
         if run.needed is None:
@@ -238,6 +238,8 @@ class Sampler:
                              if cm.base and dims.is_parent(cm.base)}
         refs |= {cm.ref.rsplit(".", 1)[1] for tm in self.st.model.tables for cm in tm.columns
                  if cm.ref and cm.ref.rsplit(".", 1)[0] == table.name}
+        refs |= ancestors.kept(self.st.schema, {tm.name: tm.rules for tm in self.st.model.tables},
+                               table.name)
         if any(t.name == table.name for t, _ in self.st.pending):
             refs |= set(table.primary_key or table.column_names)
         return refs

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from dbclone.plan import Plan
 from dbclone.schema import Column, Schema, Table
@@ -68,6 +69,28 @@ class Generated:
     n: int
     kept: Spill
     dims: tuple[str, ...]
+    #: Row positions by key, per key columns, built on a descendant's first lookup.
+    _index: dict[tuple[str, ...], pd.Index] = field(default_factory=dict, repr=False,
+                                                    compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the key indexes (a worker builds its own if it looks keys up)."""
+        return {**self.__dict__, "_index": {}}
+
+    def positions(self, columns: tuple[str, ...], keys: list[np.ndarray]) -> np.ndarray:
+        """The row position of each key (`keys`: one array per column of `columns`, the
+        table's kept key columns), -1 where no row has it (a NULL, a key of no row)."""
+        if columns not in self._index:
+            held = [self.kept.column(c) for c in columns]
+            self._index[columns] = pd.Index(held[0]) if len(held) == 1 else \
+                pd.MultiIndex.from_arrays(held)
+        index = self._index[columns]
+        wanted = pd.Index(keys[0]) if len(keys) == 1 else pd.MultiIndex.from_arrays(keys)
+        if index.is_unique:
+            return np.asarray(index.get_indexer(wanted), dtype=np.int64)
+        first = np.flatnonzero(~index.duplicated())  # a repeated key: its first row
+        found = index[first].get_indexer(wanted)
+        return np.where(found >= 0, first[found], -1).astype(np.int64)
 
     def take(self, column: str, idx: np.ndarray) -> np.ndarray:
         """A kept column at row positions `idx`; None where a position is -1 (no parent)."""

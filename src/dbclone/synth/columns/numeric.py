@@ -106,8 +106,10 @@ def _step(col: Column, arr: np.ndarray) -> float:
             if np.all(np.mod(arr, step) == 0):
                 return step
         return 0.0
-    if col.kind in ("float", "decimal") and not (col.kind == "decimal" and col.scale):
-        for digits in range(7):
+    if col.kind in ("float", "decimal"):
+        # A decimal's own scale rounds it anyway: only a coarser step (quantities in whole
+        # units in a NUMERIC(15, 2)) is worth keeping.
+        for digits in range(col.scale if col.kind == "decimal" and col.scale else 7):
             scaled = arr * 10.0**digits
             if np.all(np.abs(scaled - np.round(scaled)) < 1e-6):
                 return 10.0**-digits

@@ -1,11 +1,15 @@
 """Derived aggregates: a parent column equal to its children's count, sum or sum of products
-(an invoice's total) is found at fit time and recomputed from the generated children, chunk
-by chunk, as an UPDATE once the children are complete.
+(an invoice's total), or to the sum of a child number with rates added or taken off (an
+order's total: each line's price x (1 + tax) x (1 - discount), every line rounded to the
+cent), is found at fit time and recomputed from the generated children, chunk by chunk, as
+an UPDATE once the children are complete; so is a parent's category decided by the set of
+its children's categories (`flagsets`), in the same UPDATE.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, ForeignKey, Table
+from dbclone.semantic import relations as rel
 from dbclone.source import parent_positions
 from dbclone.synth.codecs import (
     NUMERIC_KINDS,
@@ -22,6 +27,7 @@ from dbclone.synth.codecs import (
 from dbclone.synth.context import FitContext, Step, TableFit
 from dbclone.synth.family.counts import child_fks
 from dbclone.synth.model import ColumnModel, TableModel
+from dbclone.synth.relations import flagsets
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns, DeferredUpdate
 
@@ -71,6 +77,41 @@ def _derived_from(ctx: FitContext, table: Table, df: pd.DataFrame, col: Column,
             agg = sums[key].of(cand)
             if (np.abs(agg[whole] - target[whole]) <= tol + 1e-9).mean() >= 0.99:
                 return (child.name, "/".join(fk.columns), *cand)
+        found = _rated(sums[key], child, nums, target, whole, tol)
+        if found is not None:
+            return (child.name, "/".join(fk.columns), *found)
+    return None
+
+
+#: Most rates (numbers in [0, 1): a discount, a tax) a rated sum's term combines.
+MAX_RATES = 2
+#: The rounding slack of a rated sum (a cent per line and rate) must stay below this share
+#: of the parent's typical value: a slack as wide as the values themselves proves nothing.
+SLACK_SHARE = 1e-3
+
+
+def _rated(sums: ChildSums, child: Table, nums: list[str], target: np.ndarray,
+           whole: np.ndarray, tol: float) -> tuple[str, ...] | None:
+    """``sum_rated:<signs>`` (a, rates...): the sum over the children of a x (1 +/- rate)
+    ..., each child's term rounded to the child's own step (so the parent may be off by a
+    step per child and rate, no more), in EXACT of the parents."""
+    rates = [c for c in nums if sums.is_rate(c)]
+    if not rates:
+        return None
+    slack = tol + 1e-9 + sums.counts * (MAX_RATES * sums.step)
+    typical = float(np.median(np.abs(target[whole]))) if whole.any() else 0.0
+    if not typical or float(np.median(slack[whole])) > SLACK_SHARE * typical:
+        return None
+    for a in nums:
+        if a in rates:
+            continue
+        for k in range(1, MAX_RATES + 1):
+            for chosen in itertools.combinations(rates, k):
+                for signs in itertools.product("+-", repeat=k):
+                    how = ("sum_rated:" + "".join(signs), a, *chosen)
+                    agg = sums.of(how)
+                    if (np.abs(agg[whole] - target[whole]) <= slack[whole]).mean() >= 0.99:
+                        return how
     return None
 
 
@@ -88,9 +129,17 @@ class ChildSums:
         self.pos, self.n = pos[has], len(parent)
         self.values = {c: np.nan_to_num(pd.to_numeric(child[c], errors="coerce")
                                         .astype(float).to_numpy()[has]) for c in nums}
-        self.complete = np.ones(self.n, dtype=bool) if exact is None else \
-            np.bincount(self.pos, minlength=self.n) == exact
+        self.counts = np.bincount(self.pos, minlength=self.n)
+        self.complete = np.ones(self.n, dtype=bool) if exact is None else self.counts == exact
         self.done: dict[tuple[str, ...], np.ndarray] = {}
+        #: The children's finest rounding step (a cent): what a rounded term may be off by.
+        steps = [s for s in (rel.step_of(v) for v in self.values.values()) if s > 0]
+        self.step = min(steps, default=1e-6)
+
+    def is_rate(self, column: str) -> bool:
+        """A number in [0, 1), not always 0 (a discount, a tax rate)."""
+        v = self.values[column]
+        return bool(len(v) and v.min() >= 0 and v.max() < 1 and v.max() > 0)
 
     def of(self, how: tuple[str, ...]) -> np.ndarray:
         if how not in self.done:
@@ -104,21 +153,30 @@ class ChildSums:
 
 def _child_values(how: tuple[str, ...],
                   number: Callable[[str], Any]) -> Any:
-    """Each child row's part of the aggregate `how`: 1 (count), a column (sum) or the product
-    of two (sum_product); `number` reads a child column as numbers."""
+    """Each child row's part of the aggregate `how`: 1 (count), a column (sum), the product
+    of two (sum_product) or a column with rates added or taken off (sum_rated:+-, a x (1 +
+    b) x (1 - c)); `number` reads a child column as numbers."""
     if how[0] == "count":
         return 1.0
     if how[0] == "sum":
         return number(how[1])
+    if how[0].startswith("sum_rated:"):
+        term = number(how[1])
+        for sign, rate in zip(how[0].split(":", 1)[1], how[2:], strict=True):
+            term = term * (1 + number(rate) if sign == "+" else 1 - number(rate))
+        return term
     return number(how[1]) * number(how[2])
 
 
 def derive_parents(st: SampleState, child: Table, data: Columns, run: Run) -> None:
-    """Recompute parent columns that aggregate this table's rows (invoice totals): each
-    chunk adds to the sums, the update is made when the table is complete."""
+    """Recompute parent columns that aggregate this table's rows (invoice totals, a status
+    set by the children's): each chunk adds to the sums (or to the sets of values), the
+    update is made when the table is complete (`updates`)."""
     for tm in st.model.tables:
+        if tm.name not in st.done:
+            continue
         for cm in tm.columns:
-            if not cm.derived or cm.derived[0] != child.name or tm.name not in st.done:
+            if not cm.derived or cm.derived[0] != child.name:
                 continue
             fk = next(f for f in child.foreign_keys
                       if "/".join(f.columns) == cm.derived[1])
@@ -127,6 +185,26 @@ def derive_parents(st: SampleState, child: Table, data: Columns, run: Run) -> No
             if key in run.sums:
                 sums = sums + run.sums[key][1]
             run.sums[key] = (fk, sums)
+        for rule in tm.rules:
+            if rule.kind != flagsets.KIND or rule.params[0] != child.name:
+                continue
+            fk = flagsets.child_fk(st, rule)
+            masks = flagsets.chunk_masks(st, tm.name, rule, fk, data)
+            key = (tm.name, rule.columns[0])
+            if key in run.sums:
+                masks = masks | run.sums[key][1]
+            run.sums[key] = (fk, masks)
+
+
+def updates(st: SampleState, run: Run) -> list[DeferredUpdate]:
+    """The child table is complete: the UPDATEs of its parents' aggregates."""
+    out = []
+    for (parent, column), (fk, got) in run.sums.items():
+        rule = next((r for r in st.model.table(parent).rules
+                     if r.kind == flagsets.KIND and r.columns[0] == column), None)
+        out.append(aggregate_update(st, parent, column, fk, got) if rule is None else
+                   flagsets.update(st, parent, rule, fk, got))
+    return out
 
 
 def chunk_aggregate(st: SampleState, tm: TableModel, cm: ColumnModel, fk: Any,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
+from dbclone.semantic import relations as rel
 from dbclone.synth import copula
 from dbclone.synth.codecs import (
     NUMERIC_KINDS,
@@ -42,7 +43,9 @@ def find_ratios(table: Table, df: pd.DataFrame, taken: set[str]) -> dict[str, st
     for b, lb in logs.items():
         if b in taken:
             continue
-        best = _best_base(table, logs, b, lb, set(out))
+        # A column another relation claimed (a product recomputed from its operands) is
+        # no base: its drawn value is replaced after the ratio is made.
+        best = _best_base(table, logs, b, lb, set(out) | taken)
         if best is not None and not makes_cycle(chosen, b, best):
             out[b] = best
             chosen[b] = Base(best, pd.Series(dtype=float))
@@ -86,20 +89,33 @@ def log_ratio(df: pd.DataFrame, name: str, base: str) -> pd.Series:
 def fit_ratio(ctx: FitContext, col: Column, df: pd.DataFrame,
               base: str) -> tuple[ColumnModel, np.ndarray]:
     ratio = log_ratio(df, col.name, base)
+    own = pd.to_numeric(df[col.name], errors="coerce").astype(float).dropna().to_numpy()
     cm = ColumnModel(col.name, "numeric", null_rate=float(df[col.name].isna().mean()),
                      quantiles=copula.quantile_grid(ratio.to_numpy()), base=base, op="ratio",
-                     reason=f"proportional to {base}")
+                     reason=f"proportional to {base}", step=_coarser_step(col, own))
     z = np.zeros(len(df))
     z[ratio.index.to_numpy()] = copula.numeric_to_normal(ratio.to_numpy(), ctx.rng)
     return cm, z
 
 
+def _coarser_step(col: Column, values: np.ndarray) -> float:
+    """The step every value sits on when it is coarser than the column's type rounds to
+    (quantities in whole units in a NUMERIC(15, 2)), else 0."""
+    step = rel.step_of(values)
+    finest = 10.0 ** -col.scale if col.kind == "decimal" and col.scale else \
+        1.0 if col.kind == "integer" else 0.0
+    return step if step > finest else 0.0
+
+
 def multiply(table: Table, cm: ColumnModel, data: Columns) -> None:
-    """base x exp(modelled log-ratio), rounded to the column's type."""
+    """base x exp(modelled log-ratio), rounded to the column's type (and to the source's
+    coarser step, should it have one)."""
     assert cm.base is not None
     base = as_floats(data[cm.base])
     ratio = as_floats(data[cm.name])
     value = base * np.exp(ratio)
+    if cm.step:
+        value = np.maximum(np.round(value / cm.step), 1.0) * cm.step
     known = ~np.isnan(value)
     out = np.full(len(value), None, dtype=object)
     if known.any():

@@ -14,16 +14,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dbclone.schema import Table
+from dbclone.schema import Column, Table
 from dbclone.semantic import columns as meaning
 from dbclone.semantic import relations as rel
 from dbclone.semantic import rows
 from dbclone.semantic.rows import RowRule
 from dbclone.synth.codecs import source_floats, to_numbers, to_python
 from dbclone.synth.columns.meaning import source_strings
-from dbclone.synth.context import FitContext
+from dbclone.synth.columns.registry import fit_column
+from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel, FKModel, TableModel
-from dbclone.synth.relations import chains
+from dbclone.synth.relations import ancestors, chains, flagsets
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns
 
@@ -58,6 +59,7 @@ def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
     texts = df[[cm.name for cm in columns if cm.strategy in _TEXTS and cm.name in df]]
     found = rows.gender_rules(texts, kinds, locale) + rows.place_rules(texts, kinds, pools)
     found += _relations(ctx, table, df, columns)
+    found += flagsets.find(ctx, table, df, columns)
     found += chains.find(ctx, table, df, columns, fks)
     return tuple(found)
 
@@ -101,6 +103,10 @@ def _relations(ctx: FitContext, table: Table, df: pd.DataFrame,
     # A group column is an FK: it may group, never be computed (only made NULL by a flag).
     found = [r for r in found if r.columns[0] not in groups
              and (r.kind == "counter" or not set(r.columns[1:]) & set(groups))]
+    numbers = [c for c in frame.columns if c not in groups and c not in flags]
+    taken = {r.columns[0] for r in found}
+    found += ancestors.find(ctx, table, frame[numbers], df,
+                            [c for c in numbers if c not in taken])
     return found + _null_flags(ctx, table, df, flags, {r.columns[0] for r in found}, columns)
 
 
@@ -154,12 +160,16 @@ def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) ->
     time first (the flags decided by a date then follow the final dates), serial keys in
     date order, then the rules within each row."""
     chains.apply(st, table, tm, data)
-    own = tuple(r for r in tm.rules if r.kind not in chains.KINDS)
+    # Chains are laid out above; a flag set is settled once the children exist.
+    own = tuple(r for r in tm.rules if r.kind not in chains.KINDS and r.kind != flagsets.KIND)
     if not own:
         return
     tm = dataclasses.replace(tm, rules=own)
     names = {c for rule in tm.rules for c in rule.columns if c in data}
     frame = pd.DataFrame(index=np.arange(len(next(iter(data.values())))))
+    # Numbers of a parent or grandparent a relation reads, looked up by key.
+    for name in {c for rule in tm.rules for c in rule.columns if ancestors.is_path(c)}:
+        frame[name] = ancestors.lookup(st, table, name, data)
     numeric = set()
     for name in names:
         col = table.column(name)
@@ -195,3 +205,39 @@ def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) ->
 #: Rules on text columns (no number conversion).
 _TEXT_RULES = frozenset(("gender_name", "gender_pnr", "place_country", "mapping",
                          "null_flag", "null_by_flag"))
+
+
+def _exact_targets(ctx: FitContext, table: Table, df: pd.DataFrame, driver: FKModel | None,
+                   taken: set[str]) -> dict[str, RowRule]:
+    """Numbers an exact relation of the row recomputes (a line's amount from its quantity
+    and its part's price), found as the row's rules will find them again: claimed before
+    the ratios, so no operand is drawn as a multiple of its own product (quantities of 87
+    where the source's stop at 50)."""
+    if len(df) < rel.MIN_ROWS:
+        return {}
+    keys = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
+    names = [c.name for c in table.columns if c.kind in ("integer", "float", "decimal")
+             and c.name not in keys and c.name not in taken and c.name in df]
+    if not names:
+        return {}
+    frame = pd.DataFrame({n: _floats(table, n, df[n]) for n in names}, index=df.index)
+    sample = frame.sample(rows.DETECT_ROWS, random_state=0) if len(frame) > rows.DETECT_ROWS \
+        else frame
+    found = [RowRule(r.kind, (r.target, *r.operands), r.params)
+             for r in rel.find_arithmetic(sample) if rel.holds(frame, r)]
+    done = {r.columns[0] for r in found}
+    found += ancestors.find(ctx, table, frame, df, [c for c in names if c not in done])
+    return {r.columns[0]: r for r in found}
+
+
+def _fit_own(ctx: FitContext, col: Column, df: pd.DataFrame,
+             found: RowRule) -> tuple[ColumnModel, np.ndarray | None]:
+    """The recomputed number's own marginal (what the copula correlates; the rule then
+    overwrites it)."""
+    assert ctx.table is not None
+    fk_cols = {c for fk in ctx.table.foreign_keys for c in fk.columns}
+    return fit_column(ctx, ctx.table, col, df[col.name], fk_cols)
+
+
+#: Numbers recomputed by an exact relation claim their columns before any other relation.
+CLAIM = Claim("exact", _exact_targets, _fit_own)
