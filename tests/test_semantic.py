@@ -400,14 +400,50 @@ def test_prefixes_keep_common_beginnings_and_draw_the_rest():
                f"{rng.integers(10, 99)}" for _ in range(300)]
     rare = ["0913-55 12 12", "0913-55 12 13"]
     kept = prefixes.fit(mobiles + rare, 5)
-    assert all(len([c for c in p if c.isdigit()]) <= 5 for p, _ in kept)
-    assert not any(p.startswith("091") for p, _ in kept)
+    assert not any(str(p[0]).startswith("091") for p in kept)
+    # no mobile is held by five owners: none is kept whole, none made at fit time (the
+    # beginnings leave millions of numbers to draw)
+    assert all(p[2][0] == "0" and len(p) == 3 for p in kept)
     shapes = sorted({prefixes.shape_of(v) for v in mobiles})
     out = prefixes.draw(kept, shapes, 500, rng)
     assert all(prefixes.shape_of(v) in shapes for v in out)
     # The two values no five owners begin alike go to the empty beginning: any digits.
     assert np.mean([v.startswith("07") for v in out]) > 0.95
-    assert prefixes.longest("645 20") == 2 and prefixes.longest("AB") == 0
+    assert not set(out) & set(mobiles + rare)
+
+
+def test_whole_values_k_owners_hold_are_kept_and_no_rare_one_is_drawn():
+    """A postcode k households share is kept whole; a rare one never comes out, even where
+    its district leaves few codes to draw (they are made at fit time, the source's left out);
+    an IP address keeps its network and valid octets. Owners, not rows, count: one owner's
+    many rows keep nothing whole."""
+    from dbclone.semantic import prefixes
+
+    rng = np.random.default_rng(1)
+    common = [f"645 {d}" for d in (31, 32, 40, 56, 73)]
+    rare = [f"645 {d}" for d in range(10, 30)] + ["646 01", "646 02"]
+    values = common * 10 + rare
+    kept = prefixes.fit(values, 5, rng=rng)
+    whole = {p[0] for p in kept if p[2][0] == "1"}
+    assert whole == set(common)
+    made = {v for p in kept for v in p[3:]}
+    assert made and not made & set(values)
+    out = prefixes.complete_shapes(kept, ["999 99"] * 3000, rng)
+    assert not set(out) & set(rare)
+    assert set(common) <= set(out)
+    assert np.mean([v.startswith("645 ") for v in out]) > 0.9
+    # one owner holds every row of a common code: not kept whole
+    single = prefixes.fit(values, 5, owners=[0] * len(values), rng=rng)
+    assert not any(p[2][0] == "1" for p in single)
+
+    ips = [f"10.99.{rng.integers(0, 4)}.{rng.integers(1, 255)}" for _ in range(400)]
+    shapes = sorted({prefixes.shape_of(v) for v in ips})
+    digits = prefixes.digit_table(prefixes.digit_shares(ips, shapes))
+    fitted = prefixes.fit(ips, 5, rng=rng, digits=digits, valid=prefixes.VALID["ipv4"])
+    drawn = prefixes.complete_shapes(fitted, list(rng.choice(shapes, 2000)), rng, digits,
+                                     prefixes.VALID["ipv4"])
+    assert not set(drawn) & set(ips)
+    assert all(v.startswith("10.99.") and prefixes.VALID["ipv4"](v) for v in drawn), drawn[:5]
 
 
 def test_a_clone_keeps_the_phone_and_postcode_beginnings_k_owners_share(tmp_path):

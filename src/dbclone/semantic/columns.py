@@ -1,13 +1,16 @@
 """A text column's model of meaning, fitted from its values and sampled without them: a
 recognised kind with a pool of public values of that kind (none of them a source value), or
-the column's token chain (`ngram`) where no list fits. The model (`TextModel`) is statistics and
-public values only, so it may go in the model file.
+the column's token chain (`ngram`) where no list fits. A column of company names takes its
+own chain where that reads closer to it than Faker's companies (`closeness`), which are
+otherwise made in the languages of the table's rows' countries. The model (`TextModel`) is
+statistics and public values only, so it may go in the model file.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import zlib
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -15,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.semantic import generate, ngram
+from dbclone.semantic import closeness, generate, ngram
 from dbclone.semantic import reference as ref
 from dbclone.semantic.recognise import Semantic, recognise
 
@@ -89,10 +92,12 @@ def _shapes(values: Sequence[str], k: int) -> tuple[tuple[str, float], ...]:
 
 def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
         rng: np.random.Generator, owners: Sequence[Hashable] | None = None,
-        sem: Semantic | None = None, avoid: frozenset[str] = frozenset()) -> TextModel | None:
+        sem: Semantic | None = None, avoid: frozenset[str] = frozenset(),
+        countries: dict[str, float] | None = None) -> TextModel | None:
     """The column's text model, or None when it is no recognised kind and not a name.
     `avoid`: strings (folded) of the whole source, kept out of the public pools, so no real
-    value of another column (a surname that is also a town) is stored either."""
+    value of another column (a surname that is also a town) is stored either. `countries`:
+    the shares of the table's rows' countries (alpha-2), for companies in their languages."""
     who = list(owners) if owners is not None else list(range(len(values)))
     pairs = [(str(v), o) for v, o in zip(values, who, strict=True)
              if v is not None and str(v).strip()]
@@ -106,6 +111,9 @@ def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
     if sem is not None and sem.kind in generate.FAKER_KINDS and \
             not generate.faker_speaks(sem.kind, locale):
         sem = Semantic("phrases", "name", sem.reason + f"; Faker has no {locale} list")
+    if sem is not None and sem.kind in CHAINED:
+        return _chain_or_pool(column, sem, text, [o for _, o in pairs] if owners is not None
+                              else None, k, locale, avoid, countries or {})
     if sem is not None and sem.kind in POOLED:
         return _pooled(sem, text, rng, locale, avoid)
     if sem is not None and sem.kind not in PHRASED:
@@ -114,11 +122,48 @@ def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
                     locale, rng, avoid)
 
 
+#: Kinds of names whose public generator (Faker's companies) reads unlike many sources (a
+#: trading company's "Alfreds Futterkiste", "Folk och fä HB"): the column's own token chain
+#: where it reads closer to the source (`closeness`), the public pool otherwise.
+CHAINED = frozenset(("company",))
+#: Values generated from each side to compare them.
+TRIAL = 400
+#: Fewest distinct values a column of names (companies, street addresses) needs for its
+#: chain to be weighed against a public generator: made-up words learnt from fewer (a
+#: trading company's 91 customers) are unreadable ("Golfhie Sseos Pton") although their
+#: letters are the column's.
+CHAIN_MIN = 200
+
+
+def _chain_or_pool(column: str, sem: Semantic, text: list[str],
+                   owners: list[Hashable] | None, k: int, locale: str,
+                   avoid: frozenset[str], countries: dict[str, float]) -> TextModel | None:
+    """The token chain of the column or the public pool of its kind (in the languages of
+    `countries` where given), whichever reads closer to it; both from a stream of the
+    column's own, so the choice moves no other column."""
+    rng = np.random.default_rng(zlib.crc32(column.encode()))
+    pooled = _pooled(sem, text, rng, locale, avoid, countries)
+    if len(set(text)) < max(k, CHAIN_MIN):
+        return pooled
+    chained = _phrased(sem, text, owners, k, locale, rng, avoid)
+    if chained is None or pooled is None:
+        return pooled or chained
+    lengths = np.asarray([len(v) for v in text])[rng.integers(0, len(text), TRIAL)]
+    ours = sample(chained, TRIAL, rng, lengths).tolist()
+    theirs = sample(pooled, TRIAL, rng, lengths).tolist()
+    if closeness.prefer(text, map(str, ours), map(str, theirs)):
+        return TextModel(chained.kind, sem.kind, sem.reason + "; the column's own words "
+                         "read closer to it than public ones", steps=chained.steps,
+                         shares=chained.shares, public=chained.public)
+    return pooled
+
+
 def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: str,
-            avoid: frozenset[str]) -> TextModel | None:
+            avoid: frozenset[str], countries: dict[str, float] | None = None
+            ) -> TextModel | None:
     """Public values of the kind (none of the source's), in the style the source writes."""
     sem = Semantic(sem.kind, _swedish_style(sem, text), sem.reason)
-    mix = generate.source_countries(text) if sem.kind == "city" else {}
+    mix = generate.source_countries(text) if sem.kind == "city" else dict(countries or {})
     if sem.kind == "region":
         country = generate.region_country(text, sem.style)
         mix = {country: 1.0} if country else {}

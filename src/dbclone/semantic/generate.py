@@ -1,6 +1,7 @@
 """Values of a recognised kind (see `recognise`): drawn from public lists (ISO countries,
 currencies, languages, regions; geonames cities by population; Faker's companies, jobs,
-colours, emoji and URLs in the source's locale), never from the source. `candidates` makes
+colours, emoji and URLs in the source's locale, companies and jobs in the locales of the rows'
+countries where those are known), never from the source. `candidates` makes
 the pool a fit stores in the model (public values only, the source's own values left out);
 `for_country` gives a country's cities, regions or postcodes for a row that names it.
 """
@@ -145,7 +146,13 @@ def _pool(sem: Semantic, size: int, rng: Rng, locale: str,
         mix = countries or {locale_country(locale): 1.0}
         return [r for code in mix for r in region_values(code, sem.style)]
     if sem.kind in _FAKER:
-        return faker_values(_FAKER[sem.kind], locale, size, int(rng.integers(0, 2**31)))
+        seed = int(rng.integers(0, 2**31))
+        if countries and sem.kind in FAKER_KINDS:
+            # In the languages of the rows' countries ("Franchi S.p.A.", "Folk och fä HB")
+            return [v for code, share in countries.items()
+                    for v in faker_values(_FAKER[sem.kind], ref.faker_locale(code) or locale,
+                                          max(3, int(round(size * share))), seed)]
+        return faker_values(_FAKER[sem.kind], locale, size, seed)
     if sem.kind == "code":
         letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
         width = 3 if sem.style in ("alpha3", "code") else 2
@@ -165,7 +172,7 @@ def faker_values(method: str, locale: str, size: int, seed: int) -> list[str]:
     fake = _FAKERS[locale]
     fake.seed_instance(seed)  # type: ignore[attr-defined]
     make = getattr(fake, method)
-    return [str(make()) for _ in range(size)]
+    return [str(make()).replace("\n", ", ") for _ in range(size)]
 
 
 def for_country(kind: str, country: str, n: int, rng: Rng, *, style: str = "name",

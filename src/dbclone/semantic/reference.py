@@ -163,6 +163,14 @@ def city_names() -> frozenset[str]:
 
 
 @functools.cache
+def city_words() -> tuple[str, ...]:
+    """Cities named by one word (Hanoi, Celaya), as written, largest first: words for the
+    street names of a column whose streets are named after cities."""
+    found = sorted((c for c in cities() if c.name.isalpha()), key=lambda c: -c.population)
+    return tuple(dict.fromkeys(c.name for c in found))
+
+
+@functools.cache
 def colours() -> tuple[str, ...]:
     """Colour names Faker knows, in English and Swedish (its locales' colour lists)."""
     from faker import Faker
@@ -185,3 +193,36 @@ def emoji() -> tuple[str, ...]:
 def flag(alpha_2: str) -> str:
     """A country's flag emoji: its code in regional indicator letters."""
     return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in alpha_2.upper())
+
+
+@functools.cache
+def faker_locale(alpha_2: str) -> str | None:
+    """Faker's locale for a country (DE -> de_DE, MX -> es_MX; the first in Faker's sorted
+    list where it has several), None where Faker has none."""
+    from faker.config import AVAILABLE_LOCALES
+
+    found = sorted(loc for loc in AVAILABLE_LOCALES if loc.endswith("_" + alpha_2.upper()))
+    return found[0] if found else None
+
+
+#: Share of a column's values that must name countries for it to be the table's country.
+COUNTRY_SHARE = 0.8
+
+
+def row_countries(columns: dict[str, list[object]], k: int) -> dict[str, float]:
+    """The share of rows per country (alpha-2) of a table, read in its column whose values
+    are country names or codes (at least COUNTRY_SHARE of them); countries of fewer than k
+    rows left out. Empty where no column names countries."""
+    by_code = country_by_code()
+    for values in columns.values():
+        text = [str(v) for v in values if isinstance(v, str) and v.strip()]
+        if not text:
+            continue
+        found = [by_code.get(v) or by_code.get(fold(v)) for v in text]
+        if sum(c is not None for c in found) < COUNTRY_SHARE * len(text):
+            continue
+        counts = Counter(c.alpha_2 for c in found if c is not None)
+        kept = {code: n for code, n in counts.items() if n >= k}
+        total = sum(kept.values())
+        return {code: n / total for code, n in sorted(kept.items())} if total else {}
+    return {}

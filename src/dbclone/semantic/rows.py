@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.semantic import consistency as cons
+from dbclone.semantic import prefixes
 from dbclone.semantic import reference as ref
 from dbclone.semantic import relations as rel
 
@@ -203,6 +204,18 @@ def _place_from_country(df: pd.DataFrame, rule: RowRule, locale: str,
     df[place] = values
 
 
+def _prefix_by(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,
+               unique: bool) -> None:
+    """A phone, postcode or IP address drawn again from the beginnings of its row's group
+    (`prefixes.fit_by`); a column that must stay unique keeps its values."""
+    if unique:
+        return
+    value, by = rule.columns
+    provider, *groups = rule.params
+    df[value] = prefixes.redraw_by(df[value].tolist(), df[by].tolist(), groups, rng,
+                                   prefixes.VALID.get(str(provider)))
+
+
 def _arithmetic(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.Generator,
                 unique: bool) -> None:
     r = rel.Relation(rule.kind, rule.columns[0], rule.columns[1:], rule.params)
@@ -247,7 +260,7 @@ def _null_by_flag(df: pd.DataFrame, rule: RowRule, locale: str, rng: np.random.G
 
 _APPLY: dict[str, Callable[[pd.DataFrame, RowRule, str, np.random.Generator, bool], None]] = {
     "gender_name": _gender_from_name, "gender_pnr": _pnr_from_gender,
-    "place_country": _place_from_country, "product": _arithmetic, "sum": _arithmetic,
-    "difference": _arithmetic, "counter": _counter, "threshold": _flag, "mapping": _flag,
-    "split": _split, "null_flag": _null_flag, "null_by_flag": _null_by_flag,
+    "place_country": _place_from_country, "prefix_by": _prefix_by, "product": _arithmetic,
+    "sum": _arithmetic, "difference": _arithmetic, "counter": _counter, "threshold": _flag,
+    "mapping": _flag, "split": _split, "null_flag": _null_flag, "null_by_flag": _null_by_flag,
 }

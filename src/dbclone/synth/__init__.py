@@ -30,7 +30,9 @@ fit and its generate), in its rule's module; columns.registry dispatches by colu
                         public lists, names of things and prose from a token chain (`semantic`)
     columns.shaped      codes and formats: value shapes, regex patterns, resized formats
     columns.personal    personal data replaced by Faker's (emails from the row's names,
-                        personnummer from its birth date)
+                        personnummer from its birth date; street addresses in the languages
+                        of the rows' countries or from the column's own words; phones,
+                        postcodes and IP addresses keeping what k owners share)
     columns.keys        generated primary keys
     columns.softkey     ids of rows elsewhere without a declared FK
     columns.other       arrays, bytes, UUIDs, JSON (with columns.jsongen), unmodelled types
@@ -56,7 +58,8 @@ Relations between columns and tables (relations/)
                         relations (a quantity times the part's price, through its offer)
     relations.lookups   an FK into a copied lookup table as a category of the row
     relations.rows      rules within a row (`semantic.rows`): gender, first name and
-                        personnummer agree; a place lies in its row's country; exact
+                        personnummer agree; a place lies in its row's country; a phone's or
+                        postcode's beginning follows the column that decides it; exact
                         products, sums, sibling counters, flags decided by one column
                         (the numbers they recompute claimed first: no ratio's base)
 

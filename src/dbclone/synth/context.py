@@ -65,6 +65,9 @@ class FitContext:
     #: counted in distinct parents (persons), not rows, so one customer's seven invoices do
     #: not make their city common.
     owners: pd.Series | None = None
+    #: Who holds each row's personal values (`privacy.holders`): the driving parent's key,
+    #: None where each row is its own.
+    holders: pd.Series | None = None
     #: Tables copied verbatim (lookups): they never drive a child's row count.
     references: set[str] = field(default_factory=set)
     table: Table | None = None  # the table being fitted

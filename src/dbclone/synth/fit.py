@@ -33,7 +33,7 @@ from dbclone.synth.context import Claim, FitContext, FitOptions, Latent, Step, T
 from dbclone.synth.family import counts
 from dbclone.synth.family.counts import fit_fks
 from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
-from dbclone.synth.privacy import entities
+from dbclone.synth.privacy import entities, holders
 from dbclone.synth.relations import copies, dates, derived, grouped, joint, order, ratios, shares
 from dbclone.synth.relations.lookups import fit_lookup, lookups_as_categories
 from dbclone.synth.relations.rows import CLAIM as EXACT_CLAIM
@@ -135,6 +135,7 @@ def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKMo
             claimed[name] = (claim, found)
     copied = {name for name, (claim, _) in claimed.items() if claim is copies.CLAIM}
     ctx.owners = entities(table, df, driver, copied | fk_cols)
+    ctx.holders = holders(df, driver)
     columns: list[ColumnModel] = []
     dims: list[str] = []
     zs: list[np.ndarray] = []

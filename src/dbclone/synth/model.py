@@ -90,6 +90,9 @@ class ColumnModel:
     #: A phone number, postcode or account number: the beginnings at least k owners share
     #: (``+46 8``, ``441``), with how many values take each (`semantic.prefixes`).
     prefixes: tuple[tuple[Any, ...], ...] = ()
+    #: With `prefixes`: per common format, how often each digit stands at each of its digit
+    #: positions (`semantic.prefixes.digit_shares`).
+    digits: tuple[tuple[Any, ...], ...] = ()
     #: A number drawn per category of another column of the row (an amount per benefit
     #: type): `groups` holds [category, NULL rate, quantiles] per common category of `by`,
     #: then [None, NULL rate, quantiles] for the rest; the latent score is the rank within

@@ -1,9 +1,11 @@
 """Personal data: detect it (column names in English and Swedish, value patterns) and replace
-it with Faker values in the source's locale. Source values of such columns are never modelled.
+it with Faker values in the source's locale (or, for a street address, in the locales of the
+rows' countries: `Generator.draw_mixed`). Source values of such columns are never modelled.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import unicodedata
@@ -223,6 +225,7 @@ class Generator:
         self.seed = seed
         self._fake: Any = None
         self._pools: dict[str, list[str]] = {}
+        self._subs: dict[str, Generator] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the Faker instance (the worker makes its own, `fake`)."""
@@ -252,7 +255,9 @@ class Generator:
                 # Each pool from its own seed: a column's values never depend on which
                 # other columns drew Faker values before it.
                 self.fake.seed_instance(f"{self.seed}:{provider}")
-                pool = [make() for _ in range(size)]
+                # one line each: some locales' addresses hold a line break ("Studio 45\nMax
+                # Loop"), which a column of one-line values never has
+                pool = [str(make()).replace("\n", ", ") for _ in range(size)]
             self._pools[provider] = pool
         pool = self._pools[provider]
         return pool if len(pool) == size else pool[:size]
@@ -303,17 +308,46 @@ class Generator:
             "state_abbr": getattr(fake, "state_abbr", fake.city_suffix),
         }.get(provider, fake.word)
 
+    def draw_mixed(self, provider: str, n: int, lengths: np.ndarray | None,
+                   locales: Sequence[str], shares: Sequence[float]) -> np.ndarray:
+        """n values, each in a locale drawn by `shares` (the source's rows' countries:
+        "Obere Str. 57" for Germany, "12, rue des Bouchers" for France), from that locale's
+        own seeded pool."""
+        p = np.asarray(shares, dtype=float)
+        which = self.rng.choice(len(locales), n, p=p / p.sum())
+        out = np.empty(n, dtype=object)
+        for i, locale in enumerate(locales):
+            at = np.flatnonzero(which == i)
+            if not len(at):
+                continue
+            sub = self if locale == self.locale else self._sub(locale)
+            out[at] = self._pick(sub.pool(provider, pool_size(len(at))), len(at),
+                                 None if lengths is None else np.asarray(lengths)[at],
+                                 functools.partial(sub.pool, provider))
+        return out
+
+    def _sub(self, locale: str) -> Generator:
+        """A Generator of another locale with this one's seed (its pools are its own seeded
+        streams; the draws among them are this one's)."""
+        if locale not in self._subs:
+            self._subs[locale] = Generator(locale, self.seed)
+        return self._subs[locale]
+
     def draw(self, provider: str, n: int, lengths: np.ndarray | None = None) -> np.ndarray:
         """n values; with `lengths`, each the pool value closest to its target length, so
         the replaced column keeps the source's length distribution."""
-        pool = self.pool(provider, pool_size(n))
+        return self._pick(self.pool(provider, pool_size(n)), n, lengths,
+                          lambda size: self.pool(provider, size))
+
+    def _pick(self, pool: list[str], n: int, lengths: np.ndarray | None,
+              more: Callable[[int], list[str]]) -> np.ndarray:
         if lengths is None:
             return np.asarray(pool, dtype=object)[self.rng.integers(0, len(pool), n)]
         have = {len(v) for v in pool}
         if len(pool) < POOL_MAX and np.mean([int(k) not in have for k in lengths]) > 0.05:
             # A small table's pool lacks lengths its rows need (Chinook's five-letter cities
             # among Faker's longer ones): the full pool, the same seeded stream continued.
-            pool = self.pool(provider, POOL_MAX)
+            pool = more(POOL_MAX)
         by_length = sorted(pool, key=len)
         sizes = np.asarray([len(v) for v in by_length])
         # A random pick among the values whose length is nearest the target.
@@ -437,8 +471,10 @@ def letter_case(values: Sequence[str]) -> str:
 
 
 #: Personal data whose format differs by country and system: generated in the source's own
-#: formats (``999 99`` for a Swedish postcode) rather than Faker's.
-SHAPED = ("postcode", "phone", "bank_account")
+#: formats (``999 99`` for a Swedish postcode, a private network's ``99.99.9.999``) rather
+#: than Faker's.
+SHAPED = ("postcode", "phone", "bank_account", "ipv4")
+
 
 #: Domains reserved for examples (RFC 2606): a generated address can never be someone's.
 _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com",

@@ -42,6 +42,16 @@ def entities(table: Table, df: pd.DataFrame, driver: FKModel | None,
     return pd.Series(key_codes(df, list(driver.columns), null_is_value=True), index=df.index)
 
 
+def holders(df: pd.DataFrame, driver: FKModel | None) -> pd.Series | None:
+    """Who holds each row's personal values, for keeping a whole one (a postcode k
+    households share, a company's bank giro): the driving parent where there is one, even in
+    a table with personal data of its own (one customer's 40 payments to one account, one
+    caseworker's 200 logins from one address are one owner), else the row itself (None)."""
+    if driver is None or not len(df):
+        return None
+    return pd.Series(key_codes(df, list(driver.columns), null_is_value=True), index=df.index)
+
+
 def owners_needed(k: int, owners: pd.Series | None) -> int:
     """Distinct owners a value must have: k, or every owner when there are fewer than k."""
     return min(k, owners.nunique()) if owners is not None else k

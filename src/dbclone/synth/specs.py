@@ -128,12 +128,15 @@ class PersonalSpec(Spec):
     lengths: tuple[float, ...] = ()
     pattern: tuple[str, ...] = ()
     empty_rate: float = 0.0
-    #: Email domains and their shares.
+    #: Email domains, or the Faker locales of a street address, and their shares.
     values: tuple[Any, ...] = ()
     probs: tuple[float, ...] = ()
     case: str = ""
     styles: tuple[float, ...] = ()
     prefixes: tuple[tuple[Any, ...], ...] = ()
+    digits: tuple[tuple[Any, ...], ...] = ()
+    #: Street addresses from the column's own token chain (`columns.personal`).
+    text: TextModel | None = None
 
 
 @dataclass(frozen=True)

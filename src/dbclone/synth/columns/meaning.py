@@ -11,6 +11,8 @@ import pandas as pd
 
 from dbclone.schema import Column
 from dbclone.semantic import columns as meaning
+from dbclone.semantic import generate
+from dbclone.semantic import reference as ref
 from dbclone.semantic.recognise import Semantic
 from dbclone.semantic.reference import key
 from dbclone.synth.columns.base import ColumnSynthesizer
@@ -31,9 +33,15 @@ def text_model(ctx: FitContext, col: Column, values: pd.Series,
         # Fewer owners than k (films all about one language): no word could be held by k
         # of them, and holding by all of them would keep every word; each row is its own.
         owners = None
+    countries = None
+    if sem is not None and sem.kind in generate.FAKER_KINDS and table in ctx.frames:
+        df = ctx.frames[table].head(20000)
+        countries = ref.row_countries({c: df[c].tolist() for c in df.columns
+                                       if c != col.name and df[c].dtype == object},
+                                      ctx.opts.rare_threshold)
     return meaning.fit(col.name, table, values.astype(str).tolist(), ctx.opts.rare_threshold,
                        ctx.fake.locale if ctx.fake is not None else "en_US", ctx.rng,
-                       owners=owners, sem=sem, avoid=source_strings(ctx))
+                       owners=owners, sem=sem, avoid=source_strings(ctx), countries=countries)
 
 
 def source_strings(ctx: FitContext) -> frozenset[str]:

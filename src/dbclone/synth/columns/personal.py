@@ -1,13 +1,17 @@
 """Personal data: detected columns (`pii.detect`) are replaced by Faker's values in the
 source's locale, with the source's lengths, letter case, formats and beginnings k owners
-share (postcodes, phones: `semantic.prefixes`) and email domains and name styles (an email
-follows the row's names; a personnummer its birth date). Fit and generate.
+share (postcodes, phones, IP addresses: `semantic.prefixes`, whole values k owners hold
+included) and email domains and name styles (an email follows the row's names; a
+personnummer its birth date). Street addresses come from the column's own token chain where
+that reads closer to the source than Faker's (`semantic.closeness`), else from Faker in the
+locales of the rows' countries. Fit and generate.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -15,9 +19,14 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
-from dbclone.semantic import prefixes
+from dbclone.semantic import closeness, ngram, prefixes
+from dbclone.semantic import columns as meaning
+from dbclone.semantic import reference as ref
+from dbclone.semantic.columns import TextModel
+from dbclone.semantic.recognise import Semantic
 from dbclone.synth import pii
 from dbclone.synth.columns.base import ColumnSynthesizer
+from dbclone.synth.columns.meaning import source_strings
 from dbclone.synth.columns.shaped import common_shapes, shaped_values, top_shape
 from dbclone.synth.columns.text import fit_length, length_grid, target_lengths
 from dbclone.synth.context import FitContext, Step, TableFit
@@ -65,26 +74,151 @@ def fit_personal(ctx: FitContext, col: Column, filled: pd.Series, null_rate: flo
                                          ctx.opts.rare_threshold) \
         if det.provider == "email" else ((), ())
     shapes = top_shape(filled)
-    heads: tuple[tuple[str, int], ...] = ()
+    heads: tuple[tuple[Any, ...], ...] = ()
+    digits: tuple[tuple[Any, ...], ...] = ()
     if det.provider in pii.SHAPED:
         shapes, shares = common_shapes(filled, ctx.opts.rare_threshold)
-        heads = _prefixes(ctx, filled)
+        digits = prefixes.digit_shares(filled.head(20000).astype(str).tolist(), shapes)
+        heads = _prefixes(ctx, filled, digits, det.provider, col.name)
+        if not heads:
+            digits = ()
+    chain = _chain(ctx, col, filled, det.provider) if det.provider in CHAINED else None
+    if det.provider in LOCALISED and chain is None:
+        domains, shares = _locales(ctx, col)
     return ColumnModel(col.name, "pii", null_rate=null_rate, pii=det.provider,
                        lengths=length_grid(filled), pattern=shapes,
                        empty_rate=empty, values=domains, probs=shares,
                        case=pii.letter_case(filled.head(2000).tolist()),
-                       reason=det.reason, prefixes=heads)
+                       reason=det.reason + ("; the column's own words" if chain else ""),
+                       prefixes=heads, digits=digits, text=chain)
 
 
-def _prefixes(ctx: FitContext, filled: pd.Series) -> tuple[tuple[str, int], ...]:
+#: Personal data Faker writes per country: drawn in the locales of the table's rows'
+#: countries where it has a column of them.
+LOCALISED = ("street_address",)
+
+
+def _locales(ctx: FitContext, col: Column) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The Faker locales of the countries the table's rows are in (a column of country names
+    or codes: `reference.row_countries`, countries of k rows or more) with their shares;
+    empty where the table has none or all are the source's locale."""
+    if ctx.table is None or ctx.table.name not in ctx.frames:
+        return (), ()
+    df = ctx.frames[ctx.table.name].head(20000)
+    text = {c: df[c].tolist() for c in df.columns if c != col.name and df[c].dtype == object}
+    mix = ref.row_countries(text, ctx.opts.rare_threshold)
+    default = ctx.fake.locale if ctx.fake is not None else "en_US"
+    shares: dict[str, float] = {}
+    for code, share in mix.items():
+        locale = ref.faker_locale(code) or default
+        shares[locale] = shares.get(locale, 0.0) + share
+    if set(shares) <= {default}:
+        return (), ()
+    return tuple(shares), tuple(shares.values())
+
+
+#: Personal data made of words (a street and its house number) that may come from the
+#: column's own token chain (`semantic.ngram`) instead of Faker: its words shared by k
+#: owners kept ("Way", "gatan", "rue des"), the rest made up in the column's style or, where
+#: its rare words are mostly names of cities, public city names.
+CHAINED = ("street_address",)
+#: Values generated from each side to compare them (`semantic.closeness.prefer`: Faker's
+#: in the source's locale stay where they read as well, a Swedish town's "Aspvägen 12").
+TRIAL = 400
+#: Share of the column's rare words that must be city names for its slots to take cities.
+CITY_WORDS = 0.5
+
+
+def _chain(ctx: FitContext, col: Column, filled: pd.Series, provider: str) -> TextModel | None:
+    """The column's token chain where its values read closer to the source than Faker's,
+    else None. Owners as for the beginnings of formatted values (`_prefixes`)."""
+    sample = filled.astype(str).head(20000)
+    if sample.nunique() < ctx.opts.rare_threshold:
+        return None
+    who = ctx.owners if ctx.owners is not None else ctx.holders
+    owners = who.reindex(sample.index).tolist() if who is not None else None
+    if owners is not None and len(set(owners)) < ctx.opts.rare_threshold:
+        owners = None
+    locale = ctx.fake.locale if ctx.fake is not None else "en_US"
+    # Streams of the column's own: neither choice moves another column's draws.
+    rng = np.random.default_rng(zlib.crc32(col.name.encode()))
+    avoid = source_strings(ctx)
+    values = sample.tolist()
+    tm = meaning.fit(col.name, ctx.table.name if ctx.table is not None else "", values,
+                     ctx.opts.rare_threshold, locale, rng, owners=owners,
+                     sem=Semantic("phrases", "name", "street addresses"), avoid=avoid)
+    if tm is None:
+        return None
+    cities = _city_slots(values, owners, ctx.opts.rare_threshold, avoid)
+    if cities:
+        tm = dataclasses.replace(tm, public=cities, reason=tm.reason + "; streets named "
+                                 "after cities: public city names")
+    elif sample.nunique() < meaning.CHAIN_MIN:
+        return None  # too few words to make up readable ones from
+    lengths = np.asarray([len(v) for v in values])[rng.integers(0, len(values), TRIAL)]
+    made = meaning.sample(tm, TRIAL, rng, lengths).tolist()
+    faker = pii.Generator(locale, zlib.crc32(col.name.encode())).draw(provider, TRIAL, lengths)
+    return tm if closeness.prefer(values, map(str, made), map(str, faker)) else None
+
+
+def _city_slots(values: list[str], owners: list[Any] | None, k: int,
+                avoid: frozenset[str]) -> tuple[str, ...]:
+    """Public city names (none a source string) for the word slots when most of the
+    column's rare words (held by fewer than k owners) are names of cities; else ()."""
+    held: dict[str, set[Any]] = {}
+    for i, value in enumerate(values):
+        for _, tok in ngram.tokens(value):
+            if tok.isalpha():
+                held.setdefault(tok, set()).add(owners[i] if owners is not None else i)
+    rare = [w for w, h in held.items() if len(h) < k]
+    names = ref.city_names()
+    if not rare or sum(ref.fold(w) in names for w in rare) < CITY_WORDS * len(rare):
+        return ()
+    # A column written in ASCII (accents dropped, "Asuncin") takes cities written so; none
+    # is a word of the column (its own cities, rare ones included) or a source value.
+    plain = all(v.isascii() for v in values)
+    own = {ref.fold(w) for w in held}
+    return tuple(w.lower() for w in ref.city_words()
+                 if ref.fold(w) not in avoid and ref.fold(w) not in own and
+                 (w.isascii() or not plain))
+
+
+def _prefixes(ctx: FitContext, filled: pd.Series, digits: tuple[tuple[Any, ...], ...],
+              provider: str, column: str) -> tuple[tuple[Any, ...], ...]:
     """The beginnings of the values k owners share (a country's calling code, a town's
-    postcode district), with their counts; the empty one for the rest."""
+    postcode district, a whole postcode), with their counts and any completions made for
+    them (`semantic.prefixes.fit`); the empty one for the rest."""
     sample = filled.head(20000)
-    owners = ctx.owners.reindex(sample.index).tolist() if ctx.owners is not None else None
+    who = ctx.owners if ctx.owners is not None else ctx.holders
+    owners = who.reindex(sample.index).tolist() if who is not None else None
     if owners is not None and len(set(owners)) < ctx.opts.rare_threshold:
         owners = None  # fewer owners than k: each row its own, as for names of things
-    found = prefixes.fit(sample.astype(str).tolist(), ctx.opts.rare_threshold, owners)
-    return found if any(p for p, _ in found) else ()
+    # A stream of the column's own: the completions made here move no other column's draws.
+    rng = np.random.default_rng(zlib.crc32(column.encode()))
+    found = prefixes.fit(sample.astype(str).tolist(), ctx.opts.rare_threshold, owners,
+                         rng, prefixes.digit_table(digits), prefixes.VALID.get(provider))
+    if not any(p[0] for p in found):
+        return ()
+    seen = _seen(ctx, [str(v) for p in found for v in p[3:]])
+    return tuple((*p[:3], *(v for v in p[3:] if v not in seen)) for p in found)
+
+
+def _seen(ctx: FitContext, made: list[str]) -> set[str]:
+    """Which of the values made at fit time are values of the source anywhere (a made
+    postcode 2076 that is also an invoice line's id): the model file stores none of them."""
+    strings = source_strings(ctx)
+    out = {v for v in made if ref.key(v) in strings}
+    numbers = {int(v): v for v in made if v.isdigit()}
+    if not numbers:
+        return out
+    wanted = np.asarray(sorted(numbers), dtype=np.int64)
+    for frame in ctx.frames.values():
+        for name in frame.columns:
+            col = frame[name]
+            if pd.api.types.is_integer_dtype(col.dtype):
+                hit = wanted[np.isin(wanted, col.to_numpy(dtype=np.int64, na_value=-1))]
+                out |= {numbers[int(h)] for h in hit}
+    return out
 
 
 def personal_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,
@@ -101,6 +235,11 @@ def personal_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z:
             return np.asarray([fit_length(str(v), col) for v in values], dtype=object)
     elif provider == "personnummer":
         values = personnummer_values(st, table, cm, n, data)
+    elif cm.text is not None:
+        values = meaning.sample(cm.text, n, st.rng, target_lengths(st, ch, col, cm, z, n))
+    elif provider in LOCALISED and cm.values:
+        values = st.fake.draw_mixed(provider, n, target_lengths(st, ch, col, cm, z, n),
+                                    [str(v) for v in cm.values], cm.probs)
     elif provider in pii.SHAPED and (cm.pattern or cm.lengths):
         values = shaped_values(st, cm, n, target_lengths(st, ch, col, cm, z, n))
     else:

@@ -123,7 +123,9 @@ def shaped_values(st: SampleState, cm: ColumnModel, n: int,
             w = int(st.rng.choice(near, p=normalized(probs[near])))
             shapes.append(resize_shape(formats[w], int(k)))
     if cm.prefixes:  # the source's beginnings k owners share, each in a format it fits
-        return np.asarray(prefixes.complete_shapes(cm.prefixes, shapes, st.rng), dtype=object)
+        return np.asarray(prefixes.complete_shapes(
+            cm.prefixes, shapes, st.rng, prefixes.digit_table(cm.digits),
+            prefixes.VALID.get(cm.pii or "")), dtype=object)
     patterns: dict[str, Pattern] = {}
     out = []
     for s in shapes:

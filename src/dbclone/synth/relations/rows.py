@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,8 +17,8 @@ import pandas as pd
 
 from dbclone.schema import Column, Table
 from dbclone.semantic import columns as meaning
+from dbclone.semantic import prefixes, rows
 from dbclone.semantic import relations as rel
-from dbclone.semantic import rows
 from dbclone.semantic.rows import RowRule
 from dbclone.synth.codecs import source_floats, to_numbers, to_python
 from dbclone.synth.columns.meaning import source_strings
@@ -58,10 +59,38 @@ def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
     # Genders and places are among the categories, personal data and texts with a meaning.
     texts = df[[cm.name for cm in columns if cm.strategy in _TEXTS and cm.name in df]]
     found = rows.gender_rules(texts, kinds, locale) + rows.place_rules(texts, kinds, pools)
+    found += _prefix_rules(ctx, df, columns)
     found += _relations(ctx, table, df, columns)
     found += flagsets.find(ctx, table, df, columns)
     found += chains.find(ctx, table, df, columns, fks)
     return tuple(found)
+
+
+#: Strategies whose columns keep the source's own values (k owners each): they can decide
+#: a formatted value's beginnings.
+_DECIDERS = frozenset(("categorical", "joint"))
+
+
+def _prefix_rules(ctx: FitContext, df: pd.DataFrame,
+                  columns: list[ColumnModel]) -> list[RowRule]:
+    """Phones, postcodes and IP addresses whose formats or first characters another column
+    of the row decides (a country its phones' calling code, a town its postcodes' district):
+    their beginnings learnt per value of that column (`semantic.prefixes.fit_by`)."""
+    deciders = [cm.name for cm in columns if cm.strategy in _DECIDERS and cm.name in df]
+    out = []
+    for cm in columns:
+        if cm.strategy != "pii" or not cm.prefixes or cm.name not in df or not deciders:
+            continue
+        by = prefixes.decider(df[cm.name], df[[d for d in deciders if d != cm.name]])
+        if by is None:
+            continue
+        who = ctx.owners if ctx.owners is not None else ctx.holders
+        rng = np.random.default_rng(zlib.crc32(f"{cm.name}/{by}".encode()))
+        found = prefixes.fit_by(df[cm.name], df[by], ctx.opts.rare_threshold, who, rng,
+                                prefixes.VALID.get(cm.pii or ""))
+        if found:
+            out.append(RowRule("prefix_by", (cm.name, by), (cm.pii or "", *found)))
+    return out
 
 
 def _values_of(cm: ColumnModel, by_name: dict[str, ColumnModel]) -> list[str]:
@@ -204,7 +233,7 @@ def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) ->
 
 #: Rules on text columns (no number conversion).
 _TEXT_RULES = frozenset(("gender_name", "gender_pnr", "place_country", "mapping",
-                         "null_flag", "null_by_flag"))
+                         "null_flag", "null_by_flag", "prefix_by"))
 
 
 def _exact_targets(ctx: FitContext, table: Table, df: pd.DataFrame, driver: FKModel | None,
