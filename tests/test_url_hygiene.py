@@ -6,6 +6,7 @@ environment variables), against real servers."""
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 import uuid
@@ -275,3 +276,23 @@ def test_postgresql_service_and_password_files(new_db, tmp_path: Path,
     assert "nosuchservice" in result.output and len(result.output.strip().splitlines()) == 1
     with pytest.raises(UsageError):
         parse("service=hyg port=none")
+
+
+def test_mysql_connections_share_one_tls_context() -> None:
+    """PyMySQL made a TLS context per connection (loading the system's CA bundle, ~0.08
+    CPU-s each) where the URL asks for no TLS option; dbclone's connections share one per
+    process, and a context asked for with options is still made for its connection."""
+    require_server("mysql")
+    engine = engine_for(f"{MY_SERVER}/mysql")
+    contexts = []
+    for _ in range(3):
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+            raw = conn.connection.dbapi_connection
+            contexts.append(raw.ctx)  # type: ignore[union-attr]
+    assert len({id(c) for c in contexts}) == 1
+    assert contexts[0].verify_mode == ssl.CERT_NONE and not contexts[0].check_hostname
+    cls = type(raw)
+    asked = {"ca": None, "check_hostname": False, "verify_mode": "optional"}
+    own = cls._create_ssl_ctx(object.__new__(cls), asked)
+    assert own is not contexts[0] and own.verify_mode == ssl.CERT_OPTIONAL

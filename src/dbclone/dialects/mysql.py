@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dbclone import faults
+from dbclone.connect import share_tls_context
 from dbclone.dialects import mysql_catalog, pg_copy
 from dbclone.dialects.base import Dialect
 from dbclone.dialects.scratch import scratch_file
@@ -193,8 +194,8 @@ class MySQLDialect(Dialect):
 
     # -- bulk loading: LOAD DATA LOCAL INFILE, multi-row INSERTs where it cannot be used -------
     def load_engine(self, engine: Engine) -> Engine:
-        return sa.create_engine(engine.url, poolclass=sa.pool.NullPool,
-                                connect_args={"local_infile": True})
+        return share_tls_context(sa.create_engine(engine.url, poolclass=sa.pool.NullPool,
+                                                  connect_args={"local_infile": True}))
 
     def bulk_insert_columns(self, conn: Connection, table: Table, columns: Sequence[str],
                             values: list[list[Any]]) -> None:
