@@ -166,6 +166,28 @@ def test_chain_keeps_spacing_and_never_stores_a_value_as_written():
     assert ngram.Phrases.from_json(json.loads(stored)) == model
 
 
+def test_values_reach_their_target_lengths_with_words_drawn_ahead():
+    """Values far from their target length are lengthened by public words drawn ahead in one
+    call (`Phrases._to_lengths`): that relies on numpy giving the same numbers for one
+    bounded draw of n as for n draws of one, and leaving the generator in the same state."""
+    for size in (3, 387, 2000):
+        one, many = np.random.default_rng(7), np.random.default_rng(7)
+        singly = [int(one.integers(0, size)) for _ in range(1001)]
+        assert singly == many.integers(0, size, 1001).tolist()
+        assert one.random() == many.random()
+    values = _titles(np.random.default_rng(2))
+    model = ngram.fit(values, 5, public=ngram.public_words("en_US"))
+    assert model is not None
+    want = np.tile([4, 30, 60, 90], 100)
+    out = model.sample(len(want), np.random.default_rng(3), want)
+    assert out == model.sample(len(want), np.random.default_rng(3), want)
+    sizes = np.asarray([len(v) for v in out])
+    # titles are ~10-20 characters: 60 and 90 are reached only by added words
+    for target in (30, 60, 90):
+        assert abs(sizes[want == target].mean() - target) < 4
+    assert (sizes[want == 90] > 80).mean() > 0.9
+
+
 # -- within a row -------------------------------------------------------------------------
 
 def test_dependency_has_a_direction():

@@ -21,6 +21,7 @@ to JSON.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
@@ -128,20 +129,43 @@ class Phrases:
         # argmin takes the first of equally near draws
         best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
         out = chain.join(drawn.take(best), words[best], rng)
-        for i in np.flatnonzero(np.abs(size.ravel()[best] - want) > 2).tolist():
-            out[i] = self._to_length(out[i], int(want[i]), rng)
+        far = np.flatnonzero(np.abs(size.ravel()[best] - want) > 2).tolist()
+        self._to_lengths(chain, out, far, want.tolist(), rng)
         return out
 
-    def _to_length(self, value: str, want: int, rng: np.random.Generator) -> str:
-        # Added words take the value's case: capitals in a value of capitals, else the
-        # case of its last word.
-        last = value.split()[-1] if value.split() else value
-        slot = CAPS if value.isupper() else UPPER if last[:1].isupper() else LOWER
-        while self.public and len(value) < want - 2:
-            value = f"{value} {_cased(self.public[int(rng.integers(0, len(self.public)))], slot)}"
-        if len(value) > want + 2 and " " in value[:want + 1]:
-            value = value[:want + 1].rsplit(" ", 1)[0].rstrip(" ,:;-(&/")
-        return value
+    def _to_lengths(self, chain: _Chain, out: list[str], rows: list[int], want: list[int],
+                    rng: np.random.Generator) -> None:
+        """Each of `rows` lengthened by public words while shorter than its target - 2, in
+        the value's case (capitals in a value of capitals, else the case of its last word),
+        then cut at a word where longer than the target + 2. A row's words are the next
+        draws of one word at a time, row after row; numpy gives the same numbers drawn as
+        one array, so they are drawn ahead in one call and the generator is then moved on
+        by exactly the words the rows took."""
+        need = [want[i] - 2 - len(out[i]) for i in rows] if self.public else []
+        most = sum(-(-gap // chain.shortest) for gap in need if gap > 0)
+        if most:
+            ahead = rng.bit_generator.state
+            stream = rng.integers(0, len(self.public), most)
+            # characters added once the first j words are: a space and the word each
+            added = np.concatenate([[0], np.cumsum(1 + chain.word_sizes[stream])]).tolist()
+            stream_words = stream.tolist()
+            taken = 0
+            for i, gap in zip(rows, need, strict=True):
+                if gap <= 0:
+                    continue
+                end = bisect.bisect_left(added, added[taken] + gap, lo=taken)
+                value = out[i]
+                last = value.split()[-1] if value.split() else value
+                slot = CAPS if value.isupper() else UPPER if last[:1].isupper() else LOWER
+                cased = chain.spaced_words[slot]
+                out[i] = value + "".join([cased[w] for w in stream_words[taken:end]])
+                taken = end
+            rng.bit_generator.state = ahead
+            rng.integers(0, len(self.public), taken)
+        for i in rows:
+            value, target = out[i], want[i]
+            if len(value) > target + 2 and " " in value[:target + 1]:
+                out[i] = value[:target + 1].rsplit(" ", 1)[0].rstrip(" ,:;-(&/")
 
 
 _CHAINS: dict[int, _Chain] = {}
@@ -252,6 +276,8 @@ class _Chain:
         self.cased = {i: (np.asarray([_cased(w, f) for w in self.words], dtype=object),
                           np.asarray([" " + _cased(w, f) for w in self.words], dtype=object))
                       for i, f in enumerate(forms)}
+        self.spaced_words = {f: self.cased[i][1].tolist() for i, f in enumerate(forms)}
+        self.shortest = 1 + int(self.word_sizes.min())
 
     def draw(self, m: int, rng: np.random.Generator) -> _Drawn:
         """m sequences of symbol ids, each with a word slot. The draws advance a step at a
