@@ -46,6 +46,8 @@ LONGEST = 60
 #: Contexts of a size are found by a table of every possible key up to this many keys (4 MB
 #: of int32), by binary search beyond.
 TABLE_KEYS = 1 << 20
+#: Word draws held at a time (16 MB of int32), a block of sequences of the longest's width.
+WORD_BLOCK = 1 << 22
 #: Fewest rare word tokens to learn made-up words from; below it all the column's words.
 MIN_RARE = 200
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
@@ -121,14 +123,15 @@ class Phrases:
         chain = _chain_of(self)
         k = tries if lengths is not None else 1
         drawn = chain.draw(n * k, rng)
-        words = rng.integers(0, len(chain.words), (n * k, drawn.width), dtype=np.int32)
+        words = chain.draw_words(drawn, rng)
         size = chain.sizes(drawn, words).reshape(n, k)
         if lengths is None:
             return chain.join(drawn, words, rng)
         want = np.asarray(lengths, dtype=np.int64)[:n]
         # argmin takes the first of equally near draws
         best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
-        out = chain.join(drawn.take(best), words[best], rng)
+        picked, at = drawn.take(best)
+        out = chain.join(picked, words[at], rng)
         far = np.flatnonzero(np.abs(size.ravel()[best] - want) > 2).tolist()
         self._to_lengths(chain, out, far, want.tolist(), rng)
         return out
@@ -369,10 +372,26 @@ class _Chain:
         out.vals[out.starts[bare]] = self.ids[UPPER]
         return out
 
+    def draw_words(self, drawn: _Drawn, rng: np.random.Generator) -> np.ndarray:
+        """A word for each symbol (used where it is a word slot): the draws are a matrix of
+        a row per sequence and a column per step of the longest, drawn a block of rows at a
+        time (numpy gives the same numbers for the blocks as for the whole, one bounded
+        32-bit draw after another), only each symbol's own kept."""
+        m, width = len(drawn.lengths), drawn.width
+        block = max(1, WORD_BLOCK // width)
+        out = np.empty(len(drawn.vals), dtype=np.int32)
+        for lo in range(0, m, block):
+            hi = min(lo + block, m)
+            drawn_here = rng.integers(0, len(self.words), (hi - lo, width), dtype=np.int32)
+            a, b = int(drawn.starts[lo]), int(drawn.starts[hi - 1] + drawn.lengths[hi - 1])
+            out[a:b] = drawn_here[drawn.rows[a:b] - lo, drawn.cols[a:b]]
+        return out
+
     def sizes(self, drawn: _Drawn, words: np.ndarray) -> np.ndarray:
-        """Each sequence's length in characters with the drawn words in its word slots."""
+        """Each sequence's length in characters with the drawn words (one per symbol) in its
+        word slots."""
         rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
-        chars = np.where(self.word_slot[vals], self.word_sizes[words[rows, cols]],
+        chars = np.where(self.word_slot[vals], self.word_sizes[words],
                          self.text_size[vals]) + (~self.glued[vals] & (cols > 0))
         return np.bincount(rows, weights=chars, minlength=len(drawn.lengths)).astype(np.int64)
 
@@ -380,13 +399,13 @@ class _Chain:
         """The sequences as strings: every token's text at once (kept tokens as written,
         word slots the drawn words in the slot's case, digit slots drawn digits, a space
         before each token not glued), then each row's tokens joined."""
-        rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
+        cols, vals = drawn.cols, drawn.vals
         spaced = ~self.glued[vals] & (cols > 0)
         text = np.where(spaced, self.spaced_texts[vals], self.texts[vals])
         form = self.form[vals]
         for f, (cased, spaced_cased) in self.cased.items():
             at = np.flatnonzero(form == f)
-            picked = words[rows[at], cols[at]]
+            picked = words[at]
             text[at] = np.where(spaced[at], spaced_cased[picked], cased[picked])
         for i in np.flatnonzero(self.digits[vals]).tolist():
             digits = "".join(map(str, rng.integers(0, 10, int(self.digits[vals[i]]))))
@@ -409,12 +428,12 @@ class _Drawn:
         self.rows = np.cumsum(np.bincount(ends[:-1], minlength=len(vals))[:len(vals)])
         self.cols = np.arange(len(vals)) - self.starts[self.rows]
 
-    def take(self, picked: np.ndarray) -> _Drawn:
-        """The rows `picked`, in that order."""
+    def take(self, picked: np.ndarray) -> tuple[_Drawn, np.ndarray]:
+        """The rows `picked`, in that order, and where their symbols were."""
         lengths = self.lengths[picked]
         offsets = np.cumsum(lengths) - lengths
         at = np.repeat(self.starts[picked] - offsets, lengths) + np.arange(int(lengths.sum()))
-        return _Drawn(lengths, self.vals[at], self.width)
+        return _Drawn(lengths, self.vals[at], self.width), at
 
 
 def _cased(word: str, slot: str) -> str:
