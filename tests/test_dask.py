@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from dbclone.api import fit_source, sample_model
@@ -52,20 +53,28 @@ def test_dask_gives_the_rows_of_one_process(shared: Callable[[str, str], str],
     assert table_digest(one) == table_digest(two)
 
 
+@pytest.mark.parametrize("point", ["head", "stage"])
 def test_dask_dead_workers_leave_the_target(shared: Callable[[str, str], str],
                                             new_db: Callable[[str], str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            point: str) -> None:
     """A refresh whose third chunk of invoice_line kills its Dask worker (SIGKILL, every
-    time): LoadError, and the target keeps the clone it had."""
+    time) before the chunk is made, or once the task has written it into the load's side
+    schema (committed there): LoadError, the target keeps the clone it had, and no side
+    schema is left."""
     model = fit_source(shared("chinook", "postgresql"), seed=1)
     monkeypatch.setattr(sample, "CHUNK_ROWS", 300)
     target = new_db("postgresql")
     sample_model(model, target, seed=1, workers=1)
     before = table_digest(target)
-    monkeypatch.setenv(SIGNAL_ENV, "head:invoice_line:2:KILL")  # inherited by the workers
+    monkeypatch.setenv(SIGNAL_ENV, f"{point}:invoice_line:2:KILL")  # inherited by the workers
     with _cluster() as address, pytest.raises(LoadError, match="invoice_line"):
         sample_model(model, target, seed=2, replace=True, dask=address)
     assert table_digest(target) == before
+    with sa.create_engine(target).connect() as conn:
+        assert not conn.exec_driver_sql(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+            (r"dbclone\_stage\_%",)).fetchall()
 
 
 def test_dask_unreachable_scheduler(shared: Callable[[str, str], str],

@@ -224,17 +224,26 @@ def test_chunked_not_null_cycle(new_db: Callable[[str], str],
 
 def test_deal_gives_each_parent_its_children_over_the_chunks() -> None:
     """A non-driving FK's parents dealt chunk by chunk: every parent ends with its sampled
-    number of children, as one shuffled pool of the whole table gave; rows beyond the stock
-    go to parents by weight (never to a parent of weight 0)."""
+    number of children, as one shuffled pool of the whole table gave, whatever order the
+    chunks are made in; rows beyond the stock go to parents by weight (never to a parent of
+    weight 0)."""
     rng = np.random.default_rng(5)
     weights = rng.integers(0, 6, 200)
     weights[:10] = 0
-    deal = Deal.of(weights.astype(np.int32))
     total = int(weights.sum())
-    parts = [deal.deal(size, rng) for size in (100, 0, 250, total - 350)]
-    got = np.bincount(np.concatenate(parts), minlength=200)
+    sizes = (100, 0, 250, total - 350, 500)
+    starts = tuple(int(x) for x in np.cumsum((0, *sizes)))
+    deal = Deal.of(weights.astype(np.int32), starts)
+
+    def stream(a: int, b: int) -> np.random.Generator:
+        return np.random.default_rng([9, a, b])
+
+    shares = [deal.share(i, stream) for i in range(len(sizes))]
+    assert [int(s.sum()) for s in shares] == [100, 0, 250, total - 350, 0]
+    assert all(np.array_equal(deal.share(i, stream), shares[i]) for i in (3, 0, 2))
+    parts = [deal.deal(i, size, rng, stream) for i, size in reversed(list(enumerate(sizes)))]
+    got = np.bincount(np.concatenate(parts[1:]), minlength=200)
     assert np.array_equal(got, weights)
-    assert deal.stock == 0 and not deal.left.any()
-    extra = deal.deal(500, rng)
+    extra = parts[0]
     assert len(extra) == 500 and not np.isin(extra, np.arange(10)).any()
-    assert np.array_equal(Deal.of(np.zeros(0)).deal(3, rng), [-1, -1, -1])
+    assert np.array_equal(Deal.of(np.zeros(0), (0, 3)).deal(0, 3, rng, stream), [-1, -1, -1])

@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 
 from dbclone.api import fit_source, sample_model
 from dbclone.cli import app
+from dbclone.dialects import dialect_for
+from dbclone.errors import LoadError
+from dbclone.faults import SIGNAL_ENV
 from dbclone.synth import model as model_io
 from dbclone.synth import parallel, sample
 from tests.helpers import run_script, table_digest
@@ -81,3 +84,40 @@ def test_cli_workers_option(shared: Callable[[str, str], str], new_db: Callable[
     assert table_digest(one) == table_digest(two)
     res = runner.invoke(app, ["sample", model_file, two, "--workers", "0"])
     assert res.exit_code == 2
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_workers_load_from_their_own_connections(shared: Callable[[str, str], str],
+                                                 new_db: Callable[[str], str],
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 dialect: str) -> None:
+    """Chinook in chunks of 300 rows: at 2 workers the chunks are written into the load's
+    staging area (PostgreSQL side schema, MariaDB side database) from the workers' own
+    connections, the same rows as one process loading all. A --replace whose worker is
+    killed right after writing its chunk of invoice_line (committed in the staging area)
+    fails with the target as it was, and no staging area is left behind."""
+    model = fit_source(shared("chinook", dialect), seed=1)
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 300)
+    one, two = new_db(dialect), new_db(dialect)
+    sample_model(model, one, seed=1, workers=1)
+    sample_model(model, two, seed=1, workers=2)
+    before = table_digest(two)
+    assert table_digest(one) == before
+    lines = {"postgresql": "invoice_line", "mysql": "InvoiceLine"}[dialect]
+    monkeypatch.setenv(SIGNAL_ENV, f"stage:{lines}:2:KILL")  # inherited by the workers
+    with pytest.raises(LoadError, match=lines):
+        sample_model(model, two, seed=2, replace=True, workers=2)
+    assert table_digest(two) == before
+    assert _staging_areas(two) == []
+
+
+def _staging_areas(url: str) -> list[str]:
+    """PostgreSQL side schemas / MariaDB side databases of loads into `url`."""
+    engine = sa.create_engine(url)
+    dialect = dialect_for(engine)
+    with engine.connect() as conn:
+        if dialect.name == "postgresql":
+            return [n for (n,) in conn.exec_driver_sql(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                (r"dbclone\_stage\_%",))]
+        return dialect.staging_databases(conn, engine.url.database or "")

@@ -124,7 +124,7 @@ def sample_model(model: Model, target_url: str, *, scale: float = 1.0, seed: int
         sampler = Sampler(model, plan, scale=scale, seed=seed,
                           workers=workers or parallel.default_workers(), runner=runner)
         return load(engine, model.schema, sampler.run(), replace=replace, progress=progress,
-                    into=into)
+                    into=into, stage_with=sampler.use_stage)
     finally:
         if runner is not None:
             runner.close()

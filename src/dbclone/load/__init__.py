@@ -27,8 +27,14 @@ deferred UPDATE must find rows in by key.
 A second load into the same target while one runs is refused (PostgreSQL advisory lock,
 MariaDB ``GET_LOCK``, SQLite write lock), never interleaved.
 
+Chunks can also come from several connections: the sampler's workers (or Dask tasks) write
+them into the load's staging area, a side schema (PostgreSQL, moved in by the load's one
+transaction) or the side database (MariaDB), committed there, before the switch
+(``stage``).
+
 Modules: ``atomic`` (one transaction, or a new SQLite file linked into place), ``staged``
-(the side database, its swap and journal), ``build`` (create, fill, finish and verify in one
+(the side database, its swap and journal), ``stage`` (chunks written from other
+connections), ``build`` (create, fill, finish and verify in one
 connection), ``fill`` (bulk inserts, the generator's thread, deferred UPDATEs), ``verify``,
 ``common`` (the job, the lock, the emptiness and dialect checks).
 """
@@ -36,7 +42,7 @@ connection), ``fill`` (bulk inserts, the generator's thread, deferred UPDATEs), 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,6 +60,7 @@ from dbclone.load.common import (
     first_line,
     sqlite_file,
 )
+from dbclone.load.stage import Stage
 from dbclone.load.staged import finish_killed_swaps_locked, staged
 from dbclone.load.verify import verify
 from dbclone.schema import Schema
@@ -83,14 +90,17 @@ def check_target(engine: Engine, schema: Schema, replace: bool) -> None:
 
 def load(engine: Engine, schema: Schema, items: Iterable[TableData | DeferredUpdate], *,
          replace: bool = False, progress: LoadProgress | None = None,
-         into: Schema | None = None) -> LoadResult:
+         into: Schema | None = None, stage_with: Callable[[Stage], None] | None = None
+         ) -> LoadResult:
     """Create `schema` in the target and fill it from `items`, all or nothing (see module doc).
     With `into` (the target's own definitions of the tables, see dbclone.existing) nothing is
-    created: the existing tables are filled in one transaction."""
+    created: the existing tables are filled in one transaction. `stage_with` is told the
+    load's staging area (PostgreSQL, MariaDB) before the first item is taken: the items'
+    makers may write chunks there from their own connections (see `dbclone.load.stage`)."""
     dialect = dialect_of(engine, schema)
     path = sqlite_file(engine)
     result = LoadResult()
-    job = Job(dialect, schema, items, result, progress, replace, into)
+    job = Job(dialect, schema, items, result, progress, replace, into, stage_with)
     try:
         if into is not None:
             in_transaction(dialect.load_engine(engine), job)

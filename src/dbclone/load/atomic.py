@@ -4,6 +4,7 @@ and linked into place when complete."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import secrets
@@ -16,6 +17,7 @@ from dbclone import interrupts
 from dbclone.errors import LoadError, UsageError
 from dbclone.load.build import build, build_into
 from dbclone.load.common import Job, check_empty, drop_existing, lock, pause
+from dbclone.load.stage import side_schema, takes
 
 
 def in_transaction(engine: Engine, job: Job) -> None:
@@ -23,26 +25,33 @@ def in_transaction(engine: Engine, job: Job) -> None:
     with engine.connect() as conn:
         dialect.prepare_session(conn)
         conn.commit()
-        try:
-            with conn.begin() as transaction:
-                lock(conn, dialect, engine)
-                if job.into is None:
-                    check_empty(conn, dialect, job.schema, job.replace)
-                pause("locked")
-                dialect.prepare_load(conn)
-                if job.replace and job.into is None:
-                    drop_existing(conn, dialect, job.schema)
-                if job.into is None:
-                    build(conn, job)
-                else:
-                    build_into(conn, job, job.into)
-                pause("commit")
-                with interrupts.uninterrupted():  # a signal now waits: the outcome is known
-                    transaction.commit()
-                    interrupts.mark_committed()
-        finally:
-            if job.into is not None:
-                dialect.unlock_load(conn)  # a session lock (MariaDB) outlives the transaction
+        # What the stack holds (the side schema of staged chunks) goes after the
+        # transaction ends, whatever its outcome.
+        with contextlib.ExitStack() as after:
+            try:
+                with conn.begin() as transaction:
+                    lock(conn, dialect, engine)
+                    if job.into is None:
+                        check_empty(conn, dialect, job.schema, job.replace)
+                    pause("locked")
+                    if job.into is None and job.stage_with is not None and takes(dialect):
+                        stage = after.enter_context(side_schema(engine, dialect))
+                        if stage is not None:
+                            job.open_stage(stage)
+                    dialect.prepare_load(conn)
+                    if job.replace and job.into is None:
+                        drop_existing(conn, dialect, job.schema)
+                    if job.into is None:
+                        build(conn, job)
+                    else:
+                        build_into(conn, job, job.into)
+                    pause("commit")
+                    with interrupts.uninterrupted():  # a signal now waits: the outcome is known
+                        transaction.commit()
+                        interrupts.mark_committed()
+            finally:
+                if job.into is not None:
+                    dialect.unlock_load(conn)  # a session lock (MariaDB) outlives the transaction
     pause("committed")
 
 

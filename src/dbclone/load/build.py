@@ -25,7 +25,7 @@ def build(conn: Connection, job: Job) -> None:
     pause("created")
     keyless = {t.name for t in job.schema.tables if job.dialect.defers_keys(t)}
     fill(conn, job.dialect, timed(prefetch(job.items), waited), job.result, job.progress,
-          keyless)
+          keyless, job.stage)
     pause("finish")
     _finish(conn, job.dialect, job.schema, keyless)
     verify(conn, job.dialect, job.schema, job.result.rows)

@@ -14,6 +14,7 @@ from dbclone import faults
 from dbclone.connect import display_url
 from dbclone.dialects import Dialect, dialect_for
 from dbclone.errors import LoadError, TargetNotEmptyError, UsageError, mask
+from dbclone.load.stage import Stage
 from dbclone.schema import Schema
 from dbclone.synth.tables import DeferredUpdate, TableData
 
@@ -42,6 +43,15 @@ class Job:
     replace: bool
     #: The existing tables to fill (--into-existing), or None to create the schema.
     into: Schema | None = None
+    #: Told the load's staging area, when it has one, before the first item is taken (the
+    #: sampler's workers then write chunks there themselves: dbclone.load.stage).
+    stage_with: Callable[[Stage], None] | None = None
+    stage: Stage | None = None
+
+    def open_stage(self, stage: Stage) -> None:
+        self.stage = stage
+        if self.stage_with is not None:
+            self.stage_with(stage)
 
 
 def lock(conn: Connection, dialect: Dialect, engine: Engine) -> None:

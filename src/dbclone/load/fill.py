@@ -19,15 +19,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from dbclone.dialects import Dialect
 from dbclone.errors import LoadError
 from dbclone.load.common import Item, LoadProgress, LoadResult, first_line, pause
+from dbclone.load.stage import Stage, move_in
 from dbclone.schema import Table
 from dbclone.synth.tables import DeferredUpdate, TableData
 
 
 def fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | DeferredUpdate],
-          result: LoadResult, progress: LoadProgress | None, keyless: set[str]) -> None:
+          result: LoadResult, progress: LoadProgress | None, keyless: set[str],
+          stage: Stage | None = None) -> None:
     """Insert the rows; `keyless` holds the tables still without their keys (see
-    Dialect.defers_keys), and loses those an UPDATE needs keyed first."""
-    batches = 0
+    Dialect.defers_keys), and loses those an UPDATE needs keyed first. Chunks written into
+    `stage` by the processes that made them are moved in (`stage.move_in`)."""
+    batches = [0]  # batches so far, for the fault points
     for item in items:
         if isinstance(item, DeferredUpdate):
             if item.table.name in keyless:  # the UPDATE finds its rows by key
@@ -39,26 +42,50 @@ def fill(conn: Connection, dialect: Dialect, items: Iterable[TableData | Deferre
         total = item.n_rows
         before = result.rows.get(item.table.name, 0)  # earlier chunks of the same table
         planned = before + total if item.last else max(item.planned_rows, before + total)
-        step = dialect.batch_rows
-        # Sorted rows grow a key index at its right edge; an index built later sorts itself.
-        data = item.data if item.table.name in keyless else _in_key_order(item)
-        for lo in range(0, total, step):
-            values = [data[c][lo:lo + step].tolist() for c in item.columns]
-            try:
-                dialect.bulk_insert_columns(conn, item.table, item.columns, values)
-            except Exception as exc:
-                raise LoadError(f"loading table {item.table.name} failed, target left as it "
-                                f"was: {first_line(exc)}") from None
-            batches += 1
-            pause(f"batch:{batches}")
-            if progress:
-                progress(item.table.name, before + min(lo + step, total), planned)
-        if progress and total == 0:
-            progress(item.table.name, before, planned)
+        if item.staged is not None:
+            _move(conn, dialect, stage, item)
+        else:
+            for done in _insert(conn, dialect, item, keyless, batches):
+                if progress:
+                    progress(item.table.name, before + done, planned)
+        if progress and (total == 0 or item.staged is not None):
+            progress(item.table.name, before + total, planned)
         # A large table may arrive as several consecutive chunks: counts and times add up.
         name = item.table.name
         result.rows[name] = result.rows.get(name, 0) + total
         result.seconds[name] = result.seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+def _insert(conn: Connection, dialect: Dialect, item: TableData, keyless: set[str],
+            batches: list[int]) -> Iterator[int]:
+    """A chunk's rows in batches, yielding the rows in so far after each."""
+    total = item.n_rows
+    step = dialect.batch_rows
+    # Sorted rows grow a key index at its right edge; an index built later sorts itself.
+    data = item.data if item.table.name in keyless else _in_key_order(item)
+    for lo in range(0, total, step):
+        values = [data[c][lo:lo + step].tolist() for c in item.columns]
+        try:
+            dialect.bulk_insert_columns(conn, item.table, item.columns, values)
+        except Exception as exc:
+            raise LoadError(f"loading table {item.table.name} failed, target left as it "
+                            f"was: {first_line(exc)}") from None
+        batches[0] += 1
+        pause(f"batch:{batches[0]}")
+        yield min(lo + step, total)
+
+
+def _move(conn: Connection, dialect: Dialect, stage: Stage | None, item: TableData) -> None:
+    """A chunk the process that made it wrote into the staging area (`load.stage`)."""
+    assert item.staged is not None
+    if stage is None:
+        raise LoadError(f"a chunk of table {item.table.name} was written into a staging "
+                        "area this load does not have")
+    try:
+        move_in(conn, dialect, stage, item.table, item.columns, item.staged)
+    except SQLAlchemyError as exc:
+        raise LoadError(f"loading table {item.table.name} failed, target left as it was: "
+                        f"{first_line(exc)}") from None
 
 
 def _in_key_order(item: TableData) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ from dbclone.dialects import Dialect
 from dbclone.errors import LoadError, TargetNotEmptyError, UsageError, mask
 from dbclone.load.build import build
 from dbclone.load.common import Job, check_empty, first_line, lock, pause, quietly
+from dbclone.load.stage import Stage, takes
 
 
 def staged(engine: Engine, job: Job) -> None:
@@ -47,6 +48,9 @@ def staged(engine: Engine, job: Job) -> None:
                 # Autocommit: the staging database is thrown away unless complete, so one
                 # transaction around the fill only costs (15% of the load at 1.3M rows).
                 loader = dialect.load_engine(engine).execution_options(isolation_level="AUTOCOMMIT")
+                if job.stage_with is not None and takes(dialect):  # workers write there too
+                    job.open_stage(Stage(engine.url.render_as_string(hide_password=False),
+                                         dialect.name, staging))
                 with loader.connect() as conn:
                     conn.exec_driver_sql(f"USE {dialect.quote(staging)}")
                     dialect.prepare_load(conn)

@@ -1,20 +1,26 @@
-"""Chunk heads on a Dask distributed cluster (`--dask tcp://host:8786`), the same rows as on
-this machine.
+"""Chunks on a Dask distributed cluster (`--dask tcp://host:8786`), the same rows as on this
+machine.
 
-A table's chunk heads (`dbclone.synth.parallel`: its columns, the heavy part) become Dask
-tasks: the sampler's state as the table starts (the model, the finished tables its children
-read) is sent to the workers once per table (`Client.scatter`, broadcast), then one task per
-chunk, at most `2 x the cluster's threads` in flight (a table of one chunk is made here).
-Dask's scheduler places them, and runs a task again elsewhere when its worker dies; the rows
-do not depend on where a head ran (each chunk has its own random streams), so a rerun gives
-the same rows. The tails and the load stay here, in the load's one transaction (or staging
-database and swap): a task that fails, or whose workers keep dying, fails the load, and the
-target is left as it was.
+A table's chunks (`dbclone.synth.parallel`: made whole, their columns and FKs, rules,
+CHECKs and uniqueness within the chunk) become Dask tasks: the sampler's state as the table
+starts (the model, the finished tables its children read) is sent to the workers once per
+table (`Client.scatter`, broadcast), then one task per chunk, at most `2 x the cluster's
+threads` in flight (a table of one chunk is made here). Where the load has a staging area
+(PostgreSQL, MariaDB: `dbclone.load.stage`), a task also writes its chunk's rows into it
+from the worker's own connection to the target, committed there, and sends back only what
+this process still reads (the keys and scores children need); the load's one switch then
+makes them the target's. Dask's scheduler places the tasks, and runs a task again elsewhere
+when its worker dies; the rows do not depend on where a chunk ran (each chunk has its own
+random streams), and a task run again writes its chunk's table anew (PostgreSQL) or its
+rows again into the side database (MariaDB: a rerun there fails on the keys the first run
+wrote, and the load with it). A task that fails, or whose workers keep dying, fails the
+load, and the target is left as it was.
 
 Dask is the `dask` extra (`pip install 'dbclone[dask]'`); nothing else imports this module.
-Limits: the finished tables a table's heads read travel to every worker, in memory, once per
-table (children need their parents' keys and latent scores), so a worker needs the memory of
-the largest parent's kept columns.
+Limits: the finished tables a table's chunks read travel to every worker, in memory, once
+per table (children need their parents' keys and latent scores), so a worker needs the
+memory of the largest parent's kept columns; the workers reach the target with the URL
+given to dbclone, password included.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ class DaskRunner:
             raise ConnectError(f"cannot reach the Dask scheduler at {address}: "
                                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
                                "; start it (`dask scheduler`) or check the address") from None
+
+    spread = True
 
     def heads(self, table: str, head: Head, jobs: Sequence[Job]) -> Iterator[Done]:
         if len(jobs) <= 1:  # sending the state would cost more than the chunk

@@ -8,14 +8,17 @@ generation order (its relation finishing it), then FKs, CHECK repair and uniquen
 `TableData` per table (chunk), then `DeferredUpdate`s for FKs that close a cycle and for
 derived aggregates. Nothing here imports the fitting half.
 
-Each chunk is a head (its columns: the heavy part, any order, any process) and a tail (what
-carries across chunks, in order, in this process), every step from a random stream of its
-own: the rows are the same whatever the number of workers (see `dbclone.synth.parallel`).
+Each chunk is made whole in any order, in any process (its columns, FKs, rules, CHECKs and
+uniqueness within it), then joined to the table in chunk order in this process (UNIQUE
+against earlier chunks, what children keep, parents' aggregates), every step from a random
+stream of its own: the rows are the same whatever the number of workers (see
+`dbclone.synth.parallel`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,24 +27,24 @@ from dbclone.plan import Plan
 from dbclone.schema import Table
 from dbclone.synth import dims, parallel
 from dbclone.synth.codecs import from_json
-from dbclone.synth.columns.keys import reserve_keys
+from dbclone.synth.columns.keys import disjoint_keys, reserve_keys
 from dbclone.synth.columns.registry import generate_column
 from dbclone.synth.constraints import column_patterns
 from dbclone.synth.family.counts import child_counts, driven_rows
 from dbclone.synth.family.cycles import deferred_updates, drop_orphans, fill_waiting
-from dbclone.synth.family.parents import assign_driver, assign_fk
+from dbclone.synth.family.parents import assign_driver, assign_fk, prepare_fks
 from dbclone.synth.latent import latent_scores
 from dbclone.synth.model import ColumnModel, Model, TableModel
 from dbclone.synth.pii import Generator
 from dbclone.synth.relations import ancestors, copies, dates, ratios, shares
-from dbclone.synth.relations.derived import derive_parents
+from dbclone.synth.relations.derived import aggregate_inputs, derive_parents
 from dbclone.synth.relations.derived import updates as derived_updates
 from dbclone.synth.relations.rows import apply_rules
 from dbclone.synth.repair import repair
 from dbclone.synth.spill import Spill
 from dbclone.synth.state import LATENT, ROW, Chunk, Finish, Generated, Run, SampleState
-from dbclone.synth.tables import Columns, DeferredUpdate, TableData, join_chunks
-from dbclone.synth.unique import enforce_unique
+from dbclone.synth.tables import Columns, DeferredUpdate, Stage, TableData, join_chunks
+from dbclone.synth.unique import across_chunks, chunk_hashes, clashes, enforce_unique
 
 #: Rows generated at a time: a larger table comes out as consecutive chunks of about this
 #: many rows, so memory does not grow with the scale.
@@ -61,6 +64,8 @@ class Sampler:
         return_large_blocks()  # memory of earlier chunks goes back to the system
         self.seed = seed
         self.runner = runner or parallel.Local(workers)
+        #: The load's staging area, where workers write the chunks they make (`use_stage`).
+        self.stage: Stage | None = None
         #: Each table's place in the plan: the first key of its random streams.
         self.pos = {name: i for i, name in enumerate(plan.order)}
         self.st = SampleState(model, plan, scale, parallel.stream(seed, len(plan.order)),
@@ -70,6 +75,12 @@ class Sampler:
             for cm in tm.columns:
                 if cm.strategy == "parent" and driver is not None and cm.base:
                     self.st.copied.setdefault(driver.ref_table, set()).add(dims.of_parent(cm.base))
+
+    def use_stage(self, stage: Stage) -> None:
+        """Told by the load (before the first table): chunks made away from this process are
+        written into `stage` there, when nothing done here changes them (`_stages`)."""
+        if self.runner.spread:
+            self.stage = stage
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with a table's head for a Dask worker: the run's state, not the runner."""
@@ -134,30 +145,64 @@ class Sampler:
         driver = next((f for f in tm.fks if f.driving and f.ref_table in self.st.done), None)
         driven = driven_rows(self.st, driver) if driver else None
         n = driven.n if driven is not None else self.st.row_count(tm)
-        run = Run(table, tm, driver, driven, n)
+        run = Run(table, tm, driver, driven, n, seed=self.seed, pos=pos)
         reserve_keys(self.st, table, tm, n)
         bounds = driven.bounds(CHUNK_ROWS) if driven is not None else \
             [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)] or [(0, 0)]
+        prepare_fks(self.st, run, tuple(lo for lo, _ in bounds) + (bounds[-1][1],))
+        run.patterns = column_patterns(table, self.st.schema.dialect)
+        local = set(driver.columns) if driver is not None else set()
+        run.across = across_chunks(table, local, disjoint_keys(table, tm, n))
         insert_cols = tuple(c.name for c in table.columns if not c.computed)
         spread = len(bounds) > 1
         jobs = [(i, lo, hi) for i, (lo, hi) in enumerate(bounds)]
+        # A parent inside the table itself is found among the keys of the earlier chunks:
+        # such a table's chunks are finished here, in order.
+        ordered = any(fk.ref_table == name for fk in tm.fks)
+        stage = self.stage if len(jobs) > 1 and self._stages(run, ordered) else None
+        back = self._needed_here(run) if stage is not None else None
 
-        def head(i: int, lo: int, hi: int) -> tuple[Columns, np.ndarray]:
+        def made(i: int, lo: int, hi: int) -> parallel.Done:
             self._use(pos, i + 1, 0)
-            return self._head(run, lo, hi, spread=spread)
+            data, latent = self._head(run, lo, hi, spread=spread)
+            if ordered:
+                return parallel.Done(data, latent)
+            done = self._tail(run, data, latent, i, lo, hi)
+            if stage is None or back is None:
+                return done
+            staged = stage.write(table, insert_cols, done.data, i)
+            return replace(done, data={c: v for c, v in done.data.items() if c in back},
+                           staged=staged)
 
-        for (i, lo, hi), (data, latent) in zip(
-                jobs, self.runner.heads(name, head, jobs), strict=True):
-            self._use(pos, i + 1, 1)
-            data = self._tail(run, data, latent, lo, hi, spread=spread)
-            yield TableData(table, insert_cols, {c: data[c] for c in insert_cols},
-                            planned_rows=n, last=i == len(bounds) - 1)
+        for (i, lo, hi), done in zip(jobs, self.runner.heads(name, made, jobs), strict=True):
+            if ordered:
+                done = self._tail(run, done.data, done.latent, i, lo, hi)
+            self._use(pos, i + 1, 2)
+            data = self._join(run, done, spread=spread)
+            rows = {} if done.staged is not None else {c: data[c] for c in insert_cols}
+            yield TableData(table, insert_cols, rows, planned_rows=n,
+                            last=i == len(bounds) - 1, staged=done.staged)
         self._use(pos, 0, 1)
         self._finish(run)
 
+    def _stages(self, run: Run, ordered: bool) -> bool:
+        """Whether the table's chunks are final where they are made: nothing done here
+        changes them (no UNIQUE set another chunk's rows could repeat, no FK waiting for a
+        later table, no parent inside the table)."""
+        return not (ordered or run.across or self.st.waiting.get(run.table.name))
+
+    def _needed_here(self, run: Run) -> set[str]:
+        """The columns of a staged chunk this process still reads: what children keep
+        (`_keep`), the categories children counts are drawn by, parents' aggregates."""
+        if run.needed is None:
+            run.needed = self._needed(run.table)
+            run.parent = self._has_children(run.table)
+        return run.needed | {cm.by for cm in run.tm.counts if cm.by} | \
+            aggregate_inputs(self.st, run.table) | {ROW}
+
     def _head(self, run: Run, lo: int, hi: int, *, spread: bool) -> tuple[Columns, np.ndarray]:
         """Rows lo..hi of the table (positions in the planned rows) up to their driving FK,
-        and their latent scores: what reads no state of the table's other chunks."""
+        and their latent scores."""
         table, tm, driver = run.table, run.tm, run.driver
         parent_idx = run.driven.idx(lo, hi) if run.driven is not None else None
         n = hi - lo
@@ -175,28 +220,38 @@ class Sampler:
             assign_driver(self.st, data, driver, parent_idx)
         return data, latent
 
-    def _tail(self, run: Run, data: Columns, latent: np.ndarray, lo: int, hi: int, *,
-              spread: bool) -> Columns:
-        """The rest of the chunk, in chunk order: the other FKs, row rules, CHECKs,
-        uniqueness across chunks, what children keep."""
+    def _tail(self, run: Run, data: Columns, latent: np.ndarray, i: int, lo: int, hi: int
+              ) -> parallel.Done:
+        """The rest of the chunk that reads no other chunk: the other FKs (parents dealt
+        to the chunk, `prepare_fks`), row rules, CHECKs, uniqueness within the chunk, and
+        the hashes of what must also be unique against earlier chunks."""
+        self._use(run.pos, i + 1, 1)
         table, tm, driver = run.table, run.tm, run.driver
         for fk in tm.fks:
             if fk is not driver and not fk.as_category:
-                assign_fk(self.st, data, fk, driver, run, lo, hi)
+                assign_fk(self.st, data, fk, run, i, lo, hi)
         apply_rules(self.st, table, tm, data)
-        run.started = True
         data = drop_orphans(table, data, self.st.waiting.get(table.name, []))
         data, notes = repair(table, self.st.schema.dialect, data, self.st.rng)
-        if run.patterns is None:
-            run.patterns = column_patterns(table, self.st.schema.dialect)
-        # Sets holding the driving FK need no memory across chunks: each parent's children
-        # are all in one chunk, and different parents have different keys.
-        data = enforce_unique(table, data, self.st.rng, run.patterns, seen=run.seen,
-                              local=set(driver.columns) if driver is not None else set())
+        data = enforce_unique(table, data, self.st.rng, run.patterns)
         data, _ = repair(table, self.st.schema.dialect, data, self.st.rng, fix=False)
-        self.st.notes += [note for note in notes if note not in self.st.notes]
+        return parallel.Done(data, latent, tuple(notes), chunk_hashes(data, run.across))
+
+    def _join(self, run: Run, done: parallel.Done, *, spread: bool) -> Columns:
+        """A made chunk joins the table, in chunk order: its UNIQUE sets checked against
+        the earlier chunks' (perturbed again if one repeats), what children keep, the sums
+        of parents' aggregates."""
+        table, data = run.table, done.data
+        self.st.notes += [note for note in done.notes if note not in self.st.notes]
+        if clashes(done.hashes, run.seen):
+            data = enforce_unique(table, data, self.st.rng, run.patterns, seen=run.seen,
+                                  sets=run.across)
+            data, _ = repair(table, self.st.schema.dialect, data, self.st.rng, fix=False)
+        else:
+            for cols, hashes in done.hashes.items():
+                run.seen.setdefault(cols, []).append(hashes)
         kept = data.pop(ROW)
-        self._keep(run, data, latent[kept], spread)
+        self._keep(run, data, done.latent[kept], spread)
         derive_parents(self.st, table, data, run)
         return data
 

@@ -48,10 +48,13 @@ class Run:
     driver: FKModel | None
     driven: Driven | None  # the driving parent of each planned row
     n: int  # rows planned
-    started: bool = False  # the first chunk is done (cycle FKs registered once)
+    seed: int = 0  # the run's seed and the table's place in the plan: its streams' keys
+    pos: int = 0
     rows: int = 0  # rows kept so far
     patterns: dict[str, Pattern] | None = None
     seen: dict[tuple[str, ...], list[np.ndarray]] = field(default_factory=dict)  # UNIQUE
+    #: UNIQUE sets that need a check against earlier chunks (`unique.across_chunks`).
+    across: tuple[tuple[str, ...], ...] = ()
     picks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # own parent rows
     deals: dict[tuple[str, ...], Deal] = field(default_factory=dict)  # other FKs' parents
     own_keys: dict[str, list[np.ndarray]] = field(default_factory=dict)  # FK to own table
@@ -59,6 +62,11 @@ class Run:
     parent: bool = False  # has children: keeps its latent scores
     kept: Spill = field(default_factory=Spill)  # what children need, chunk by chunk
     sums: dict[tuple[str, str], tuple[Any, np.ndarray]] = field(default_factory=dict)
+
+    def stream(self, *key: int) -> np.random.Generator:
+        """A random stream of the table's setup shared by its chunks (`parallel.stream`)."""
+        return np.random.default_rng(np.random.SeedSequence(self.seed,
+                                                            spawn_key=(self.pos, 0, 3, *key)))
 
 
 @dataclass

@@ -6,7 +6,7 @@ module; neither imports the other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,14 +25,36 @@ class TableData:
     #: unknown), and whether this chunk is its last.
     planned_rows: int = 0
     last: bool = True
+    #: Written by the process that made it into the load's staging area (`data` is then
+    #: empty): see dbclone.load.stage.
+    staged: Staged | None = None
 
     @property
     def n_rows(self) -> int:
+        if self.staged is not None:
+            return self.staged.rows
         return len(next(iter(self.data.values()))) if self.data else 0
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[tuple[Any, ...]]:
         cols = [self.data[c][start:stop].tolist() for c in self.columns]
         return list(zip(*cols, strict=True))
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A chunk written into the load's staging area where it was made: its place among
+    the table's chunks and its rows."""
+
+    chunk: int
+    rows: int
+
+
+class Stage(Protocol):
+    """The loader's staging area as the sampler sees it (dbclone.load.stage.Stage): a
+    chunk's rows written there, committed, by the process that made them."""
+
+    def write(self, table: Table, columns: tuple[str, ...], data: Columns, chunk: int
+              ) -> Staged: ...
 
 
 @dataclass

@@ -1,6 +1,11 @@
 """Uniqueness: every PK / UNIQUE column set of a generated table is unique, within a chunk
 and against the table's earlier chunks (hashes), by perturbing a non-FK member or dropping
 the row.
+
+A chunk is made unique in itself wherever it is made (`enforce_unique` without `seen`), and
+brings the hashes of its sets that could meet an earlier chunk's (`across_chunks`,
+`chunk_hashes`); the sampler's own process compares them with the earlier chunks'
+(`clashes`) and only when one repeats perturbs the chunk again, against them.
 """
 
 from __future__ import annotations
@@ -21,16 +26,18 @@ PERTURB_ROUNDS = 8
 def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
                    patterns: dict[str, Pattern] | None = None,
                    seen: dict[tuple[str, ...], list[np.ndarray]] | None = None,
-                   local: set[str] = frozenset()) -> Columns:  # type: ignore[assignment]
+                   local: set[str] = frozenset(),  # type: ignore[assignment]
+                   sets: tuple[tuple[str, ...], ...] | None = None) -> Columns:
     """Make every PK / UNIQUE column set unique: perturb a non-FK member, or drop the row.
 
     With `seen` (64-bit hashes of the values in earlier chunks of the table, one sorted
     array per chunk, updated here), also unique against those; sets that include all of
     `local` need only be unique in the chunk. The chunks' arrays are searched one by one
     rather than merged: merging (np.union1d) and np.isin copied and sorted everything seen
-    so far at every chunk, a transient of several times 8 bytes per earlier row."""
+    so far at every chunk, a transient of several times 8 bytes per earlier row. With
+    `sets`, only those sets."""
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
-    for cols in table.unique_sets():
+    for cols in (table.unique_sets() if sets is None else sets):
         if not all(c in data for c in cols):
             continue
         before: list[np.ndarray] | None = None
@@ -54,6 +61,33 @@ def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
             frame = pd.DataFrame({c: data[c] for c in cols})
             before.append(np.sort(_hashes(frame[frame.notna().all(axis=1).to_numpy()])))
     return data
+
+
+def across_chunks(table: Table, local: set[str], disjoint: set[str]
+                  ) -> tuple[tuple[str, ...], ...]:
+    """The UNIQUE sets a chunk's rows may repeat an earlier chunk's in: not those holding
+    every column of `local` (the driving FK: a parent's children are all in one chunk), nor
+    those holding a column of `disjoint` (keys no two chunks share, `keys.disjoint_keys`)."""
+    return tuple(tuple(cols) for cols in table.unique_sets()
+                 if not (local and local <= set(cols)) and not disjoint & set(cols))
+
+
+def chunk_hashes(data: Columns, sets: tuple[tuple[str, ...], ...]
+                 ) -> dict[tuple[str, ...], np.ndarray]:
+    """Each set's sorted hashes of the chunk's rows without a NULL in it (what `seen` keeps)."""
+    out = {}
+    for cols in sets:
+        if all(c in data for c in cols):
+            frame = pd.DataFrame({c: data[c] for c in cols})
+            out[cols] = np.sort(_hashes(frame[frame.notna().all(axis=1).to_numpy()]))
+    return out
+
+
+def clashes(hashes: dict[tuple[str, ...], np.ndarray],
+            seen: dict[tuple[str, ...], list[np.ndarray]]) -> bool:
+    """Whether a chunk's hashes repeat any of the earlier chunks' (`seen`)."""
+    return any(is_member(h, run).any() for cols, h in hashes.items()
+               for run in seen.get(cols, []))
 
 
 def _duplicates(frame: pd.DataFrame, before: list[np.ndarray] | None) -> np.ndarray:

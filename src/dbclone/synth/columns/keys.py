@@ -70,6 +70,22 @@ class KeySynthesizer(ColumnSynthesizer):
     generate = staticmethod(key_values)
 
 
+def disjoint_keys(table: Table, tm: TableModel, planned: int) -> set[str]:
+    """Key columns whose values no two chunks of the table share, by construction: numbered
+    (integers, ``K0001``), UUIDs (122 random bits), or numbered through a keyspace; not keys
+    drawn from a pattern, nor a key a CHECK names (its repair may move it)."""
+    out = set()
+    for cm in tm.columns:
+        col = table.column(cm.name)
+        if cm.strategy != "key" or any(re.search(rf"\b{re.escape(col.name)}\b", c.sqltext)
+                                       for c in table.checks):
+            continue
+        if col.kind in ("integer", "decimal", "float", "uuid") or not cm.pattern or \
+                keyspace.space(cm.pattern[0], planned) is not None:
+            out.add(col.name)
+    return out
+
+
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 
 

@@ -24,37 +24,55 @@ if TYPE_CHECKING:
     from dbclone.synth.state import Run
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deal:
-    """Parents for a non-driving FK's rows, dealt a chunk at a time. Each parent's sampled
-    number of children is its stock; a chunk takes its rows from what is left without
-    replacement (a multivariate hypergeometric draw: the law of slicing one shuffled pool of
-    the whole table, which cost 8 bytes per child row), then, once every stock is out, with
-    replacement by weight."""
+    """Parents for a non-driving FK's rows. Each parent's sampled number of children is its
+    stock, and the table's rows take it without replacement in row order (a multivariate
+    hypergeometric split: the law of slicing one shuffled pool of the whole table, which
+    cost 8 bytes per child row), then, once every stock is out, with replacement by weight.
 
-    left: np.ndarray  # children each parent can still take
+    A chunk's share of the stock is found without the other chunks (`share`): the chunks
+    split in halves, each half's share drawn from its parent range's, from a stream keyed
+    by the range, so any process makes any chunk's share, the same every time."""
+
+    stock_of: np.ndarray  # each parent's stock of children
     probs: np.ndarray  # the parents' weights, for rows beyond the stock
     stock: int
+    starts: tuple[int, ...]  # the first row of each chunk, then the table's rows
 
     @classmethod
-    def of(cls, weights: np.ndarray) -> Deal:
+    def of(cls, weights: np.ndarray, starts: tuple[int, ...]) -> Deal:
         left = np.asarray(weights).astype(np.int64)
         w = np.asarray(weights, dtype=float)
         n = len(w)
         probs = w / w.sum() if w.sum() > 0 else np.full(n, 1.0 / max(n, 1))
-        return cls(left, probs, int(left.sum()))
+        return cls(left, probs, int(left.sum()), starts)
 
-    def deal(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        parents = len(self.left)
+    def share(self, chunk: int, stream: Callable[[int, int], np.random.Generator]
+              ) -> np.ndarray:
+        """Each parent's children among chunk `chunk`'s rows taken from the stock: the
+        chunks [a, b) hold the stock's rows starts[a]..starts[b] (clipped to the stock);
+        [a, b) splits at its middle chunk, the first half's share drawn from `stream(a, b)`."""
+        a, b = 0, len(self.starts) - 1
+        got = self.stock_of
+        while b - a > 1 and got.sum():
+            mid = (a + b) // 2
+            size = min(self.starts[mid], self.stock) - min(self.starts[a], self.stock)
+            first = stream(a, b).multivariate_hypergeometric(got, size, method="marginals")
+            got, a, b = (first, a, mid) if chunk < mid else (got - first, mid, b)
+        return got
+
+    def deal(self, chunk: int, n: int, rng: np.random.Generator,
+             stream: Callable[[int, int], np.random.Generator]) -> np.ndarray:
+        """Parent positions for the `n` rows of chunk `chunk`."""
+        parents = len(self.stock_of)
         if parents == 0:
             return np.full(n, -1, dtype=np.int64)
         out = np.empty(n, dtype=np.int64)
-        m = min(n, self.stock)
+        got = self.share(chunk, stream)
+        m = min(n, int(got.sum()))
         if m:
-            got = rng.multivariate_hypergeometric(self.left, m, method="marginals")
-            self.left -= got
-            self.stock -= m
-            pool = np.repeat(np.arange(parents), got)
+            pool = np.repeat(np.arange(parents), got)[:m]
             rng.shuffle(pool)
             out[:m] = pool
         if n > m:
@@ -71,23 +89,46 @@ def assign_driver(st: SampleState, data: Columns, fk: FKModel, parent_idx: np.nd
         data[col] = out
 
 
-def assign_fk(st: SampleState, data: Columns, fk: FKModel, driver: FKModel | None, run: Run,
-              lo: int, hi: int) -> None:
-    """A non-driving FK's values for rows lo..hi: parents in the own table (a forest),
-    parents generated later (NULL for now, filled later), or parents dealt from their
-    sampled numbers of children."""
+def prepare_fks(st: SampleState, run: Run, starts: tuple[int, ...]) -> None:
+    """What a table's non-driving FKs share across its chunks, set up before the first (in
+    the sampler's own process, so chunks made anywhere read it): FKs to a table generated
+    later registered (filled before the load, or by an UPDATE), the stocks of dealt parents
+    drawn."""
+    for fk in run.tm.fks:
+        if fk is run.driver or fk.as_category or fk.ref_table == run.table.name:
+            continue
+        if fk.ref_table not in st.done:
+            if all(not run.table.column(c).nullable for c in fk.columns):
+                st.waiting.setdefault(run.table.name, []).append(fk)
+            else:
+                st.pending.append((run.table, fk))
+            continue
+        parent = st.done[fk.ref_table]
+        weights = parent.counts(count_dim(st, fk))  # drawn once for the whole table
+        if weights is None:
+            weights = draw_counts(st, fk, parent.n)
+        run.deals[fk.columns] = Deal.of(weights, starts)
+
+
+def assign_fk(st: SampleState, data: Columns, fk: FKModel, run: Run, chunk: int, lo: int,
+              hi: int) -> None:
+    """A non-driving FK's values for rows lo..hi (chunk `chunk`): parents in the own table
+    (a forest), parents generated later (NULL for now, filled later), or parents dealt from
+    their sampled numbers of children (`prepare_fks`)."""
     if fk.ref_table == run.table.name:
         _own_table_parents(st, data, fk, run, lo, hi)
-    elif fk.ref_table not in st.done:
-        _later_parents(st, data, fk, run, hi - lo)
+    elif fk.columns not in run.deals:
+        for c in fk.columns:  # NULL until the parent exists
+            data[c] = np.full(hi - lo, None, dtype=object)
     else:
-        _dealt_parents(st, data, fk, driver, run, hi - lo)
+        _dealt_parents(st, data, fk, run, chunk, hi - lo)
 
 
 def _own_table_parents(st: SampleState, data: Columns, fk: FKModel, run: Run, lo: int,
                        hi: int) -> None:
     # Parents come before their children (roots first) over the whole table, so a row's
-    # parent is in its chunk or an earlier one.
+    # parent is in its chunk or an earlier one: the table's chunks finish in order, in the
+    # sampler's own process (`Sampler.chunks`).
     if fk.columns not in run.picks:
         run.picks[fk.columns] = forest(st, fk, run.n)
     idx = run.picks[fk.columns][lo:hi]
@@ -98,31 +139,13 @@ def _own_table_parents(st: SampleState, data: Columns, fk: FKModel, run: Run, lo
     set_fk(data, fk, idx, lambda c, i: keys[c][i])
 
 
-def _later_parents(st: SampleState, data: Columns, fk: FKModel, run: Run, n: int) -> None:
-    """NULL until the parent exists: a NOT NULL FK waits to be filled before the load, a
-    nullable one gets an UPDATE (registered with the first chunk)."""
-    table = run.table
-    for c in fk.columns:
-        data[c] = np.full(n, None, dtype=object)
-    if run.started:
-        return
-    if all(not table.column(c).nullable for c in fk.columns):
-        st.waiting.setdefault(table.name, []).append(fk)
-    else:
-        st.pending.append((table, fk))
-
-
-def _dealt_parents(st: SampleState, data: Columns, fk: FKModel, driver: FKModel | None,
-                   run: Run, n: int) -> None:
-    table = run.table
+def _dealt_parents(st: SampleState, data: Columns, fk: FKModel, run: Run, chunk: int,
+                   n: int) -> None:
+    table, driver = run.table, run.driver
     parent = st.done[fk.ref_table]
-    if fk.columns not in run.deals:  # the parents' counts hold over the whole table:
-        weights = parent.counts(count_dim(st, fk))  # drawn once, dealt in turn
-        if weights is None:
-            weights = draw_counts(st, fk, parent.n)
-        run.deals[fk.columns] = Deal.of(weights)
     deal = run.deals[fk.columns]
-    idx = deal.deal(n, st.rng)
+    which = next(i for i, f in enumerate(run.tm.fks) if f.columns == fk.columns)
+    idx = deal.deal(chunk, n, st.rng, lambda a, b: run.stream(which, a, b))
     if driver is not None and parent.n and unique_with(table, fk.columns, driver.columns):
         idx = distinct_per_group(st, data, driver, deal.probs, idx)
     if fk.null_rate > 0:

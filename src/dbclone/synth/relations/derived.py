@@ -207,6 +207,21 @@ def updates(st: SampleState, run: Run) -> list[DeferredUpdate]:
     return out
 
 
+def aggregate_inputs(st: SampleState, child: Table) -> set[str]:
+    """The columns of `child` that `derive_parents` reads: the FKs to the parents and the
+    numbers or categories aggregated."""
+    out: set[str] = set()
+    for tm in st.model.tables:
+        for cm in tm.columns:
+            if cm.derived and cm.derived[0] == child.name:
+                fk = next(f for f in child.foreign_keys if "/".join(f.columns) == cm.derived[1])
+                out |= set(fk.columns) | {c for c in cm.derived[2:] if c in child.column_names}
+        for rule in tm.rules:
+            if rule.kind == flagsets.KIND and rule.params[0] == child.name:
+                out |= set(rule.params[1]) | {rule.params[2]}
+    return out
+
+
 def chunk_aggregate(st: SampleState, tm: TableModel, cm: ColumnModel, fk: Any,
                     data: Columns) -> np.ndarray:
     """This chunk's aggregate for each parent row (0 where it has no children here)."""
