@@ -9,8 +9,9 @@ reads (``detection_per_table``). Run on demand, not a test:
     python bench/detect_bench.py --seeds 0 1 2 --out /tmp/after     # after_s0.json ...
     python bench/score_tables.py detection /tmp/after_s*.json --before /tmp/before_s*.json
 
-``--prefix`` (default ``dbclone_detect``) keeps parallel runs apart; ``--drop`` drops the
-sources and clones at the end.
+``--prefix`` (default ``dbclone_detect``) keeps parallel runs apart. ``--shared`` reads the
+already loaded read-only sources instead (PostgreSQL databases named by the case, kommun at
+``$DBCLONE_KOMMUN_DB``, default /work/srcdb/kommun.db) and loads nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ PG = "postgresql://postgres@127.0.0.1:5432/"
 CASES = ("chinook", "northwind", "pagila", "employees", "kommun", "tpch")
 
 
+SHARED_SOURCES = False
+
+
 def source_url(case: str, prefix: str) -> str:
+    if SHARED_SOURCES:
+        if case == "kommun":
+            return "sqlite:///" + os.environ.get("DBCLONE_KOMMUN_DB", "/work/srcdb/kommun.db")
+        return PG + case
     if case == "kommun":
         return f"sqlite:///{TMP / (prefix + '_kommun_src.db')}"
     return PG + f"{prefix}_{case}_src"
@@ -53,6 +61,8 @@ def ensure_source(case: str, prefix: str) -> str:
     from scale_bench import _exists, load_tpch
 
     url = source_url(case, prefix)
+    if SHARED_SOURCES:
+        return url
     if case == "kommun":
         if not (TMP / f"{prefix}_kommun_src.db").exists():
             subprocess.run([sys.executable, str(ROOT / "sample_schemas" / "build.py"), "kommun",
@@ -87,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", nargs="*", type=int, default=[0])
     p.add_argument("--prefix", default="dbclone_detect")
     p.add_argument("--out", type=Path, required=True, help="files <out>_s<seed>.json")
+    p.add_argument("--shared", action="store_true",
+                   help="read the already loaded sources (database named by the case)")
     args = p.parse_args(argv)
+    global SHARED_SOURCES
+    SHARED_SOURCES = args.shared
     for seed in args.seeds:
         rows = []
         for case in args.cases:

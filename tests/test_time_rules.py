@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 
 from tests.helpers import sqlite_clone, sqlite_source
@@ -144,3 +145,109 @@ def test_notes_fall_inside_their_case_and_inspect_names_the_rules(new_db) -> Non
     assert said.exit_code == 0, said.output
     assert "note: written_at is never before matter.opened_on nor after matter.closed_on" \
         in said.output, said.output
+
+
+@pytest.mark.parametrize("posts", ["post", "assignment"])
+def test_sibling_tables_share_each_familys_span(new_db, posts: str) -> None:
+    """A person's pay periods (a year each) and posts (one or two) begin on the hiring day
+    and end on the same day, or are all still open; the clone keeps both ends shared. With
+    the posts generated first ("assignment"), their span follows the number of pay periods
+    (the clock), so the pay periods stay a year long."""
+    rng = np.random.default_rng(7)
+    people, pay, held = [], [], []
+    for p in range(1, 201):
+        hired = dt.date(1990, 1, 1) + dt.timedelta(days=int(rng.integers(0, 3000)))
+        people.append((p, hired.isoformat()))
+        years = int(rng.integers(1, 12))
+        still = rng.random() < 0.7
+        end = hired + dt.timedelta(days=365 * years)
+        last = "9999-01-01" if still else end.isoformat()
+        at = hired
+        for k in range(years):
+            until = at + dt.timedelta(days=365)
+            pay.append((p, int(rng.integers(40, 90)) * 1000, at.isoformat(),
+                        last if k == years - 1 else until.isoformat()))
+            at = until
+        if years > 3 and rng.random() < 0.4:
+            moved = hired + dt.timedelta(days=365 * int(rng.integers(1, years)))
+            held.append((p, "a", hired.isoformat(), moved.isoformat()))
+            held.append((p, "b", moved.isoformat(), last))
+        else:
+            held.append((p, "a", hired.isoformat(), last))
+    source = sqlite_source(new_db, [
+        "CREATE TABLE person (id INTEGER PRIMARY KEY, hired DATE NOT NULL)",
+        "CREATE TABLE pay (person_id INTEGER NOT NULL REFERENCES person(id), amount INTEGER "
+        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
+        "from_date))",
+        f"CREATE TABLE {posts} (person_id INTEGER NOT NULL REFERENCES person(id), dept TEXT "
+        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
+        "dept))"], {"person": people, "pay": pay, posts: held})
+    with sqlite_clone(new_db, source, 8).connect() as conn:
+        got = conn.execute(sa.text(
+            "WITH a AS (SELECT person_id, MIN(from_date) s, MAX(to_date) e FROM pay GROUP BY 1),"
+            f" b AS (SELECT person_id, MIN(from_date) s, MAX(to_date) e FROM {posts} GROUP BY 1) "
+            "SELECT a.s = b.s, a.e = b.e, a.e = '9999-01-01' FROM a JOIN b USING (person_id)"
+        )).all()
+        pairs = conn.execute(sa.text(
+            "SELECT p.from_date, p.to_date, q.from_date FROM pay p JOIN pay q ON "
+            "q.person_id = p.person_id AND q.from_date > p.from_date AND NOT EXISTS "
+            "(SELECT 1 FROM pay r WHERE r.person_id = p.person_id AND r.from_date > "
+            "p.from_date AND r.from_date < q.from_date)")).all()
+    assert len(got) > 150
+    assert np.mean([s for s, _, _ in got]) >= 0.99, got[:5]
+    assert np.mean([e for _, e, _ in got]) >= 0.97, got[:5]
+    assert 0.5 < np.mean([o for _, _, o in got]) < 0.9  # open families stay about 70 %
+    assert all(q >= e for _, e, q in pairs)  # still one period after the other
+    years = [(dt.date.fromisoformat(q) - dt.date.fromisoformat(s)).days for s, _, q in pairs]
+    assert 330 <= np.median(years) <= 400, np.median(years)
+    from typer.testing import CliRunner
+
+    from dbclone.cli import app
+
+    said = CliRunner().invoke(app, ["inspect", "--relations", source])
+    assert said.exit_code == 0, said.output
+    follower = "post" if posts == "post" else "pay"
+    assert f"{follower}: the periods of one person_id span what its " in said.output
+    if posts == "assignment":
+        assert "assignment: the periods of one person_id last as long as its pay rows count " \
+            "periods" in said.output, said.output
+
+
+def test_a_childs_column_is_null_where_its_parents_flag_says_so(new_db) -> None:
+    """A decision's amount is NULL for every benefit not paid out (the parent's flag), set
+    in most decisions of the others (NULL only when rejected, as a CHECK wants), and NULL
+    in the decisions without a benefit; inspect names the rule."""
+    from typer.testing import CliRunner
+
+    from dbclone.cli import app
+
+    rng = np.random.default_rng(9)
+    benefits = [(i + 1, f"benefit {i + 1}", int(i % 3 == 0)) for i in range(12)]
+    decisions = []
+    for d in range(1, 801):
+        benefit = int(rng.integers(1, 13)) if rng.random() < 0.9 else None
+        rejected = rng.random() < 0.15
+        paid = benefit is not None and benefits[benefit - 1][2] == 1
+        amount = round(float(rng.uniform(500, 9000)), 2) if paid and not rejected else None
+        decisions.append((d, benefit, "rejected" if rejected else "granted", amount))
+    source = sqlite_source(new_db, [
+        "CREATE TABLE benefit (id INTEGER PRIMARY KEY, name TEXT NOT NULL, is_paid BOOLEAN "
+        "NOT NULL)",
+        "CREATE TABLE decision (id INTEGER PRIMARY KEY, benefit_id INTEGER REFERENCES "
+        "benefit(id), outcome TEXT NOT NULL, amount NUMERIC(10, 2), CHECK (outcome <> "
+        "'rejected' OR amount IS NULL))"], {"benefit": benefits, "decision": decisions})
+    with sqlite_clone(new_db, source, 10).connect() as conn:
+        got = conn.execute(sa.text(
+            "SELECT b.is_paid, d.amount IS NULL, d.outcome FROM decision d LEFT JOIN benefit b "
+            "ON b.id = d.benefit_id")).all()
+    assert len(got) > 600
+    unpaid = [n for paid, n, _ in got if paid == 0]
+    paid = [n for p, n, _ in got if p == 1]
+    orphans = [n for p, n, _ in got if p is None]
+    assert unpaid and all(unpaid), np.mean(unpaid)
+    assert orphans and all(orphans)
+    assert 0.05 < np.mean(paid) < 0.3, np.mean(paid)  # the source's 15 % rejected
+    assert all(n for _, n, outcome in got if outcome == "rejected")
+    said = CliRunner().invoke(app, ["inspect", "--relations", source])
+    assert said.exit_code == 0, said.output
+    assert "decision: amount is NULL where benefit_id's benefit.is_paid says so" in said.output

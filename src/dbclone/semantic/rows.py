@@ -103,7 +103,8 @@ def place_rules(df: pd.DataFrame, kinds: Mapping[str, str],
         if kind not in ("city", "region") or place not in df:
             continue
         for country in countries:
-            if cons.dependency(df[place], df[country]) >= PLACE_DEPENDENCY:
+            if cons.dependency(df[place], df[country]) >= PLACE_DEPENDENCY or \
+                    cons.listed_agreement(df[place], df[country]) >= PLACE_DEPENDENCY:
                 found = pools(kind, place, df[country].dropna().astype(str).unique().tolist())
                 if found:
                     out.append(RowRule("place_country", (place, country),

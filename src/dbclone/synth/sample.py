@@ -40,6 +40,7 @@ from dbclone.synth.relations import ancestors, copies, dates, ratios, shares
 from dbclone.synth.relations.derived import aggregate_inputs, derive_parents
 from dbclone.synth.relations.derived import updates as derived_updates
 from dbclone.synth.relations.rows import apply_rules
+from dbclone.synth.relations.rows import needed as rules_need
 from dbclone.synth.repair import repair
 from dbclone.synth.spill import Spill
 from dbclone.synth.state import LATENT, ROW, Chunk, Finish, Generated, Run, SampleState
@@ -75,6 +76,8 @@ class Sampler:
             for cm in tm.columns:
                 if cm.strategy == "parent" and driver is not None and cm.base:
                     self.st.copied.setdefault(driver.ref_table, set()).add(dims.of_parent(cm.base))
+            for other, columns in rules_need(tm):  # a sibling's spans, a parent's flag
+                self.st.copied.setdefault(other, set()).update(columns)
 
     def use_stage(self, stage: Stage) -> None:
         """Told by the load (before the first table): chunks made away from this process are
@@ -295,6 +298,8 @@ class Sampler:
                  if cm.ref and cm.ref.rsplit(".", 1)[0] == table.name}
         refs |= ancestors.kept(self.st.schema, {tm.name: tm.rules for tm in self.st.model.tables},
                                table.name)
+        # what a sibling table's rules read of it (`relations.spans`), children or not
+        refs |= self.st.copied.get(table.name, set())
         if any(t.name == table.name for t, _ in self.st.pending):
             refs |= set(table.primary_key or table.column_names)
         return refs

@@ -33,13 +33,13 @@ from dbclone.synth import copula, dims
 from dbclone.synth.codecs import known_numbers, to_numbers, to_python
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel, FKModel, TableModel
-from dbclone.synth.relations import windows
+from dbclone.synth.relations import spans, windows
 from dbclone.synth.relations.dates import _parent_dates
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns
 
 #: The rule kinds this module owns (`semantic.rows.apply` leaves them alone).
-KINDS = frozenset(("chain", "serial", "window"))
+KINDS = frozenset(("chain", "serial", "window", "span", "clock"))
 #: Share of successive siblings that must not overlap for a chain.
 CHAIN_HOLDS = 0.999
 #: Fewest successive sibling pairs to trust a chain.
@@ -56,8 +56,11 @@ def find(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[ColumnMo
     """The table's chains and serial key (none on a tiny table)."""
     if len(df) < MIN_PAIRS:
         return []
-    return windows.find(ctx, table, df, columns) + _chains(ctx, table, df, columns, fks) + \
-        _serial(table, df, columns)
+    chains = _chains(ctx, table, df, columns, fks)
+    shared = [spans.find(ctx, table, df, rule, fks) for rule in chains] + \
+        [spans.find_clock(ctx, table, df, rule, fks) for rule in chains]
+    return windows.find(ctx, table, df, columns) + chains + \
+        [rule for rule in shared if rule is not None] + _serial(table, df, columns)
 
 
 def _chains(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
@@ -216,6 +219,10 @@ def apply(st: SampleState, table: Table, tm: TableModel, data: Columns) -> None:
         if rule.kind == "chain" and all(c in data for c in rule.columns):
             if (rule.columns[2],) in driving:
                 _lay_out(st, table, tm, rule, data)
+                for span in (r for r in tm.rules if r.kind == "span"
+                             and r.columns == rule.columns):
+                    spans.apply(st, table, span, float(rule.params[5]), float(rule.params[1]),
+                                data)
             else:
                 _schedule(st, table, tm, rule, data)
     for rule in tm.rules:
@@ -262,16 +269,38 @@ def _lay_out(st: SampleState, table: Table, tm: TableModel, rule: RowRule,
         begin = np.where(known, np.round(parent + offset), begin)
         lower = np.where(known, parent + min(first_grid), lower)
     is_open = _open(st, open_share, np.bincount(fam_id)) & np.isfinite(sentinel)
+    stretch = np.ones(len(heads))
+    ticked = np.zeros(len(heads), dtype=bool)
+    ticking = next((r for r in tm.rules if r.kind == "clock" and r.columns == rule.columns),
+                   None)
+    if ticking is not None:
+        # the span a sibling's count of periods gives (`spans.find_clock`)
+        driver = next(f for f in tm.fks if f.driving)
+        found = spans.clock(st, ticking, driver.ref_table, driver.ref_columns[0],
+                            data[group][order][first])
+        if found is not None:
+            length, ticked_open = found
+            own = run[last] + dur[order][last]
+            ticked = np.isfinite(length) & (own > 0)
+            # no later than the source's latest start: a count too long for its start
+            # is pressed into the time left
+            length = np.where(ticked & (begin + length > float(top)),
+                              np.maximum(float(top) - begin, 1.0), length)
+            stretch = np.where(ticked, length / np.where(own > 0, own, 1.0), 1.0)
+            is_open = np.where(ticked, ticked_open, is_open)
+            run = run * stretch[fam_id]
+            span = run[last]
     if open_grid and is_open.any():
         ends = copula.normal_to_numeric(st.rng.standard_normal(len(heads)), tuple(open_grid),
                                         False, False)
-        begin = np.where(is_open, np.maximum(np.round(ends - span), lower), begin)
+        # a family timed by its sibling's count keeps its start (its parent's date)
+        begin = np.where(is_open & ~ticked, np.maximum(np.round(ends - span), lower), begin)
     # A family that would run past the source's latest start moves earlier, never before
     # its parent's date (or the source's earliest start).
     over = np.maximum(0.0, begin + span - float(top))
     begin = begin - np.minimum(over, np.maximum(0.0, begin - lower))
     new_s = np.round(begin[fam_id] + run)
-    new_e = new_s + np.round(dur[order])
+    new_e = new_s + np.round(dur[order] * stretch[fam_id])
     still_open = last & is_open[fam_id]
     was_null = np.isnan(e[order])
     s_out = np.asarray(data[start], dtype=object).copy()

@@ -41,6 +41,12 @@ _WORDS: dict[str, Callable[[RowRule], str]] = {
                         f"{r.params[0]})",
     "flagset": lambda r: f"{r.columns[0]} is decided by the set of {r.params[0]}."
                          f"{r.params[2]} of its {r.params[0]} rows",
+    "span": lambda r: f"the periods of one {r.columns[2]} span what its {r.params[0]} "
+                      f"periods span ({r.params[2]} to {r.params[3]})",
+    "clock": lambda r: f"the periods of one {r.columns[2]} last as long as its "
+                       f"{r.params[0].lstrip('#').split('.')[0]} rows count periods",
+    "parent_null": lambda r: f"{r.columns[0]} is NULL where {r.columns[1]}'s "
+                             f"{r.params[0]}.{r.params[2]} says so",
     "window": lambda r: f"{r.columns[0]} is never before {r.params[0]}.{r.params[2]}"
                         + (f" nor after {r.params[0]}.{r.params[3]}" if r.params[3] else "")
                         + f" of its {r.columns[1]}",

@@ -25,7 +25,7 @@ from dbclone.synth.columns.meaning import source_strings
 from dbclone.synth.columns.registry import fit_column
 from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel, FKModel, TableModel
-from dbclone.synth.relations import ancestors, chains, flagsets
+from dbclone.synth.relations import ancestors, chains, flagsets, nulls, spans
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns
 
@@ -63,6 +63,7 @@ def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
     found += _relations(ctx, table, df, columns)
     found += flagsets.find(ctx, table, df, columns)
     found += chains.find(ctx, table, df, columns, fks)
+    found += nulls.find(ctx, table, df, columns)
     return tuple(found)
 
 
@@ -91,6 +92,15 @@ def _prefix_rules(ctx: FitContext, df: pd.DataFrame,
         if found:
             out.append(RowRule("prefix_by", (cm.name, by), (cm.pii or "", *found)))
     return out
+
+
+#: Rules reading columns of another table once it is generated: what each needs kept.
+_NEEDS = {"span": spans.needs, "parent_null": nulls.needs}
+
+
+def needed(tm: TableModel) -> list[tuple[str, set[str]]]:
+    """(table, columns) the table's rules read of tables generated before it."""
+    return [_NEEDS[r.kind](r) for r in tm.rules if r.kind in _NEEDS]
 
 
 def _values_of(cm: ColumnModel, by_name: dict[str, ColumnModel]) -> list[str]:
@@ -189,10 +199,17 @@ def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) ->
     time first (the flags decided by a date then follow the final dates), serial keys in
     date order, then the rules within each row."""
     chains.apply(st, table, tm, data)
-    # Chains are laid out above; a flag set is settled once the children exist.
-    own = tuple(r for r in tm.rules if r.kind not in chains.KINDS and r.kind != flagsets.KIND)
-    if not own:
-        return
+    # Chains are laid out above; a flag set is settled once the children exist; NULLs a
+    # parent decides come last, over the row's final FKs and values.
+    own = tuple(r for r in tm.rules if r.kind not in chains.KINDS and r.kind != flagsets.KIND
+                and r.kind != "parent_null")
+    if own:
+        _apply_own(st, table, tm, own, data)
+    nulls.apply(st, table, tm.rules, data)
+
+
+def _apply_own(st: SampleState, table: Table, tm: TableModel, own: tuple[RowRule, ...],
+               data: Columns) -> None:
     tm = dataclasses.replace(tm, rules=own)
     names = {c for rule in tm.rules for c in rule.columns if c in data}
     frame = pd.DataFrame(index=np.arange(len(next(iter(data.values())))))
