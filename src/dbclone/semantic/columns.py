@@ -28,6 +28,8 @@ POOL = 300
 POOLED = frozenset(("country", "currency", "language", "emoji", "codepoint", "colour", "city",
                     "region", "company", "job", "url", "code", "person"))
 #: Kinds of names of things, written by people: the column's token chain.
+#: Strings (folded) a text model may not store: a set, or a whole source's as hashes.
+Avoid = frozenset[str] | ref.Folded
 PHRASED = frozenset(("work_title", "product", "phrases"))
 #: Rows a phrase model is fitted on at most, and characters (prose: fewer rows of it).
 PHRASE_ROWS = 5000
@@ -92,7 +94,7 @@ def _shapes(values: Sequence[str], k: int) -> tuple[tuple[str, float], ...]:
 
 def fit(column: str, table: str, values: Sequence[str], k: int, locale: str,
         rng: np.random.Generator, owners: Sequence[Hashable] | None = None,
-        sem: Semantic | None = None, avoid: frozenset[str] = frozenset(),
+        sem: Semantic | None = None, avoid: Avoid = frozenset(),
         countries: dict[str, float] | None = None) -> TextModel | None:
     """The column's text model, or None when it is no recognised kind and not a name.
     `avoid`: strings (folded) of the whole source, kept out of the public pools, so no real
@@ -137,7 +139,7 @@ CHAIN_MIN = 200
 
 def _chain_or_pool(column: str, sem: Semantic, text: list[str],
                    owners: list[Hashable] | None, k: int, locale: str,
-                   avoid: frozenset[str], countries: dict[str, float]) -> TextModel | None:
+                   avoid: Avoid, countries: dict[str, float]) -> TextModel | None:
     """The token chain of the column or the public pool of its kind (in the languages of
     `countries` where given), whichever reads closer to it; both from a stream of the
     column's own, so the choice moves no other column."""
@@ -159,7 +161,7 @@ def _chain_or_pool(column: str, sem: Semantic, text: list[str],
 
 
 def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: str,
-            avoid: frozenset[str], countries: dict[str, float] | None = None
+            avoid: Avoid, countries: dict[str, float] | None = None
             ) -> TextModel | None:
     """Public values of the kind (none of the source's), in the style the source writes."""
     sem = Semantic(sem.kind, _swedish_style(sem, text), sem.reason)
@@ -181,7 +183,7 @@ def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: st
 
 
 def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | None, k: int,
-             locale: str, rng: np.random.Generator, avoid: frozenset[str]) -> TextModel | None:
+             locale: str, rng: np.random.Generator, avoid: Avoid) -> TextModel | None:
     """The column's token chain, on at most PHRASE_ROWS of its values."""
     public = [w for w in ngram.public_words(locale) if ref.fold(w) not in avoid]
     rows = min(PHRASE_ROWS, int(PHRASE_CHARS / max(float(np.mean([len(v) for v in text])), 1.0)))
@@ -236,12 +238,14 @@ def _nearest_length(pool: list[str], lengths: np.ndarray, rng: np.random.Generat
 
 
 def for_countries(model: TextModel, countries: Sequence[str], rng: np.random.Generator,
-                  exclude: Iterable[str] = (), per: int = 20) -> dict[str, tuple[str, ...]]:
+                  exclude: Iterable[str] | ref.Folded = (), per: int = 20
+                  ) -> dict[str, tuple[str, ...]]:
     """For a city or region column: per country (alpha-2 code or name), `per` public places
     of that country that are not in `exclude` (the source's values), for rows that name it."""
     out: dict[str, tuple[str, ...]] = {}
     by_code = ref.country_by_code()
-    banned = frozenset(ref.fold(str(v)) for v in exclude)
+    banned = exclude if isinstance(exclude, ref.Folded) else \
+        frozenset(ref.fold(str(v)) for v in exclude)
     for value in countries:
         country = by_code.get(str(value)) or by_code.get(ref.fold(str(value)))
         if country is None:

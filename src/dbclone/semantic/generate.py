@@ -176,11 +176,11 @@ def faker_values(method: str, locale: str, size: int, seed: int) -> list[str]:
 
 
 def for_country(kind: str, country: str, n: int, rng: Rng, *, style: str = "name",
-                exclude: Iterable[str] = ()) -> list[str]:
+                exclude: Iterable[str] | ref.Folded = ()) -> list[str]:
     """n values of a place kind inside one country (a row's city given its country), cities
     weighted by population; empty when the lists know no such place. `exclude` as a
-    frozenset is taken as folded already."""
-    banned = exclude if isinstance(exclude, frozenset) else \
+    frozenset or a `reference.Folded` is taken as folded already."""
+    banned = exclude if isinstance(exclude, frozenset | ref.Folded) else \
         frozenset(ref.fold(str(v)) for v in exclude)
     if kind == "city":
         found = [c for c in ref.cities_by_country().get(country, ())

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from dbclone.semantic import wordgen
-from dbclone.semantic.reference import fold
+from dbclone.semantic.reference import Folded, fold
 
 #: Slots: forms a token rarer than k owners keeps. No token can be one (a punctuation token
 #: is one character, a word has no "<").
@@ -455,7 +455,7 @@ def _is_function(word: str) -> bool:
 
 def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
         public: Sequence[str] = (), rng: np.random.Generator | None = None,
-        avoid: frozenset[str] = frozenset()) -> Phrases | None:
+        avoid: frozenset[str] | Folded = frozenset()) -> Phrases | None:
     """The values' chain of kept steps and made-up words; None when no step survives.
     `public`: words for slots where none can be made up; `avoid`: more strings (folded)
     no made-up word may be."""
@@ -520,7 +520,7 @@ def decode(symbol: str) -> str:
 
 
 def _made_up(seqs: list[list[tuple[bool, str]]], who: list[Hashable], kept: set[str], k: int,
-             rng: np.random.Generator, banned: frozenset[str]) -> tuple[str, ...]:
+             rng: np.random.Generator, banned: frozenset[str] | Folded) -> tuple[str, ...]:
     """Words in the style of the words slots stand for (those not kept), else of all."""
     pairs = [(w, o) for seq, o in zip(seqs, who, strict=True) for _, w in seq if w.isalpha()]
     rare = [(w, o) for w, o in pairs if w not in kept]

@@ -20,7 +20,7 @@ from collections.abc import Hashable, Iterator, Sequence
 
 import numpy as np
 
-from dbclone.semantic.reference import fold
+from dbclone.semantic.reference import Folded, fold
 
 #: Characters of context looked back on: 3 gives syllables that read as the column's
 #: language; longer contexts are rarely held by k owners in a column of a few hundred rows.
@@ -103,7 +103,8 @@ def _grow(model: Model, u: Iterator[float]) -> str:
 
 
 def words(source: Sequence[str], owners: Sequence[Hashable], k: int,
-          banned: frozenset[str], rng: np.random.Generator, n: int = POOL) -> tuple[str, ...]:
+          banned: frozenset[str] | Folded, rng: np.random.Generator, n: int = POOL
+          ) -> tuple[str, ...]:
     """Up to n distinct made-up words (lower case) in the style of `source`, none of them in
     `banned` (every word and value of the source, folded: `reference.fold`) nor shorter
     than 3 letters."""

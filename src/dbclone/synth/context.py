@@ -15,6 +15,7 @@ import pandas as pd
 
 from dbclone.plan import Plan
 from dbclone.schema import Column, Schema, Table
+from dbclone.semantic.reference import Folded
 from dbclone.source import DEFAULT_BUDGET, ColumnStats, SourceData
 from dbclone.synth import pii
 from dbclone.synth.model import ColumnModel, FKModel
@@ -73,7 +74,7 @@ class FitContext:
     table: Table | None = None  # the table being fitted
     #: Every text value of the source, folded: kept out of the public values a column's
     #: meaning model stores (`columns.meaning`), made on first use.
-    strings: frozenset[str] | None = None
+    strings: Folded | None = None
     #: (table, column) recomputed from children after sampling: no child may build on them.
     derived: set[tuple[str, str]] = field(default_factory=set)
     #: Numbers drawn per category, on one scale over all rows (normal scores of their ranks,

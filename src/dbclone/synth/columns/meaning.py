@@ -14,7 +14,7 @@ from dbclone.semantic import columns as meaning
 from dbclone.semantic import generate
 from dbclone.semantic import reference as ref
 from dbclone.semantic.recognise import Semantic
-from dbclone.semantic.reference import key
+from dbclone.semantic.reference import Folded, key
 from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.text import fit_length, length_grid, target_lengths
 from dbclone.synth.context import FitContext
@@ -44,18 +44,24 @@ def text_model(ctx: FitContext, col: Column, values: pd.Series,
                        owners=owners, sem=sem, avoid=source_strings(ctx), countries=countries)
 
 
-def source_strings(ctx: FitContext) -> frozenset[str]:
-    """Every text value of the source, folded (once per fit)."""
+def source_strings(ctx: FitContext) -> Folded:
+    """Every text value of the source, folded (once per fit), as a `reference.Folded`."""
     if ctx.strings is None:
-        found: set[str] = set()
+        hashes: list[np.ndarray] = []
         for frame in ctx.frames.values():
             for name in frame.columns:
                 if frame[name].dtype == object:  # arrays and JSON hold no name
                     # strings picked before unique: a column of lists (an inet[] read as
                     # Python lists) is unhashable for pd.unique
-                    texts = [v for v in frame[name].dropna() if isinstance(v, str)]
-                    found.update(_keys(list(dict.fromkeys(texts))))
-        ctx.strings = frozenset(found)
+                    values = frame[name].dropna().to_numpy()
+                    try:
+                        values = pd.unique(values)
+                    except TypeError:
+                        values = np.asarray(list(dict.fromkeys(
+                            v for v in values if isinstance(v, str))), dtype=object)
+                    texts = [v for v in values if isinstance(v, str)]
+                    hashes.append(Folded(_keys(texts)).hashes)
+        ctx.strings = Folded(hashes=np.concatenate(hashes) if hashes else None)
     return ctx.strings
 
 

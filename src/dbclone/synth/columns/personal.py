@@ -162,7 +162,7 @@ def _chain(ctx: FitContext, col: Column, filled: pd.Series, provider: str) -> Te
 
 
 def _city_slots(values: list[str], owners: list[Any] | None, k: int,
-                avoid: frozenset[str]) -> tuple[str, ...]:
+                avoid: ref.Folded) -> tuple[str, ...]:
     """Public city names (none a source string) for the word slots when most of the
     column's rare words (held by fewer than k owners) are names of cities; else ()."""
     held: dict[str, set[Any]] = {}
