@@ -95,10 +95,27 @@ def positions(ctx: FitContext, rows: pd.DataFrame, hops: Sequence[ForeignKey]) -
     pos = np.arange(len(rows))
     for fk in hops:
         frame = ctx.frames[fk.ref_table]
-        found = parent_positions(frame, list(fk.ref_columns), here, list(fk.columns))
+        found = key_positions(frame, list(fk.ref_columns), here, list(fk.columns))
         pos = np.where(pos >= 0, found, -1)
         here = frame.iloc[np.maximum(pos, 0)]
     return pos
+
+
+def key_positions(parent: pd.DataFrame, ref_columns: list[str], child: pd.DataFrame,
+                  columns: list[str]) -> np.ndarray:
+    """`source.parent_positions`, by a hash index on the integers themselves where every
+    key column is an integer on both sides and the parent's keys are unique (no key turned
+    into text: most of this rule's fit time on TPC-H)."""
+    ints = all(parent[c].dtype.kind in "iu" for c in ref_columns) and \
+        all(child[c].dtype.kind in "iu" for c in columns)
+    if ints:
+        index = pd.Index(parent[ref_columns[0]]) if len(ref_columns) == 1 else \
+            pd.MultiIndex.from_frame(parent[ref_columns])
+        if index.is_unique:
+            wanted = pd.Index(child[columns[0]]) if len(columns) == 1 else \
+                pd.MultiIndex.from_frame(child[columns].set_axis(ref_columns, axis=1))
+            return np.asarray(index.get_indexer(wanted), dtype=np.int64)
+    return parent_positions(parent, ref_columns, child, columns)
 
 
 def values(ctx: FitContext, rows: pd.DataFrame, hops: Sequence[ForeignKey], column: str,

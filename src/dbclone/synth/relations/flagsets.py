@@ -21,11 +21,11 @@ import pandas as pd
 from dbclone.schema import ForeignKey, Table
 from dbclone.semantic import relations as rel
 from dbclone.semantic.rows import RowRule
-from dbclone.source import parent_positions
 from dbclone.synth.codecs import py_value
 from dbclone.synth.context import FitContext
 from dbclone.synth.family.counts import child_fks
 from dbclone.synth.model import ColumnModel
+from dbclone.synth.relations.ancestors import key_positions
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns, DeferredUpdate
 
@@ -58,7 +58,7 @@ def find(ctx: FitContext, table: Table, df: pd.DataFrame,
         keys = {c for f in child.foreign_keys for c in f.columns} | set(child.primary_key)
         flags = [c.name for c in child.columns if c.name not in keys and c.name in cdf
                  and 1 < cdf[c.name].nunique() <= FLAG_VALUES and _plain(cdf[c.name])]
-        pos = parent_positions(df, list(fk.ref_columns), cdf, list(fk.columns))
+        pos = key_positions(df, list(fk.ref_columns), cdf, list(fk.columns))
         has = pos >= 0
         exact = ctx.exact_counts(child.name, fk.columns)
         complete = np.ones(len(df), dtype=bool) if exact is None else \

@@ -144,8 +144,11 @@ def _relations(ctx: FitContext, table: Table, df: pd.DataFrame,
              and (r.kind == "counter" or not set(r.columns[1:]) & set(groups))]
     numbers = [c for c in frame.columns if c not in groups and c not in flags]
     taken = {r.columns[0] for r in found}
-    found += ancestors.find(ctx, table, frame[numbers], df,
-                            [c for c in numbers if c not in taken])
+    # Only the numbers the exact claim found (`_exact_targets`) can be an ancestor's product.
+    claimed = [cm.name for cm in usable if cm.reason.startswith(_RECOMPUTED)
+               and cm.name in numbers and cm.name not in taken]
+    if claimed:
+        found += ancestors.find(ctx, table, frame[numbers], df, claimed)
     return found + _null_flags(ctx, table, df, flags, {r.columns[0] for r in found}, columns)
 
 
@@ -282,7 +285,12 @@ def _fit_own(ctx: FitContext, col: Column, df: pd.DataFrame,
     overwrites it)."""
     assert ctx.table is not None
     fk_cols = {c for fk in ctx.table.foreign_keys for c in fk.columns}
-    return fit_column(ctx, ctx.table, col, df[col.name], fk_cols)
+    cm, z = fit_column(ctx, ctx.table, col, df[col.name], fk_cols)
+    return dataclasses.replace(cm, reason=f"{_RECOMPUTED} ({found.kind})"), z
+
+
+#: The reason of a number the exact claim took: the row's rules look for it again.
+_RECOMPUTED = "recomputed by an exact relation"
 
 
 #: Numbers recomputed by an exact relation claim their columns before any other relation.
