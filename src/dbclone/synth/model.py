@@ -71,6 +71,10 @@ class ColumnModel:
     #: Granularity of a number in its own unit: timestamps that are always midnight (86400),
     #: prices in whole cents of a FLOAT column (0.01). 0 = none seen.
     step: float = 0.0
+    #: Numbers and timestamps: the steps most values sit on and their shares (amounts in
+    #: whole hundreds with a few in öre; bookings on the half hour), `columns.numeric`.
+    grain_steps: tuple[float, ...] = ()
+    grain_shares: tuple[float, ...] = ()
     #: Share of empty strings among the non-NULL values of a generated text column (an
     #: unused address line is often '' rather than NULL).
     empty_rate: float = 0.0

@@ -84,6 +84,10 @@ class NumericSpec(Spec):
     quantiles: tuple[float, ...] = ()
     integer: bool = False
     step: float = 0.0
+    #: Steps coarser than `step` that most values sit on, coarsest first, with the share
+    #: of values on each and on no coarser one (`semantic.relations.granularity`).
+    grain_steps: tuple[float, ...] = ()
+    grain_shares: tuple[float, ...] = ()
     #: A sentinel value ("valid until 9999-01-01") and its share.
     values: tuple[Any, ...] = ()
     probs: tuple[float, ...] = ()
