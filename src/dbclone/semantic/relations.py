@@ -387,3 +387,25 @@ def apply_granularity(values: np.ndarray, grain: tuple[tuple[float, float], ...]
 def time_granularity(seconds_of_day: np.ndarray) -> tuple[tuple[float, float], ...]:
     """The same for times of day in seconds (bookings on the hour, the half hour)."""
     return granularity(seconds_of_day, TIME_STEPS)
+
+
+#: Steps a timestamp's seconds are tested against, coarsest first (days to seconds).
+STAMP_STEPS = (86400.0, *TIME_STEPS)
+
+
+def coarser_grain(kind: str, values: np.ndarray, step: float
+                  ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(steps, shares) of `granularity` for a column of `kind` ("float", "decimal" or
+    "datetime" in seconds) when a share of its values sits on a coarser step than `step`
+    (the one they all sit on): 5,728 of 5,830 payments in whole kronor, the rest in öre.
+    () when no coarser step holds 5 % of them."""
+    if kind in ("float", "decimal"):
+        found = granularity(values)
+    elif kind == "datetime":
+        found = granularity(values, STAMP_STEPS)
+    else:
+        return (), ()
+    coarse = [(s, p) for s, p in found if s > step]
+    if not coarse or max(p for _, p in coarse) < 0.05:
+        return (), ()
+    return tuple(s for s, _ in found), tuple(round(p, 6) for _, p in found)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
+from dbclone.semantic import relations as rel
 from dbclone.source import key_codes
 from dbclone.synth import copula, dims
 from dbclone.synth.codecs import (
@@ -106,7 +107,11 @@ def fit_parent_ratio(ctx: FitContext, col: Column, series: pd.Series,
     clone rows whose parent has no value."""
     own = pd.to_numeric(series, errors="coerce").astype(float).dropna()
     how = "split among its children" if found.op == "share" else "times a ratio"
+    # the column's own mix of steps (payments in whole kronor, a few in öre)
+    arr = own.to_numpy()
+    steps, shares = rel.coarser_grain(col.kind, arr, rel.step_of(arr))
     cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
+                     grain_steps=steps, grain_shares=shares,
                      quantiles=copula.quantile_grid(found.log_ratio.to_numpy()),
                      base=dims.parent(found.column), op=found.op,
                      delta=copula.quantile_grid(own.to_numpy()),
@@ -149,6 +154,9 @@ def from_parent(st: SampleState, ch: Chunk, table: Table, cm: ColumnModel, data:
         # roughly, no longer exactly).
         value[known] = copula.normal_to_numeric(value[known], cm.delta,
                                                 col.kind == "integer", ch.spread)
+    if cm.grain_steps and known.any():
+        grain = tuple(zip(cm.grain_steps, cm.grain_shares, strict=True))
+        value[known] = rel.apply_granularity(value[known], grain, st.rng)
     out = np.full(len(value), None, dtype=object)
     if known.any():
         out[known] = to_python(col, value[known])
