@@ -95,6 +95,8 @@ def positions(ctx: FitContext, rows: pd.DataFrame, hops: Sequence[ForeignKey]) -
     pos = np.arange(len(rows))
     for fk in hops:
         frame = ctx.frames[fk.ref_table]
+        if not len(frame):  # an empty ancestor: every path breaks
+            return np.full(len(rows), -1, dtype=np.int64)
         found = key_positions(frame, list(fk.ref_columns), here, list(fk.columns))
         pos = np.where(pos >= 0, found, -1)
         here = frame.iloc[np.maximum(pos, 0)]
