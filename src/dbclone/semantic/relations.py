@@ -370,9 +370,12 @@ def granularity(values: np.ndarray,
 
 
 def apply_granularity(values: np.ndarray, grain: tuple[tuple[float, float], ...],
-                      rng: np.random.Generator) -> np.ndarray:
+                      rng: np.random.Generator,
+                      bounds: tuple[float, float] | None = None) -> np.ndarray:
     """Each value rounded to a step drawn with the source's shares (values left finer in
-    the share the source has finer than every step)."""
+    the share the source has finer than every step). A value the step would carry outside
+    `bounds` (the column's least and greatest) keeps its own value: a quantity of 3 drawn a
+    step of 10 would become 0 where the source's smallest is 1."""
     if not grain:
         return values
     steps = np.asarray([s for s, _ in grain] + [0.0])
@@ -380,7 +383,11 @@ def apply_granularity(values: np.ndarray, grain: tuple[tuple[float, float], ...]
     pick = steps[rng.choice(len(steps), len(values), p=shares / shares.sum())]
     out = values.astype(float).copy()
     on = pick > 0
-    out[on] = np.round(out[on] / pick[on]) * pick[on]
+    rounded = np.round(out[on] / pick[on]) * pick[on]
+    if bounds is not None:
+        lo, hi = bounds
+        rounded = np.where((rounded >= lo) & (rounded <= hi), rounded, out[on])
+    out[on] = rounded
     return out
 
 

@@ -131,7 +131,7 @@ def numeric_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: 
     raw = copula.normal_to_numeric(zz, cm.quantiles, cm.integer, ch.spread)
     if cm.grain_steps:
         grain = tuple(zip(cm.grain_steps, cm.grain_shares, strict=True))
-        raw = rel.apply_granularity(raw, grain, st.rng)
+        raw = rel.apply_granularity(raw, grain, st.rng, _bounds(cm.quantiles, raw))
     if cm.step:
         raw = np.round(raw / cm.step) * cm.step
     if cm.base:
@@ -139,6 +139,16 @@ def numeric_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: 
     if cm.offset:
         return _exact(col, cm.offset, raw)
     return to_python(col, raw)
+
+
+def _bounds(quantiles: tuple[float, ...], raw: np.ndarray) -> tuple[float, float] | None:
+    """The least and greatest a value may be rounded to: the marginal's ends, or the drawn
+    values' own where they reach further."""
+    finite = np.asarray(raw, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not quantiles or not len(finite):
+        return None
+    return min(quantiles[0], float(finite.min())), max(quantiles[-1], float(finite.max()))
 
 
 def _exact(col: Column, offset: str, raw: np.ndarray) -> np.ndarray:
