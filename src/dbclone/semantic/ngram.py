@@ -532,7 +532,7 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
 
 def _near_misses(seqs: list[list[tuple[bool, str]]], who: list[Hashable], kept: set[str],
                  k: int, rng: np.random.Generator,
-                 banned: frozenset[str] | Folded) -> tuple[tuple[str, ...], ...]:
+                 banned: frozenset[str]) -> tuple[tuple[str, ...], ...]:
     """Near misses of the kept content words a value may be given in place of its own
     (`wordgen.variants`), learnt from all the column's words."""
     words = sorted({w.lower() for w in kept if w.isalpha() and not _is_function(w)})

@@ -134,7 +134,7 @@ def _grow_from(model: Model, prefix: str, u: Iterator[float]) -> str:
 
 
 def variants(kept: Sequence[str], source: Sequence[str], owners: Sequence[Hashable], k: int,
-             banned: frozenset[str] | Folded, rng: np.random.Generator,
+             banned: frozenset[str], rng: np.random.Generator,
              per: int = VARIANTS) -> dict[str, tuple[str, ...]]:
     """Per kept word (lower case, at least MIN_STEM + 1 letters), up to `per` near misses:
     the word with its last one to three letters grown again by the character model of the
