@@ -166,12 +166,12 @@ def test_chain_keeps_spacing_and_never_stores_a_value_as_written():
     assert ngram.Phrases.from_json(json.loads(stored)) == model
 
 
-def test_values_take_the_draw_nearest_their_target_with_words_drawn_ahead():
-    """Each value is the draw nearest its target length, never lengthened by appended words
-    nor cut (a cut could drop the word that makes it no source value); word slots' words are
-    drawn a block of rows at a time (`_Chain.draw_words`): that relies on numpy giving the
-    same numbers for one bounded draw of n as for n draws of one or for blocks, and leaving
-    the generator in the same state."""
+def test_values_reach_their_target_lengths_with_words_drawn_ahead():
+    """Values far from their target length are lengthened by public words drawn ahead in one
+    call (`Phrases._to_lengths`), and word slots' words are drawn a block of rows at a time
+    (`_Chain.draw_words`): that relies on numpy giving the same numbers for one bounded
+    draw of n as for n draws of one or for blocks, and leaving the generator in the same
+    state."""
     for size in (3, 387, 2000):
         one, many = np.random.default_rng(7), np.random.default_rng(7)
         singly = [int(one.integers(0, size)) for _ in range(1001)]
@@ -183,15 +183,14 @@ def test_values_take_the_draw_nearest_their_target_with_words_drawn_ahead():
     values = _titles(np.random.default_rng(2))
     model = ngram.fit(values, 5, public=ngram.public_words("en_US"))
     assert model is not None
-    want = np.tile([4, 12, 18, 90], 100)
+    want = np.tile([4, 30, 60, 90], 100)
     out = model.sample(len(want), np.random.default_rng(3), want)
     assert out == model.sample(len(want), np.random.default_rng(3), want)
     sizes = np.asarray([len(v) for v in out])
-    means = [sizes[want == target].mean() for target in (4, 12, 18, 90)]
-    assert means == sorted(means) and abs(means[1] - 12) < 3 and abs(means[2] - 18) < 3
-    # titles are ~10-25 characters: 90 is out of reach, so no value is grown to it
-    assert sizes.max() < 60
-    assert not set(out) & set(values)
+    # titles are ~10-20 characters: 60 and 90 are reached only by added words
+    for target in (30, 60, 90):
+        assert abs(sizes[want == target].mean() - target) < 4
+    assert (sizes[want == 90] > 80).mean() > 0.9
 
 
 # -- within a row -------------------------------------------------------------------------
@@ -586,33 +585,3 @@ def test_a_flag_of_letters_is_no_emoji(column, values):
     # decides, the shape confirms).
     emoji = recognise(column, "lineitem", ["\U0001F600", "\U0001F680", "\u2764\ufe0f"] * 5)
     assert emoji is not None and emoji.kind == "emoji", emoji
-
-
-def test_a_value_of_common_words_takes_a_near_miss_of_its_own_word() -> None:
-    """Prose of the column's common words only (templated film descriptions): the word that
-    makes a value no source value is a near miss of one of its own words, never a source word
-    nor a whole word made up; digit slots take the column's kept numbers."""
-    rng = np.random.default_rng(7)
-    nouns = ["Dentist", "Monkey", "Teacher", "Squirrel", "Astronaut", "Butler", "Baker",
-             "Lumberjack", "Crocodile", "Explorer", "Painter", "Pianist", "Hunter", "Farmer",
-             "Dancer", "Singer", "Writer", "Artist", "Chemist", "Banker", "Walker", "Keeper",
-             "Builder", "Printer", "Player", "Trainer", "Sweeper", "Speaker", "Reader",
-             "Cleaner"]
-    values = [f"A Story of a {nouns[int(a)]} who must Meet a {nouns[int(b)]} in "
-              f"{int(c) * 100} days" for a, b, c in rng.integers(1, 30, (1500, 3)) % [30, 30, 9]
-              + [0, 0, 1]]
-    values += [f"A Story of a Dentist in {n} days" for n in (123, 457, 789)]
-    words = {w.lower() for v in values for w in re.findall(r"[^\W\d_]+", v)}
-    model = ngram.fit(values, 5, rng=np.random.default_rng(0))
-    assert model is not None and model.variants
-    stored = json.dumps(model.to_json())
-    assert ngram.Phrases.from_json(json.loads(stored)) == model
-    out = model.sample(400, np.random.default_rng(1), np.full(400, 60))
-    assert not set(out) & set(values)
-    for v in out:
-        new = [w for w in re.findall(r"[^\W\d_]+", v) if w.lower() not in words]
-        assert len(new) >= 1, v
-        # a near miss keeps the start of a word of the column
-        assert any(w.lower()[:3] in {x[:3] for x in words} for w in new), v
-    numbers = {n for v in out for n in re.findall(r"\d+", v)}
-    assert numbers and numbers <= {str(i * 100) for i in range(1, 10)}

@@ -41,7 +41,7 @@ class TextModel:
     """kind/style/reason: see `recognise.Semantic`; kind "phrases" for a token chain. pool:
     public values to draw from; countries: the source's country mix (cities, regions); shapes: the
     source's common value shapes with their share (phone extensions, codes); steps, shares,
-    public, variants: an `ngram.Phrases`."""
+    public: an `ngram.Phrases`."""
 
     kind: str
     style: str = "name"
@@ -54,10 +54,9 @@ class TextModel:
     steps: tuple[tuple[Any, ...], ...] = ()
     shares: tuple[tuple[Any, ...], ...] = ()
     public: tuple[str, ...] = ()
-    variants: tuple[tuple[Any, ...], ...] = ()
 
     def phrases(self) -> ngram.Phrases:
-        return ngram.Phrases(self.steps, self.shares, self.public, self.variants)
+        return ngram.Phrases(self.steps, self.shares, self.public)
 
 
 @functools.cache
@@ -189,9 +188,6 @@ def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | Non
     public = [w for w in ngram.public_words(locale) if ref.fold(w) not in avoid]
     rows = min(PHRASE_ROWS, int(PHRASE_CHARS / max(float(np.mean([len(v) for v in text])), 1.0)))
     if len(text) > rows:  # steps and words of k owners show in a sample too
-        # but every word of the column is kept out of the made-up words, not only the
-        # sample's (a near miss of "Per" is "Pers", a word of rows outside the sample)
-        avoid = avoid | ngram.words_of(text)
         pick = np.sort(rng.choice(len(text), rows, replace=False))
         text = [text[i] for i in pick]
         owners = [owners[i] for i in pick] if owners is not None else None
@@ -202,8 +198,7 @@ def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | Non
     # style: the kind recognised (a work's title, a product), "name" where none was
     return TextModel("phrases", sem.kind if sem is not None and sem.kind in PHRASED - {"phrases"}
                      else "name", reason,
-                     steps=phrases.steps, shares=phrases.shares, public=phrases.public,
-                     variants=phrases.variants)
+                     steps=phrases.steps, shares=phrases.shares, public=phrases.public)
 
 
 _DIGIT = re.compile("9")

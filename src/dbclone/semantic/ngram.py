@@ -21,6 +21,7 @@ to JSON.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
@@ -57,15 +58,6 @@ def tokens(value: str) -> list[tuple[bool, str]]:
     text = str(value)
     return [(m.start() > 0 and not text[m.start() - 1].isspace(), m.group())
             for m in _TOKEN.finditer(text)]
-
-
-_WORDS = re.compile(r"[^\W\d_]+")
-
-
-def words_of(values: Sequence[str]) -> frozenset[str]:
-    """Every word of the values, folded (`reference.fold`), read in one pass."""
-    found = set(_WORDS.findall("\n".join(values)))
-    return frozenset(fold(w) for w in found)
 
 
 def _slot(token: str) -> str:
@@ -108,27 +100,24 @@ class Phrases:
     steps: tuple[tuple[Any, ...], ...]
     shares: tuple[tuple[Any, ...], ...]
     public: tuple[str, ...] = field(default=())
-    variants: tuple[tuple[Any, ...], ...] = field(default=())
 
     def to_json(self) -> dict[str, object]:
         return {"steps": [list(s) for s in self.steps], "shares": [list(s) for s in self.shares],
-                "public": list(self.public), "variants": [list(v) for v in self.variants]}
+                "public": list(self.public)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Phrases:
         steps = tuple((int(s[0]), *map(str, s[1:])) for s in data["steps"])
         shares = tuple((float(s[0]), *map(str, s[1:])) for s in data["shares"])
-        return cls(steps, shares, tuple(str(w) for w in data.get("public", ())),
-                   tuple(tuple(map(str, v)) for v in data.get("variants", ())))
+        return cls(steps, shares, tuple(str(w) for w in data.get("public", ())))
 
     def sample(self, n: int, rng: np.random.Generator,
                lengths: np.ndarray | None = None, tries: int = 8) -> list[str]:
-        """n values; with target `lengths`, each the closest in length of `tries` draws (a
-        value's length is part of the row: the report's detection reads text as its
-        length). Never cut or lengthened: cut prose ends mid-sentence, words appended read
-        as appended, and a cut could drop the word that makes the value no source value.
-        The draws advance together, a step of all of them per NumPy call (`_Chain`); only
-        each row's chosen draw is joined into a string."""
+        """n values; with target `lengths`, each the closest in length of `tries` draws,
+        then cut at a word or lengthened by a word towards it (a value's length is part of
+        the row: the report's detection reads text as its length). The draws advance
+        together, a step of all of them per NumPy call (`_Chain`); only each row's chosen
+        draw is joined into a string."""
         if n <= 0:
             return []
         chain = _chain_of(self)
@@ -142,7 +131,44 @@ class Phrases:
         # argmin takes the first of equally near draws
         best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
         picked, at = drawn.take(best)
-        return chain.join(picked, words[at], rng)
+        out = chain.join(picked, words[at], rng)
+        far = np.flatnonzero(np.abs(size.ravel()[best] - want) > 2).tolist()
+        self._to_lengths(chain, out, far, want.tolist(), rng)
+        return out
+
+    def _to_lengths(self, chain: _Chain, out: list[str], rows: list[int], want: list[int],
+                    rng: np.random.Generator) -> None:
+        """Each of `rows` lengthened by public words while shorter than its target - 2, in
+        the value's case (capitals in a value of capitals, else the case of its last word),
+        then cut at a word where longer than the target + 2. A row's words are the next
+        draws of one word at a time, row after row; numpy gives the same numbers drawn as
+        one array, so they are drawn ahead in one call and the generator is then moved on
+        by exactly the words the rows took."""
+        need = [want[i] - 2 - len(out[i]) for i in rows] if self.public else []
+        most = sum(-(-gap // chain.shortest) for gap in need if gap > 0)
+        if most:
+            ahead = rng.bit_generator.state
+            stream = rng.integers(0, len(self.public), most)
+            # characters added once the first j words are: a space and the word each
+            added = np.concatenate([[0], np.cumsum(1 + chain.word_sizes[stream])]).tolist()
+            stream_words = stream.tolist()
+            taken = 0
+            for i, gap in zip(rows, need, strict=True):
+                if gap <= 0:
+                    continue
+                end = bisect.bisect_left(added, added[taken] + gap, lo=taken)
+                value = out[i]
+                last = value.split()[-1] if value.split() else value
+                slot = CAPS if value.isupper() else UPPER if last[:1].isupper() else LOWER
+                cased = chain.spaced_words[slot]
+                out[i] = value + "".join([cased[w] for w in stream_words[taken:end]])
+                taken = end
+            rng.bit_generator.state = ahead
+            rng.integers(0, len(self.public), taken)
+        for i in rows:
+            value, target = out[i], want[i]
+            if len(value) > target + 2 and " " in value[:target + 1]:
+                out[i] = value[:target + 1].rsplit(" ", 1)[0].rstrip(" ,:;-(&/")
 
 
 _CHAINS: dict[int, _Chain] = {}
@@ -154,8 +180,7 @@ def _chain_of(phrases: Phrases) -> _Chain:
     found = _CHAINS.get(id(phrases.steps))
     if found is None or found.phrases.steps is not phrases.steps or \
             found.phrases.shares is not phrases.shares or \
-            found.phrases.public is not phrases.public or \
-            found.phrases.variants is not phrases.variants:
+            found.phrases.public is not phrases.public:
         found = _CHAINS[id(phrases.steps)] = _Chain(phrases)
     return found
 
@@ -187,28 +212,7 @@ class _Chain:
                        for size in range(ORDER + 1)]
         self.many = [np.diff(level[4]) > 1 for level in self.levels]
         self.words = tuple(phrases.public) or ("x",)
-        self._variants(phrases.variants)
         self._classes()
-
-    def _variants(self, stored: tuple[tuple[Any, ...], ...]) -> None:
-        """as_variant: per symbol, the symbols of its word's near misses (-1 past them),
-        written in the word's case and with its glue."""
-        found = {str(v[0]): v[1:] for v in stored}
-        rows: list[list[int]] = []
-        for sym in list(self.symbols):
-            glued, bare = _bare(sym)
-            near = found.get(bare.lower(), ()) if bare[:1].isalpha() else ()
-            if near and not (bare.islower() or bare.isupper() or bare.istitle()):
-                near = ()  # a word of mixed case (McCartney) has no case to write them in
-            form = _slot(bare) if near else ""
-            rows.append([self._number((GLUE if glued else "") + _cased(str(w), form))
-                         for w in near])
-        width = max((len(r) for r in rows), default=0)
-        self.as_variant = np.full((len(self.symbols), max(width, 1)), -1, dtype=np.int64)
-        for i, r in enumerate(rows):
-            self.as_variant[i, :len(r)] = r
-        self.n_variants = np.zeros(len(self.symbols), dtype=np.int64)
-        self.n_variants[:len(rows)] = [len(r) for r in rows]
 
     def _number(self, stored: str) -> int:
         sym = decode(stored)
@@ -275,15 +279,8 @@ class _Chain:
         self.cased = {i: (np.asarray([_cased(w, f) for w in self.words], dtype=object),
                           np.asarray([" " + _cased(w, f) for w in self.words], dtype=object))
                       for i, f in enumerate(forms)}
-        # the column's kept numbers by width, with their counts (steps with no context)
-        numbers: dict[int, list[tuple[str, int]]] = defaultdict(list)
-        for count, nxt, *ctx in self.phrases.steps:
-            number = _bare(decode(str(nxt)))[1]
-            if not ctx and number.isdigit() and number.isascii():
-                numbers[len(number)].append((number, int(count)))
-        self.numbers = {w: (np.asarray([t for t, _ in found], dtype=object),
-                            np.cumsum([c for _, c in found], dtype=float))
-                        for w, found in numbers.items()}
+        self.spaced_words = {f: self.cased[i][1].tolist() for i, f in enumerate(forms)}
+        self.shortest = 1 + int(self.word_sizes.min())
 
     def draw(self, m: int, rng: np.random.Generator) -> _Drawn:
         """m sequences of symbol ids, each with a word slot. The draws advance a step at a
@@ -309,7 +306,7 @@ class _Chain:
                        max(len(steps), 1))
         for i, (rows, nxt) in enumerate(steps):
             drawn.vals[drawn.starts[rows] + i] = nxt
-        return self._with_word_slot(drawn, rng)
+        return self._with_word_slot(drawn)
 
     def _step(self, keys: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
         """The next symbol of each draw (`keys[size]`: its last `size` symbols as one
@@ -349,29 +346,22 @@ class _Chain:
         pos = np.minimum(np.searchsorted(level, key), len(level) - 1)
         return np.where(level[pos] == key, pos, -1)
 
-    def _with_word_slot(self, drawn: _Drawn, rng: np.random.Generator) -> _Drawn:
-        """Where a sequence has no word slot, one of its words is replaced so that the value
-        holds a word the source never has and is no source value: the last word with near
-        misses (`wordgen.variants`) by one of them, else the last word (not a short
-        function word, if it has one) by a slot of its form (a made-up word); a sequence
-        without any word becomes one capitalised word slot."""
+    def _with_word_slot(self, drawn: _Drawn) -> _Drawn:
+        """Where a sequence has no word slot, its last word (not a short function word, if
+        it has one) becomes a slot of its form, so the value holds a made-up word and is no
+        source value; a sequence without any word becomes one capitalised word slot."""
         rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
         m = len(drawn.lengths)
         lacking = np.bincount(rows, weights=self.word_slot[vals], minlength=m) == 0
         pick = np.flatnonzero(lacking[rows] & (self.as_slot[vals] >= 0))
-        # the last word of each lacking row, one with near misses or else a content word
-        # where there is one: rank those above every other word, then take each row's
-        # highest (last) rank
-        rank = cols[pick] + 1 + LONGEST * (self.content[vals[pick]]
-                                           + 2 * (self.n_variants[vals[pick]] > 0))
+        # the last word of each lacking row, a content word where there is one: rank a
+        # content word above every other word, then take each row's highest (last) rank
+        rank = cols[pick] + 1 + LONGEST * self.content[vals[pick]]
         best = np.zeros(m, dtype=np.int64)
         np.maximum.at(best, rows[pick], rank)
         where = np.flatnonzero(lacking & (best > 0))
         at = drawn.starts[where] + (best[where] - 1) % LONGEST
-        old = vals[at]
-        near = self.n_variants[old]
-        choice = (rng.random(len(old)) * np.maximum(near, 1)).astype(np.int64)
-        vals[at] = np.where(near > 0, self.as_variant[old, choice], self.as_slot[old])
+        vals[at] = self.as_slot[vals[at]]
         bare = lacking & (best == 0)
         if not bare.any():
             return drawn
@@ -405,23 +395,6 @@ class _Chain:
                          self.text_size[vals]) + (~self.glued[vals] & (cols > 0))
         return np.bincount(rows, weights=chars, minlength=len(drawn.lengths)).astype(np.int64)
 
-    def _numbers(self, widths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Numbers for digit slots of these widths: the column's kept numbers of the width
-        in their shares (a year for a year, a round 500 for a round 250), else digits drawn
-        one by one (no number of that width is held by k owners)."""
-        out = np.empty(len(widths), dtype=object)
-        for width in np.unique(widths).tolist():
-            at = np.flatnonzero(widths == width)
-            found = self.numbers.get(int(width))
-            if found is not None:
-                texts, cum = found
-                out[at] = texts[np.searchsorted(cum, rng.random(len(at)) * cum[-1],
-                                                side="right").clip(0, len(texts) - 1)]
-                continue
-            digits = rng.integers(0, 10, (len(at), int(width))).astype(str)
-            out[at] = ["".join(row) for row in digits.tolist()]
-        return out
-
     def join(self, drawn: _Drawn, words: np.ndarray, rng: np.random.Generator) -> list[str]:
         """The sequences as strings: every token's text at once (kept tokens as written,
         word slots the drawn words in the slot's case, digit slots drawn digits, a space
@@ -434,10 +407,9 @@ class _Chain:
             at = np.flatnonzero(form == f)
             picked = words[at]
             text[at] = np.where(spaced[at], spaced_cased[picked], cased[picked])
-        at = np.flatnonzero(self.digits[vals])
-        if len(at):
-            numbers = self._numbers(self.digits[vals[at]], rng)
-            text[at] = np.where(spaced[at], " " + numbers.astype(str), numbers)
+        for i in np.flatnonzero(self.digits[vals]).tolist():
+            digits = "".join(map(str, rng.integers(0, 10, int(self.digits[vals[i]]))))
+            text[i] = " " + digits if spaced[i] else digits
         parts = text.tolist()
         ends = np.cumsum(drawn.lengths).tolist()
         return ["".join(parts[a:b]) for a, b in zip(drawn.starts.tolist(), ends, strict=True)]
@@ -522,27 +494,10 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
                     avoid | {fold(w) for w in word_owners})
     seen = {w.lower() for w in word_owners}
     shares = sorted((covered[c] / totals[c], *map(encode, c)) for c in covered)
-    near = _near_misses(seqs, who, kept, k, rng or np.random.default_rng(0),
-                        avoid | {fold(w) for w in word_owners})
     return Phrases(
         tuple(sorted(kept_steps, key=lambda s: s[1:])), tuple(shares),
         made or tuple(w.lower() for w in dict.fromkeys(public)
-                      if w.lower() not in seen and len(w) > 2), near)
-
-
-def _near_misses(seqs: list[list[tuple[bool, str]]], who: list[Hashable], kept: set[str],
-                 k: int, rng: np.random.Generator,
-                 banned: frozenset[str]) -> tuple[tuple[str, ...], ...]:
-    """Near misses of the kept content words a value may be given in place of its own
-    (`wordgen.variants`), learnt from all the column's words."""
-    words = sorted({w.lower() for w in kept if w.isalpha() and not _is_function(w)})
-    if not words:
-        return ()
-    pairs = [(w.lower(), o) for seq, o in zip(seqs, who, strict=True) for _, w in seq
-             if w.isalpha()]
-    found = wordgen.variants(words, [w for w, _ in pairs], [o for _, o in pairs], k, banned,
-                             rng)
-    return tuple((w, *found[w]) for w in words if w in found)
+                      if w.lower() not in seen and len(w) > 2))
 
 
 def encode(symbol: str) -> str:

@@ -36,18 +36,6 @@ LONGEST = 24
 #: Counts are raised to this power before drawing: flatter than the counts, so made-up words
 #: use rare continuations more, as real rare words do.
 FLAT = 0.6
-#: Near misses per kept word (`variants`), attempts per near miss, and the shortest stem
-#: kept of a word.
-VARIANTS = 3
-VARIANT_TRIES = 6
-MIN_STEM = 3
-#: Candidates made per word kept, for `calibrated` to choose from.
-CANDIDATES = 5
-#: Iterative scaling: rounds, step, and the largest log-weight a word may get (so a few
-#: words cannot take all the weight).
-ROUNDS = 30
-STEP = 1.0
-CLIP = 4.0
 _START, _END = "\x02", "\x03"
 
 
@@ -114,60 +102,6 @@ def _grow(model: Model, u: Iterator[float]) -> str:
     return ""  # no end within LONGEST characters: a run-on, not a word
 
 
-def _grow_from(model: Model, prefix: str, u: Iterator[float]) -> str:
-    """A word that starts with `prefix` and goes on as `_grow` does."""
-    text = _START * ORDER + prefix
-    for _ in range(LONGEST - len(prefix)):
-        found = None
-        for size in range(ORDER, -1, -1):
-            found = model.get(text[len(text) - size:] if size else "")
-            if found is not None and (size == 0 or next(u) < found[2]):
-                break
-        if found is None:
-            return ""
-        chars, cum, _ = found
-        c = chars[min(bisect.bisect_right(cum, next(u) * cum[-1]), len(chars) - 1)]
-        if c == _END:
-            return text[ORDER:]
-        text += c
-    return ""
-
-
-def variants(kept: Sequence[str], source: Sequence[str], owners: Sequence[Hashable], k: int,
-             banned: frozenset[str], rng: np.random.Generator,
-             per: int = VARIANTS) -> dict[str, tuple[str, ...]]:
-    """Per kept word (lower case, at least MIN_STEM + 1 letters), up to `per` near misses:
-    the word with its last one to three letters grown again by the character model of the
-    source's words (``factory`` -> ``factorial``, ``hembesök`` -> ``hembesöket``), none a
-    word or value of the source (`banned`, folded) and within two letters of its length.
-    A value that must hold a word the source never has takes one of these in place of one
-    of its own words: a reader of character n-grams sees the word's own sequences and a
-    common ending, where a word made up whole shows sequences the text never has."""
-    if len(source) > TRAIN:
-        pick = rng.choice(len(source), TRAIN, replace=False)
-        source, owners = [source[i] for i in pick], [owners[i] for i in pick]
-    model = fit(source, owners, k)
-    out: dict[str, tuple[str, ...]] = {}
-    if not model:
-        return out
-    u = _uniforms(rng)
-    for word in kept:
-        if len(word) <= MIN_STEM or not word.isalpha():
-            continue
-        found: dict[str, None] = {}
-        for _ in range(VARIANT_TRIES * per):
-            cut = 1 + int(next(u) * min(3, len(word) - MIN_STEM))
-            made = _grow_from(model, word[:len(word) - cut], u)
-            if made and made != word and abs(len(made) - len(word)) <= 2 and \
-                    fold(made) not in banned:
-                found[made] = None
-                if len(found) >= per:
-                    break
-        if found:
-            out[word] = tuple(found)
-    return out
-
-
 def words(source: Sequence[str], owners: Sequence[Hashable], k: int,
           banned: frozenset[str] | Folded, rng: np.random.Generator, n: int = POOL
           ) -> tuple[str, ...]:
@@ -180,64 +114,12 @@ def words(source: Sequence[str], owners: Sequence[Hashable], k: int,
     model = fit(source, owners, k)
     if not model:
         return ()
-    want = CANDIDATES * n
     out: dict[str, None] = {}
     u = _uniforms(rng)
-    for _ in range(TRIES * want):
+    for _ in range(TRIES * n):
         word = _grow(model, u)
         if len(word) >= 3 and word.isalpha() and fold(word) not in banned:
             out[word] = None
-            if len(out) >= want:
+            if len(out) >= n:
                 break
-    return calibrated(list(out), source, owners, k, rng, n)
-
-
-def _features(word: str) -> list[str]:
-    """What a character n-gram reader sees of a word: its 1- to 4-grams with a space on
-    either side, and its length."""
-    padded = f" {word} "
-    return [padded[i:i + size] for size in range(1, 5)
-            for i in range(len(padded) - size + 1) if padded[i:i + size] != " "] + \
-        [f"#len{min(len(word), 14)}"]
-
-
-def calibrated(candidates: list[str], source: Sequence[str], owners: Sequence[Hashable],
-               k: int, rng: np.random.Generator, n: int) -> tuple[str, ...]:
-    """n of the candidates, chosen so that the rate of each n-gram k owners' words share
-    (and of each word length) comes out as in the source's words: a character model held
-    to k owners' steps over-uses the common sequences, as a reader of n-grams sees at once.
-    The weights are fitted by iterative scaling (each gram's rate pulled towards the
-    source's), then n words drawn without replacement in proportion to them."""
-    if len(candidates) <= n:
-        return tuple(candidates)
-    from scipy import sparse
-
-    held: dict[str, set[Hashable]] = defaultdict(set)
-    count: Counter[str] = Counter()
-    for word, owner in zip(source, owners, strict=True):
-        for g in _features(word):
-            held[g].add(owner)
-            count[g] += 1
-    grams = sorted(g for g, who in held.items() if len(who) >= k)
-    index = {g: i for i, g in enumerate(grams)}
-    target = np.asarray([count[g] for g in grams], dtype=float) / len(source)
-    rows, cols = [], []
-    for i, word in enumerate(candidates):
-        for g in _features(word):
-            j = index.get(g)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    x = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                          shape=(len(candidates), len(grams)))
-    per = np.maximum(np.asarray(x.sum(axis=1)).ravel(), 1.0)
-    log_w = np.zeros(len(candidates))
-    for _ in range(ROUNDS):
-        w = np.exp(log_w - log_w.max())
-        rate = (x.T @ w) / w.sum()
-        ratio = np.log(np.maximum(target, 1e-9) / np.maximum(rate, 1e-9))
-        log_w += STEP * (x @ ratio) / per
-        log_w = np.clip(log_w, -CLIP, CLIP)
-    w = np.exp(log_w - log_w.max())
-    pick = rng.choice(len(candidates), n, replace=False, p=w / w.sum())
-    return tuple(candidates[i] for i in np.sort(pick))
+    return tuple(out)
