@@ -17,12 +17,12 @@ One pass over the family-sorted rows: no per-family Python loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from dbclone.schema import Column, Table
+from dbclone.schema import Column, ForeignKey, Table
 from dbclone.semantic.rows import RowRule
 from dbclone.synth import copula, dims
 from dbclone.synth.codecs import known_numbers, to_numbers, to_python
@@ -50,19 +50,26 @@ def find(ctx: FitContext, table: Table, df: pd.DataFrame, chain: RowRule,
         return None
     order = list(ctx.plan.order)
     earlier = order[:order.index(table.name)] if table.name in order else []
-    for name in earlier:
+    for other, frame, fk in _siblings(ctx, earlier, driver):
+        found = _leader(other, frame, fk.columns[0], own, table.column(start).kind)
+        if found is not None:
+            return RowRule("span", chain.columns, (other.name, fk.columns[0], *found))
+    return None
+
+
+def _siblings(ctx: FitContext, names: Sequence[str], driver: FKModel
+              ) -> Iterator[tuple[Table, pd.DataFrame, ForeignKey]]:
+    """The tables of `names` (with MIN_FAMILIES rows or more read) and each one-column FK of
+    theirs to the parent `driver` refers to."""
+    for name in names:
         other = ctx.schema.table(name)
         frame = ctx.frames.get(name)
         if frame is None or len(frame) < MIN_FAMILIES:
             continue
         for fk in other.foreign_keys:
-            if len(fk.columns) != 1 or fk.ref_table != driver.ref_table or \
-                    fk.ref_columns != driver.ref_columns or fk.columns[0] not in frame:
-                continue
-            found = _leader(other, frame, fk.columns[0], own, table.column(start).kind)
-            if found is not None:
-                return RowRule("span", chain.columns, (name, fk.columns[0], *found))
-    return None
+            if len(fk.columns) == 1 and fk.ref_table == driver.ref_table and \
+                    fk.ref_columns == driver.ref_columns and fk.columns[0] in frame:
+                yield other, frame, fk
 
 
 def _spans(df: pd.DataFrame, group: str, scol: Column, ecol: Column) -> pd.DataFrame | None:
@@ -116,23 +123,15 @@ def find_clock(ctx: FitContext, table: Table, df: pd.DataFrame, chain: RowRule,
     order = list(ctx.plan.order)
     if own is None or table.name not in order:
         return None
-    for name in order[order.index(table.name) + 1:]:
-        other = ctx.schema.table(name)
-        frame = ctx.frames.get(name)
-        if frame is None or len(frame) < MIN_FAMILIES:
+    for other, frame, fk in _siblings(ctx, order[order.index(table.name) + 1:], driver):
+        found = _leader(other, frame, fk.columns[0], own, scol.kind)
+        if found is None:
             continue
-        for fk in other.foreign_keys:
-            if len(fk.columns) != 1 or fk.ref_table != driver.ref_table or \
-                    fk.ref_columns != driver.ref_columns or fk.columns[0] not in frame:
-                continue
-            found = _leader(other, frame, fk.columns[0], own, scol.kind)
-            if found is None:
-                continue
-            ticks = _ticks(frame, fk.columns[0], other.column(found[0]),
-                           other.column(found[1]), sentinel)
-            if ticks is not None:
-                return RowRule("clock", chain.columns, (dims.children(name, fk.columns),
-                                                        *ticks))
+        ticks = _ticks(frame, fk.columns[0], other.column(found[0]),
+                       other.column(found[1]), sentinel)
+        if ticks is not None:
+            return RowRule("clock", chain.columns, (dims.children(other.name, fk.columns),
+                                                    *ticks))
     return None
 
 
