@@ -69,7 +69,7 @@ def merge_associated(ctx: FitContext, table: Table, df: pd.DataFrame, columns: l
         if group not in seen:
             seen.append(group)
             order = [c.name for c in columns if c.name in group]
-            _make_joint(ctx, df, columns, dims, zs, order)
+            _make_joint(ctx, table, df, columns, dims, zs, order)
 
 
 #: NULL as a category of its own when judging and making joint categories: a missing
@@ -102,11 +102,21 @@ def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(min(phi2 / scale, 1.0))) if scale > 0 else 0.0
 
 
-def _make_joint(ctx: FitContext, df: pd.DataFrame, columns: list[ColumnModel], dims: list[str],
-                zs: list[np.ndarray], names: list[str]) -> bool:
+def _combo_value(value: object, integer: bool) -> object:
+    """A value of a combination as the model keeps it: a nullable integer column that pandas
+    read as floats gives its integers back (an INTEGER column refuses "3.0")."""
+    if pd.isna(value):
+        return None
+    out = jsonable(value)
+    return int(out) if integer and isinstance(out, float) and out.is_integer() else out
+
+
+def _make_joint(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
+                dims: list[str], zs: list[np.ndarray], names: list[str]) -> bool:
     """One category per combination held by at least k rows; NULL is part of a combination
     (the columns' own NULL rates then no longer apply)."""
-    combos = [tuple(None if pd.isna(v) else jsonable(v) for v in row)
+    integer = [table.column(n).kind == "integer" for n in names]
+    combos = [tuple(_combo_value(v, i) for v, i in zip(row, integer, strict=True))
               for row in df[names].astype(object).itertuples(index=False, name=None)]
     counts = Counter(combos)
     kept = [(c, n) for c, n in counts.most_common() if n >= ctx.opts.rare_threshold]
