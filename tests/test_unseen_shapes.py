@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from dbclone.api import clone
 from dbclone.connect import engine_for
+from tests.helpers import sqlite_clone, sqlite_source
 
 
 def test_joint_category_with_a_nullable_integer_partner_loads(new_db) -> None:
@@ -32,3 +33,76 @@ def test_joint_category_with_a_nullable_integer_partner_loads(new_db) -> None:
     assert len(got) == 400
     assert {c for _, c in got} == {None, 1, 2, 3}
     assert all(c is None or c == p for p, c in got)
+
+
+def test_a_count_mostly_zero_keeps_its_rare_tens(new_db) -> None:
+    """Northwind (jpwhite3/northwind-SQLite3, SQLite): `Products.UnitsOnOrder` is 0 for 60 of
+    77 products and 10-100 in whole tens for the rest, each of those values rarer than k: the
+    categories dropped the tens and the clone's column was 0 throughout."""
+    tens = [10] * 4 + [20, 30] + [40] * 3 + [50, 60] + [70] * 4 + [80, 100]
+    rows = [(i + 1, v) for i, v in enumerate([0] * 60 + tens)]
+    source = sqlite_source(new_db, ["CREATE TABLE product (id INTEGER PRIMARY KEY, "
+                                    "units_on_order INTEGER NOT NULL DEFAULT 0)"],
+                           {"product": rows})
+    with sqlite_clone(new_db, source, 0).connect() as conn:
+        got = [v for (v,) in conn.execute(sa.text("SELECT units_on_order FROM product"))]
+    nonzero = [v for v in got if v != 0]
+    assert len(got) == 77
+    assert 5 <= len(nonzero) <= 30, sorted(got)
+    assert all(v % 10 == 0 and 0 < v <= 100 for v in nonzero), sorted(nonzero)
+
+
+def test_an_id_without_a_foreign_key_keeps_its_spread(new_db) -> None:
+    """MyWind (dalers/mywind, MariaDB): `purchase_orders.submitted_by` names 8 employees
+    without an FK, one of them on 14 of 28 orders and the others 1-3 times: the clone put
+    every order on that one employee."""
+    counts = {1: 3, 2: 14, 3: 2, 4: 3, 5: 1, 6: 1, 7: 3, 9: 1}
+    values = [v for v, n in counts.items() for _ in range(n)]
+    source = sqlite_source(new_db, ["CREATE TABLE purchase_order (id INTEGER PRIMARY KEY, "
+                                    "submitted_by INTEGER)"],
+                           {"purchase_order": [(i + 1, v) for i, v in enumerate(values)]})
+    with sqlite_clone(new_db, source, 0).connect() as conn:
+        got = [v for (v,) in conn.execute(sa.text("SELECT submitted_by FROM purchase_order"))]
+    assert len(got) == 28
+    assert len(set(got)) >= 4, got
+    assert all(1 <= v <= 9 for v in got)
+
+
+def test_whole_quantities_in_a_wide_decimal_stay_whole(new_db) -> None:
+    """MyWind (MariaDB): quantities are DECIMAL(18, 4) holding whole numbers (100.0000);
+    past 15 digits of precision the column was modelled as distances from its least value,
+    which lost its step, and the clone's quantities read 24.1810, 13.2759."""
+    rng = np.random.default_rng(3)
+    source = new_db("mysql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE order_line (id INT PRIMARY KEY, "
+                             "quantity DECIMAL(18, 4) NOT NULL)")
+        values = rng.choice([1, 2, 3, 5, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 100, 150, 200,
+                             250, 300, 400, 500, 750, 1000], 300)
+        conn.execute(sa.text("INSERT INTO order_line VALUES (:i, :q)"),
+                     [{"i": i + 1, "q": int(v)} for i, v in enumerate(values)])
+    target = new_db("mysql")
+    clone(source, target, seed=0)
+    with engine_for(target).connect() as conn:
+        got = [v for (v,) in conn.execute(sa.text("SELECT quantity FROM order_line"))]
+    assert len(got) == 300 and len(set(got)) >= 10
+    assert all(v == v.to_integral_value() for v in got), sorted(set(got))[:10]
+
+
+def test_a_numeric_without_scale_keeps_its_decimals(new_db) -> None:
+    """Periodic table (neondatabase/postgres-sample-dbs, PostgreSQL): atomic masses in an
+    unscaled NUMERIC with three decimals came out as 186.41400000000002 (the step's float
+    arithmetic written as it stood)."""
+    rng = np.random.default_rng(4)
+    source = new_db("postgresql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE element (n INTEGER PRIMARY KEY, mass NUMERIC)")
+        masses = np.round(rng.uniform(1, 300, 400), 3)
+        conn.execute(sa.text("INSERT INTO element VALUES (:n, :m)"),
+                     [{"n": i + 1, "m": f"{m:.3f}"} for i, m in enumerate(masses)])
+    target = new_db("postgresql")
+    clone(source, target, seed=0)
+    with engine_for(target).connect() as conn:
+        got = [v for (v,) in conn.execute(sa.text("SELECT mass::text FROM element"))]
+    assert len(got) == 400
+    assert all(len(v.partition(".")[2]) <= 3 for v in got), [v for v in got if len(v) > 8][:5]

@@ -354,8 +354,10 @@ def granularity(values: np.ndarray,
                 steps: tuple[float, ...] = STEPS) -> tuple[tuple[float, float], ...]:
     """(step, share) per step, coarsest first: the share of values that are multiples of that
     step and of no coarser one (amounts mostly in whole kronor, a hundredth with öre); the
-    remainder (finer than any step) is left out."""
-    v = values[np.isfinite(values)]
+    remainder (finer than any step) is left out. Zero, a multiple of every step, counts for
+    none: stock counts that are 0 for most products and whole tens for the rest read as 78 %
+    in thousands, and the tens came out rounded to 0."""
+    v = values[np.isfinite(values) & (values != 0)]
     if not len(v):
         return ()
     left = np.ones(len(v), dtype=bool)
@@ -383,12 +385,21 @@ def apply_granularity(values: np.ndarray, grain: tuple[tuple[float, float], ...]
     pick = steps[rng.choice(len(steps), len(values), p=shares / shares.sum())]
     out = values.astype(float).copy()
     on = pick > 0
-    rounded = np.round(out[on] / pick[on]) * pick[on]
+    # to the finest step's decimals too: 186414 * 0.001 is 186.41400000000002
+    rounded = np.round(np.round(out[on] / pick[on]) * pick[on], decimals(float(steps[:-1].min())))
     if bounds is not None:
         lo, hi = bounds
         rounded = np.where((rounded >= lo) & (rounded <= hi), rounded, out[on])
     out[on] = rounded
     return out
+
+
+def decimals(step: float) -> int:
+    """Decimal places a step's multiples are written with (0.25: 2, 10: 0)."""
+    places = 0
+    while places < 15 and abs(step * 10**places - round(step * 10**places)) > 1e-9:
+        places += 1
+    return places
 
 
 def time_granularity(seconds_of_day: np.ndarray) -> tuple[tuple[float, float], ...]:
@@ -402,11 +413,11 @@ STAMP_STEPS = (86400.0, *TIME_STEPS)
 
 def coarser_grain(kind: str, values: np.ndarray, step: float
                   ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(steps, shares) of `granularity` for a column of `kind` ("float", "decimal" or
-    "datetime" in seconds) when a share of its values sits on a coarser step than `step`
+    """(steps, shares) of `granularity` for a column of `kind` ("float", "decimal", "integer"
+    or "datetime" in seconds) when a share of its values sits on a coarser step than `step`
     (the one they all sit on): 5,728 of 5,830 payments in whole kronor, the rest in öre.
     () when no coarser step holds 5 % of them."""
-    if kind in ("float", "decimal"):
+    if kind in ("float", "decimal", "integer"):  # quantities in whole tens, prices in cents
         found = granularity(values)
     elif kind == "datetime":
         found = granularity(values, STAMP_STEPS)

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from dbclone.schema import Column, Table
+from dbclone.semantic import relations as rel
 from dbclone.synth import copula
 from dbclone.synth import dims as names
 from dbclone.synth.codecs import (
@@ -203,7 +204,7 @@ def grouped_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: 
         raw = copula.normal_to_numeric(z[rows], grid or cm.quantiles, cm.integer,
                                        ch.spread)
         if cm.step:
-            raw = np.round(raw / cm.step) * cm.step
+            raw = np.round(np.round(raw / cm.step) * cm.step, rel.decimals(cm.step))
         out[rows] = raw.tolist() if cm.base else to_python(col, raw)  # see _add_base
     return out
 
