@@ -106,3 +106,20 @@ def test_a_numeric_without_scale_keeps_its_decimals(new_db) -> None:
         got = [v for (v,) in conn.execute(sa.text("SELECT mass::text FROM element"))]
     assert len(got) == 400
     assert all(len(v.partition(".")[2]) <= 3 for v in got), [v for v in got if len(v) > 8][:5]
+
+
+def test_report_on_a_column_that_is_always_null(new_db) -> None:
+    """MyWind (MariaDB): customers.email_address, mobile_phone and others hold no value at
+    all, and `dbclone report` stopped with a traceback from the detection's boosting
+    (`window shape cannot be larger than input array shape`); Sakila's SQLite port too."""
+    from dbclone.report.build import build_report
+
+    rows = [(i + 1, f"item {i % 7}", float(i % 5), None) for i in range(60)]
+    source = sqlite_source(new_db, ["CREATE TABLE item (id INTEGER PRIMARY KEY, "
+                                    "label TEXT NOT NULL, weight REAL, note REAL)"],
+                           {"item": rows})
+    target = new_db("sqlite")
+    clone(source, target, seed=0)
+    report = build_report(engine_for(source), engine_for(target))
+    (table,) = [t for t in report.tables if t.name == "item"]
+    assert 0.0 <= table.detection.accuracy <= 1.0
