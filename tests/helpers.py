@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -368,3 +369,18 @@ def store_staff_cycle(new_db: Callable[[str], str], dialect: str) -> str:
         if dialect != "sqlite":
             conn.exec_driver_sql(_CYCLE_CLOSE)
     return url
+
+
+def comments(rng: np.random.Generator, n: int) -> list[str]:
+    """Clerks' comments as a benchmark's generator writes them: pieces of 10 to 44
+    characters cut at any character from one long text of a few dozen words, so short
+    phrases of common words repeat across many rows."""
+    words = ["carefully", "regular", "deposits", "sleep", "furiously", "final", "packages",
+             "ironic", "accounts", "haggle", "blithely", "even", "requests", "slyly",
+             "express", "theodolites", "pinto", "beans", "wake", "quickly", "bold", "the",
+             "across", "pending", "foxes", "instructions", "cajole", "silent", "ideas"]
+    text = " ".join(str(w) + ("." if rng.random() < 0.15 else "")
+                    for w in rng.choice(words, 40 * n))
+    starts = rng.integers(0, len(text) - 50, n)
+    return [text[s:s + int(size)].strip() for s, size in zip(starts, rng.integers(10, 45, n),
+                                                            strict=True)]

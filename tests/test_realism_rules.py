@@ -15,7 +15,7 @@ from dbclone.api import fit_source
 from dbclone.semantic import consistency
 from dbclone.semantic import reference as ref
 from dbclone.synth import model as model_io
-from tests.helpers import sqlite_clone, sqlite_source
+from tests.helpers import comments, sqlite_clone, sqlite_source
 
 _PLACES = {"Norway": ["Oslo", "Bergen", "Trondheim", "Stavanger", "Drammen", "Tromsø"],
            "France": ["Paris", "Lyon", "Marseille", "Toulouse", "Nice", "Nantes", "Lille"],
@@ -172,3 +172,20 @@ def test_titles_are_phrases_of_the_column_not_its_values(new_db, tmp_path) -> No
     assert not [t for t in got if "Zyxwv" in t or "Plumbus" in t or "Quonk" in t]
     starts = Counter(" ".join(t.split()[:2]) for t in got)
     assert sum(starts[h] for h in heads) > 0.5 * len(got)
+
+
+def test_no_comment_of_the_clone_is_a_source_comment(new_db) -> None:
+    """Comments cut at any character from one text of a few dozen words repeat short phrases
+    of common words in many rows; each cloned comment is cut to its row's length, yet none
+    is a source comment (a cut before the value's made-up word gave source values), and
+    the long rows' comments stay long."""
+    values = comments(np.random.default_rng(8), 3000)
+    source = sqlite_source(new_db, ["CREATE TABLE line (id INTEGER PRIMARY KEY, "
+                                    "comment VARCHAR(44) NOT NULL)"],
+                           {"line": list(enumerate(values, 1))})
+    with sqlite_clone(new_db, source, 0).connect() as conn:
+        got = [r[0] for r in conn.execute(sa.text("SELECT comment FROM line"))]
+    assert len(got) == len(values)
+    assert not set(got) & set(values), sorted(set(got) & set(values))[:10]
+    sizes = np.asarray([len(v) for v in got])
+    assert max(sizes) <= 44 and np.quantile(sizes, 0.9) > 35 and np.quantile(sizes, 0.1) < 16

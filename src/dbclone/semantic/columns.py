@@ -184,7 +184,11 @@ def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: st
 
 def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | None, k: int,
              locale: str, rng: np.random.Generator, avoid: Avoid) -> TextModel | None:
-    """The column's token chain, on at most PHRASE_ROWS of its values."""
+    """The column's token chain, on at most PHRASE_ROWS of its values. No made-up word is a
+    word of any of its values (a word outside the rows the chain is fitted on included): a
+    value holding one is no source value."""
+    whole = text
+    avoid = avoid | ngram.words_of(text)
     public = [w for w in ngram.public_words(locale) if ref.fold(w) not in avoid]
     rows = min(PHRASE_ROWS, int(PHRASE_CHARS / max(float(np.mean([len(v) for v in text])), 1.0)))
     if len(text) > rows:  # steps and words of k owners show in a sample too
@@ -194,6 +198,7 @@ def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | Non
     phrases = ngram.fit(text, k, owners=owners, public=public, rng=rng, avoid=avoid)
     if phrases is None:
         return None
+    ngram.remember(phrases, whole)
     reason = sem.reason if sem is not None else "several words, many distinct values"
     # style: the kind recognised (a work's title, a product), "name" where none was
     return TextModel("phrases", sem.kind if sem is not None and sem.kind in PHRASED - {"phrases"}

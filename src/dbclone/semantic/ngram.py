@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from dbclone.semantic import wordgen
-from dbclone.semantic.reference import Folded, fold
+from dbclone.semantic.reference import Folded, fold, keys
 
 #: Slots: forms a token rarer than k owners keeps. No token can be one (a punctuation token
 #: is one character, a word has no "<").
@@ -51,6 +51,7 @@ WORD_BLOCK = 1 << 22
 #: Fewest rare word tokens to learn made-up words from; below it all the column's words.
 MIN_RARE = 200
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 def tokens(value: str) -> list[tuple[bool, str]]:
@@ -58,6 +59,11 @@ def tokens(value: str) -> list[tuple[bool, str]]:
     text = str(value)
     return [(m.start() > 0 and not text[m.start() - 1].isspace(), m.group())
             for m in _TOKEN.finditer(text)]
+
+
+def words_of(values: Sequence[str]) -> frozenset[str]:
+    """Every word of the values, folded (`reference.fold`), read in one pass."""
+    return frozenset(fold(w) for w in set(_WORDS.findall("\n".join(map(str, values)))))
 
 
 def _slot(token: str) -> str:
@@ -114,37 +120,41 @@ class Phrases:
     def sample(self, n: int, rng: np.random.Generator,
                lengths: np.ndarray | None = None, tries: int = 8) -> list[str]:
         """n values; with target `lengths`, each the closest in length of `tries` draws,
-        then cut at a word or lengthened by a word towards it (a value's length is part of
-        the row: the report's detection reads text as its length). The draws advance
-        together, a step of all of them per NumPy call (`_Chain`); only each row's chosen
-        draw is joined into a string."""
+        then cut at a word or lengthened by words towards it (a value's length is part of
+        the row: the report's detection reads text as its length). A cut that drops the
+        value's first made-up word (`_Chain.sizes`) gives a word of what is left a made-up
+        one of its length (`_Chain.renewed`), so no value is a source value; values are
+        last checked against the column's source values where this process fitted it
+        (`remember`). The draws advance together, a step of all of them per NumPy call
+        (`_Chain`); only each row's chosen draw is joined into a string."""
         if n <= 0:
             return []
         chain = _chain_of(self)
         k = tries if lengths is not None else 1
         drawn = chain.draw(n * k, rng)
         words = chain.draw_words(drawn, rng)
-        size = chain.sizes(drawn, words).reshape(n, k)
         if lengths is None:
-            return chain.join(drawn, words, rng)
+            return chain.checked(chain.join(drawn, words, rng))
+        size, floor = (a.reshape(n, k) for a in chain.sizes(drawn, words))
         want = np.asarray(lengths, dtype=np.int64)[:n]
         # argmin takes the first of equally near draws
         best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
         picked, at = drawn.take(best)
         out = chain.join(picked, words[at], rng)
-        far = np.flatnonzero(np.abs(size.ravel()[best] - want) > 2).tolist()
-        self._to_lengths(chain, out, far, want.tolist(), rng)
-        return out
+        far = np.flatnonzero(np.abs(size.ravel()[best] - want) > SLACK).tolist()
+        self._to_lengths(chain, out, far, want.tolist(), floor.ravel()[best].tolist(), rng)
+        return chain.checked(out)
 
     def _to_lengths(self, chain: _Chain, out: list[str], rows: list[int], want: list[int],
-                    rng: np.random.Generator) -> None:
+                    floor: list[int], rng: np.random.Generator) -> None:
         """Each of `rows` lengthened by public words while shorter than its target - 2, in
         the value's case (capitals in a value of capitals, else the case of its last word),
-        then cut at a word where longer than the target + 2. A row's words are the next
-        draws of one word at a time, row after row; numpy gives the same numbers drawn as
-        one array, so they are drawn ahead in one call and the generator is then moved on
-        by exactly the words the rows took."""
-        need = [want[i] - 2 - len(out[i]) for i in rows] if self.public else []
+        then cut at a word where longer than the target + 2; a cut before `floor` (the end
+        of its first made-up word) renews a word of the rest (`_Chain.renewed`). A row's
+        words are the next draws of one word at a time, row after row; numpy gives the same
+        numbers drawn as one array, so they are drawn ahead in one call and the generator
+        is then moved on by exactly the words the rows took."""
+        need = [want[i] - SLACK - len(out[i]) for i in rows] if self.public else []
         most = sum(-(-gap // chain.shortest) for gap in need if gap > 0)
         if most:
             ahead = rng.bit_generator.state
@@ -167,8 +177,34 @@ class Phrases:
             rng.integers(0, len(self.public), taken)
         for i in rows:
             value, target = out[i], want[i]
-            if len(value) > target + 2 and " " in value[:target + 1]:
-                out[i] = value[:target + 1].rsplit(" ", 1)[0].rstrip(" ,:;-(&/")
+            cut = value.rfind(" ", 0, target + 1)
+            if len(value) > target + SLACK and cut >= 0:
+                out[i] = value[:cut].rstrip(" ,:;-(&/")
+                if cut < floor[i]:
+                    out[i] = chain.renewed(out[i], i)
+
+
+#: Characters a value may miss its target length by, either way, before it is cut or
+#: lengthened.
+SLACK = 2
+#: Columns whose source values this process holds for the last check (`remember`).
+REMEMBERED = 256
+_SOURCES: dict[int, Folded] = {}
+
+
+def remember(phrases: Phrases, values: Sequence[str]) -> None:
+    """Keep the column's source values (as `Folded`: hashes salted per process, never the
+    strings) for this process's samples of `phrases` to be checked against; nothing of them
+    reaches the model file. A model read from a file in another process has none: its
+    values rest on the made-up word each one keeps."""
+    _SOURCES[_content(phrases)] = Folded(keys([str(v) for v in values]))
+    while len(_SOURCES) > REMEMBERED:
+        del _SOURCES[next(iter(_SOURCES))]
+
+
+def _content(phrases: Phrases) -> int:
+    """A fitted chain known by its content (a model read back from JSON is the same one)."""
+    return hash((phrases.steps, phrases.shares, phrases.public))
 
 
 _CHAINS: dict[int, _Chain] = {}
@@ -212,6 +248,7 @@ class _Chain:
                        for size in range(ORDER + 1)]
         self.many = [np.diff(level[4]) > 1 for level in self.levels]
         self.words = tuple(phrases.public) or ("x",)
+        self.source = _SOURCES.get(_content(phrases))
         self._classes()
 
     def _number(self, stored: str) -> int:
@@ -281,6 +318,10 @@ class _Chain:
                       for i, f in enumerate(forms)}
         self.spaced_words = {f: self.cased[i][1].tolist() for i, f in enumerate(forms)}
         self.shortest = 1 + int(self.word_sizes.min())
+        by_size: dict[int, list[str]] = defaultdict(list)
+        for w in self.words:
+            by_size[len(w)].append(w)
+        self.by_size = {size: tuple(found) for size, found in by_size.items()}
 
     def draw(self, m: int, rng: np.random.Generator) -> _Drawn:
         """m sequences of symbol ids, each with a word slot. The draws advance a step at a
@@ -387,13 +428,56 @@ class _Chain:
             out[a:b] = drawn_here[drawn.rows[a:b] - lo, drawn.cols[a:b]]
         return out
 
-    def sizes(self, drawn: _Drawn, words: np.ndarray) -> np.ndarray:
+    def sizes(self, drawn: _Drawn, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each sequence's length in characters with the drawn words (one per symbol) in its
-        word slots."""
+        word slots, and the length of its shortest start that holds a whole made-up word
+        (through its first word slot; every sequence has one, `_with_word_slot`)."""
         rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
-        chars = np.where(self.word_slot[vals], self.word_sizes[words],
+        slot = self.word_slot[vals]
+        chars = np.where(slot, self.word_sizes[words],
                          self.text_size[vals]) + (~self.glued[vals] & (cols > 0))
-        return np.bincount(rows, weights=chars, minlength=len(drawn.lengths)).astype(np.int64)
+        m = len(drawn.lengths)
+        size = np.bincount(rows, weights=chars, minlength=m).astype(np.int64)
+        total = np.cumsum(chars)
+        slots = np.flatnonzero(slot)
+        # each row's first slot: where the row number changes along the slots
+        first = slots[np.flatnonzero(np.diff(rows[slots], prepend=-1))]
+        floor = size.copy()
+        at = rows[first]
+        start = drawn.starts[at]
+        floor[at] = total[first] - total[start] + chars[start]
+        return size, floor
+
+    def checked(self, out: list[str]) -> list[str]:
+        """The values, each that equals a source value of the column (where this process
+        fitted it: `remember`) renewed (`renewed`): a last check, as every value keeps a
+        made-up word, but a made-up word cut short by the column's length could make one."""
+        if self.source is None or not out:
+            return out
+        for _ in range(3):
+            hits = np.flatnonzero(self.source.holds(out)).tolist()
+            for i in hits:
+                out[i] = self.renewed(out[i], i)
+            if not hits:
+                break
+        return out
+
+    def renewed(self, value: str, i: int) -> str:
+        """The value with its last word of three letters or more (else its last word) made
+        up (a made-up word of its length where there is one, in its case, one of them by
+        the row `i`), or with a made-up word added where it has no word."""
+        found = _WORDS.findall(value)
+        long = [w for w in found if len(w) >= 3]
+        old = (long or found)[-1] if found else ""
+        pool = self.by_size.get(len(old), self.words)
+        word = _cased(pool[(i * 40503 + len(value)) % len(pool)],
+                      CAPS if len(old) > 1 and old.isupper() else
+                      UPPER if old[:1].isupper() else LOWER)
+        if not old:
+            return f"{value} {word}".strip()
+        # the last run of these letters is the word (any later run is shorter)
+        at = value.rfind(old)
+        return value[:at] + word + value[at + len(old):]
 
     def join(self, drawn: _Drawn, words: np.ndarray, rng: np.random.Generator) -> list[str]:
         """The sequences as strings: every token's text at once (kept tokens as written,

@@ -38,6 +38,17 @@ def key(text: str) -> str:
     return fold(text) or text
 
 
+def keys(values: list[str]) -> list[str]:
+    """`key` of each value; for ASCII text without NULs (most of a source) in bulk: one
+    lower() of the values joined, then whitespace collapsed, as `fold` does (NFKD and the
+    ASCII filter leave ASCII as it is). 700,000 TPC-H values: 4.6 s one by one."""
+    joined = "\x00".join(values)
+    if not joined.isascii() or joined.count("\x00") != len(values) - 1 or not values:
+        return [key(v) for v in values]
+    return [" ".join(f.split()) or v
+            for f, v in zip(joined.lower().split("\x00"), values, strict=True)]
+
+
 class Folded:
     """A set of folded strings for membership tests only, held as their hashes (8 bytes a
     string, not the strings: a sample's every text value was 56 MB for TPC-H at 255,000
@@ -53,6 +64,12 @@ class Folded:
         h = hash(value)
         at = int(np.searchsorted(self.hashes, h))
         return at < len(self.hashes) and int(self.hashes[at]) == h
+
+    def holds(self, values: list[str]) -> np.ndarray:
+        """Whether each value's `key` is in the set, for many values at once."""
+        h = np.fromiter((hash(v) for v in keys(values)), dtype=np.int64, count=len(values))
+        at = np.minimum(np.searchsorted(self.hashes, h), max(len(self.hashes) - 1, 0))
+        return self.hashes[at] == h if len(self.hashes) else np.zeros(len(h), dtype=bool)
 
     def __or__(self, more: Iterable[str]) -> Folded:
         return Folded(more, self.hashes)
