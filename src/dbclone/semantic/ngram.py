@@ -46,8 +46,6 @@ LONGEST = 60
 #: Contexts of a size are found by a table of every possible key up to this many keys (4 MB
 #: of int32), by binary search beyond.
 TABLE_KEYS = 1 << 20
-#: Word draws held at a time (16 MB of int32), a block of sequences of the longest's width.
-WORD_BLOCK = 1 << 22
 #: Fewest rare word tokens to learn made-up words from; below it all the column's words.
 MIN_RARE = 200
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
@@ -343,8 +341,7 @@ class _Chain:
         lengths = np.zeros(m, dtype=np.int64)
         for i, (rows, _) in enumerate(steps):  # each step's rows are a subset of the last's
             lengths[rows] = i + 1
-        drawn = _Drawn(lengths, np.empty(int(lengths.sum()), dtype=np.int64),
-                       max(len(steps), 1))
+        drawn = _Drawn(lengths, np.empty(int(lengths.sum()), dtype=np.int64))
         for i, (rows, nxt) in enumerate(steps):
             drawn.vals[drawn.starts[rows] + i] = nxt
         return self._with_word_slot(drawn)
@@ -407,26 +404,15 @@ class _Chain:
         if not bare.any():
             return drawn
         lengths = np.where(bare, 1, drawn.lengths)
-        out = _Drawn(lengths, np.empty(int(lengths.sum()), dtype=np.int64), drawn.width)
+        out = _Drawn(lengths, np.empty(int(lengths.sum()), dtype=np.int64))
         keep = ~bare[rows]
         out.vals[out.starts[rows[keep]] + cols[keep]] = vals[keep]
         out.vals[out.starts[bare]] = self.ids[UPPER]
         return out
 
     def draw_words(self, drawn: _Drawn, rng: np.random.Generator) -> np.ndarray:
-        """A word for each symbol (used where it is a word slot): the draws are a matrix of
-        a row per sequence and a column per step of the longest, drawn a block of rows at a
-        time (numpy gives the same numbers for the blocks as for the whole, one bounded
-        32-bit draw after another), only each symbol's own kept."""
-        m, width = len(drawn.lengths), drawn.width
-        block = max(1, WORD_BLOCK // width)
-        out = np.empty(len(drawn.vals), dtype=np.int32)
-        for lo in range(0, m, block):
-            hi = min(lo + block, m)
-            drawn_here = rng.integers(0, len(self.words), (hi - lo, width), dtype=np.int32)
-            a, b = int(drawn.starts[lo]), int(drawn.starts[hi - 1] + drawn.lengths[hi - 1])
-            out[a:b] = drawn_here[drawn.rows[a:b] - lo, drawn.cols[a:b]]
-        return out
+        """A word for each symbol (used where it is a word slot), one draw of them all."""
+        return rng.integers(0, len(self.words), len(drawn.vals), dtype=np.int32)
 
     def sizes(self, drawn: _Drawn, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each sequence's length in characters with the drawn words (one per symbol) in its
@@ -501,11 +487,10 @@ class _Chain:
 
 class _Drawn:
     """Drawn sequences, ragged: each row's symbol ids one after another (`vals`), with the
-    rows' `lengths`; `width` is the longest draw's steps (the word draws' shape follows it).
-    `rows`, `cols`: each symbol's row and place in it."""
+    rows' `lengths`. `rows`, `cols`: each symbol's row and place in it."""
 
-    def __init__(self, lengths: np.ndarray, vals: np.ndarray, width: int) -> None:
-        self.lengths, self.vals, self.width = lengths, vals, width
+    def __init__(self, lengths: np.ndarray, vals: np.ndarray) -> None:
+        self.lengths, self.vals = lengths, vals
         ends = np.cumsum(lengths)
         self.starts = ends - lengths
         # a row's number steps up at each row's first symbol (rows without any skipped)
@@ -517,7 +502,7 @@ class _Drawn:
         lengths = self.lengths[picked]
         offsets = np.cumsum(lengths) - lengths
         at = np.repeat(self.starts[picked] - offsets, lengths) + np.arange(int(lengths.sum()))
-        return _Drawn(lengths, self.vals[at], self.width), at
+        return _Drawn(lengths, self.vals[at]), at
 
 
 def _cased(word: str, slot: str) -> str:
