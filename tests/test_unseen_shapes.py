@@ -123,3 +123,30 @@ def test_report_on_a_column_that_is_always_null(new_db) -> None:
     report = build_report(engine_for(source), engine_for(target))
     (table,) = [t for t in report.tables if t.name == "item"]
     assert 0.0 <= table.detection.accuracy <= 1.0
+
+
+def test_a_return_after_its_rental_keeps_whole_seconds(new_db) -> None:
+    """Sakila (jOOQ/sakila's SQLite port; Pagila on PostgreSQL alike): `rental.return_date`
+    is drawn as the rental date plus a delay; the source's stamps are whole seconds and the
+    clone's returns read 2005-06-01 04:29:51.232610 in 15,824 of 16,044 rows."""
+    import datetime as dt
+
+    rng = np.random.default_rng(5)
+    start = dt.datetime(2005, 5, 24, 22, 0, 0)
+    rows = []
+    for i in range(600):
+        rented = start + dt.timedelta(seconds=int(rng.integers(0, 90 * 86400)))
+        back = rented + dt.timedelta(seconds=int(rng.integers(3 * 3600, 9 * 86400)))
+        rows.append({"i": i + 1, "r": rented, "b": back})
+    source = new_db("postgresql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE rental (id INTEGER PRIMARY KEY, rented_at "
+                             "TIMESTAMP NOT NULL, returned_at TIMESTAMP)")
+        conn.execute(sa.text("INSERT INTO rental VALUES (:i, :r, :b)"), rows)
+    target = new_db("postgresql")
+    clone(source, target, seed=0)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text("SELECT rented_at, returned_at FROM rental")).all()
+    assert len(got) == 600
+    assert all(b is not None and b >= r for r, b in got)
+    assert [b for _, b in got if b.microsecond] == []

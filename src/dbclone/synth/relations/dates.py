@@ -170,10 +170,27 @@ def fit_delta(ctx: FitContext, col: Column, series: pd.Series,
     cm = ColumnModel(col.name, "numeric", null_rate=float(series.isna().mean()),
                      quantiles=copula.quantile_grid(delta.to_numpy()),
                      integer=col.kind == "date", base=base.name, values=marker, probs=share,
-                     reason=reason, bounds=(float(own.min()), float(own.max())))
+                     reason=reason, bounds=(float(own.min()), float(own.max())),
+                     step=_whole_step(col, delta.to_numpy()))
     z = np.zeros(n)
     z[delta.index.to_numpy()] = copula.numeric_to_normal(delta.to_numpy(), ctx.rng)
     return cm, z
+
+
+#: Whole days, hours, minutes and seconds, the steps a timestamp's delta is tested against.
+_STAMP_STEPS = (86400.0, 3600.0, 60.0, 1.0)
+
+
+def _whole_step(col: Column, delta: np.ndarray) -> float:
+    """The coarsest whole unit every delta sits on: returns in whole seconds after rentals
+    in whole seconds stay so (they came out as 04:29:51.232610, the quantiles' interpolation
+    written as it stood)."""
+    if col.kind != "datetime" or not len(delta):
+        return 0.0
+    for step in _STAMP_STEPS:
+        if np.all(np.abs(delta / step - np.round(delta / step)) < 1e-6):
+            return step
+    return 0.0
 
 
 def add_base(st: SampleState, ch: Chunk, table: Table, cm: ColumnModel, data: Columns,
