@@ -86,6 +86,33 @@ def test_cli_workers_option(shared: Callable[[str, str], str], new_db: Callable[
     assert res.exit_code == 2
 
 
+def test_staged_chunks_keep_fixed_length_text_and_bits(new_db: Callable[[str], str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks staged as text and cast into CHAR(n), BIT(n) and CHAR(n)[] columns keep their
+    whole values: a cast to `character` or `bit` alone is one of length 1 (TPC-H's
+    l_shipmode came out 'T' for 'TRUCK', 'R' for both 'RAIL' and 'REG AIR')."""
+    source = new_db("postgresql")
+    run_script(source, """
+        CREATE TABLE shipment (id int PRIMARY KEY, mode char(10) NOT NULL, flags bit(4) NOT
+        NULL, tags char(3)[] NOT NULL);
+        INSERT INTO shipment SELECT g, (ARRAY['TRUCK', 'RAIL', 'REG AIR', 'MAIL'])[g % 4 + 1],
+        (ARRAY[B'1010', B'0110', B'1111'])[g % 3 + 1], ARRAY['ab', 'xyz']
+        FROM generate_series(1, 450) g;
+        """)
+    model = fit_source(source, seed=0)
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 100)
+    target = new_db("postgresql")
+    sample_model(model, target, seed=0, workers=2)
+    with sa.create_engine(target).connect() as conn:
+        got = conn.exec_driver_sql("SELECT rtrim(mode), flags::text, array_to_string(tags, "
+                                   "',') FROM shipment").all()
+    assert len(got) == 450
+    assert {m for m, _, _ in got} == {"TRUCK", "RAIL", "REG AIR", "MAIL"}
+    assert {len(f) for _, f, _ in got} == {4}
+    tags = {v for _, _, t in got for v in t.split(",")}
+    assert "xyz" in tags and {len(v) for v in tags} == {3}, tags
+
+
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
 def test_workers_load_from_their_own_connections(shared: Callable[[str, str], str],
                                                  new_db: Callable[[str], str],

@@ -147,15 +147,18 @@ def move_in(conn: Connection, dialect: Dialect, stage: Stage, table: Table,
     """PostgreSQL, in the load's transaction: a staged chunk's rows into the table, typed
     by the table's own columns; its chunk table dropped. The cast is to the type without its
     modifier (`varchar`, not `varchar(40)`): an explicit cast would cut a long value where
-    the column's assignment refuses it, as COPY does. MariaDB: nothing to do (the chunk
-    is in its table of the side database already)."""
+    the column's assignment refuses it, as COPY does. `character` and `bit` without one
+    mean a length of 1, so those go through `bpchar` and `varbit`, which have no length.
+    MariaDB: nothing to do (the chunk is in its table of the side database already)."""
     if dialect.name != "postgresql":
         return
     name = f"{dialect.quote(stage.where)}.{dialect.quote(chunk_table(table, staged.chunk))}"
     types: dict[str, str] = dict(conn.exec_driver_sql(
-        "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = "
-        "%s::regclass AND attnum > 0 AND NOT attisdropped",
-        (dialect.raw(dialect.qualified(table)),)).fetchall())
+        "SELECT a.attname, CASE t.typname WHEN 'bpchar' THEN 'bpchar' WHEN '_bpchar' THEN "
+        "'bpchar[]' WHEN 'bit' THEN 'varbit' WHEN '_bit' THEN 'varbit[]' "
+        "ELSE format_type(a.atttypid, NULL) END FROM pg_attribute a JOIN pg_type t ON "
+        "t.oid = a.atttypid WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT "
+        "a.attisdropped", (dialect.raw(dialect.qualified(table)),)).fetchall())
     cols = ", ".join(dialect.quote(c) for c in columns)
     typed = ", ".join(f"{dialect.quote(c)}::{types[c]}" for c in columns)
     conn.exec_driver_sql(
