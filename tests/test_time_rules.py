@@ -213,6 +213,62 @@ def test_sibling_tables_share_each_familys_span(new_db, posts: str) -> None:
             "periods" in said.output, said.output
 
 
+def test_open_families_run_up_to_the_latest_start(new_db) -> None:
+    """People still employed had their last year-long pay period begin in the data's last
+    year; those who left did so earlier, mid-year. The clone keeps both: every open
+    family's last period starts within a year of the latest start, and every period but a
+    family's last lasts the year (before: counts drawn apart from the start left open
+    families ending in 1995 and pressed 47 % of the periods short)."""
+    rng = np.random.default_rng(13)
+    now = dt.date(2002, 8, 1)
+    people, pay, held = [], [], []
+    for p in range(1, 301):
+        hired = dt.date(1985, 1, 1) + dt.timedelta(days=int(rng.integers(0, 6200)))
+        people.append((p, hired.isoformat()))
+        units = (now - hired).days // 365 + 1  # periods from the hiring up to now
+        still = units < 2 or rng.random() < 0.8
+        years = units if still else int(rng.integers(1, units))
+        left = hired + dt.timedelta(days=365 * (years - 1) + int(rng.integers(10, 355)))
+        last = "9999-01-01" if still else left.isoformat()
+        for k in range(years):
+            at = hired + dt.timedelta(days=365 * k)
+            until = at + dt.timedelta(days=365)
+            pay.append((p, int(rng.integers(40, 90)) * 1000, at.isoformat(),
+                        last if k == years - 1 else until.isoformat()))
+        if years > 3 and rng.random() < 0.4:
+            moved = hired + dt.timedelta(days=365 * int(rng.integers(1, years)))
+            held += [(p, "a", hired.isoformat(), moved.isoformat()), (p, "b", moved.isoformat(),
+                                                                     last)]
+        else:
+            held.append((p, "a", hired.isoformat(), last))
+    source = sqlite_source(new_db, [
+        "CREATE TABLE person (id INTEGER PRIMARY KEY, hired DATE NOT NULL)",
+        "CREATE TABLE pay (person_id INTEGER NOT NULL REFERENCES person(id), amount INTEGER "
+        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
+        "from_date))",
+        "CREATE TABLE assignment (person_id INTEGER NOT NULL REFERENCES person(id), dept TEXT "
+        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
+        "dept))"], {"person": people, "pay": pay, "assignment": held})
+    with sqlite_clone(new_db, source, 3).connect() as conn:
+        rows = conn.execute(sa.text("SELECT person_id, from_date, to_date FROM pay "
+                                    "ORDER BY person_id, from_date")).all()
+    top = max(dt.date.fromisoformat(f) for _, f, _ in rows)
+    open_last = [(top - dt.date.fromisoformat(f)).days for _, f, t in rows if t == "9999-01-01"]
+    assert 150 < len(open_last) < 280
+    assert np.mean([0 <= d < 366 for d in open_last]) >= 0.99, sorted(open_last)[-5:]
+    lengths = [(dt.date.fromisoformat(a[2]) - dt.date.fromisoformat(a[1])).days
+               for a, b in zip(rows, rows[1:], strict=False) if a[0] == b[0]]
+    assert len(lengths) > 1000
+    assert np.mean([364 <= d <= 366 for d in lengths]) >= 0.99, np.percentile(lengths, [1, 5])
+    from typer.testing import CliRunner
+
+    from dbclone.cli import app
+
+    said = CliRunner().invoke(app, ["inspect", "--relations", source])
+    assert said.exit_code == 0, said.output
+    assert "count periods, open ones up to the latest start" in said.output, said.output
+
+
 def test_a_childs_column_is_null_where_its_parents_flag_says_so(new_db) -> None:
     """A decision's amount is NULL for every benefit not paid out (the parent's flag), set
     in most decisions of the others (NULL only when rejected, as a CHECK wants), and NULL

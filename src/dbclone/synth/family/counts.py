@@ -20,6 +20,7 @@ from dbclone.synth.codecs import (
 from dbclone.synth.context import FitContext, Step, TableFit
 from dbclone.synth.family.forest import depth_probs
 from dbclone.synth.model import FKModel, TableModel
+from dbclone.synth.relations import spans
 from dbclone.synth.relations.copies import find_copies
 from dbclone.synth.relations.grouped import grouped_counts
 from dbclone.synth.state import SampleState
@@ -154,12 +155,16 @@ class Driven:
 def driven_rows(st: SampleState, fk: FKModel) -> Driven:
     """The parent row of each child row, from the parents' sampled counts."""
     parent = st.done[fk.ref_table]
-    counts = parent.counts(count_dim(st, fk))
+    # periods counted off a sibling's spans hold as they are: nudged, they would no longer
+    # fill those spans (`spans.ticked_counts`)
+    ticked = spans.ticked_counts(st, child_of(st, fk), fk)
+    counts = parent.counts(count_dim(st, fk)) if ticked is None else ticked
     if counts is None:
         counts = draw_counts(st, fk, parent.n)
-    want = st.row_count(st.model.table(child_of(st, fk))) * (1 - fk.null_rate)
-    cap = max(fk.counts) if fk.counts else None
-    counts = calibrate(counts.astype(int), int(round(want)), st.rng, cap)
+    if ticked is None:
+        want = st.row_count(st.model.table(child_of(st, fk))) * (1 - fk.null_rate)
+        cap = max(fk.counts) if fk.counts else None
+        counts = calibrate(counts.astype(int), int(round(want)), st.rng, cap)
     cum = np.cumsum(counts, dtype=np.int64)
     extra = 0
     if fk.null_rate >= 1:  # every row's FK NULL (a model file fitted before fit skipped it)

@@ -277,7 +277,7 @@ def _lay_out(st: SampleState, table: Table, tm: TableModel, rule: RowRule,
         # the span a sibling's count of periods gives (`spans.find_clock`)
         driver = next(f for f in tm.fks if f.driving)
         found = spans.clock(st, ticking, driver.ref_table, driver.ref_columns[0],
-                            data[group][order][first])
+                            data[group][order][first], begin, float(top))
         if found is not None:
             length, ticked_open = found
             own = run[last] + dur[order][last]

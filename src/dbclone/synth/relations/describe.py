@@ -44,7 +44,9 @@ _WORDS: dict[str, Callable[[RowRule], str]] = {
     "span": lambda r: f"the periods of one {r.columns[2]} span what its {r.params[0]} "
                       f"periods span ({r.params[2]} to {r.params[3]})",
     "clock": lambda r: f"the periods of one {r.columns[2]} last as long as its "
-                       f"{r.params[0].lstrip('#').split('.')[0]} rows count periods",
+                       f"{r.params[0].lstrip('#').split('.')[0]} rows count periods"
+                       + (", open ones up to the latest start" if r.params[4:5] == (True,)
+                          else ""),
     "parent_null": lambda r: f"{r.columns[0]} is NULL where {r.columns[1]}'s "
                              f"{r.params[0]}.{r.params[2]} says so",
     "window": lambda r: f"{r.columns[0]} is never before {r.params[0]}.{r.params[2]}"

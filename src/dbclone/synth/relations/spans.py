@@ -13,6 +13,11 @@ leader's first start; where the leader's family is closed they are stretched to 
 last end, where it is open (its end the chain's "valid until" marker) the last stays open and
 the family keeps its own lengths, pressed back before the source's latest start if needed.
 One pass over the family-sorted rows: no per-family Python loop.
+A leader whose span a later sibling's count of periods gives (``clock``, `find_clock`): where
+the source's open families all had a period begin within one unit of the latest start (people
+still employed were paid in the data's last year), an open family spans up to then and a
+closed one ends before it, and the sibling's count per family is read off those spans
+(`ticked_counts`), its periods one unit apart, instead of being drawn apart from them.
 """
 
 from __future__ import annotations
@@ -112,7 +117,7 @@ def find_clock(ctx: FitContext, table: Table, df: pd.DataFrame, chain: RowRule,
     span and whether it is still open follow that sibling's count of children.
     ``clock`` (start, end, group): (the sibling's children dimension, the unit's quantiles,
     a closed family's last period's quantiles, the share of families open per sibling
-    count 1..OPEN_SIZES)."""
+    count 1..OPEN_SIZES, whether open families run up to the sibling's latest start)."""
     start, end, group = chain.columns
     driver = next((f for f in fks if f.driving), None)
     sentinel = float(chain.params[5])
@@ -142,7 +147,7 @@ OPEN_SIZES = 40
 
 
 def _ticks(frame: pd.DataFrame, group: str, scol: Column, ecol: Column,
-           sentinel: float) -> tuple[tuple[float, ...], ...] | None:
+           sentinel: float) -> tuple[tuple[float, ...] | bool, ...] | None:
     f = pd.DataFrame({"g": frame[group],
                       "s": known_numbers(scol, frame[scol.name]).reindex(frame.index),
                       "e": known_numbers(ecol, frame[ecol.name]).reindex(frame.index)})
@@ -164,18 +169,36 @@ def _ticks(frame: pd.DataFrame, group: str, scol: Column, ecol: Column,
     lo, hi = np.quantile(ratio, [0.05, 0.95])
     if not lo > 0 or hi / lo > CLOCK_SPREAD:
         return None
-    size = np.minimum(n, OPEN_SIZES).astype(int)
+    top = float(f["s"].max())
+    reaches = _reaches_now(fam, is_open, top, float(hi))
+    # running up to the latest start, a family is open or not by the units it had until
+    # then (its count follows); otherwise by its count
+    if reaches:
+        n = np.floor((top - fam["s0"].to_numpy()) / float(np.median(ratio))) + 1
+    size = np.clip(n, 1, OPEN_SIZES).astype(int)
     shares = tuple(round(float(is_open[size == k].mean()), 4) if (size == k).any() else -1.0
                    for k in range(1, OPEN_SIZES + 1))
     return (tuple(float(v) for v in copula.quantile_grid(ratio)),
-            tuple(float(v) for v in copula.quantile_grid(tail)), shares)
+            tuple(float(v) for v in copula.quantile_grid(tail)), shares, reaches)
 
 
-def clock(st: SampleState, rule: RowRule, parent: str, ref_col: str,
-          keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per family (its parent's key), the span its sibling's count gives (NaN where
-    unknown) and whether it is still open."""
-    dim, grid, tails, shares = rule.params
+def _reaches_now(fam: pd.DataFrame, is_open: np.ndarray, top: float, unit: float) -> bool:
+    """Whether every family still open has its last period begun within one unit of the
+    latest start (a person still employed had a pay period start in the data's last year):
+    then an open family's count is the number of units from its start up to then."""
+    late = (top - fam["s1"]).to_numpy()[is_open]
+    if len(late) < MIN_FAMILIES:
+        return False
+    return bool(np.mean((late >= 0) & (late < unit)) >= HOLDS)
+
+
+def clock(st: SampleState, rule: RowRule, parent: str, ref_col: str, keys: np.ndarray,
+          begin: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per family (its parent's key, its first start `begin`), the span its sibling's count
+    gives (NaN where unknown) and whether it is still open. Where open families run up to
+    the latest start `top` (``reaches``), an open one spans up to `top` and a closed one
+    ends before it (its count drawn again, evenly, among those that do)."""
+    dim, grid, tails, shares, *more = rule.params
     done = st.done.get(parent)
     counts = done.counts(str(dim)) if done is not None else None
     if done is None or counts is None or not done.has(ref_col):
@@ -186,15 +209,70 @@ def clock(st: SampleState, rule: RowRule, parent: str, ref_col: str,
     n[n < 1] = np.nan
     unit = copula.normal_to_numeric(st.rng.standard_normal(len(keys)), tuple(grid),
                                     False, False)
+    reaches = bool(more and more[0])
     p = np.asarray(shares, dtype=float)
-    size = np.clip(np.nan_to_num(n, nan=1.0), 1, len(p)).astype(int) - 1
+    # the share open by the units up to the latest start where open families reach it
+    by = np.floor((top - begin) / unit) + 1 if reaches else n
+    size = np.clip(np.nan_to_num(by, nan=1.0), 1, len(p)).astype(int) - 1
     # a count the source never had open or closed takes the nearest smaller one seen
     seen = np.maximum.accumulate(np.where(p >= 0, np.arange(len(p)), 0))
     is_open = st.rng.random(len(keys)) < np.clip(p[seen[size]], 0.0, 1.0)
     tail = copula.normal_to_numeric(st.rng.standard_normal(len(keys)), tuple(tails),
                                     False, False)
+    if reaches:
+        return _up_to_now(st, n, unit, tail, is_open, top - begin)
     # open: as long as a full last period; closed: the last period ends early or on time
     return (n - 1) * unit + np.where(is_open, unit, tail), is_open & np.isfinite(n)
+
+
+def _up_to_now(st: SampleState, n: np.ndarray, unit: np.ndarray, tail: np.ndarray,
+               is_open: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spans when open families run to the latest start, `room` after their first start:
+    an open family spans all of it; a closed one whose count would not end before it takes
+    a count evenly among those that do (the source's closed counts spread evenly up to
+    there), or stays open when not one whole unit fits."""
+    fits = np.floor(room / unit)  # whole units between the first start and the latest
+    late = ~is_open & ((n - 1) * unit + tail >= room)
+    is_open = is_open | (late & (fits < 1))
+    again = late & (fits >= 1)
+    n = np.where(again, 1 + np.floor(st.rng.random(len(n)) * fits), n)
+    known = np.isfinite(n)
+    length = np.where(is_open, np.maximum(room, 1.0), (n - 1) * unit + tail)
+    return np.where(known, length, np.nan), is_open & known
+
+
+def ticked_counts(st: SampleState, table: str, fk: FKModel) -> np.ndarray | None:
+    """A table timed as a leader's clock whose open families run to the latest start: its
+    number of periods per parent (in the parent's row order) read off the leader's spans,
+    so its periods keep their unit: an open family's the units from its start up to the
+    table's latest start, a closed one's the units its span holds. None otherwise."""
+    tm = st.model.table(table)
+    span = next((r for r in tm.rules if r.kind == "span"), None)
+    chain = next((r for r in tm.rules if r.kind == "chain" and span is not None
+                  and r.columns == span.columns), None)
+    if span is None or chain is None or fk.columns != (span.columns[2],):
+        return None
+    leader, lgroup, lstart, lend = (str(p) for p in span.params)
+    unit = _unit(st, st.schema.table(table), span)
+    done, parent = st.done.get(leader), st.done.get(fk.ref_table)
+    if unit is None or done is None or parent is None or \
+            not parent.has(fk.ref_columns[0]) or not all(done.has(c) for c in (lgroup, lstart,
+                                                                                lend)):
+        return None
+    ltable = st.schema.table(leader)
+    spans = pd.DataFrame({
+        "g": pd.Series(list(done.column(lgroup)), dtype=object),
+        "s": to_numbers(ltable.column(lstart), done.column(lstart)),
+        "e": to_numbers(ltable.column(lend), done.column(lend))})
+    spans = spans[spans["g"].notna()].groupby("g").agg(s=("s", "min"), e=("e", "max"))
+    top, sentinel = float(chain.params[1]), float(chain.params[5])
+    at = spans.index.get_indexer(pd.Index(list(parent.column(fk.ref_columns[0]))))
+    s = np.where(at >= 0, spans["s"].to_numpy()[at], np.nan)
+    e = np.where(at >= 0, spans["e"].to_numpy()[at], np.nan)
+    n = np.where(e == sentinel, np.floor((top - s) / unit) + 1, np.ceil((e - s) / unit))
+    counts = parent.counts(dims.children(table, fk.columns))
+    drawn = np.asarray(counts, dtype=float) if counts is not None else np.zeros(len(s))
+    return np.where(np.isfinite(n) & (drawn > 0), np.maximum(n, 1.0), drawn).astype(np.int64)
 
 
 def needs(rule: RowRule) -> tuple[str, set[str]]:
@@ -248,6 +326,10 @@ def apply(st: SampleState, table: Table, rule: RowRule, sentinel: float, top: fl
     ends = np.where(closed, e[order], s[order] + typical)
     rel = s[order] - head_s[fam_id]
     rel_end = ends - head_s[fam_id]
+    unit = _unit(st, table, rule)
+    if unit is not None:
+        room = np.where(shut, lead_e - lead_s, float(top) - lead_s)
+        rel, rel_end = _on_ticks(rel, rel_end, first, last, unit, room, shut)
     # onto a closed span: the family's own lengths, its last period ending on the leader's
     # end (a salary cut short by leaving); pressed together only when its last start would
     # not come before that end
@@ -279,6 +361,33 @@ def apply(st: SampleState, table: Table, rule: RowRule, sentinel: float, top: fl
     if open_last.any():
         e_out[order[open_last]] = to_python(ecol, np.asarray([sentinel]))[0]
     data[start], data[end] = s_out, e_out
+
+
+def _unit(st: SampleState, table: Table, span: RowRule) -> float | None:
+    """The unit of the leader's clock when it counts this table's periods and its open
+    families run up to the latest start (`clock`), else None."""
+    group = span.columns[2]
+    dim = dims.children(table.name, (group,))
+    tick = next((r for r in st.model.table(str(span.params[0])).rules if r.kind == "clock"
+                 and r.params[0] == dim and r.params[4:5] == (True,)), None)
+    return float(np.median(tick.params[1])) if tick is not None else None
+
+
+def _on_ticks(rel: np.ndarray, rel_end: np.ndarray, first: np.ndarray, last: np.ndarray,
+              unit: float, room: np.ndarray, shut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts (after the family's first) one unit apart, each period ending its own gap
+    before the next start, for the families whose periods fit in `room` (before a closed
+    family's end, up to the latest start for an open one); the others as they were."""
+    fam_id = np.cumsum(first) - 1
+    k = np.arange(len(rel)) - np.flatnonzero(first)[fam_id]
+    size = np.bincount(fam_id).astype(float)
+    fits = np.where(shut, (size - 1) * unit < room, (size - 1) * unit <= room)
+    tick = k * unit
+    nxt = np.r_[rel[1:], 0.0]
+    gap = np.where(last, 0.0, np.maximum(nxt - rel_end, 0.0))
+    tick_end = np.where(last, tick + (rel_end - rel), np.r_[tick[1:], 0.0] - gap)
+    on = fits[fam_id]
+    return np.where(on, tick, rel), np.where(on, tick_end, rel_end)
 
 
 def _per_family_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
