@@ -49,6 +49,7 @@ import numpy as np
 
 from dbclone import faults
 from dbclone.errors import LoadError
+from dbclone.memory import release
 from dbclone.synth.spill import from_days, plain_dates
 from dbclone.synth.tables import Staged
 
@@ -169,6 +170,7 @@ def _quiet() -> None:
 
 def _run_head(table: str, index: int, lo: int, hi: int) -> Done:
     assert _HEAD is not None
+    release()  # the worker's last chunk is sent and gone
     return packed(call_head(_HEAD, table, index, lo, hi))
 
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from dbclone.memory import return_large_blocks
+from dbclone.memory import release, return_large_blocks
 from dbclone.plan import Plan
 from dbclone.schema import Table
 from dbclone.synth import dims, parallel
@@ -178,6 +178,7 @@ class Sampler:
                            staged=staged)
 
         for (i, lo, hi), done in zip(jobs, self.runner.heads(name, made, jobs), strict=True):
+            release()  # the last chunk's arrays are gone
             if ordered:
                 done = self._tail(run, done.data, done.latent, i, lo, hi)
             self._use(pos, i + 1, 2)
