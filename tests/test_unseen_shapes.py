@@ -150,3 +150,29 @@ def test_a_return_after_its_rental_keeps_whole_seconds(new_db) -> None:
     assert len(got) == 600
     assert all(b is not None and b >= r for r, b in got)
     assert [b for _, b in got if b.microsecond] == []
+
+
+def test_generated_columns_with_a_column_check_recreate_on_mariadb(new_db) -> None:
+    """world_x (MySQL's sample, MariaDB): `countryinfo._json_schema` is a generated JSON
+    column, which MariaDB shows as `GENERATED ALWAYS AS (...) VIRTUAL CHECK (json_valid(...))`;
+    the reflected expression kept `VIRTUAL CHECK (...)` and the clone's CREATE TABLE failed
+    with a syntax error. A generated column with its own CHECK failed alike."""
+    source = new_db("mysql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE doc (id INT PRIMARY KEY, body JSON, kind JSON GENERATED ALWAYS AS "
+            "('{\"type\": \"object\"}') VIRTUAL, total INT NOT NULL, twice INT AS (total * 2) "
+            "VIRTUAL CHECK (twice >= 0), code VARCHAR(8) AS (json_unquote(json_extract(body, "
+            "'$.code'))) STORED)")
+        conn.execute(sa.text("INSERT INTO doc (id, body, total) VALUES (:i, :b, :t)"),
+                     [{"i": i, "b": f'{{"code": "C{i % 9}", "n": {i}}}', "t": i % 40}
+                      for i in range(1, 121)])
+    target = new_db("mysql")
+    clone(source, target, seed=0)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text("SELECT kind, total, twice, body, code FROM doc")).all()
+        ddl = conn.execute(sa.text("SHOW CREATE TABLE doc")).one()[1]
+    assert len(got) == 120
+    assert all(twice == 2 * total for _, total, twice, _, _ in got)
+    assert {kind for kind, *_ in got} == {'{"type": "object"}'}
+    assert "VIRTUAL" in ddl and "STORED" in ddl and "`twice` >= 0" in ddl

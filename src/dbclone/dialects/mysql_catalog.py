@@ -18,6 +18,12 @@ from dbclone.schema import CheckConstraint, Column, ForeignKey, Table, Trigger, 
 
 _JSON_VALID = re.compile(r"^json_valid\(`(?P<col>(?:[^`]|``)+)`\)$", re.IGNORECASE)
 
+#: What follows a generated column's expression in MariaDB's SHOW CREATE TABLE, which the
+#: inspector leaves in the expression when a column CHECK comes after it (a JSON column's
+#: json_valid, or the column's own CHECK, both read from the catalog on their own).
+_GENERATED_TAIL = re.compile(r"\s+(?P<how>VIRTUAL|STORED|PERSISTENT)(?:\s+CHECK\s*\(.*\))?\s*$",
+                             re.IGNORECASE | re.DOTALL)
+
 
 def _rows(conn: Connection, sql: str, **params: Any) -> list[Any]:
     return list(conn.execute(sa.text(sql), params))
@@ -111,6 +117,10 @@ def refine(conn: Connection, table: Table) -> Table:
 
 
 def _column(col: Column, is_json: bool, update: str | None) -> Column:
+    tail = _GENERATED_TAIL.search(col.computed or "")
+    if col.computed and tail:
+        col = dataclasses.replace(col, computed=col.computed[:tail.start()],
+                                  persisted=tail["how"].upper() != "VIRTUAL")
     if is_json:
         col = dataclasses.replace(col, kind="json", sql_type="JSON", length=None)
     if update:
