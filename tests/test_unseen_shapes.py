@@ -176,3 +176,31 @@ def test_generated_columns_with_a_column_check_recreate_on_mariadb(new_db) -> No
     assert all(twice == 2 * total for _, total, twice, _, _ in got)
     assert {kind for kind, *_ in got} == {'{"type": "object"}'}
     assert "VIRTUAL" in ddl and "STORED" in ddl and "`twice` >= 0" in ddl
+
+
+def test_json_strings_keep_their_classes_of_characters(new_db) -> None:
+    """world_x (MariaDB): `countryinfo.doc` holds a country's code (ABW), an object id
+    (00005de917d80000000000000000) and its head of state (Beatrix); each value is rare, and
+    the clone wrote all three as runs of small letters ("auf", "bizebvg...", "empfafflrg")."""
+    rng = np.random.default_rng(6)
+    source = new_db("postgresql")
+    docs = []
+    for i in range(200):
+        code = "".join(chr(65 + int(c)) for c in rng.integers(0, 26, 3))
+        ref = "".join("0123456789abcdef"[int(c)] for c in rng.integers(0, 16, 24))
+        name = " ".join(chr(65 + int(rng.integers(0, 26))) + "".join(
+            chr(97 + int(c)) for c in rng.integers(0, 26, int(rng.integers(3, 9))))
+            for _ in range(int(rng.integers(1, 3))))
+        docs.append({"i": i + 1, "d": f'{{"code": "{code}", "ref": "{ref}", "name": "{name}"}}'})
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE country_doc (id INTEGER PRIMARY KEY, doc JSONB)")
+        conn.execute(sa.text("INSERT INTO country_doc VALUES (:i, CAST(:d AS JSONB))"), docs)
+    target = new_db("postgresql")
+    clone(source, target, seed=0)
+    with engine_for(target).connect() as conn:
+        got = [d for (d,) in conn.execute(sa.text("SELECT doc FROM country_doc"))]
+    assert len(got) == 200
+    assert all(d["code"].isalpha() and d["code"].isupper() for d in got if "code" in d)
+    assert all(set(d["ref"]) <= set("0123456789abcdef") for d in got if "ref" in d)
+    assert all(w[0].isupper() for d in got if "name" in d for w in d["name"].split())
+    assert sum("code" in d and "ref" in d and "name" in d for d in got) >= 190

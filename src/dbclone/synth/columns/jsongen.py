@@ -2,7 +2,8 @@
 documents with that structure and synthetic values.
 
 A key is kept only when at least k documents have it, and a string value only when at least k
-documents share it; other strings become words of a similar length. The summary is plain JSON.
+documents share it; other strings become new ones of a similar length made of the same classes
+of characters (capitals, small letters, digits, spaces). The summary is plain JSON.
 """
 
 from __future__ import annotations
@@ -52,7 +53,37 @@ def summarise(docs: list[Any], k: int, depth: int = 0) -> dict[str, Any]:
         node["values"] = [v for v, _ in common]
         node["probs"] = [c / len(same) for _, c in common]
         node["lengths"] = _quantiles([len(s) for s in same])
+        node["chars"] = _char_classes(same)
     return node
+
+
+#: Character classes of a string leaf: what its uncommon values are made of.
+_CLASSES = {"upper": str.isupper, "lower": str.islower, "digit": str.isdigit,
+            "space": str.isspace}
+_HEX = set("abcdefABCDEF0123456789")
+
+
+def _char_classes(strings: list[str]) -> dict[str, Any]:
+    """Shares of upper, lower, digit and space characters over all the strings, whether
+    every string is hexadecimal and whether its words start in capitals: a country code
+    (ABW), an object id (00005de917d8...) and a head of state (Beatrix) then come out as
+    such, not as the same run of small letters ("auf", "bizebvg...", "empfafflrg")."""
+    text = "".join(strings)
+    if not text:
+        return {}
+    out: dict[str, Any] = {name: sum(map(test, text)) / len(text)
+                           for name, test in _CLASSES.items()}
+    out["hex"] = all(set(v) <= _HEX for v in strings)
+    starts = [w[0] for v in strings for w in v.split() if w[0].isalpha()]
+    capitals = sum(c.isupper() for c in starts)
+    out["title"] = bool(starts) and capitals >= TITLE_SHARE * len(starts)
+    if out["title"]:  # capitals inside words only: the words' own are put back after
+        out["upper"] = max(0.0, out["upper"] - capitals / len(text))
+    return out
+
+
+#: Share of words starting in a capital above which a leaf's words are written so.
+TITLE_SHARE = 0.8
 
 
 def _kind(value: Any) -> str:
@@ -104,7 +135,25 @@ def _string(node: dict[str, Any], rng: np.random.Generator) -> str:
         p = np.asarray(node["probs"], dtype=float)
         return str(node["values"][int(rng.choice(len(p), p=p / p.sum()))])
     size = max(int(round(_draw(node.get("lengths", [5, 5]), rng))), 1)
-    return "".join(_LETTERS[int(i)] for i in rng.integers(0, 26, size))
+    chars = node.get("chars")
+    if not chars:  # a model written before character classes were kept
+        return "".join(_LETTERS[int(i)] for i in rng.integers(0, 26, size))
+    return _of_classes(chars, size, rng)
+
+
+def _of_classes(chars: dict[str, Any], size: int, rng: np.random.Generator) -> str:
+    letters = "abcdef" if chars.get("hex") else _LETTERS
+    pools = {"upper": letters.upper(), "lower": letters, "digit": "0123456789", "space": " "}
+    names = [n for n in pools if chars.get(n, 0) > 0]
+    if not names:
+        return "".join(_LETTERS[int(i)] for i in rng.integers(0, 26, size))
+    p = np.asarray([chars[n] for n in names], dtype=float)
+    picks = rng.choice(len(names), size, p=p / p.sum())
+    out = [pools[names[i]][int(rng.integers(0, len(pools[names[i]])))] for i in picks]
+    text = " ".join("".join(out).split()) or letters[0]
+    if chars.get("title"):
+        text = " ".join(w[:1].upper() + w[1:] for w in text.split())
+    return text
 
 
 def _draw(quantiles: list[float], rng: np.random.Generator) -> float:
