@@ -21,7 +21,6 @@ to JSON.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
@@ -118,13 +117,13 @@ class Phrases:
     def sample(self, n: int, rng: np.random.Generator,
                lengths: np.ndarray | None = None, tries: int = 8) -> list[str]:
         """n values; with target `lengths`, each the closest in length of `tries` draws,
-        then cut at a word or lengthened by words towards it (a value's length is part of
-        the row: the report's detection reads text as its length). A cut that drops the
-        value's first made-up word (`_Chain.sizes`) gives a word of what is left a made-up
-        one of its length (`_Chain.renewed`), so no value is a source value; values are
-        last checked against the column's source values where this process fitted it
-        (`remember`). The draws advance together, a step of all of them per NumPy call
-        (`_Chain`); only each row's chosen draw is joined into a string."""
+        lengthened by further whole draws of its row while short of it, then cut at a word
+        where long (a value's length is part of the row: the report's detection reads text
+        as its length). A cut that drops the value's first made-up word (`_Chain.sizes`)
+        makes a word of what is left up (`_Chain.renewed`), so no value is a source value;
+        values are last checked against the column's source values where this process
+        fitted it (`remember`). The draws advance together, a step of all of them per NumPy
+        call (`_Chain`); only the draws taken are joined into strings."""
         if n <= 0:
             return []
         chain = _chain_of(self)
@@ -136,50 +135,51 @@ class Phrases:
         size, floor = (a.reshape(n, k) for a in chain.sizes(drawn, words))
         want = np.asarray(lengths, dtype=np.int64)[:n]
         # argmin takes the first of equally near draws
-        best = np.arange(n) * k + np.abs(size - want[:, None]).argmin(axis=1)
-        picked, at = drawn.take(best)
-        out = chain.join(picked, words[at], rng)
-        far = np.flatnonzero(np.abs(size.ravel()[best] - want) > SLACK).tolist()
-        self._to_lengths(chain, out, far, want.tolist(), floor.ravel()[best].tolist(), rng)
-        return chain.checked(out)
-
-    def _to_lengths(self, chain: _Chain, out: list[str], rows: list[int], want: list[int],
-                    floor: list[int], rng: np.random.Generator) -> None:
-        """Each of `rows` lengthened by public words while shorter than its target - 2, in
-        the value's case (capitals in a value of capitals, else the case of its last word),
-        then cut at a word where longer than the target + 2; a cut before `floor` (the end
-        of its first made-up word) renews a word of the rest (`_Chain.renewed`). A row's
-        words are the next draws of one word at a time, row after row; numpy gives the same
-        numbers drawn as one array, so they are drawn ahead in one call and the generator
-        is then moved on by exactly the words the rows took."""
-        need = [want[i] - SLACK - len(out[i]) for i in rows] if self.public else []
-        most = sum(-(-gap // chain.shortest) for gap in need if gap > 0)
-        if most:
-            ahead = rng.bit_generator.state
-            stream = rng.integers(0, len(self.public), most)
-            # characters added once the first j words are: a space and the word each
-            added = np.concatenate([[0], np.cumsum(1 + chain.word_sizes[stream])]).tolist()
-            stream_words = stream.tolist()
-            taken = 0
-            for i, gap in zip(rows, need, strict=True):
-                if gap <= 0:
-                    continue
-                end = bisect.bisect_left(added, added[taken] + gap, lo=taken)
-                value = out[i]
-                last = value.split()[-1] if value.split() else value
-                slot = CAPS if value.isupper() else UPPER if last[:1].isupper() else LOWER
-                cased = chain.spaced_words[slot]
-                out[i] = value + "".join([cased[w] for w in stream_words[taken:end]])
-                taken = end
-            rng.bit_generator.state = ahead
-            rng.integers(0, len(self.public), taken)
-        for i in rows:
-            value, target = out[i], want[i]
+        first = np.abs(size - want[:, None]).argmin(axis=1)
+        rounds = _further(size, first, want)
+        taken = np.concatenate([np.arange(n) * k + first, *(r * k + j for r, j in rounds)])
+        picked, at = drawn.take(taken)
+        texts = chain.join(picked, words[at], rng)
+        out, done = texts[:n], n
+        for r, _ in rounds:
+            for i, text in zip(r.tolist(), texts[done:done + len(r)], strict=True):
+                out[i] += " " + text
+            done += len(r)
+        rows = np.arange(n)
+        lows = floor[rows, first].tolist()
+        for i, target in enumerate(want.tolist()):
+            value = out[i]
             cut = value.rfind(" ", 0, target + 1)
             if len(value) > target + SLACK and cut >= 0:
                 out[i] = value[:cut].rstrip(" ,:;-(&/")
-                if cut < floor[i]:
+                if cut < lows[i]:
                     out[i] = chain.renewed(out[i], i)
+        return chain.checked(out)
+
+
+def _further(size: np.ndarray, first: np.ndarray, want: np.ndarray
+             ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For the rows whose first draw (`first`, of the draws' `size`s) falls short of their
+    target by more than SLACK, further draws of the row, one a round, each the longest
+    unused one that fits in what is missing (a draw cut after its first word reads as
+    cut): per round, the rows and the draw each takes."""
+    n, k = size.shape
+    used = np.zeros((n, k), dtype=bool)
+    used[np.arange(n), first] = True
+    have = size[np.arange(n), first]
+    out = []
+    for _ in range(k - 1):
+        short = np.flatnonzero(want - have > SLACK)
+        if not len(short):
+            break
+        room = (want[short] - have[short] - 1 + SLACK)[:, None]
+        fits = np.where(used[short] | (size[short] > room), -1, size[short])
+        j = fits.argmax(axis=1)
+        short, j = short[fits.max(axis=1) > 0], j[fits.max(axis=1) > 0]
+        used[short, j] = True
+        have[short] += size[short, j] + 1
+        out.append((short, j))
+    return out
 
 
 #: Characters a value may miss its target length by, either way, before it is cut or
@@ -314,8 +314,15 @@ class _Chain:
         self.cased = {i: (np.asarray([_cased(w, f) for w in self.words], dtype=object),
                           np.asarray([" " + _cased(w, f) for w in self.words], dtype=object))
                       for i, f in enumerate(forms)}
-        self.spaced_words = {f: self.cased[i][1].tolist() for i, f in enumerate(forms)}
-        self.shortest = 1 + int(self.word_sizes.min())
+        # the column's kept numbers by width, with their counts (steps with no context)
+        numbers: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for count, nxt, *ctx in self.phrases.steps:
+            number = _bare(decode(str(nxt)))[1]
+            if not ctx and number.isdigit() and number.isascii():
+                numbers[len(number)].append((number, int(count)))
+        self.numbers = {w: (np.asarray([t for t, _ in found], dtype=object),
+                            np.cumsum([c for _, c in found], dtype=float))
+                        for w, found in numbers.items()}
         by_size: dict[int, list[str]] = defaultdict(list)
         for w in self.words:
             by_size[len(w)].append(w)
@@ -465,6 +472,23 @@ class _Chain:
         at = value.rfind(old)
         return value[:at] + word + value[at + len(old):]
 
+    def _numbers(self, widths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Numbers for digit slots of these widths: the column's kept numbers of the width
+        in their shares (a year for a year, a round 500 for a round 250), else digits drawn
+        one by one (no number of that width is held by k owners)."""
+        out = np.empty(len(widths), dtype=object)
+        for width in np.unique(widths).tolist():
+            at = np.flatnonzero(widths == width)
+            found = self.numbers.get(int(width))
+            if found is not None:
+                texts, cum = found
+                out[at] = texts[np.searchsorted(cum, rng.random(len(at)) * cum[-1],
+                                                side="right").clip(0, len(texts) - 1)]
+                continue
+            digits = rng.integers(0, 10, (len(at), int(width))).astype(str)
+            out[at] = ["".join(row) for row in digits.tolist()]
+        return out
+
     def join(self, drawn: _Drawn, words: np.ndarray, rng: np.random.Generator) -> list[str]:
         """The sequences as strings: every token's text at once (kept tokens as written,
         word slots the drawn words in the slot's case, digit slots drawn digits, a space
@@ -477,9 +501,10 @@ class _Chain:
             at = np.flatnonzero(form == f)
             picked = words[at]
             text[at] = np.where(spaced[at], spaced_cased[picked], cased[picked])
-        for i in np.flatnonzero(self.digits[vals]).tolist():
-            digits = "".join(map(str, rng.integers(0, 10, int(self.digits[vals[i]]))))
-            text[i] = " " + digits if spaced[i] else digits
+        at = np.flatnonzero(self.digits[vals])
+        if len(at):
+            numbers = self._numbers(self.digits[vals[at]], rng)
+            text[at] = np.where(spaced[at], " " + numbers.astype(str), numbers)
         parts = text.tolist()
         ends = np.cumsum(drawn.lengths).tolist()
         return ["".join(parts[a:b]) for a, b in zip(drawn.starts.tolist(), ends, strict=True)]

@@ -36,6 +36,13 @@ LONGEST = 24
 #: Counts are raised to this power before drawing: flatter than the counts, so made-up words
 #: use rare continuations more, as real rare words do.
 FLAT = 0.6
+#: Candidates made per word kept, for `calibrated` to choose from.
+CANDIDATES = 5
+#: Iterative scaling: rounds, step, and the largest log-weight a word may get (so a few
+#: words cannot take all the weight).
+ROUNDS = 30
+STEP = 1.0
+CLIP = 4.0
 _START, _END = "\x02", "\x03"
 
 
@@ -114,12 +121,63 @@ def words(source: Sequence[str], owners: Sequence[Hashable], k: int,
     model = fit(source, owners, k)
     if not model:
         return ()
+    want = CANDIDATES * n
     out: dict[str, None] = {}
     u = _uniforms(rng)
-    for _ in range(TRIES * n):
+    for _ in range(TRIES * want):
         word = _grow(model, u)
         if len(word) >= 3 and word.isalpha() and fold(word) not in banned:
             out[word] = None
-            if len(out) >= n:
+            if len(out) >= want:
                 break
-    return tuple(out)
+    return calibrated(list(out), source, owners, k, rng, n)
+
+
+def _features(word: str) -> list[str]:
+    """What a reader of character n-grams sees of a word: its 1- to 4-grams with a space
+    on either side, and its length."""
+    padded = f" {word} "
+    return [padded[i:i + size] for size in range(1, 5)
+            for i in range(len(padded) - size + 1) if padded[i:i + size] != " "] + \
+        [f"#len{min(len(word), 14)}"]
+
+
+def calibrated(candidates: list[str], source: Sequence[str], owners: Sequence[Hashable],
+               k: int, rng: np.random.Generator, n: int) -> tuple[str, ...]:
+    """n of the candidates, chosen so that the rate of each n-gram k owners' words share
+    (and of each word length) comes out as in the source's words: a character model held
+    to k owners' steps over-uses the common sequences and makes run-on words, which a
+    reader of n-grams sees at once. Weights by iterative scaling (each gram's rate pulled
+    towards the source's), then n words drawn without replacement in proportion."""
+    if len(candidates) <= n:
+        return tuple(candidates)
+    from scipy import sparse
+
+    held: dict[str, set[Hashable]] = defaultdict(set)
+    count: Counter[str] = Counter()
+    for word, owner in zip(source, owners, strict=True):
+        for g in _features(word):
+            held[g].add(owner)
+            count[g] += 1
+    grams = sorted(g for g, who in held.items() if len(who) >= k)
+    index = {g: i for i, g in enumerate(grams)}
+    target = np.asarray([count[g] for g in grams], dtype=float) / len(source)
+    rows, cols = [], []
+    for i, word in enumerate(candidates):
+        for g in _features(word):
+            j = index.get(g)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    x = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                          shape=(len(candidates), len(grams)))
+    per = np.maximum(np.asarray(x.sum(axis=1)).ravel(), 1.0)
+    log_w = np.zeros(len(candidates))
+    for _ in range(ROUNDS):
+        w = np.exp(log_w - log_w.max())
+        rate = (x.T @ w) / w.sum()
+        ratio = np.log(np.maximum(target, 1e-9) / np.maximum(rate, 1e-9))
+        log_w = np.clip(log_w + STEP * (x @ ratio) / per, -CLIP, CLIP)
+    w = np.exp(log_w - log_w.max())
+    pick = rng.choice(len(candidates), n, replace=False, p=w / w.sum())
+    return tuple(candidates[i] for i in np.sort(pick))
