@@ -41,7 +41,7 @@ class TextModel:
     """kind/style/reason: see `recognise.Semantic`; kind "phrases" for a token chain. pool:
     public values to draw from; countries: the source's country mix (cities, regions); shapes: the
     source's common value shapes with their share (phone extensions, codes); steps, shares,
-    public: an `ngram.Phrases`."""
+    public, variants: an `ngram.Phrases`."""
 
     kind: str
     style: str = "name"
@@ -54,9 +54,10 @@ class TextModel:
     steps: tuple[tuple[Any, ...], ...] = ()
     shares: tuple[tuple[Any, ...], ...] = ()
     public: tuple[str, ...] = ()
+    variants: tuple[tuple[Any, ...], ...] = ()
 
     def phrases(self) -> ngram.Phrases:
-        return ngram.Phrases(self.steps, self.shares, self.public)
+        return ngram.Phrases(self.steps, self.shares, self.public, self.variants)
 
 
 @functools.cache
@@ -156,7 +157,8 @@ def _chain_or_pool(column: str, sem: Semantic, text: list[str],
     if closeness.prefer(text, map(str, ours), map(str, theirs)):
         return TextModel(chained.kind, sem.kind, sem.reason + "; the column's own words "
                          "read closer to it than public ones", steps=chained.steps,
-                         shares=chained.shares, public=chained.public)
+                         shares=chained.shares, public=chained.public,
+                         variants=chained.variants)
     return pooled
 
 
@@ -203,7 +205,8 @@ def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | Non
     # style: the kind recognised (a work's title, a product), "name" where none was
     return TextModel("phrases", sem.kind if sem is not None and sem.kind in PHRASED - {"phrases"}
                      else "name", reason,
-                     steps=phrases.steps, shares=phrases.shares, public=phrases.public)
+                     steps=phrases.steps, shares=phrases.shares, public=phrases.public,
+                     variants=phrases.variants)
 
 
 _DIGIT = re.compile("9")

@@ -103,16 +103,18 @@ class Phrases:
     steps: tuple[tuple[Any, ...], ...]
     shares: tuple[tuple[Any, ...], ...]
     public: tuple[str, ...] = field(default=())
+    variants: tuple[tuple[Any, ...], ...] = field(default=())
 
     def to_json(self) -> dict[str, object]:
         return {"steps": [list(s) for s in self.steps], "shares": [list(s) for s in self.shares],
-                "public": list(self.public)}
+                "public": list(self.public), "variants": [list(v) for v in self.variants]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Phrases:
         steps = tuple((int(s[0]), *map(str, s[1:])) for s in data["steps"])
         shares = tuple((float(s[0]), *map(str, s[1:])) for s in data["shares"])
-        return cls(steps, shares, tuple(str(w) for w in data.get("public", ())))
+        return cls(steps, shares, tuple(str(w) for w in data.get("public", ())),
+                   tuple(tuple(map(str, v)) for v in data.get("variants", ())))
 
     def sample(self, n: int, rng: np.random.Generator,
                lengths: np.ndarray | None = None, tries: int = 8) -> list[str]:
@@ -202,7 +204,7 @@ def remember(phrases: Phrases, values: Sequence[str]) -> None:
 
 def _content(phrases: Phrases) -> int:
     """A fitted chain known by its content (a model read back from JSON is the same one)."""
-    return hash((phrases.steps, phrases.shares, phrases.public))
+    return hash((phrases.steps, phrases.shares, phrases.public, phrases.variants))
 
 
 _CHAINS: dict[int, _Chain] = {}
@@ -214,7 +216,8 @@ def _chain_of(phrases: Phrases) -> _Chain:
     found = _CHAINS.get(id(phrases.steps))
     if found is None or found.phrases.steps is not phrases.steps or \
             found.phrases.shares is not phrases.shares or \
-            found.phrases.public is not phrases.public:
+            found.phrases.public is not phrases.public or \
+            found.phrases.variants is not phrases.variants:
         found = _CHAINS[id(phrases.steps)] = _Chain(phrases)
     return found
 
@@ -247,7 +250,30 @@ class _Chain:
         self.many = [np.diff(level[4]) > 1 for level in self.levels]
         self.words = tuple(phrases.public) or ("x",)
         self.source = _SOURCES.get(_content(phrases))
+        self._variants(phrases.variants)
         self._classes()
+
+    def _variants(self, stored: tuple[tuple[Any, ...], ...]) -> None:
+        """as_variant: per symbol, the symbols of its word's near misses (-1 past them),
+        written in the word's case and with its glue; is_variant: the near misses."""
+        found = {str(v[0]): v[1:] for v in stored}
+        rows: list[list[int]] = []
+        for sym in list(self.symbols):
+            glued, bare = _bare(sym)
+            near = found.get(bare.lower(), ()) if bare[:1].isalpha() else ()
+            if near and not (bare.islower() or bare.isupper() or bare.istitle()):
+                near = ()  # a word of mixed case (McCartney) has no case to write them in
+            form = _slot(bare) if near else ""
+            rows.append([self._number((GLUE if glued else "") + _cased(str(w), form))
+                         for w in near])
+        width = max((len(r) for r in rows), default=0)
+        self.as_variant = np.full((len(self.symbols), max(width, 1)), -1, dtype=np.int64)
+        for i, r in enumerate(rows):
+            self.as_variant[i, :len(r)] = r
+        self.n_variants = np.zeros(len(self.symbols), dtype=np.int64)
+        self.n_variants[:len(rows)] = [len(r) for r in rows]
+        self.is_variant = np.zeros(len(self.symbols), dtype=bool)
+        self.is_variant[self.as_variant[self.as_variant >= 0]] = True
 
     def _number(self, stored: str) -> int:
         sym = decode(stored)
@@ -351,7 +377,7 @@ class _Chain:
         drawn = _Drawn(lengths, np.empty(int(lengths.sum()), dtype=np.int64))
         for i, (rows, nxt) in enumerate(steps):
             drawn.vals[drawn.starts[rows] + i] = nxt
-        return self._with_word_slot(drawn)
+        return self._with_word_slot(drawn, rng)
 
     def _step(self, keys: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
         """The next symbol of each draw (`keys[size]`: its last `size` symbols as one
@@ -391,22 +417,29 @@ class _Chain:
         pos = np.minimum(np.searchsorted(level, key), len(level) - 1)
         return np.where(level[pos] == key, pos, -1)
 
-    def _with_word_slot(self, drawn: _Drawn) -> _Drawn:
-        """Where a sequence has no word slot, its last word (not a short function word, if
-        it has one) becomes a slot of its form, so the value holds a made-up word and is no
-        source value; a sequence without any word becomes one capitalised word slot."""
+    def _with_word_slot(self, drawn: _Drawn, rng: np.random.Generator) -> _Drawn:
+        """Where a sequence has no word slot, one of its words is replaced so that the value
+        holds a word the source never has and is no source value: the last word with near
+        misses (`wordgen.variants`) by one of them, else its last word (not a short
+        function word, if it has one) by a slot of its form (a made-up word); a sequence
+        without any word becomes one capitalised word slot."""
         rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
         m = len(drawn.lengths)
         lacking = np.bincount(rows, weights=self.word_slot[vals], minlength=m) == 0
         pick = np.flatnonzero(lacking[rows] & (self.as_slot[vals] >= 0))
-        # the last word of each lacking row, a content word where there is one: rank a
-        # content word above every other word, then take each row's highest (last) rank
-        rank = cols[pick] + 1 + LONGEST * self.content[vals[pick]]
+        # the last word of each lacking row, one with near misses or else a content word
+        # where there is one: rank those above every other word, then take each row's
+        # highest (last) rank
+        rank = cols[pick] + 1 + LONGEST * (self.content[vals[pick]]
+                                           + 2 * (self.n_variants[vals[pick]] > 0))
         best = np.zeros(m, dtype=np.int64)
         np.maximum.at(best, rows[pick], rank)
         where = np.flatnonzero(lacking & (best > 0))
         at = drawn.starts[where] + (best[where] - 1) % LONGEST
-        vals[at] = self.as_slot[vals[at]]
+        old = vals[at]
+        near = self.n_variants[old]
+        choice = (rng.random(len(old)) * np.maximum(near, 1)).astype(np.int64)
+        vals[at] = np.where(near > 0, self.as_variant[old, choice], self.as_slot[old])
         bare = lacking & (best == 0)
         if not bare.any():
             return drawn
@@ -424,11 +457,12 @@ class _Chain:
     def sizes(self, drawn: _Drawn, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each sequence's length in characters with the drawn words (one per symbol) in its
         word slots, and the length of its shortest start that holds a whole made-up word
-        (through its first word slot; every sequence has one, `_with_word_slot`)."""
+        (through its first word slot or near miss; every sequence has one,
+        `_with_word_slot`)."""
         rows, cols, vals = drawn.rows, drawn.cols, drawn.vals
-        slot = self.word_slot[vals]
-        chars = np.where(slot, self.word_sizes[words],
+        chars = np.where(self.word_slot[vals], self.word_sizes[words],
                          self.text_size[vals]) + (~self.glued[vals] & (cols > 0))
+        slot = self.word_slot[vals] | self.is_variant[vals]
         m = len(drawn.lengths)
         size = np.bincount(rows, weights=chars, minlength=m).astype(np.int64)
         total = np.cumsum(chars)
@@ -584,14 +618,31 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
             covered[step[:-1]] += count
     if not kept_steps:
         return None
-    made = _made_up(seqs, who, kept, k, rng or np.random.default_rng(0),
-                    avoid | {fold(w) for w in word_owners})
+    rng = rng or np.random.default_rng(0)
+    banned = avoid | {fold(w) for w in word_owners}
+    made = _made_up(seqs, who, kept, k, rng, banned)
     seen = {w.lower() for w in word_owners}
     shares = sorted((covered[c] / totals[c], *map(encode, c)) for c in covered)
     return Phrases(
         tuple(sorted(kept_steps, key=lambda s: s[1:])), tuple(shares),
         made or tuple(w.lower() for w in dict.fromkeys(public)
-                      if w.lower() not in seen and len(w) > 2))
+                      if w.lower() not in seen and len(w) > 2),
+        _near_misses(seqs, who, kept, k, rng, banned))
+
+
+def _near_misses(seqs: list[list[tuple[bool, str]]], who: list[Hashable], kept: set[str],
+                 k: int, rng: np.random.Generator,
+                 banned: frozenset[str] | Folded) -> tuple[tuple[str, ...], ...]:
+    """Near misses of the kept content words, for a value to take in place of its own
+    (`wordgen.variants`), learnt from all the column's words."""
+    words = sorted({w.lower() for w in kept if w.isalpha() and not _is_function(w)})
+    if not words:
+        return ()
+    pairs = [(w.lower(), o) for seq, o in zip(seqs, who, strict=True) for _, w in seq
+             if w.isalpha()]
+    found = wordgen.variants(words, [w for w, _ in pairs], [o for _, o in pairs], k, banned,
+                             rng)
+    return tuple((w, *found[w]) for w in words if w in found)
 
 
 def encode(symbol: str) -> str:

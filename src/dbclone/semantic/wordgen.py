@@ -36,6 +36,11 @@ LONGEST = 24
 #: Counts are raised to this power before drawing: flatter than the counts, so made-up words
 #: use rare continuations more, as real rare words do.
 FLAT = 0.6
+#: Near misses per kept word (`variants`), attempts per near miss, and the shortest stem
+#: kept of a word.
+VARIANTS = 3
+VARIANT_TRIES = 6
+MIN_STEM = 3
 #: Candidates made per word kept, for `calibrated` to choose from.
 CANDIDATES = 5
 #: Iterative scaling: rounds, step, and the largest log-weight a word may get (so a few
@@ -91,9 +96,10 @@ def _uniforms(rng: np.random.Generator) -> Iterator[float]:
         yield from rng.random(1 << 15).tolist()
 
 
-def _grow(model: Model, u: Iterator[float]) -> str:
-    text = _START * ORDER
-    for _ in range(LONGEST):
+def _grow(model: Model, u: Iterator[float], prefix: str = "") -> str:
+    """A word grown from the model character by character, starting with `prefix`."""
+    text = _START * ORDER + prefix
+    for _ in range(LONGEST - len(prefix)):
         found = None
         for size in range(ORDER, -1, -1):
             found = model.get(text[len(text) - size:] if size else "")
@@ -107,6 +113,41 @@ def _grow(model: Model, u: Iterator[float]) -> str:
             return text[ORDER:]
         text += c
     return ""  # no end within LONGEST characters: a run-on, not a word
+
+
+def variants(kept: Sequence[str], source: Sequence[str], owners: Sequence[Hashable], k: int,
+             banned: frozenset[str] | Folded, rng: np.random.Generator,
+             per: int = VARIANTS) -> dict[str, tuple[str, ...]]:
+    """Per kept word (lower case, more than MIN_STEM letters), up to `per` near misses: the
+    word with its last one to three letters grown again by the character model of the
+    source's words (``factory`` -> ``factorial``, ``hembesök`` -> ``hembesöket``), none a
+    word or value of the source (`banned`, folded), within two letters of its length. A
+    value that must hold a word the source never has takes one of these in place of one of
+    its own words: a reader of character n-grams sees the word's own sequences and a common
+    ending, where a word made up whole shows sequences the text never has."""
+    if len(source) > TRAIN:
+        pick = rng.choice(len(source), TRAIN, replace=False)
+        source, owners = [source[i] for i in pick], [owners[i] for i in pick]
+    model = fit(source, owners, k)
+    out: dict[str, tuple[str, ...]] = {}
+    if not model:
+        return out
+    u = _uniforms(rng)
+    for word in kept:
+        if len(word) <= MIN_STEM or not word.isalpha():
+            continue
+        found: dict[str, None] = {}
+        for _ in range(VARIANT_TRIES * per):
+            cut = 1 + int(next(u) * min(3, len(word) - MIN_STEM))
+            made = _grow(model, u, word[:len(word) - cut])
+            if made and made != word and abs(len(made) - len(word)) <= 2 and \
+                    fold(made) not in banned:
+                found[made] = None
+                if len(found) >= per:
+                    break
+        if found:
+            out[word] = tuple(found)
+    return out
 
 
 def words(source: Sequence[str], owners: Sequence[Hashable], k: int,
