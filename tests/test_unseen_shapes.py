@@ -204,3 +204,26 @@ def test_json_strings_keep_their_classes_of_characters(new_db) -> None:
     assert all(set(d["ref"]) <= set("0123456789abcdef") for d in got if "ref" in d)
     assert all(w[0].isupper() for d in got if "name" in d for w in d["name"].split())
     assert sum("code" in d and "ref" in d and "name" in d for d in got) >= 190
+
+
+def test_sqlite_datetime_holding_days_stays_days(new_db) -> None:
+    """Northwind SQLite (jpwhite3/northwind-SQLite3): `Orders.OrderDate` is declared DATETIME
+    and holds '2016-07-04'; Sakila's SQLite port likewise in `customer.create_date`
+    (TIMESTAMP). The clone wrote '2016-07-05 00:00:00', so text comparisons no longer match."""
+    import datetime as dt
+
+    rng = np.random.default_rng(7)
+    start = dt.datetime(2016, 7, 4, 8, 0, 0)
+    rows = []
+    for i in range(300):
+        ordered = start + dt.timedelta(days=int(rng.integers(0, 600)))
+        stamp = ordered + dt.timedelta(seconds=int(rng.integers(0, 86400)))
+        rows.append((i + 1, ordered.date().isoformat(), stamp.isoformat(sep=" ")))
+    source = sqlite_source(new_db, ["CREATE TABLE orders (id INTEGER PRIMARY KEY, "
+                                    "order_date DATETIME NOT NULL, touched TIMESTAMP)"],
+                           {"orders": rows})
+    with sqlite_clone(new_db, source, 0).connect() as conn:
+        got = conn.exec_driver_sql("SELECT order_date, touched FROM orders").all()
+    assert len(got) == 300
+    assert all(len(day) == 10 and day[4] == "-" and day[7] == "-" for day, _ in got), got[:3]
+    assert all(len(t) == 19 and t >= day for day, t in got), [r for r in got if len(r[1]) != 19 or r[1] < r[0]][:3]

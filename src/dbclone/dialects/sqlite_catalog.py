@@ -86,6 +86,7 @@ def refine(conn: Connection, table: Table) -> Table:
     columns = tuple(_column(c, declared.get(c.name), collations.get(c.name), c.name in autoinc)
                     for c in table.columns)
     columns = _kinds_from_storage(conn, table.name, columns)
+    columns = _dates_held_as_days(conn, table.name, columns)
     options = tuple(sorted((opt, "true") for opt, word in
                            (("strict", "STRICT"), ("without_rowid", r"WITHOUT\s+ROWID"))
                            if re.search(rf"\b{word}\b", tail, re.IGNORECASE)))
@@ -167,6 +168,26 @@ def _kind_from_storage(col: Column, classes: frozenset[str]) -> Column:
     if kind == col.kind or (kind == "text" and col.kind in ("string", "text")):
         return col
     return dataclasses.replace(col, kind=kind)
+
+
+#: SQLite's text form of a date without a time of day.
+_DAY_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+
+def _dates_held_as_days(conn: Connection, table: str,
+                        columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """A DATETIME or TIMESTAMP column whose text values are all days ('2016-07-04') is a date:
+    the clone writes it as the source does, not as '2016-07-04 00:00:00', which an
+    application comparing the text (`WHERE OrderDate = '2016-07-04'`) no longer finds."""
+    stamps = [c for c in columns if c.kind == "datetime"]
+    if not stamps:
+        return columns
+    parts = ", ".join(f"COUNT({_q(c.name)}), SUM(typeof({_q(c.name)}) = 'text' AND "
+                      f"{_q(c.name)} GLOB '{_DAY_GLOB}')" for c in stamps)
+    row = _rows(conn, f"SELECT {parts} FROM (SELECT * FROM {_q(table)} "
+                      f"LIMIT {STORAGE_SAMPLE})")[0]
+    days = {c.name for i, c in enumerate(stamps) if row[2 * i] and row[2 * i] == row[2 * i + 1]}
+    return tuple(dataclasses.replace(c, kind="date") if c.name in days else c for c in columns)
 
 
 def _column_uniques(conn: Connection, table: Table) -> tuple[UniqueConstraint, ...]:

@@ -67,8 +67,9 @@ def _after_base(col: Column, values: pd.Series,
     """The closest date of the same kind the column is never before (and not always equal
     to)."""
     best: Base | None = None
-    for name, (kind, base) in candidates.items():
-        if name == col.name or kind != col.kind:
+    for name, (kind, numbers) in candidates.items():
+        base = _in_units_of(col, name, kind, numbers)
+        if name == col.name or base is None:
             continue
         delta = (values - base).dropna()
         if len(delta) < 5 or (delta < 0).any() or (delta == 0).all():
@@ -88,8 +89,9 @@ def _near_base(col: Column, values: pd.Series,
                candidates: dict[str, tuple[str, pd.Series]]) -> Base | None:
     spread = float(values.std())
     best: Base | None = None
-    for name, (kind, base) in candidates.items():
-        if name == col.name or kind != col.kind:
+    for name, (kind, numbers) in candidates.items():
+        base = _in_units_of(col, name, kind, numbers)
+        if name == col.name or base is None:
             continue
         delta = (values - base).dropna()
         if len(delta) < 20 or not spread > 0 or delta.std() >= NEAR_SHARE * spread:
@@ -97,6 +99,23 @@ def _near_base(col: Column, values: pd.Series,
         if best is None or delta.std() < best.delta.std():
             best = Base(name, delta)
     return best
+
+
+def _in_units_of(col: Column, name: str, kind: str, numbers: pd.Series) -> pd.Series | None:
+    """A candidate base's numbers in the column's unit (days for a date, seconds for a
+    timestamp; the sampler converts the base's values the same way), None for a kind that
+    does not compare: a stamp after its own row's day is found whether the day is a DATE
+    or, as SQLite's text '2016-07-04', a DATETIME read as a date. A parent's day of the
+    other kind is left to the parent's period (`spans`), which holds a stamp inside it."""
+    if kind == col.kind:
+        return numbers
+    if dims.is_parent(name):
+        return None
+    if kind == "date" and col.kind == "datetime":
+        return numbers * 86400.0
+    if kind == "datetime" and col.kind == "date":
+        return np.floor(numbers / 86400.0)
+    return None
 
 
 def find_sentinel(values: pd.Series, k: int = 5) -> float | None:
