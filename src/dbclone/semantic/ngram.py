@@ -47,6 +47,9 @@ LONGEST = 60
 TABLE_KEYS = 1 << 20
 #: Fewest rare word tokens to learn made-up words from; below it all the column's words.
 MIN_RARE = 200
+#: Rows whose draws are made at a time (with 8 tries of up to 60 symbols each, a few tens
+#: of MB of arrays at most).
+BLOCK_ROWS = 4096
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_")
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -128,6 +131,10 @@ class Phrases:
         call (`_Chain`); only the draws taken are joined into strings."""
         if n <= 0:
             return []
+        if n > BLOCK_ROWS:  # the draws of a block at a time: memory stays a block's
+            return [v for lo in range(0, n, BLOCK_ROWS) for v in self.sample(
+                min(BLOCK_ROWS, n - lo), rng,
+                None if lengths is None else np.asarray(lengths)[lo:lo + BLOCK_ROWS], tries)]
         chain = _chain_of(self)
         k = tries if lengths is not None else 1
         drawn = chain.draw(n * k, rng)
@@ -225,8 +232,8 @@ def _chain_of(phrases: Phrases) -> _Chain:
 class _Chain:
     """A fitted chain as arrays. Symbols are numbered (0 the start, 1 the end); per context
     size (ORDER down to 0) the contexts' keys sorted, the share of draws that stay at each,
-    and their next symbols with cumulative shares offset by the context's position, so one
-    `searchsorted` draws the next symbol of every draw at that context size."""
+    and their next symbols with cumulative shares offset by the context's position; the
+    sizes folded into one alias table per state (`_states`), which the draws step by."""
 
     def __init__(self, phrases: Phrases) -> None:
         self.phrases = phrases
@@ -247,7 +254,7 @@ class _Chain:
         self.levels = [self._level(nexts[size], shares, size) for size in range(ORDER + 1)]
         self.tables = [self._table(self.levels[size][0], self.base ** size)
                        for size in range(ORDER + 1)]
-        self.many = [np.diff(level[4]) > 1 for level in self.levels]
+        self._states()
         self.words = tuple(phrases.public) or ("x",)
         self.source = _SOURCES.get(_content(phrases))
         self._variants(phrases.variants)
@@ -354,22 +361,85 @@ class _Chain:
             by_size[len(w)].append(w)
         self.by_size = {size: tuple(found) for size, found in by_size.items()}
 
+    def _states(self) -> None:
+        """The back-off folded into one choice per step. A state is a draw's last two
+        symbols: a kept context of two (its own state), else the last symbol alone (one
+        state per symbol). A state's entries are its kept steps (each with the share of
+        draws that stay at the context times its own share), then the steps of the shorter
+        context in the share left, and last an entry -1 holding the share that falls back to
+        no context at all (`s_zero`): the same shares as stepping down the contexts one at a
+        time, drawn with one number per step. Each state's entries are an alias table
+        (`_alias`), so one draw and two lookups give every draw's next symbol. (Written for
+        contexts of ORDER = 2 symbols.)"""
+        keys2, stay2, nxt2, cum2, start2 = self.levels[2]
+        keys1, stay1, nxt1, cum1, start1 = self.levels[1]
+        ones = {int(k): i for i, k in enumerate(keys1)}
+
+        def shares(cum: np.ndarray, start: np.ndarray, i: int) -> np.ndarray:
+            c = cum[start[i]:start[i + 1]] - i
+            return np.diff(np.concatenate([[0.0], c]))
+
+        def shorter(b: int, left: float) -> tuple[list[int], list[float]]:
+            i = ones.get(b)
+            if i is None:
+                return [-1], [left]
+            p = shares(cum1, start1, i) * left * stay1[i]
+            return [*nxt1[start1[i]:start1[i + 1]].tolist(), -1], \
+                [*p.tolist(), left * (1.0 - stay1[i])]
+
+        nxt: list[int] = []
+        share: list[float] = []
+        other: list[int] = []
+        first: list[int] = []
+        for s in range(len(keys2) + self.base):
+            if s < len(keys2):
+                p = shares(cum2, start2, s) * stay2[s]
+                syms, ps = shorter(int(keys2[s]) % self.base, 1.0 - stay2[s])
+                syms, ps = [*nxt2[start2[s]:start2[s + 1]].tolist(), *syms], [*p.tolist(), *ps]
+            else:
+                syms, ps = shorter(s - len(keys2), 1.0)
+            keep = [j for j, q in enumerate(ps) if q > 0] or [len(ps) - 1]
+            first.append(len(nxt))
+            cut, alias = _alias([ps[j] for j in keep])
+            nxt += [syms[j] for j in keep]
+            share += cut
+            other += [first[-1] + a for a in alias]
+        self.s_next = np.asarray(nxt, dtype=np.int64)
+        self.s_share = np.asarray(share)
+        self.s_other = np.asarray(other, dtype=np.int64)
+        self.s_first = np.asarray(first, dtype=np.int64)
+        self.s_last = np.asarray([*first[1:], len(nxt)], dtype=np.int64) - 1
+        self.s_size = (self.s_last + 1 - self.s_first).astype(float)
+        # every possible key's state, where there are few enough keys
+        keys = np.arange(self.base ** 2 if self.base ** 2 <= TABLE_KEYS else 0)
+        found = self._find(2, keys) if len(keys) else keys
+        self.s_table = np.where(found >= 0, found, len(keys2) + keys % self.base) \
+            .astype(np.int32)
+        self.s_keys = keys2
+        level0 = self.levels[0]
+        self.s_zero = (level0[2], level0[3]) if len(level0[0]) else None
+
+    def _state(self, key: np.ndarray) -> np.ndarray:
+        """Each draw's state from its last two symbols (`key`)."""
+        if len(self.s_table):
+            return self.s_table[key]
+        pos = self._find(2, key)
+        return np.where(pos >= 0, pos, len(self.s_keys) + key % self.base)
+
     def draw(self, m: int, rng: np.random.Generator) -> _Drawn:
         """m sequences of symbol ids, each with a word slot. The draws advance a step at a
-        time; only those still going are carried (their contexts as keys), and each step's
-        symbols are written once, row after row, at the end."""
-        keys = [np.zeros(m, dtype=np.int64) for _ in range(ORDER + 1)]  # START = 0
-        going = np.arange(m)
+        time; only those still going are carried (their last two symbols as one key), and
+        each step's symbols are written once, row after row, at the end."""
+        key = np.zeros(m, dtype=np.int64)  # START, START
+        going = np.arange(m, dtype=np.int32)
         steps: list[tuple[np.ndarray, np.ndarray]] = []
         for _ in range(LONGEST):
             if not len(going):
                 break
-            nxt = self._step(keys, rng)
+            nxt = self._next(key, rng)
             on = nxt != 1
             going, nxt = going[on], nxt[on]
-            # the last `size` symbols, the newest one added
-            keys = [keys[0][on], *(keys[size - 1][on] * self.base + nxt
-                                   for size in range(1, ORDER + 1))]
+            key = key[on] % self.base * self.base + nxt
             steps.append((going, nxt))
         lengths = np.zeros(m, dtype=np.int64)
         for i, (rows, _) in enumerate(steps):  # each step's rows are a subset of the last's
@@ -379,32 +449,24 @@ class _Chain:
             drawn.vals[drawn.starts[rows] + i] = nxt
         return self._with_word_slot(drawn, rng)
 
-    def _step(self, keys: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
-        """The next symbol of each draw (`keys[size]`: its last `size` symbols as one
-        number): from the longest context it has that is kept, or, in the share of draws
-        the kept steps do not cover, from the shorter one."""
-        out = np.full(len(keys[0]), 1, dtype=np.int64)
-        todo = np.arange(len(out))
-        for size in range(ORDER, -1, -1):
-            level, stay, nxt, cum, start = self.levels[size]
-            if not len(todo) or not len(level):
-                continue
-            pos = self._find(size, keys[size][todo])
-            here = pos >= 0
-            if size:
-                here &= rng.random(len(todo)) < stay[pos]
-            at, ctx = todo[here], pos[here]
-            u = rng.random(len(at))
-            # A context with one continuation has it (the search would land there too);
-            # the others search the cumulative shares.
-            pick = start[ctx]
-            many = np.flatnonzero(self.many[size][ctx])
-            if len(many):
-                ctx = ctx[many]
-                found = np.searchsorted(cum, ctx + u[many], side="right")
-                pick[many] = np.clip(found, start[ctx], start[ctx + 1] - 1)
-            out[at] = nxt[pick]
-            todo = todo[~here]
+    def _next(self, key: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The next symbol of each draw, from its state's alias table: one uniform number
+        picks an entry (its whole part) and whether the entry or its alias is taken (the
+        rest); the few draws that fall back to no context draw again from that."""
+        state = self._state(key)
+        x = rng.random(len(key)) * self.s_size[state]
+        whole = x.astype(np.int64)
+        at = np.minimum(self.s_first[state] + whole, self.s_last[state])
+        at = np.where(x - whole < self.s_share[at], at, self.s_other[at])
+        out = self.s_next[at]
+        back = np.flatnonzero(out < 0)
+        if len(back):
+            if self.s_zero is None:
+                out[back] = 1
+            else:
+                nxt0, cum0 = self.s_zero
+                found = np.searchsorted(cum0, rng.random(len(back)), side="right")
+                out[back] = nxt0[np.minimum(found, len(nxt0) - 1)]
         return out
 
     def _find(self, size: int, key: np.ndarray) -> np.ndarray:
@@ -562,6 +624,24 @@ class _Drawn:
         offsets = np.cumsum(lengths) - lengths
         at = np.repeat(self.starts[picked] - offsets, lengths) + np.arange(int(lengths.sum()))
         return _Drawn(lengths, self.vals[at]), at
+
+
+def _alias(shares: list[float]) -> tuple[list[float], list[int]]:
+    """Walker's alias table of the shares: entry i is kept with probability cut[i], else
+    gives way to alias[i]; each entry then comes out in its share, with one uniform draw."""
+    n = len(shares)
+    total = sum(shares)
+    scaled = [q * n / total for q in shares]
+    cut, alias = [1.0] * n, list(range(n))
+    small = [i for i, q in enumerate(scaled) if q < 1.0]
+    large = [i for i, q in enumerate(scaled) if q >= 1.0]
+    while small and large:
+        lo, hi = small.pop(), large[-1]
+        cut[lo], alias[lo] = scaled[lo], hi
+        scaled[hi] -= 1.0 - scaled[lo]
+        if scaled[hi] < 1.0:
+            small.append(large.pop())
+    return cut, alias
 
 
 def _cased(word: str, slot: str) -> str:
