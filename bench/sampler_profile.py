@@ -16,6 +16,9 @@ computes it) shows whether a change altered a value.
 
 `--table` reports columns of that table only (its parents are still generated, untimed in
 the column table); `--cprofile` profiles the chosen table's chunks (or all) into a file.
+`--memory` also reads the process's resident memory every 10 ms and lists the steps (a
+column's rule, the latent scores, the tail...) during which it peaked highest: where a
+sample's peak RSS comes from.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import argparse
 import cProfile
 import dataclasses
 import hashlib
+import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -32,38 +37,67 @@ from typing import Any
 CPU = time.process_time
 
 
+class Peaks:
+    """The highest resident memory (MB) seen during each step: a thread reads
+    /proc/self/statm every 10 ms and charges it to the innermost step running."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, str]] = [("", "(between steps)")]
+        self.peak: dict[tuple[str, str], int] = defaultdict(int)
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        with open("/proc/self/statm") as statm:
+            while True:
+                statm.seek(0)
+                rss = int(statm.read().split()[1]) * self._page >> 20
+                step = self.steps[-1]
+                self.peak[step] = max(self.peak[step], rss)
+                time.sleep(0.01)
+
+
 def _timed(fn: Callable[..., Any], key: Callable[..., tuple[str, str]],
-           spent: dict[tuple[str, str], float]) -> Callable[..., Any]:
+           spent: dict[tuple[str, str], float], peaks: Peaks | None = None
+           ) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        step = key(*args, **kwargs)
+        if peaks is not None:
+            peaks.steps.append(step)
         t0 = CPU()
         try:
             return fn(*args, **kwargs)
         finally:
-            spent[key(*args, **kwargs)] += CPU() - t0
+            spent[step] += CPU() - t0
+            if peaks is not None:
+                peaks.steps.pop()
     return wrapper
 
 
 Spent = dict[tuple[str, str], float]
 
 
-def _instrument(spent: Spent, profiler: cProfile.Profile | None, table: str | None) -> Any:
-    """Wrap the sampler's steps in timers (and the table's chunks in the profiler); returns
-    the Sampler class."""
+def _instrument(spent: Spent, profiler: cProfile.Profile | None, table: str | None,
+                peaks: Peaks | None = None) -> Any:
+    """Wrap the sampler's steps in timers (and the table's chunks in the profiler, and
+    `peaks` when memory is watched); returns the Sampler class."""
     from dbclone.synth import sample as sample_mod
 
     sample_mod.generate_column = _timed(
-        sample_mod.generate_column, lambda st, ch, cm, *a, **k: (ch.table.name, cm.name), spent)
+        sample_mod.generate_column, lambda st, ch, cm, *a, **k: (ch.table.name, cm.name), spent,
+        peaks)
     sample_mod.latent_scores = _timed(
-        sample_mod.latent_scores, lambda st, tm, *a, **k: (tm.name, "(latent scores)"), spent)
+        sample_mod.latent_scores, lambda st, tm, *a, **k: (tm.name, "(latent scores)"), spent,
+        peaks)
     # Finishers are frozen values: replaced by timed copies.
     sample_mod.FINISHERS = tuple(dataclasses.replace(f, finish=_timed(
-        f.finish, lambda st, ch, cm, *a, **k: (ch.table.name, f"{cm.name} (finish)"), spent))
-        for f in sample_mod.FINISHERS)
+        f.finish, lambda st, ch, cm, *a, **k: (ch.table.name, f"{cm.name} (finish)"), spent,
+        peaks)) for f in sample_mod.FINISHERS)
     sampler = sample_mod.Sampler
     sampler._head = _timed(sampler._head, lambda self, run, *a, **k: (run.table.name, "(head)"),
-                           spent)
+                           spent, peaks)
     sampler._tail = _timed(sampler._tail, lambda self, run, *a, **k: (run.table.name, "(tail)"),
-                           spent)
+                           spent, peaks)
     if profiler is not None:
         chunks = sampler.chunks
 
@@ -120,6 +154,8 @@ def main() -> None:
     ap.add_argument("--encode", action="store_true", help="time COPY text encoding too")
     ap.add_argument("--cprofile", help="write a cProfile of the table's chunks here")
     ap.add_argument("--top", type=int, default=12, help="columns listed per table")
+    ap.add_argument("--memory", action="store_true",
+                    help="list the steps during which resident memory peaked highest")
     args = ap.parse_args()
 
     from dbclone.plan import make_plan
@@ -129,7 +165,8 @@ def main() -> None:
     model = model_io.load(args.model)
     spent: Spent = defaultdict(float)
     profiler = cProfile.Profile(CPU) if args.cprofile else None
-    sampler = _instrument(spent, profiler, args.table)
+    peaks = Peaks() if args.memory else None
+    sampler = _instrument(spent, profiler, args.table, peaks)
     rows: dict[str, int] = defaultdict(int)
     digests: dict[str, Any] = {}
     t_all = CPU()
@@ -147,6 +184,10 @@ def main() -> None:
             _encode(item)
             spent[(name, "(COPY text encoding)")] += CPU() - t1
     _print(rows, spent, CPU() - t_all, digests, args.table, args.top)
+    if peaks is not None:
+        top = sorted(peaks.peak.items(), key=lambda kv: -kv[1])[:args.top]
+        print("\npeak RSS MB by step: " + ", ".join(f"{t}.{c} {mb}" if t else f"{c} {mb}"
+                                                   for (t, c), mb in top))
     if profiler is not None:
         profiler.dump_stats(args.cprofile)
 
