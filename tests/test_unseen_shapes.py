@@ -226,4 +226,5 @@ def test_sqlite_datetime_holding_days_stays_days(new_db) -> None:
         got = conn.exec_driver_sql("SELECT order_date, touched FROM orders").all()
     assert len(got) == 300
     assert all(len(day) == 10 and day[4] == "-" and day[7] == "-" for day, _ in got), got[:3]
-    assert all(len(t) == 19 and t >= day for day, t in got), [r for r in got if len(r[1]) != 19 or r[1] < r[0]][:3]
+    wrong = [(day, t) for day, t in got if len(t) != 19 or t < day]
+    assert not wrong, wrong[:3]
