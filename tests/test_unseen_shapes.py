@@ -228,3 +228,33 @@ def test_sqlite_datetime_holding_days_stays_days(new_db) -> None:
     assert all(len(day) == 10 and day[4] == "-" and day[7] == "-" for day, _ in got), got[:3]
     wrong = [(day, t) for day, t in got if len(t) != 19 or t < day]
     assert not wrong, wrong[:3]
+
+
+def test_a_small_table_of_people_is_never_copied(new_db) -> None:
+    """isis (pvh/postgresql-sample-database, PostgreSQL): `agents` holds 11 people (a bare
+    `name` column of full names, a `birth` date) and is referenced by an FK, so it passed
+    for a small lookup table and was copied into the clone as it is, names and birth dates."""
+    people = ["Lana Kane", "Pam Poovey", "Ray Gillette", "Mallory Archer", "Cheryl Tunt",
+              "Barry Dylan", "Sterling Archer", "Cyril Figgis", "Doctor Krieger", "Woodhouse",
+              "Len Trexler"]
+    source = new_db("postgresql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE agent (id INTEGER PRIMARY KEY, name TEXT, "
+                             "birth DATE, affiliation TEXT)")
+        conn.exec_driver_sql("CREATE TABLE mission (id INTEGER PRIMARY KEY, agent_id INTEGER "
+                             "NOT NULL REFERENCES agent (id), title TEXT)")
+        conn.execute(sa.text("INSERT INTO agent VALUES (:i, :n, :b, :a)"),
+                     [{"i": i + 1, "n": n, "b": f"19{50 + 3 * i}-0{1 + i % 9}-1{i % 9}",
+                       "a": "ISIS" if i % 4 else "ODIN"} for i, n in enumerate(people)])
+        conn.execute(sa.text("INSERT INTO mission VALUES (:i, :a, :t)"),
+                     [{"i": i + 1, "a": 1 + i % 11, "t": f"operation {i % 13}"}
+                      for i in range(60)])
+    target = new_db("postgresql")
+    clone(source, target, seed=0)
+    with engine_for(target).connect() as conn:
+        got = conn.execute(sa.text("SELECT name, birth::text FROM agent")).all()
+    with engine_for(source).connect() as conn:
+        real = set(conn.execute(sa.text("SELECT name, birth::text FROM agent")).all())
+    assert len(got) == 11
+    assert not set(got) & real, set(got) & real
+    assert not {n for n, _ in got} & set(people)

@@ -191,4 +191,12 @@ def _is_reference(ctx: FitContext, table: Table, columns: list[ColumnModel]) -> 
         return False
     if not any(fk.ref_table == table.name for t in ctx.schema.tables for fk in t.foreign_keys):
         return False
-    return not any(c.strategy in ("pii", "bytes", "json") for c in columns)
+    if any(c.strategy in ("pii", "bytes", "json") for c in columns):
+        return False
+    # a small table of people (11 agents: a bare `name` of full names, a birth date) is
+    # personal data the name rules miss, never a lookup to copy
+    df = ctx.frames[table.name]
+    return not any(pii.is_birth_column(c.name) or
+                   (c.kind in ("string", "text") and
+                    pii.names_people(df[c.name].dropna().astype(str).tolist()))
+                   for c in table.columns)

@@ -129,6 +129,53 @@ def detect(column: str, values: Sequence[str]) -> Detection | None:
     return None
 
 
+#: Words of a column name that make it a birth date, which no lookup table holds.
+_BIRTH_WORDS = frozenset(("birth", "birthday", "birthdate", "born", "dob", "fodelsedatum",
+                          "fodelsedag", "geburtsdatum"))
+
+
+def is_birth_column(column: str) -> bool:
+    """Whether the column's name says it holds birth dates (``birth``, ``BirthDate``, ``dob``)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", _fold(column)) if w]
+    return any(w in _BIRTH_WORDS or w.startswith("birth") for w in words)
+
+
+#: Locales whose first names Faker lists, for telling people's names by their values.
+_NAME_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "sv_SE", "nl_NL",
+                 "pt_BR", "pl_PL")
+#: Share of a column's values that must read "Firstname Lastname" for it to name people.
+PEOPLE_SHARE = 0.5
+
+
+@functools.cache
+def _known_first_names() -> frozenset[str]:
+    names: set[str] = set()
+    for locale in _NAME_LOCALES:
+        try:
+            person = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        names |= {n.lower() for n in getattr(person, "first_names", ())}
+    return frozenset(names)
+
+
+def names_people(values: Sequence[str]) -> bool:
+    """Whether at least half the values are two or three capitalised words beginning with a
+    first name Faker knows (Lana Kane, Barry Dylan), whatever the column is called: a bare
+    ``name`` is too common a word to decide (genre.name, agent.name)."""
+    sample = [v for v in values if isinstance(v, str) and v.strip()][:500]
+    if len(sample) < 5:
+        return False
+    known = _known_first_names()
+
+    def person(value: str) -> bool:
+        words = value.split()
+        return 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and \
+            words[0].lower() in known
+
+    return sum(map(person, sample)) >= PEOPLE_SHARE * len(sample)
+
+
 def name_qualifiers(column: str) -> tuple[str, list[str]] | None:
     """For a column named by the bare word for a name (``namn``, ``kommun_namn``,
     ``KommunNamn``, ``name_of_city``, Swedish compounds ``foretagsnamn``): that word and the
