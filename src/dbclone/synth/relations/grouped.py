@@ -203,6 +203,11 @@ def grouped_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: 
             continue
         raw = copula.normal_to_numeric(z[rows], grid or cm.quantiles, cm.integer,
                                        ch.spread)
+        if cm.grain_steps and len(raw):  # the source's mix of steps, as columns.numeric keeps it
+            whole = grid or cm.quantiles
+            bounds = (min(whole[0], float(raw.min())), max(whole[-1], float(raw.max())))
+            raw = rel.apply_granularity(raw, tuple(zip(cm.grain_steps, cm.grain_shares,
+                                                       strict=True)), st.rng, bounds)
         if cm.step:
             raw = np.round(np.round(raw / cm.step) * cm.step, rel.decimals(cm.step))
         out[rows] = raw.tolist() if cm.base else to_python(col, raw)  # see _add_base
