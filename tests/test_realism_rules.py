@@ -98,6 +98,31 @@ def test_places_held_once_each_still_lie_in_their_row_country(new_db) -> None:
     assert not wrong, wrong
 
 
+def test_a_table_of_nine_rows_keeps_its_cities_in_their_countries(new_db) -> None:
+    """Nine staff in five cities of two countries (northwind's employees): too few rows to
+    learn a rule from the rows alone, but the public lists place every city in its row's
+    country, and so must the clone's (northwind's employees: 3 of 9 before)."""
+    staff = [(1, "Nancy", "Seattle", "USA"), (2, "Andrew", "Tacoma", "USA"),
+             (3, "Janet", "Kirkland", "USA"), (4, "Margaret", "Redmond", "USA"),
+             (5, "Steven", "London", "UK"), (6, "Michael", "London", "UK"),
+             (7, "Robert", "London", "UK"), (8, "Laura", "Seattle", "USA"),
+             (9, "Anne", "London", "UK")]
+    source = sqlite_source(new_db, ["CREATE TABLE staff (id INTEGER PRIMARY KEY, first_name "
+                                    "VARCHAR(20) NOT NULL, city VARCHAR(40) NOT NULL, "
+                                    "country VARCHAR(40) NOT NULL)"], {"staff": staff})
+    listed, codes = ref.city_country(), ref.country_by_code()
+    home = {(code, ref.fold(c.name)) for code, found in ref.cities_by_country().items()
+            for c in found}
+    for seed in (0, 1):
+        with sqlite_clone(new_db, source, seed).connect() as conn:
+            got = conn.execute(sa.text("SELECT city, country FROM staff")).all()
+        assert len(got) == 9
+        assert all(ref.fold(city) in listed for city, _ in got), got
+        wrong = [(city, country) for city, country in got if ((codes.get(country) or codes[
+            ref.fold(country)]).alpha_2, ref.fold(city)) not in home]
+        assert not wrong, (seed, wrong)
+
+
 def _valid_pnr(birth: str, serial: int) -> str:
     nine = birth[2:] + f"{serial:03d}"
     total = sum((d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 == 0 else d

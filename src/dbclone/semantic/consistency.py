@@ -37,7 +37,7 @@ def dependency(a: pd.Series, b: pd.Series) -> float:
 LISTED_ROWS = 10
 
 
-def listed_agreement(places: pd.Series, countries: pd.Series) -> float:
+def listed_agreement(places: pd.Series, countries: pd.Series, least: int = LISTED_ROWS) -> float:
     """The share of rows, among those whose place the public lists (GeoNames) know and whose
     country is a country, where the lists put the place in the row's country (0 when fewer
     than LISTED_ROWS such rows). Evidence that a place column follows the country even
@@ -51,7 +51,7 @@ def listed_agreement(places: pd.Series, countries: pd.Series) -> float:
         lambda v: getattr(codes.get(v) or codes.get(ref.fold(v)), "alpha_2", None))
     listed = both["p"].astype(str).map(lambda v: where.get(ref.fold(v)))
     known = home.notna() & listed.notna()
-    if known.sum() < LISTED_ROWS:
+    if known.sum() < least:
         return 0.0
     return float((home[known] == listed[known]).mean())
 
@@ -78,17 +78,19 @@ def name_gender(name: str, locale: str) -> str | None:
     return FEMALE if first in female else MALE if first in male else None
 
 
-def gender_map(genders: pd.Series, names: pd.Series, locale: str) -> dict[object, str]:
+def gender_map(genders: pd.Series, names: pd.Series, locale: str, least: int = 5,
+               clear: float = 0.9) -> dict[object, str]:
     """Each value of a gender column (whatever its spelling: M/F, K/M, 1/2, man/kvinna)
-    mapped to F or M by the first names it goes with in the source; values whose names are
-    not clearly of one gender stay unmapped."""
+    mapped to F or M by the first names it goes with in the source (`least` rows of it at
+    least, a share `clear` of one gender); values whose names are not clearly of one gender
+    stay unmapped."""
     found = pd.DataFrame({"g": genders, "n": names.map(lambda v: name_gender(v, locale))})
     found = found.dropna()
     out: dict[object, str] = {}
     for value, group in found.groupby("g"):
         share = (group["n"] == FEMALE).mean()
-        if len(group) >= 5 and (share >= 0.9 or share <= 0.1):
-            out[value] = FEMALE if share >= 0.9 else MALE
+        if len(group) >= least and (share >= clear or share <= 1 - clear):
+            out[value] = FEMALE if share >= clear else MALE
     return out if len(set(out.values())) == 2 else {}
 
 

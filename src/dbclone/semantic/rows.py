@@ -23,6 +23,9 @@ from dbclone.semantic import relations as rel
 MAX_GENDERS = 4
 #: How strongly a place must decide its country for the pair to be kept together.
 PLACE_DEPENDENCY = 0.95
+#: In a table of a few rows, the fewest rows a gender value, or the places the public lists
+#: know, need for the lists to vouch for a rule on their own (every such row agreeing).
+SMALL_LEAST = 3
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,20 @@ def _gender_columns(df: pd.DataFrame, taken: set[str]) -> list[str]:
     return out
 
 
-def gender_rules(df: pd.DataFrame, kinds: Mapping[str, str], locale: str) -> list[RowRule]:
+def gender_rules(df: pd.DataFrame, kinds: Mapping[str, str], locale: str,
+                 small: bool = False) -> list[RowRule]:
     """A gender column learned from the first names it goes with (or from the personnummer's
-    gender digit), and the personnummer that must agree with it."""
+    gender digit), and the personnummer that must agree with it. `small`: a table of a few
+    rows, where a gender value needs only SMALL_LEAST rows, every one of whose names the
+    lists give that gender."""
     names = [c for c, k in kinds.items() if k in ("first_name", "full_name") and c in df]
     pnrs = [c for c, k in kinds.items() if k == "personnummer" and c in df]
     out: list[RowRule] = []
     for gender in _gender_columns(df, set(kinds)):
         mapping: dict[object, str] = {}
         for name in names:
-            found = cons.gender_map(df[gender], df[name], locale)
+            found = cons.gender_map(df[gender], df[name], locale, *(
+                (SMALL_LEAST, 1.0) if small else ()))
             if found and _agrees(df[name].map(lambda v: cons.name_gender(v, locale)),
                                  df[gender].map(found)) >= cons.HOLDS:
                 mapping = found
@@ -93,17 +100,21 @@ def _pnr_map(genders: pd.Series, pnrs: pd.Series) -> dict[object, str]:
 
 
 def place_rules(df: pd.DataFrame, kinds: Mapping[str, str],
-                pools: Callable[[str, str, Sequence[str]], dict[str, tuple[str, ...]]]
-                ) -> list[RowRule]:
+                pools: Callable[[str, str, Sequence[str]], dict[str, tuple[str, ...]]],
+                small: bool = False) -> list[RowRule]:
     """A city or region column that its row's country decides in the source: per country
-    value, public places of that country (`pools(kind, place column, country values)`)."""
+    value, public places of that country (`pools(kind, place column, country values)`).
+    `small`: a table of a few rows, where the lists must put every place they know (at least
+    SMALL_LEAST) in its row's country."""
     countries = [c for c, k in kinds.items() if k == "country" and c in df]
     out = []
     for place, kind in kinds.items():
         if kind not in ("city", "region") or place not in df:
             continue
         for country in countries:
-            if cons.dependency(df[place], df[country]) >= PLACE_DEPENDENCY or \
+            if small and cons.listed_agreement(df[place], df[country], SMALL_LEAST) < 1.0:
+                continue
+            if small or cons.dependency(df[place], df[country]) >= PLACE_DEPENDENCY or \
                     cons.listed_agreement(df[place], df[country]) >= PLACE_DEPENDENCY:
                 found = pools(kind, place, df[country].dropna().astype(str).unique().tolist())
                 if found:

@@ -35,12 +35,19 @@ _NUMERIC_KINDS = frozenset(("integer", "float", "decimal", "date", "datetime"))
 _TEXTS = frozenset(("categorical", "pii", "semantic", "joint"))
 #: Most values a flag column may take.
 FLAG_VALUES = 10
+#: Fewest rows for rules learnt from the rows themselves.
+MIN_ROWS = 20
+#: Fewest rows for rules the public lists vouch for (names' genders, places' countries).
+MIN_LISTED = 5
 
 
 def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
               columns: list[ColumnModel], fks: Sequence[FKModel] = ()) -> tuple[RowRule, ...]:
-    """The table's within-row rules (none on an empty or tiny table)."""
-    if len(df) < 20:
+    """The table's within-row rules; on a table of fewer than MIN_ROWS rows only those the
+    public lists vouch for (names' genders, places' countries), every row agreeing; none on
+    one of fewer than MIN_LISTED."""
+    small = len(df) < MIN_ROWS
+    if len(df) < MIN_LISTED:
         return ()
     locale = ctx.fake.locale if ctx.fake is not None else "en_US"
     kinds = {cm.name: cm.pii for cm in columns if cm.strategy == "pii" and cm.pii}
@@ -53,12 +60,19 @@ def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
         if country is None or model is None:
             return {}
         values = _values_of(by_name[country], by_name)
+        # A tiny table's places come from a stream of their own: a rule found there must
+        # not move the draws of every table fitted after it.
+        rng = np.random.default_rng(zlib.crc32(f"{table.name}/{place}".encode())) \
+            if small else ctx.rng
         # No source string at all among the stored places (a surname that is also a town).
-        return meaning.for_countries(model, values, ctx.rng, exclude=source_strings(ctx))
+        return meaning.for_countries(model, values, rng, exclude=source_strings(ctx))
 
     # Genders and places are among the categories, personal data and texts with a meaning.
     texts = df[[cm.name for cm in columns if cm.strategy in _TEXTS and cm.name in df]]
-    found = rows.gender_rules(texts, kinds, locale) + rows.place_rules(texts, kinds, pools)
+    found = rows.gender_rules(texts, kinds, locale, small) + \
+        rows.place_rules(texts, kinds, pools, small)
+    if small:
+        return tuple(found)
     found += _prefix_rules(ctx, df, columns)
     found += _relations(ctx, table, df, columns)
     found += flagsets.find(ctx, table, df, columns)
