@@ -169,8 +169,7 @@ def _pooled(sem: Semantic, text: list[str], rng: np.random.Generator, locale: st
     sem = Semantic(sem.kind, _swedish_style(sem, text), sem.reason)
     mix = generate.source_countries(text) if sem.kind == "city" else dict(countries or {})
     if sem.kind == "region":
-        country = generate.region_country(text, sem.style)
-        mix = {country: 1.0} if country else {}
+        mix = generate.region_countries(text, sem.style)
     pool = generate.candidates(sem, POOL, rng, exclude=set(text), locale=locale,
                                countries=mix or None)
     kept = [v for v in pool if ref.key(v) not in avoid]

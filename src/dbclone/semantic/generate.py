@@ -8,6 +8,7 @@ the pool a fit stores in the model (public values only, the source's own values 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -99,16 +100,21 @@ def source_countries(values: Iterable[str]) -> dict[str, float]:
     return {k: c / total for k, c in sorted(counts.items())} if total else {}
 
 
-def region_country(values: Iterable[str], style: str) -> str | None:
-    """The country whose ISO 3166-2 list holds most of the values (names or codes)."""
-    folded = {ref.fold(str(v)) for v in values}
-    best, hits = None, 0
+def region_countries(values: Iterable[str], style: str) -> dict[str, float]:
+    """Share of each country among the countries whose ISO 3166-2 lists hold the source's
+    values (names or codes; a name several countries use counts for the one whose list
+    holds most of the values): a column of one country's regions gives that country, a
+    column of the world's districts its mix, not the one country that matches most."""
+    by_name: dict[str, list[str]] = {}
     for country, regions in ref.regions().items():
-        n = sum(1 for code, name in regions
-                if ref.fold(code if style in ("alpha2", "code") else name) in folded)
-        if n > hits:
-            best, hits = country, n
-    return best
+        for code, name in regions:
+            by_name.setdefault(ref.fold(code if style in ("alpha2", "code") else name),
+                               []).append(country)
+    found = [by_name.get(ref.fold(str(v)), []) for v in values]
+    held = Counter(c for cs in found for c in set(cs))
+    counts = Counter(max(cs, key=lambda c: (held[c], c)) for cs in found if cs)
+    total = sum(counts.values())
+    return {c: n / total for c, n in sorted(counts.items())} if total else {}
 
 
 #: Kinds whose values come from a public reference list (ISO codes and names, regions).
@@ -144,7 +150,13 @@ def _pool(sem: Semantic, size: int, rng: Rng, locale: str,
                 for c in city_values(code, max(3, int(round(size * share))))]
     if sem.kind == "region":
         mix = countries or {locale_country(locale): 1.0}
-        return [r for code in mix for r in region_values(code, sem.style)]
+        if len(mix) == 1:
+            return [r for code in mix for r in region_values(code, sem.style)]
+        out: list[str] = []
+        for code, share in mix.items():  # each country's regions in its share
+            found = region_values(code, sem.style)
+            out += [found[i] for i in rng.permutation(len(found))[:max(1, round(size * share))]]
+        return out
     if sem.kind in _FAKER:
         seed = int(rng.integers(0, 2**31))
         if countries and sem.kind in FAKER_KINDS:
