@@ -160,10 +160,21 @@ class Phrases:
             value = out[i]
             cut = value.rfind(" ", 0, target + 1)
             if len(value) > target + SLACK and cut >= 0:
-                out[i] = value[:cut].rstrip(" ,:;-(&/")
-                if cut < lows[i]:
+                out[i] = _trimmed(value[:cut])
+                if len(out[i]) < lows[i]:
                     out[i] = chain.renewed(out[i], i)
         return chain.checked(out)
+
+
+def _trimmed(value: str) -> str:
+    """A value cut at a word, without the marks and short function words a value does not
+    end on ("... who must Kill a Car in A")."""
+    value = value.rstrip(" ,:;-(&/")
+    head, _, last = value.rpartition(" ")
+    while head and _is_function(last):
+        value = head.rstrip(" ,:;-(&/")
+        head, _, last = value.rpartition(" ")
+    return value
 
 
 def _further(size: np.ndarray, first: np.ndarray, want: np.ndarray
@@ -703,11 +714,12 @@ def fit(values: Sequence[str], k: int, owners: Sequence[Hashable] | None = None,
     made = _made_up(seqs, who, kept, k, rng, banned)
     seen = {w.lower() for w in word_owners}
     shares = sorted((covered[c] / totals[c], *map(encode, c)) for c in covered)
+    near = _near_misses(seqs, who, kept, k, rng, banned)
+    made = made or tuple(w.lower() for w in dict.fromkeys(public)
+                         if w.lower() not in seen and len(w) > 2)
     return Phrases(
         tuple(sorted(kept_steps, key=lambda s: s[1:])), tuple(shares),
-        made or tuple(w.lower() for w in dict.fromkeys(public)
-                      if w.lower() not in seen and len(w) > 2),
-        _near_misses(seqs, who, kept, k, rng, banned))
+        tuple(dict.fromkeys(made + tuple(w for v in near for w in v[1:]))), near)
 
 
 def _near_misses(seqs: list[list[tuple[bool, str]]], who: list[Hashable], kept: set[str],
