@@ -1,17 +1,22 @@
-"""Detection per table (the report's, children's means with dates) of clones of the shared
-samples, kommun and TPC-H SF0.01, for issue 13's target (<= 0.75 on every table).
+"""Detection per table (the report's: children's counts and means, dates included).
 
-Sources are loaded once into PostgreSQL databases ``<prefix>_<case>_src`` (kommun: a SQLite
-file in $TMPDIR) and kept for the next run; each run clones them with the given seeds into
-``<prefix>_<case>_clone`` and writes one JSON file per seed in the shape `score_tables.py`
-reads (``detection_per_table``). Run on demand, not a test:
+Clones of the shared samples, kommun and TPC-H SF0.01, for issue 13's target (<= 0.75 on
+every table). Sources are loaded once into PostgreSQL databases ``<prefix>_<case>_src``
+(kommun: a SQLite file in $TMPDIR) and kept for the next run; each run clones them with the
+given seeds into ``<prefix>_<case>_clone`` (kommun: a SQLite file in $TMPDIR) and writes one
+JSON file per seed in the shape `score_tables.py` reads (``detection_per_table``). Run on
+demand, not a test:
 
     python bench/detect_bench.py --seeds 0 1 2 --out /tmp/after     # after_s0.json ...
     python bench/score_tables.py detection /tmp/after_s*.json --before /tmp/before_s*.json
 
 ``--prefix`` (default ``dbclone_detect``) keeps parallel runs apart. ``--shared`` reads the
-already loaded read-only sources instead (PostgreSQL databases named by the case, kommun at
-``$DBCLONE_KOMMUN_DB``, default /work/srcdb/kommun.db) and loads nothing.
+already loaded read-only sources instead (PostgreSQL databases named by the case, e.g.
+``--cases chinook shared_tpch_sf0_01``; kommun at ``$DBCLONE_KOMMUN_DB``, default
+/work/srcdb/kommun.db) and loads nothing. The script has no option to drop what it made:
+the clones (and, without ``--shared``, the sources) stay until you remove them, e.g.
+``dropdb -h 127.0.0.1 -U postgres <prefix>_<case>_clone`` and
+``rm $TMPDIR/<prefix>_kommun_*.db``.
 """
 
 from __future__ import annotations
