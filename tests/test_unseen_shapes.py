@@ -280,3 +280,33 @@ def test_a_number_drawn_per_category_keeps_its_steps(new_db) -> None:
     assert len(got) >= 550
     short = [v for v in got if abs(v * 100 - round(v * 100)) < 1e-6]
     assert len(short) >= 0.7 * len(got), sorted(got)[:10]
+
+
+def test_uuids_of_another_table_without_a_foreign_key_keep_their_reuse(new_db) -> None:
+    """isis (PostgreSQL): `reports.agent_uuid` and `agent_statuses.agent_uuid` hold the UUID
+    keys of the 11 agents without a declared FK; the clone gave every row a fresh UUID
+    (2,000 distinct among 2,000 statuses), so no status belonged to an agent."""
+    import uuid
+
+    rng = np.random.default_rng(9)
+    agents = [str(uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | 1, version=4))
+              for _ in range(11)]
+    source = new_db("postgresql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE agent (uuid UUID PRIMARY KEY, code TEXT)")
+        conn.exec_driver_sql("CREATE TABLE status (id INTEGER PRIMARY KEY, agent_uuid UUID, "
+                             "state TEXT)")
+        conn.execute(sa.text("INSERT INTO agent VALUES (CAST(:u AS UUID), :c)"),
+                     [{"u": u, "c": f"A{i}"} for i, u in enumerate(agents)])
+        conn.execute(sa.text("INSERT INTO status VALUES (:i, CAST(:u AS UUID), :s)"),
+                     [{"i": i + 1, "u": agents[int(rng.integers(0, 11))],
+                       "s": ["idle", "assigned", "training"][i % 3]} for i in range(300)])
+    target = new_db("postgresql")
+    clone(source, target, seed=0)
+    with engine_for(target).connect() as conn:
+        used = [str(u) for (u,) in conn.execute(sa.text("SELECT agent_uuid FROM status"))]
+        keys = {str(u) for (u,) in conn.execute(sa.text("SELECT uuid FROM agent"))}
+    assert len(used) == 300
+    assert 5 <= len(set(used)) <= 22, len(set(used))
+    assert set(used) <= keys
+    assert not set(used) & set(agents)

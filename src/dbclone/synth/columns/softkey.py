@@ -1,5 +1,5 @@
 """Soft keys: integer columns that name another row (``track_id``, ``TrackId``) without a
-declared foreign key.
+declared foreign key, and UUID columns holding another table's UUID keys (``agent_uuid``).
 
 Real databases are full of them: ORMs that never declare constraints, a reference into
 another database, a subset of tables that leaves the referenced one out. Modelled as a
@@ -25,11 +25,17 @@ and takes the ids from:
 
 The config file overrides the decision per column: ``"id"`` forces a soft key, ``"number"``
 models the column as a plain number.
+
+A UUID column is one by its values alone: at least `COVERAGE` of its rows hold keys of a
+table's single UUID primary key (UUIDs are unique across tables, so no name is needed). It
+takes that table's clone keys where they exist before it, else fresh UUIDs, each reused as
+often as in the source.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +48,7 @@ from dbclone.schema import Column, Schema, Table
 from dbclone.synth import copula
 from dbclone.synth.codecs import to_python
 from dbclone.synth.columns.base import ColumnSynthesizer
+from dbclone.synth.columns.keys import random_bits
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.specs import SoftKeySpec
 from dbclone.synth.state import Chunk, SampleState
@@ -102,6 +109,8 @@ def detect(schema: Schema, frames: Mapping[str, pd.DataFrame], table: Table, col
     if col.computed or col.name in table.primary_key or \
             any(col.name in fk.columns for fk in table.foreign_keys):
         return None
+    if col.kind == "uuid" and len(values):
+        return _uuid_target(schema, frames, table, values)
     if not _integral(col) or not len(values):
         return None
     arr = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
@@ -161,6 +170,27 @@ def _target(schema: Schema, frames: Mapping[str, pd.DataFrame], table: Table, co
         held = float(counts[np.isin(distinct, keys)].sum() / counts.sum())
         if held >= COVERAGE:
             return other.name, pk.name, held
+    return None
+
+
+def _uuid_target(schema: Schema, frames: Mapping[str, pd.DataFrame], table: Table,
+                 values: pd.Series) -> SoftKey | None:
+    """The table whose single UUID primary key holds the column's values (see the module
+    docstring)."""
+    held_by = values.astype(str).str.lower()
+    for other in schema.tables:
+        if len(other.primary_key) != 1 or other.name not in frames:
+            continue
+        pk = other.column(other.primary_key[0])
+        if pk.kind != "uuid":
+            continue
+        keys = set(frames[other.name][pk.name].dropna().astype(str).str.lower())
+        share = float(held_by.isin(keys).mean())
+        if share >= COVERAGE:
+            return SoftKey(other.name, pk.name,
+                           f"UUIDs of {other.name}.{pk.name} ({share:.0%} of rows) without a "
+                           f"declared FK: drawn from the clone's {other.name} keys, each "
+                           "reused as often as in the source")
     return None
 
 
@@ -232,6 +262,13 @@ def fit_soft_key(ctx: FitContext, table: Table, col: Column, values: pd.Series,
                            forced=where in ctx.opts.soft_keys)
     if found is None:
         return None
+    if col.kind == "uuid":
+        text = values.astype(str).str.lower()
+        counts, probs = reuse(text)
+        codes = pd.factorize(text)[0].astype(float)
+        return ColumnModel(col.name, "softkey", null_rate=null_rate, values=counts,
+                           probs=probs, ref=f"{found.target}.{found.target_column}",
+                           reason=found.reason), copula.numeric_to_normal(codes, ctx.rng)
     ints = pd.to_numeric(values).to_numpy(dtype=float)
     counts, probs = reuse(pd.Series(ints.astype(np.int64)))
     lo, hi = float(ints.min()), float(ints.max())
@@ -249,6 +286,8 @@ def soft_key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
     keys of the referenced table, or fresh ids above the source's (see the module docstring).
     With a latent score, ids rise with it (rows of one id are neighbours in rank)."""
     which, m = assign(n, cm.values, cm.probs, st.rng, z)
+    if col.kind == "uuid":
+        return _uuids(st, cm, m)[which]
     pool = soft_pool(st, cm) if cm.ref else None
     if pool is not None and len(pool):
         # Every key once before any twice: more ids than keys still reach them all.
@@ -265,6 +304,22 @@ def soft_key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
         if len(ids) and ids[-1] > top:  # no room above: spread over the source's range
             ids = np.floor(np.linspace(lo, min(hi, top), m))
     return to_python(col, np.asarray(ids, dtype=float)[which])
+
+
+def _uuids(st: SampleState, cm: ColumnModel, m: int) -> np.ndarray:
+    """m UUIDs: the referenced table's clone keys (every key once before any twice), or
+    fresh ones where that table is not made yet."""
+    assert cm.ref is not None
+    name, column = cm.ref.rsplit(".", 1)
+    done = st.done.get(name)
+    if done is not None and done.has(column):
+        pool = np.asarray([str(v) for v in done.column(column) if v is not None], dtype=object)
+        if len(pool):
+            first = st.rng.choice(pool, size=min(m, len(pool)), replace=False)
+            extra = st.rng.choice(pool, size=max(m - len(pool), 0))
+            return np.concatenate([first, extra])
+    return np.asarray([str(uuid.UUID(int=int(x), version=4)) for x in random_bits(st, m, 128)],
+                      dtype=object)
 
 
 def soft_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
