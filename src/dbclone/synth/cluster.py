@@ -26,6 +26,7 @@ given to dbclone, password included.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError
 from typing import Any
 
 from dbclone.errors import ConnectError, LoadError, UsageError
@@ -72,7 +73,9 @@ class DaskRunner:
 
         try:
             return unpacked(future.result())
-        except KilledWorker:
+        except (KilledWorker, CancelledError):
+            # a worker that dies may take the scattered state with it: the scheduler then
+            # cancels the chunks waiting on it instead of marking them killed
             raise LoadError(f"Dask workers died running a chunk of table {table} (killed, or "
                             "out of memory?); target left as it was") from None
 
