@@ -4,6 +4,7 @@ target left as it was (dbclone.synth.cluster)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 from dbclone.api import fit_source, sample_model
 from dbclone.cli import app
 from dbclone.errors import LoadError
-from dbclone.faults import SIGNAL_ENV
+from dbclone.faults import ONCE_ENV, SIGNAL_ENV
 from dbclone.synth import model as model_io
 from dbclone.synth import sample
 from tests.helpers import table_digest
@@ -23,12 +24,12 @@ distributed = pytest.importorskip("distributed", reason="needs the dask extra")
 
 
 @contextmanager
-def _cluster() -> Iterator[str]:
-    """Two worker processes of one thread each; a task whose worker dies is not retried
-    (the scheduler's default retries it up to three times)."""
+def _cluster(retries: int = 0) -> Iterator[str]:
+    """Two worker processes of one thread each; a task whose worker dies is run again at
+    most `retries` times (the scheduler's default is three)."""
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+    with dask.config.set({"distributed.scheduler.allowed-failures": retries}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                      dashboard_address=None) as cluster:
         yield cluster.scheduler_address
@@ -75,6 +76,28 @@ def test_dask_dead_workers_leave_the_target(shared: Callable[[str, str], str],
         assert not conn.exec_driver_sql(
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
             (r"dbclone\_stage\_%",)).fetchall()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_dask_task_run_again_writes_its_chunk_once(shared: Callable[[str, str], str],
+                                                   new_db: Callable[[str], str],
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: object, dialect: str) -> None:
+    """The worker that wrote the third chunk of invoice lines into the load's staging area
+    (committed there) dies before it reports; Dask runs the task again on the other worker,
+    which finds the chunk written and does not write it twice: the load completes with the
+    rows of one process (on MariaDB the rerun failed on the keys the first run wrote)."""
+    model = fit_source(shared("chinook", dialect), seed=1)
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 300)
+    one, two = new_db(dialect), new_db(dialect)
+    sample_model(model, one, seed=1, workers=1)
+    lines = {"postgresql": "invoice_line", "mysql": "InvoiceLine"}[dialect]
+    monkeypatch.setenv(SIGNAL_ENV, f"stage:{lines}:2:KILL")  # inherited by the workers
+    monkeypatch.setenv(ONCE_ENV, f"{tmp_path}/killed")
+    with _cluster(retries=1) as address:
+        sample_model(model, two, seed=1, dask=address)
+    assert os.path.exists(f"{tmp_path}/killed")  # a worker did die there
+    assert table_digest(one) == table_digest(two)
 
 
 def test_dask_unreachable_scheduler(shared: Callable[[str, str], str],

@@ -49,7 +49,9 @@ def test_workers_keep_shared_sequence_keys_apart(new_db: Callable[[str], str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Two tables drawing keys from one sequence, in chunks of 100 rows made by two workers:
     the second table's keys start past the first's (set up before the workers fork), as at
-    one worker, and the rows are the same."""
+    one worker, and the rows are the same. The tables the workers built in the side schema
+    took their places with the load's defaults: a new row's key comes from the sequence,
+    past every loaded one."""
     source = new_db("postgresql")
     run_script(source, """
         CREATE SEQUENCE doc_seq;
@@ -68,6 +70,31 @@ def test_workers_keep_shared_sequence_keys_apart(new_db: Callable[[str], str],
         ids = [r[0] for r in conn.exec_driver_sql(
             "SELECT id FROM invoice UNION ALL SELECT id FROM receipt")]
     assert len(ids) == 800 and len(set(ids)) == 800
+    with sa.create_engine(targets[1]).begin() as conn:
+        new = conn.exec_driver_sql("INSERT INTO receipt (paid) VALUES ('2021-01-01') "
+                                   "RETURNING id").scalar()
+    assert new is not None and new > max(ids)
+
+
+def test_workers_load_pagila_from_their_own_connections(shared: Callable[[str, str], str],
+                                                        new_db: Callable[[str], str],
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """Pagila (serial keys, an enum and a domain the load creates, partitions, several
+    tables over 300 rows) into PostgreSQL at 2 workers writing their chunks themselves: the
+    rows of one process, and the target's defaults and column types those of the load at
+    one worker (whether a table was built in the side schema and moved in, or copied)."""
+    model = fit_source(shared("pagila", "postgresql"), seed=1)
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 300)
+    one, two = new_db("postgresql"), new_db("postgresql")
+    sample_model(model, one, seed=1, workers=1)
+    sample_model(model, two, seed=1, workers=2)
+    assert table_digest(one) == table_digest(two)
+    shape = ("SELECT table_name, column_name, column_default, data_type, udt_name, "
+             "is_nullable FROM information_schema.columns WHERE table_schema = 'public' "
+             "ORDER BY table_name, ordinal_position")
+    with sa.create_engine(one).connect() as a, sa.create_engine(two).connect() as b:
+        assert a.exec_driver_sql(shape).fetchall() == b.exec_driver_sql(shape).fetchall()
 
 
 def test_cli_workers_option(shared: Callable[[str, str], str], new_db: Callable[[str], str],

@@ -6,7 +6,9 @@ production; both read an environment variable and do nothing when it is unset.
   after printing ``dbclone-test: paused at POINT`` on stderr (the test then signals or kills
   the process, or acts on the database meanwhile).
 - ``DBCLONE_TEST_SIGNAL_AT=POINT:SIG`` (SIG one of INT, TERM, KILL): the process sends
-  itself SIG at POINT, deterministically.
+  itself SIG at POINT, deterministically; with ``DBCLONE_TEST_SIGNAL_ONCE=FILE`` only the
+  first process to reach POINT does (the one that creates FILE), so a task run again after
+  its worker died gets through.
 
 Points (every stage boundary of a load): ``locked`` (lock taken, target checked),
 ``created`` (tables created), ``batch:N`` (after N batches), ``load-data`` (MariaDB: a batch's
@@ -28,13 +30,14 @@ from dbclone import interrupts
 
 PAUSE_ENV = "DBCLONE_TEST_PAUSE_AT"
 SIGNAL_ENV = "DBCLONE_TEST_SIGNAL_AT"
+ONCE_ENV = "DBCLONE_TEST_SIGNAL_ONCE"
 _SIGNALS = {"INT": signal.SIGINT, "TERM": signal.SIGTERM, "KILL": signal.SIGKILL}
 
 
 def point(name: str) -> None:
     """A stage boundary called `name`: pause or signal here when a test asks for it."""
     spec = os.environ.get(SIGNAL_ENV)
-    if spec and spec.rpartition(":")[0] == name:
+    if spec and spec.rpartition(":")[0] == name and _first_here():
         os.kill(os.getpid(), _SIGNALS[spec.rpartition(":")[2]])
         time.sleep(0.05)  # let the handler run here, not a few statements later
     if os.environ.get(PAUSE_ENV) != name:
@@ -44,3 +47,15 @@ def point(name: str) -> None:
     end = time.monotonic() + float(os.environ.get("DBCLONE_TEST_PAUSE_SECONDS", "30"))
     while time.monotonic() < end and not interrupts.pending():
         time.sleep(0.05)  # a signal deferred by an uninterrupted step ends the pause
+
+
+def _first_here() -> bool:
+    """Whether this process is the first to reach the point (`ONCE_ENV` unset: always)."""
+    once = os.environ.get(ONCE_ENV)
+    if not once:
+        return True
+    try:
+        os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True

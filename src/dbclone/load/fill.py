@@ -82,7 +82,7 @@ def _move(conn: Connection, dialect: Dialect, stage: Stage | None, item: TableDa
         raise LoadError(f"a chunk of table {item.table.name} was written into a staging "
                         "area this load does not have")
     try:
-        move_in(conn, dialect, stage, item.table, item.columns, item.staged)
+        move_in(conn, dialect, stage, item.table, item.columns, item.staged, item.last)
     except SQLAlchemyError as exc:
         raise LoadError(f"loading table {item.table.name} failed, target left as it was: "
                         f"{first_line(exc)}") from None

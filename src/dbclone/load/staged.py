@@ -17,7 +17,7 @@ from dbclone.dialects import Dialect
 from dbclone.errors import LoadError, TargetNotEmptyError, UsageError, mask
 from dbclone.load.build import build
 from dbclone.load.common import Job, check_empty, first_line, lock, pause, quietly
-from dbclone.load.stage import Stage, takes
+from dbclone.load.stage import Stage, record_table_sql, takes
 
 
 def staged(engine: Engine, job: Job) -> None:
@@ -49,6 +49,7 @@ def staged(engine: Engine, job: Job) -> None:
                 # transaction around the fill only costs (15% of the load at 1.3M rows).
                 loader = dialect.load_engine(engine).execution_options(isolation_level="AUTOCOMMIT")
                 if job.stage_with is not None and takes(dialect):  # workers write there too
+                    admin.exec_driver_sql(record_table_sql(dialect, staging))
                     job.open_stage(Stage(engine.url.render_as_string(hide_password=False),
                                          dialect.name, staging))
                 with loader.connect() as conn:

@@ -43,10 +43,12 @@ class TableData:
 @dataclass(frozen=True)
 class Staged:
     """A chunk written into the load's staging area where it was made: its place among
-    the table's chunks and its rows."""
+    the table's chunks, its rows, and whether it went into a table that takes the whole
+    table's place at the switch (else its rows are moved in, `dbclone.load.stage`)."""
 
     chunk: int
     rows: int
+    whole: bool = False
 
 
 class Stage(Protocol):
