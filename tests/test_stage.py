@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 
 from dbclone.dialects import dialect_for
+from dbclone.errors import LoadError
 from dbclone.load.stage import move_in, side_schema, side_table
 from dbclone.schema import Column, Table
 
@@ -83,3 +85,19 @@ def test_side_table_unlike_the_loads_is_copied(new_db: Callable[[str], str]) -> 
         assert conn.exec_driver_sql("SELECT data_type FROM information_schema.columns "
                                     "WHERE table_name = 'item' AND column_name = 'label'"
                                     ).scalar() == "text"
+
+
+def test_refused_chunk_is_one_line_naming_the_table(new_db: Callable[[str], str]) -> None:
+    """A chunk the database refuses (a label longer than its VARCHAR(20)) fails the write
+    with a LoadError naming the table, not the driver's own error (which a worker process
+    would send back as it is)."""
+    engine = sa.create_engine(new_db("postgresql"))
+    dialect = dialect_for(engine)
+    with side_schema(engine, dialect) as stage:
+        assert stage is not None
+        data = _chunk(1, 5)
+        data["label"][1] = "x" * 21
+        with pytest.raises(LoadError, match=r"^loading table item failed, target left as it "
+                                            r"was: .*too long"):
+            stage.write(_TABLE, _COLS, data, 0)
+    engine.dispose()

@@ -51,6 +51,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dbclone import faults
 from dbclone.dialects import Dialect, dialect_for, pg_copy
+from dbclone.errors import LoadError, mask
 from dbclone.schema import Table
 from dbclone.synth.tables import Columns, Staged
 
@@ -81,9 +82,15 @@ class Stage:
         n = len(data[columns[0]]) if columns else 0
         values = [data[c].tolist() for c in columns]
         engine = self._engine()
-        with engine.connect() as conn:
-            whole = _WRITERS[self.dialect](self, conn, table, columns, values, chunk)
-            faults.point(f"stage:{table.name}:{chunk}")
+        try:
+            with engine.connect() as conn:
+                whole = _WRITERS[self.dialect](self, conn, table, columns, values, chunk)
+                faults.point(f"stage:{table.name}:{chunk}")
+        except Exception as exc:  # the driver's own errors too (COPY, LOAD DATA)
+            orig = getattr(exc, "orig", None)
+            lines = str(orig if orig is not None else exc).strip().splitlines()
+            raise LoadError(f"loading table {table.name} failed, target left as it was: "
+                            f"{mask(lines[0] if lines else type(exc).__name__)}") from None
         return Staged(chunk, n, whole)
 
     def _engine(self) -> Engine:
