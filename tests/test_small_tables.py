@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -27,3 +28,27 @@ def test_numbers_rarer_than_k_stay_numbers(new_db: Callable[[str], str]) -> None
     for amount, rate in rows:
         assert isinstance(amount, int) and 50 <= amount <= 500
         assert rate is None or 0.5 <= rate <= 2.25
+
+
+def test_lookup_parents_hold_a_scaled_up_clone(tmp_path: Path) -> None:
+    """A lookup table is copied as it is at any scale, so at --scale 3 its children cannot
+    stay under the source's largest family: they must still number 3x the source (before, they
+    stopped at 4 x 80 = 320 of 600), the large families staying the large ones."""
+    src = f"sqlite:///{tmp_path / 'src.db'}"
+    with sa.create_engine(src).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE status (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO status VALUES (1, 'open'), (2, 'held'), "
+                             "(3, 'sent'), (4, 'lost')")
+        conn.exec_driver_sql("CREATE TABLE item (id INTEGER PRIMARY KEY, status_id INTEGER "
+                             "NOT NULL REFERENCES status(id), qty INTEGER NOT NULL)")
+        rows = [(i, s, i % 7) for i, s in enumerate([1] * 80 + [2] * 60 + [3] * 40 + [4] * 20)]
+        conn.exec_driver_sql("INSERT INTO item VALUES " +
+                             ", ".join(f"({i}, {s}, {q})" for i, s, q in rows))
+    dst = f"sqlite:///{tmp_path / 'dst.db'}"
+    clone(src, dst, seed=1, scale=3)
+    with engine_for(dst).connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM status").scalar() == 4
+        per = dict(conn.exec_driver_sql("SELECT s.name, COUNT(*) FROM item JOIN status s "
+                                        "ON s.id = item.status_id GROUP BY s.name").all())
+    assert sum(per.values()) == 600
+    assert per["open"] > per["lost"]

@@ -173,6 +173,11 @@ def driven_rows(st: SampleState, fk: FKModel) -> Driven:
         counts = draw_counts(st, fk, parent.n)
     if ticked is None:
         cap = max(fk.counts) if fk.counts else None
+        if cap and len(counts) and cap * len(counts) < want:
+            # parents that do not grow with the scale (a small table copied as it is) cannot
+            # hold the rows asked for under the source's largest family: families grow instead
+            # in proportion, so that large families stay the large ones
+            cap = int(np.ceil(max(cap * want / max(int(counts.sum()), 1), want / len(counts))))
         counts = calibrate(counts.astype(int), int(round(want)), st.rng, cap)
     cum = np.cumsum(counts, dtype=np.int64)
     extra = 0
