@@ -193,3 +193,48 @@ def test_report_compares_soft_keys_by_reuse(new_db) -> None:
 def test_id_names(name: str, named: bool, entity: str) -> None:
     assert id_named(name) is named
     assert stem(name) == entity
+
+
+def test_uuid_soft_key_sampled_before_its_table_joins_it(new_db,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A UUID soft key whose table comes later in the plan (``agent_statuses`` sorts before
+    ``agents`` and no FK orders them): every value joins a clone agent, as a soft key into a
+    table made earlier does, and the rows are the same at one and two workers."""
+    import uuid
+
+    from dbclone.api import sample_model
+    from dbclone.plan import make_plan
+    from dbclone.synth import sample
+    from tests.helpers import table_digest
+
+    rng = np.random.default_rng(12)
+    agents = [str(uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | 7, version=4))
+              for _ in range(40)]
+    source = new_db("postgresql")
+    with sa.create_engine(source).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE agents (agent_uuid UUID PRIMARY KEY, name TEXT)")
+        conn.exec_driver_sql("CREATE TABLE agent_statuses (id INTEGER PRIMARY KEY, "
+                             "agent_uuid UUID NOT NULL, state TEXT NOT NULL)")
+        conn.execute(sa.text("INSERT INTO agents VALUES (CAST(:u AS UUID), :n)"),
+                     [{"u": u, "n": f"agent {i}"} for i, u in enumerate(agents)])
+        conn.execute(sa.text("INSERT INTO agent_statuses VALUES (:i, CAST(:u AS UUID), :s)"),
+                     [{"i": i + 1, "u": agents[int(rng.integers(0, 40))],
+                       "s": ("idle", "busy", "away")[i % 3]} for i in range(900)])
+    model = fit_source(source)
+    assert model.table("agent_statuses").column("agent_uuid").ref == "agents.agent_uuid"
+    order = make_plan(model.schema).order
+    assert order.index("agent_statuses") < order.index("agents")
+    monkeypatch.setattr(sample, "CHUNK_ROWS", 200)
+    digests = []
+    for workers in (1, 2):
+        target = new_db("postgresql")
+        sample_model(model, target, seed=3, workers=workers)
+        digests.append(table_digest(target))
+        with engine_for(target).connect() as conn:
+            used = [str(u) for (u,) in conn.exec_driver_sql(
+                "SELECT agent_uuid FROM agent_statuses")]
+            keys = {str(u) for (u,) in conn.exec_driver_sql("SELECT agent_uuid FROM agents")}
+        assert len(used) == 900 and len(keys) == 40
+        assert set(used) <= keys, len(set(used) - keys)
+        assert len(set(used)) >= 30 and not set(used) & set(agents)
+    assert digests[0] == digests[1]

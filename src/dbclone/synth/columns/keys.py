@@ -1,11 +1,13 @@
 """Generated keys: a single-column primary key is numbered 1..n across the table's chunks
-(UUIDs drawn; text keys in the source's code pattern, numbered through `keyspace` so they
-are unique at any scale, else ``K0001``). Fit: the key's
-pattern and lengths; sample: the keys.
+(UUIDs hashed from the table's key seed and the row's number, so a table made earlier can
+name them in advance, `uuid_keys`; text keys in the source's code pattern, numbered through
+`keyspace` so they are unique at any scale, else ``K0001``). Fit: the key's pattern and
+lengths; sample: the keys.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 
@@ -42,6 +44,17 @@ def random_bits(st: SampleState, n: int, bits: int) -> list[int]:
     return out
 
 
+def uuid_keys(seed: int, first: int, n: int) -> np.ndarray:
+    """The UUID keys of rows first .. first+n-1 of a table whose key seed is `seed`: a hash
+    of both, so whoever knows the seed and the row count knows every key before the table
+    is made (a UUID soft key sampled before its table, `softkey`), in any process; 122 bits
+    of it, as random as drawn ones."""
+    base = seed.to_bytes(8, "big")
+    return np.asarray([str(uuid.UUID(bytes=hashlib.blake2b(base + i.to_bytes(8, "big"),
+                                                           digest_size=16).digest(), version=4))
+                       for i in range(first, first + n)], dtype=object)
+
+
 def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.ndarray | None,
                n: int, data: Columns) -> np.ndarray:
     first = ch.rows_before + 1  # keys continue across a table's chunks
@@ -49,8 +62,7 @@ def key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel, z: np.n
         first += st.key_bases.get((ch.table.name, col.name), 0)  # `reserve_keys`
         return np.arange(first, first + n, dtype=object)
     if col.kind == "uuid":
-        return np.asarray([str(uuid.UUID(int=int(x), version=4))
-                           for x in random_bits(st, n, 128)], dtype=object)
+        return uuid_keys(st.key_seed(ch.table.name, col.name), ch.rows_before, n)
     found = keyspace.space(cm.pattern[0], ch.rows_planned) if cm.pattern else None
     if found is not None:  # unique by construction, in the format, across chunks
         seed = st.key_seed(ch.table.name, col.name)

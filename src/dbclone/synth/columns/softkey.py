@@ -28,8 +28,9 @@ models the column as a plain number.
 
 A UUID column is one by its values alone: at least `COVERAGE` of its rows hold keys of a
 table's single UUID primary key (UUIDs are unique across tables, so no name is needed). It
-takes that table's clone keys where they exist before it, else fresh UUIDs, each reused as
-often as in the source.
+takes that table's clone keys, each reused as often as in the source: made already, or, when
+the column's table is sampled first (no FK orders the two), the keys the referenced table
+will be given, which `keys.uuid_keys` derives from its key seed and row number alone.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from dbclone.schema import Column, Schema, Table
 from dbclone.synth import copula
 from dbclone.synth.codecs import to_python
 from dbclone.synth.columns.base import ColumnSynthesizer
-from dbclone.synth.columns.keys import random_bits
+from dbclone.synth.columns.keys import random_bits, uuid_keys
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.specs import SoftKeySpec
 from dbclone.synth.state import Chunk, SampleState
@@ -307,19 +308,34 @@ def soft_key_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,
 
 
 def _uuids(st: SampleState, cm: ColumnModel, m: int) -> np.ndarray:
-    """m UUIDs: the referenced table's clone keys (every key once before any twice), or
-    fresh ones where that table is not made yet."""
+    """m UUIDs: the referenced table's clone keys (every key once before any twice), made
+    already or as they will be (`_uuid_pool`), or fresh ones where the model lacks it."""
+    pool = _uuid_pool(st, cm)
+    if pool is not None and len(pool):
+        first = st.rng.choice(pool, size=min(m, len(pool)), replace=False)
+        extra = st.rng.choice(pool, size=max(m - len(pool), 0))
+        return np.concatenate([first, extra])
+    return np.asarray([str(uuid.UUID(int=int(x), version=4)) for x in random_bits(st, m, 128)],
+                      dtype=object)
+
+
+def _uuid_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
+    """The referenced table's clone keys: generated already, or hashed from its key seed and
+    its planned rows as `keys.uuid_keys` will make them (a table sampled before the one it
+    names, with no FK to order them)."""
     assert cm.ref is not None
     name, column = cm.ref.rsplit(".", 1)
     done = st.done.get(name)
     if done is not None and done.has(column):
-        pool = np.asarray([str(v) for v in done.column(column) if v is not None], dtype=object)
-        if len(pool):
-            first = st.rng.choice(pool, size=min(m, len(pool)), replace=False)
-            extra = st.rng.choice(pool, size=max(m - len(pool), 0))
-            return np.concatenate([first, extra])
-    return np.asarray([str(uuid.UUID(int=int(x), version=4)) for x in random_bits(st, m, 128)],
-                      dtype=object)
+        return np.asarray([str(v) for v in done.column(column) if v is not None], dtype=object)
+    try:
+        tm = st.model.table(name)
+    except KeyError:
+        return None
+    if tm.verbatim:
+        i = st.schema.table(name).column_names.index(column)
+        return np.asarray([str(r[i]) for r in tm.rows if r[i] is not None], dtype=object)
+    return uuid_keys(st.key_seed(name, column), 0, st.row_count(tm))
 
 
 def soft_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
