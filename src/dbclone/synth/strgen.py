@@ -86,16 +86,36 @@ def _emit_one(op: Any, arg: Any, rng: np.random.Generator) -> list[str]:
     if op == sre_c.SUBPATTERN:
         return _emit(arg[-1], rng)
     if op == sre_c.BRANCH:
+        # Each alternative as often as the strings it holds: the blocks of a numeric range
+        # (``0[1-9]|1[0-2]``) give every number the same chance.
         options = arg[1]
-        return _emit(options[int(rng.integers(0, len(options)))], rng)
+        sizes = np.asarray([_size(o) for o in options], dtype=float)
+        pick = int(np.searchsorted(np.cumsum(sizes), rng.random() * sizes.sum(), side="right"))
+        return _emit(options[min(pick, len(options) - 1)], rng)
     if op == sre_c.CATEGORY:
         chars = _CATEGORIES.get(arg, _PRINTABLE)
         return [chars[int(rng.integers(0, len(chars)))]]
     return []  # anchors (AT) and anything zero-width
 
 
-def _pick_in(items: Any, rng: np.random.Generator) -> str:
-    negate = any(op == sre_c.NEGATE for op, _ in items)
+def _size(tree: Any) -> float:
+    """How many strings a parsed pattern holds (a repeat counted at its fewest)."""
+    total = 1.0
+    for op, arg in tree:
+        if op == sre_c.IN:
+            total *= max(len(_in_chars(arg)), 1)
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+            total *= _size(arg[2]) ** max(arg[0], 1)
+        elif op == sre_c.SUBPATTERN:
+            total *= _size(arg[-1])
+        elif op == sre_c.BRANCH:
+            total *= sum(_size(o) for o in arg[1])
+        elif op in (sre_c.ANY, sre_c.CATEGORY):
+            total *= len(_PRINTABLE)
+    return total
+
+
+def _in_chars(items: Any) -> list[str]:
     chars: list[str] = []
     for op, arg in items:
         if op == sre_c.LITERAL:
@@ -104,6 +124,12 @@ def _pick_in(items: Any, rng: np.random.Generator) -> str:
             chars += [chr(c) for c in range(arg[0], arg[1] + 1)]
         elif op == sre_c.CATEGORY:
             chars += list(_CATEGORIES.get(arg, _PRINTABLE))
+    return chars
+
+
+def _pick_in(items: Any, rng: np.random.Generator) -> str:
+    negate = any(op == sre_c.NEGATE for op, _ in items)
+    chars = _in_chars(items)
     if negate:
         banned = set(chars)
         chars = [c for c in _PRINTABLE if c not in banned]

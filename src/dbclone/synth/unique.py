@@ -56,7 +56,8 @@ def enforce_unique(table: Table, data: Columns, rng: np.random.Generator,
                 break
             target = free[-1]
             data[target] = _perturb(table.column(target), data[target], dup, rng,
-                                    (patterns or {}).get(target))
+                                    (patterns or {}).get(target),
+                                    narrow=attempt < PERTURB_ROUNDS // 2)
         if before is not None:
             frame = pd.DataFrame({c: data[c] for c in cols})
             before.append(np.sort(_hashes(frame[frame.notna().all(axis=1).to_numpy()])))
@@ -116,10 +117,15 @@ def is_member(values: np.ndarray, sorted_pool: np.ndarray) -> np.ndarray:
     return sorted_pool[pos] == values
 
 
-def _new_tail(value: str, pattern: Pattern, rng: np.random.Generator) -> str | None:
-    """`value` with its trailing digits redrawn, if that still matches `pattern`."""
+def _new_tail(value: str, pattern: Pattern, rng: np.random.Generator,
+              significant: int = 0) -> str | None:
+    """`value` with its trailing digits redrawn, if that still matches `pattern`; with
+    `significant`, only the tail's last that many digits (the rest stay zeros), so a counter
+    (``000354``) stays as wide as the column's rather than becoming ``793425``."""
     head = value.rstrip("0123456789")
     width = len(value) - len(head)
+    if 0 < significant < width:
+        head, width = head + "0" * (width - significant), significant
     if not width:
         return None
     for _ in range(5):
@@ -129,18 +135,30 @@ def _new_tail(value: str, pattern: Pattern, rng: np.random.Generator) -> str | N
     return None
 
 
+def _counter_width(values: np.ndarray) -> int:
+    """The most significant digits a trailing number of the column's text holds
+    (3 for ``SOC-2021-000354``), 0 when none ends in digits."""
+    widest = 0
+    for v in values:
+        if isinstance(v, str):
+            tail = v[len(v.rstrip("0123456789")):]
+            widest = max(widest, len(tail.lstrip("0")))
+    return widest
+
+
 def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Generator,
-             pattern: Pattern | None = None) -> np.ndarray:
+             pattern: Pattern | None = None, narrow: bool = False) -> np.ndarray:
     """The values at `dup` moved a little: a later time or date, a larger number, a string
     with new digits (in the CHECK's format where one demands it)."""
     out = values.copy()
     idx = np.flatnonzero(dup)
+    significant = _counter_width(values) if narrow and pattern is not None else 0
     for i in idx:
         v = out[i]
         if isinstance(v, bool) or v is None:
             continue
         if isinstance(v, str):
-            out[i] = _perturb_text(col, v, rng, pattern)
+            out[i] = _perturb_text(col, v, rng, pattern, significant)
         elif isinstance(v, dt.datetime):
             out[i] = v + dt.timedelta(seconds=int(rng.integers(1, 86400)))
         elif isinstance(v, dt.date):
@@ -153,12 +171,15 @@ def _perturb(col: Column, values: np.ndarray, dup: np.ndarray, rng: np.random.Ge
 
 
 def _perturb_text(col: Column, v: str, rng: np.random.Generator,
-                  pattern: Pattern | None) -> str:
+                  pattern: Pattern | None, significant: int = 0) -> str:
     if pattern is not None:
         # A CHECK demands this format: new trailing digits where they keep it (the rest of
         # a personnummer follows the row's birth date, which another CHECK may compare),
-        # else a new value in the format.
-        return _new_tail(v, pattern, rng) or pattern.generate(rng)
+        # else a new value in the format. The first rounds stay within the column's
+        # counter width (`significant`); later ones, where it had no room left, use all
+        # the tail.
+        return _new_tail(v, pattern, rng, significant) or _new_tail(v, pattern, rng) \
+            or pattern.generate(rng)
     if "@" in v:  # keep an email an email: digits before the @
         local, _, domain = v.rpartition("@")
         return f"{local}{int(rng.integers(0, 10**4))}@{domain}"

@@ -57,7 +57,10 @@ def top_shape(text: pd.Series) -> tuple[str, ...]:
 
 def code_patterns(text: pd.Series) -> tuple[str, ...]:
     """A regular expression for code-like values of the dominant shape: per position the
-    characters seen there (``SOC-20[12][0-9]-[0-9]{6}``). Empty when no shape dominates."""
+    characters seen there, except that a run of digits whose values span fewer numbers
+    than its positions' characters would allow (a year 2019-2024, a zero-padded counter
+    000001-000547) keeps its observed range at its width (``SOC-(?:2019|...)-0{3}...``),
+    not the decade and digits its positions allow. Empty when no shape dominates."""
     shape = top_shape(text)
     if not shape:
         return ()
@@ -67,13 +70,62 @@ def code_patterns(text: pd.Series) -> tuple[str, ...]:
     out: list[str] = []
     i = 0
     while i < len(classes):
+        if shape[0][i] == "9":
+            j = i
+            while j + 1 < len(classes) and shape[0][j + 1] == "9":
+                j += 1
+            out.append(_digit_field(members.str.slice(i, j + 1), classes[i:j + 1]))
+            i = j + 1
+            continue
         j = i
-        while j + 1 < len(classes) and classes[j + 1] == classes[i]:
+        while j + 1 < len(classes) and classes[j + 1] == classes[i] and shape[0][j + 1] != "9":
             j += 1
         run = j - i + 1
         out.append(classes[i] + (f"{{{run}}}" if run > 1 else ""))
         i = j + 1
     return ("^" + "".join(out) + "$",)
+
+
+def _digit_field(field: pd.Series, classes: list[str]) -> str:
+    """A run of digit positions: its observed numeric range (at its width) when that holds
+    fewer numbers than the positions' characters combine to, else the positions' classes."""
+    numbers = field.astype(int)
+    low, high = int(numbers.min()), int(numbers.max())
+    combos = 1
+    for c in classes:
+        combos *= 1 if len(c) == 1 or c.startswith("\\") else _class_size(c)
+    if low == high or high - low + 1 >= combos:
+        return "".join(classes)
+    return "(?:" + "|".join(range_pieces(low, high, len(classes))) + ")"
+
+
+def _class_size(cls: str) -> int:
+    if cls == "[0-9]":
+        return 10
+    return len(cls) - 2 if cls.startswith("[") else 1
+
+
+def range_pieces(low: int, high: int, width: int) -> list[str]:
+    """Regular expressions, one per block, matching exactly the numbers low..high written
+    with `width` digits (zero-padded): 19..24 -> 19, 2[0-4]."""
+    if width == 0:
+        return [""]
+    size = 10 ** (width - 1)
+    first, last = low // size, high // size
+    if first == last:
+        return [f"{first}{p}" for p in range_pieces(low % size, high % size, width - 1)]
+    pieces: list[str] = []
+    if low % size:  # the first block is partial
+        pieces += [f"{first}{p}" for p in range_pieces(low % size, size - 1, width - 1)]
+        first += 1
+    full_last = last if high % size == size - 1 else last - 1
+    if full_last >= first:
+        head = str(first) if full_last == first else f"[{first}-{full_last}]"
+        tail = f"[0-9]{{{width - 1}}}" if width > 2 else "[0-9]" if width == 2 else ""
+        pieces.append(head + tail)
+    if full_last < last:
+        pieces += [f"{last}{p}" for p in range_pieces(0, high % size, width - 1)]
+    return pieces
 
 
 def _char_class(chars: set[str], cls: str) -> str:
