@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from dbclone.plan import Plan
 from dbclone.schema import Schema, Table
+from dbclone.semantic.rows import RowRule
 from dbclone.source import read_source
 from dbclone.synth import copula, latent, pii
 from dbclone.synth.codecs import jsonable
@@ -34,7 +35,17 @@ from dbclone.synth.family import counts
 from dbclone.synth.family.counts import fit_fks
 from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.synth.privacy import entities, holders
-from dbclone.synth.relations import copies, dates, derived, grouped, joint, order, ratios, shares
+from dbclone.synth.relations import (
+    copies,
+    dates,
+    derived,
+    grouped,
+    joint,
+    kin,
+    order,
+    ratios,
+    shares,
+)
 from dbclone.synth.relations.lookups import fit_lookup, lookups_as_categories
 from dbclone.synth.relations.rows import CLAIM as EXACT_CLAIM
 from dbclone.synth.relations.rows import fit_rules
@@ -117,9 +128,22 @@ def _fit_table(ctx: FitContext, table: Table) -> TableModel:
     for step in STEPS:
         step.run(ctx, tf)
     tm = _table_model(ctx, fks, tf)
-    return tm if tm.verbatim else dataclasses.replace(tm, rules=fit_rules(ctx, table, df,
-                                                                          tf.columns,
-                                                                          tm.fks))
+    if tm.verbatim:
+        return tm
+    rules = fit_rules(ctx, table, df, tf.columns, tm.fks)
+    return dataclasses.replace(tm, rules=rules, shares=_unshared(tm, rules))
+
+
+def _unshared(tm: TableModel, rules: tuple[RowRule, ...]) -> tuple[float, ...]:
+    """The rows' shares of their parent's category, but none for a category kept per family
+    (`relations.kin`) whose joint partners vary within it: its rows then draw apart (a
+    case's referral source varies as in the source) and the rule settles how many values
+    each family keeps."""
+    kept = {r.columns[0] for r in rules if r.kind == kin.KIND and kin.partners_vary(r)}
+    if not kept or not tm.shares:
+        return tm.shares
+    out = tuple(0.0 if d in kept else q for d, q in zip(tm.copula, tm.shares, strict=False))
+    return out if any(out) else ()
 
 
 def _fit_columns(ctx: FitContext, table: Table, df: pd.DataFrame, fks: list[FKModel],

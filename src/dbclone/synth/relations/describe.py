@@ -49,6 +49,8 @@ _WORDS: dict[str, Callable[[RowRule], str]] = {
                           else ""),
     "parent_null": lambda r: f"{r.columns[0]} is NULL where {r.columns[1]}'s "
                              f"{r.params[0]}.{r.params[2]} says so",
+    "family_values": lambda r: f"{r.columns[0]} repeats within each {r.columns[1]}'s "
+                               "rows as in the source (few distinct values per family)",
     "window": lambda r: f"{r.columns[0]} is never before {r.params[0]}.{r.params[2]}"
                         + (f" nor after {r.params[0]}.{r.params[3]}" if r.params[3] else "")
                         + f" of its {r.columns[1]}",

@@ -25,7 +25,7 @@ from dbclone.synth.columns.meaning import source_strings
 from dbclone.synth.columns.registry import fit_column
 from dbclone.synth.context import Claim, FitContext
 from dbclone.synth.model import ColumnModel, FKModel, TableModel
-from dbclone.synth.relations import ancestors, chains, flagsets, nulls, spans
+from dbclone.synth.relations import ancestors, chains, flagsets, kin, nulls, spans
 from dbclone.synth.state import SampleState
 from dbclone.synth.tables import Columns
 
@@ -78,6 +78,7 @@ def fit_rules(ctx: FitContext, table: Table, df: pd.DataFrame,
     found += flagsets.find(ctx, table, df, columns)
     found += chains.find(ctx, table, df, columns, fks)
     found += nulls.find(ctx, table, df, columns)
+    found += kin.find(df, columns, next((f for f in fks if f.driving), None))
     return tuple(found)
 
 
@@ -216,10 +217,12 @@ def apply_rules(st: SampleState, table: Table, tm: TableModel, data: Columns) ->
     time first (the flags decided by a date then follow the final dates), serial keys in
     date order, then the rules within each row."""
     chains.apply(st, table, tm, data)
+    # A family's categories are settled before the rules within a row read them.
+    kin.apply(st, tm.rules, data, {cm.name: cm.joint for cm in tm.columns if cm.joint})
     # Chains are laid out above; a flag set is settled once the children exist; NULLs a
     # parent decides come last, over the row's final FKs and values.
     own = tuple(r for r in tm.rules if r.kind not in chains.KINDS and r.kind != flagsets.KIND
-                and r.kind != "parent_null")
+                and r.kind not in ("parent_null", kin.KIND))
     if own:
         _apply_own(st, table, tm, own, data)
     nulls.apply(st, table, tm.rules, data)
