@@ -31,7 +31,7 @@ from dbclone.synth.codecs import jsonable
 from dbclone.synth.columns import personal
 from dbclone.synth.columns.registry import fit_column
 from dbclone.synth.context import Claim, FitContext, FitOptions, Latent, Step, TableFit
-from dbclone.synth.family import counts
+from dbclone.synth.family import counts, cycles
 from dbclone.synth.family.counts import fit_fks
 from dbclone.synth.model import ColumnModel, FKModel, Model, TableModel
 from dbclone.synth.privacy import entities, holders
@@ -120,7 +120,8 @@ def _fit_table(ctx: FitContext, table: Table) -> TableModel:
     ctx.table = table
     ctx.scales = {}
     ctx.exact_used = set()
-    fks = lookups_as_categories(ctx, table, fit_fks(ctx, table, df))
+    fks = lookups_as_categories(ctx, table,
+                               cycles.with_returns(ctx, table, df, fit_fks(ctx, table, df)))
     driver = next((f for f in fks if f.driving), None)
     columns, dims, zs, claimed = _fit_columns(ctx, table, df, fks, driver)
     bases = {name: found for name, (claim, found) in claimed.items() if claim is dates.CLAIM}

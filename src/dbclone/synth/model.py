@@ -140,6 +140,11 @@ class FKModel:
     #: An FK to a copied lookup table: its values are a category of the row, modelled with the
     #: row's other columns (a track's media type goes with its price and size).
     as_category: bool = False
+    #: In a cycle of two tables: the parent's FK columns that name a row of this table, and
+    #: the share of this table's rows their parent names back (a store's manager works at
+    #: that store: `family.cycles`).
+    returns: tuple[str, ...] = ()
+    returns_share: float = 0.0
 
 
 @dataclass(frozen=True)

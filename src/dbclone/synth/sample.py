@@ -78,6 +78,10 @@ class Sampler:
                     self.st.copied.setdefault(driver.ref_table, set()).add(dims.of_parent(cm.base))
             for other, columns in rules_need(tm):  # a sibling's spans, a parent's flag
                 self.st.copied.setdefault(other, set()).update(columns)
+            for fk in tm.fks:  # a cycle's rows paired as in the source (`fill_waiting`)
+                if fk.returns:
+                    self.st.copied.setdefault(tm.name, set()).update(fk.columns)
+                    self.st.copied.setdefault(fk.ref_table, set()).update(fk.returns)
 
     def use_stage(self, stage: Stage) -> None:
         """Told by the load (before the first table): chunks made away from this process are
