@@ -132,6 +132,39 @@ def draw_stand_ins(ctx: FitContext, provider: str | None, common: list[str], sou
     return out
 
 
+def shaped_stand_ins(ctx: FitContext, rare: list[str], source: set[str], n: int,
+                     length: int | None, kind: list[str] | None = None) -> list[str]:
+    """n stand-ins where no value is common: values of the column's recognised kind, else
+    each rare value's character-class shape with new characters (its words are never
+    reused: no common value vouches for them)."""
+    taken = set(source)
+    pool = [v for v in dict.fromkeys(kind or []) if v not in taken]
+    out: list[str] = []
+    for i in range(n):
+        made = pool.pop(int(ctx.rng.integers(0, len(pool)))) if pool else \
+            _new_of_shape(ctx, rare[i % len(rare)], taken, length)
+        if made in source:  # every value of a tiny shape is the source's: share a stand-in
+            if not out:
+                return []
+            made = out[-1]
+        taken.add(made)
+        out.append(made)
+    return out
+
+
+def _new_of_shape(ctx: FitContext, value: str, taken: set[str], length: int | None) -> str:
+    """A value of `value`'s character-class shape with new characters, not in `taken`."""
+    pattern = Pattern(shape_regex(shape_of(value)))
+    made = value
+    for _ in range(MAX_SHAPE_TRIES):
+        made = pattern.generate(ctx.rng)
+        if made not in taken:
+            break
+    made = made[:length] if length else made
+    taken.add(made)
+    return made
+
+
 def slot_counts(rare: list[tuple[object, int]], slot: dict[object, int]) -> list[int]:
     out = [0] * (max(slot.values()) + 1 if slot else 0)
     for v, c in rare:

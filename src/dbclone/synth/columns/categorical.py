@@ -22,8 +22,10 @@ from dbclone.synth.columns.text import fit_string_fallback
 from dbclone.synth.context import FitContext
 from dbclone.synth.model import ColumnModel
 from dbclone.synth.privacy import (
+    MAX_STAND_INS,
     distinct_owners,
     draw_stand_ins,
+    shaped_stand_ins,
     slot_counts,
     stand_in_slots,
 )
@@ -58,20 +60,25 @@ def fit_categorical(ctx: FitContext, col: Column, values: pd.Series, null_rate: 
             if c >= k and people.get(v, owners_k) >= owners_k]
     if col.enum_values or col.kind == "boolean":
         kept = list(counts.most_common())  # the type itself lists every allowed value
-    if not kept:
+    common = {v for v, _ in kept}
+    rare = [(v, c) for v, c in counts.most_common() if v not in common]
+    slot = stand_in_slots(ctx, col, rare)
+    n_slots = max(slot.values()) + 1 if slot else 0
+    stand_ins = [] if kept or not (slot and few_owners_many_rows(counts, k)) else \
+        shaped_stand_ins(ctx, [str(v) for v, _ in rare], set(map(str, distinct)), n_slots,
+                         col.length, pool_of(text, n_slots, ctx))
+    if not kept and not stand_ins:
         # the reason names the test that failed: a value in 200 rows of 3 owners fails too
         why = (f"no value is held by {k} rows and {owners_k} distinct owners"
                if counts and counts.most_common(1)[0][1] >= k
                else f"every value occurs fewer than {k} times")
         return fit_string_fallback(ctx, col, values, null_rate, why)
-    common = {v for v, _ in kept}
-    rare = [(v, c) for v, c in counts.most_common() if v not in common]
-    slot = stand_in_slots(ctx, col, rare)
     lengths = np.repeat([len(str(v)) for v in distinct], sizes)
     provider = pii.quasi_provider(col.name, float(np.median(lengths)))
-    pool = list(meaning.sample(text, 4 * len(slot) + 20, ctx.rng)) if text and slot else None
-    stand_ins = draw_stand_ins(ctx, provider, [str(v) for v, _ in kept], set(map(str, distinct)),
-                               max(slot.values()) + 1 if slot else 0, col.length, pool)
+    if kept:
+        stand_ins = draw_stand_ins(ctx, provider, [str(v) for v, _ in kept],
+                                   set(map(str, distinct)), n_slots, col.length,
+                                   pool_of(text, n_slots, ctx))
     entries = kept + list(zip(stand_ins, slot_counts(rare, slot), strict=True))
     total = sum(c for _, c in entries)
     cats = tuple(v for v, _ in entries)
@@ -90,6 +97,20 @@ def fit_categorical(ctx: FitContext, col: Column, values: pd.Series, null_rate: 
         reason = f"{len(rare)} rare value(s) suppressed (k={k})"
     return ColumnModel(col.name, "categorical", null_rate=null_rate, values=cats, probs=probs,
                        reason=reason, text=text), z
+
+
+def pool_of(text: TextModel | None, n_slots: int, ctx: FitContext) -> list[str] | None:
+    """Values of the column's recognised kind for its stand-ins, if it has one."""
+    return list(meaning.sample(text, 4 * n_slots + 20, ctx.rng)) if text and n_slots else None
+
+
+def few_owners_many_rows(counts: Counter[object], k: int) -> bool:
+    """A handful of values, each in k rows or more, that fail only for their owners (a case
+    category each caseworker keeps to): still a category, of stand-ins in the source's
+    shares, rather than free text with a new value in every row."""
+    total = sum(counts.values())
+    return 0 < len(counts) <= MAX_STAND_INS and \
+        sum(c for c in counts.values() if c >= k) >= 0.9 * total
 
 
 def categorical_values(st: SampleState, ch: Chunk, col: Column, cm: ColumnModel,

@@ -111,6 +111,17 @@ def _combo_value(value: object, integer: bool) -> object:
     return int(out) if integer and isinstance(out, float) and out.is_integer() else out
 
 
+def _kept_values(columns: list[ColumnModel], name: str) -> set[object] | None:
+    """The values a categorical column's own model holds (None: not a categorical model)."""
+    cm = next(c for c in columns if c.name == name)
+    if cm.strategy != "categorical" or not cm.values or cm.joint:
+        return None
+    try:
+        return set(cm.values)
+    except TypeError:  # values that are lists (a JSON column's arrays): no such check
+        return None
+
+
 def _make_joint(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[ColumnModel],
                 dims: list[str], zs: list[np.ndarray], names: list[str]) -> bool:
     """One category per combination held by at least k rows; NULL is part of a combination
@@ -119,7 +130,12 @@ def _make_joint(ctx: FitContext, table: Table, df: pd.DataFrame, columns: list[C
     combos = [tuple(_combo_value(v, i) for v, i in zip(row, integer, strict=True))
               for row in df[names].astype(object).itertuples(index=False, name=None)]
     counts = Counter(combos)
-    kept = [(c, n) for c, n in counts.most_common() if n >= ctx.opts.rare_threshold]
+    # a value its own column's rule left out (held by too few owners) stays out of every
+    # combination too, however many rows the combination has
+    allowed = [_kept_values(columns, name) for name in names]
+    kept = [(c, n) for c, n in counts.most_common() if n >= ctx.opts.rare_threshold
+            and all(a is None or v is None or v in a
+                    for v, a in zip(c, allowed, strict=True))]
     if len(kept) < 2 or len(kept) > MAX_JOINT_CATEGORIES:
         return False
     if sum(n for _, n in kept) < JOINT_MIN_COVER * len(combos):
