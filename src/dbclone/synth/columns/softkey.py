@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,7 +50,7 @@ from dbclone.synth import copula
 from dbclone.synth.codecs import to_python
 from dbclone.synth.columns.base import ColumnSynthesizer
 from dbclone.synth.columns.keys import random_bits, uuid_keys
-from dbclone.synth.model import ColumnModel
+from dbclone.synth.model import ColumnModel, TableModel
 from dbclone.synth.specs import SoftKeySpec
 from dbclone.synth.state import Chunk, SampleState
 from dbclone.synth.tables import Columns
@@ -319,41 +319,42 @@ def _uuids(st: SampleState, cm: ColumnModel, m: int) -> np.ndarray:
                       dtype=object)
 
 
-def _uuid_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
-    """The referenced table's clone keys: generated already, or hashed from its key seed and
-    its planned rows as `keys.uuid_keys` will make them (a table sampled before the one it
-    names, with no FK to order them)."""
-    assert cm.ref is not None
-    name, column = cm.ref.rsplit(".", 1)
-    done = st.done.get(name)
-    if done is not None and done.has(column):
-        return np.asarray([str(v) for v in done.column(column) if v is not None], dtype=object)
-    try:
-        tm = st.model.table(name)
-    except KeyError:
-        return None
-    if tm.verbatim:
-        i = st.schema.table(name).column_names.index(column)
-        return np.asarray([str(r[i]) for r in tm.rows if r[i] is not None], dtype=object)
-    return uuid_keys(st.key_seed(name, column), 0, st.row_count(tm))
-
-
-def soft_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
-    """The referenced table's clone keys: generated already, or 1..n as they will be."""
+def _referenced(st: SampleState, cm: ColumnModel
+                ) -> tuple[str, str, Sequence[object] | None, TableModel | None]:
+    """The referenced table and column, the keys it holds already (generated, or copied
+    as it is; None when it is still to come) and its model (None where the model lacks it)."""
     assert cm.ref is not None
     name, column = cm.ref.rsplit(".", 1)
     done = st.done.get(name)
     if done is not None and done.has(column):  # read whole for each chunk, then freed
-        keys = pd.to_numeric(pd.Series(done.column(column)), errors="coerce").dropna()
-        return keys.to_numpy(dtype=float)
+        return name, column, list(done.column(column)), None
     try:
         tm = st.model.table(name)
     except KeyError:
-        return None
+        return name, column, None, None
     if tm.verbatim:
         i = st.schema.table(name).column_names.index(column)
-        return np.asarray([r[i] for r in tm.rows if r[i] is not None], dtype=float)
-    return np.arange(1, st.row_count(tm) + 1, dtype=float)
+        return name, column, [r[i] for r in tm.rows], tm
+    return name, column, None, tm
+
+
+def _uuid_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
+    """The referenced table's clone keys: generated already, or hashed from its key seed and
+    its planned rows as `keys.uuid_keys` will make them (a table sampled before the one it
+    names, with no FK to order them)."""
+    name, column, held, tm = _referenced(st, cm)
+    if held is not None:
+        return np.asarray([str(v) for v in held if v is not None], dtype=object)
+    return uuid_keys(st.key_seed(name, column), 0, st.row_count(tm)) if tm is not None else None
+
+
+def soft_pool(st: SampleState, cm: ColumnModel) -> np.ndarray | None:
+    """The referenced table's clone keys: generated already, or 1..n as they will be."""
+    _, _, held, tm = _referenced(st, cm)
+    if held is not None:
+        keys = pd.to_numeric(pd.Series(held, dtype=object), errors="coerce").dropna()
+        return keys.to_numpy(dtype=float)
+    return np.arange(1, st.row_count(tm) + 1, dtype=float) if tm is not None else None
 
 
 class SoftKeySynthesizer(ColumnSynthesizer):

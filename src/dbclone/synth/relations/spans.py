@@ -259,12 +259,7 @@ def ticked_counts(st: SampleState, table: str, fk: FKModel) -> np.ndarray | None
             not parent.has(fk.ref_columns[0]) or not all(done.has(c) for c in (lgroup, lstart,
                                                                                 lend)):
         return None
-    ltable = st.schema.table(leader)
-    spans = pd.DataFrame({
-        "g": pd.Series(list(done.column(lgroup)), dtype=object),
-        "s": to_numbers(ltable.column(lstart), done.column(lstart)),
-        "e": to_numbers(ltable.column(lend), done.column(lend))})
-    spans = spans[spans["g"].notna()].groupby("g").agg(s=("s", "min"), e=("e", "max"))
+    spans = leader_spans(st, leader, lgroup, lstart, lend)
     top, sentinel = float(chain.params[1]), float(chain.params[5])
     at = spans.index.get_indexer(pd.Index(list(parent.column(fk.ref_columns[0]))))
     s = np.where(at >= 0, spans["s"].to_numpy()[at], np.nan)
@@ -273,6 +268,18 @@ def ticked_counts(st: SampleState, table: str, fk: FKModel) -> np.ndarray | None
     counts = parent.counts(dims.children(table, fk.columns))
     drawn = np.asarray(counts, dtype=float) if counts is not None else np.zeros(len(s))
     return np.where(np.isfinite(n) & (drawn > 0), np.maximum(n, 1.0), drawn).astype(np.int64)
+
+
+def leader_spans(st: SampleState, leader: str, group: str, start: str,
+                 end: str) -> pd.DataFrame:
+    """Each of the generated leader's families' first start (s) and last end (e), as
+    numbers, indexed by the family's key (g)."""
+    done, ltable = st.done[leader], st.schema.table(leader)
+    spans = pd.DataFrame({
+        "g": pd.Series(list(done.column(group)), dtype=object),
+        "s": to_numbers(ltable.column(start), done.column(start)),
+        "e": to_numbers(ltable.column(end), done.column(end))})
+    return spans[spans["g"].notna()].groupby("g").agg(s=("s", "min"), e=("e", "max"))
 
 
 def needs(rule: RowRule) -> tuple[str, set[str]]:
@@ -291,12 +298,7 @@ def apply(st: SampleState, table: Table, rule: RowRule, sentinel: float, top: fl
     done = st.done.get(leader)
     if done is None or not all(done.has(c) for c in (lgroup, lstart, lend)):
         return
-    ltable = st.schema.table(leader)
-    spans = pd.DataFrame({
-        "g": pd.Series(list(done.column(lgroup)), dtype=object),
-        "s": to_numbers(ltable.column(lstart), done.column(lstart)),
-        "e": to_numbers(ltable.column(lend), done.column(lend))})
-    spans = spans[spans["g"].notna()].groupby("g").agg(s=("s", "min"), e=("e", "max"))
+    spans = leader_spans(st, leader, lgroup, lstart, lend)
     scol, ecol = table.column(start), table.column(end)
     s = to_numbers(scol, data[start])
     e = to_numbers(ecol, data[end])
