@@ -206,6 +206,28 @@ def sqlite_source(new_db: Callable[[str], str], ddl: list[str],
     return source
 
 
+def uuid_owned_source(url: str, seed: int, rows: tuple[int, int],
+                      ddl: tuple[str, str]) -> list[str]:
+    """A PostgreSQL source of UUID soft keys: ``rows[0]`` owners keyed by UUID (``ddl[0]``:
+    key, label) and ``rows[1]`` rows each naming a random owner in a UUID column with no FK
+    (``ddl[1]``: id, uuid, state). Returns the owners' UUIDs."""
+    import uuid
+
+    rng = np.random.default_rng(seed)
+    keys = [str(uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | 1, version=4))
+            for _ in range(rows[0])]
+    owner, child = (statement.split(" (")[0].split()[-1] for statement in ddl)
+    with sa.create_engine(url).begin() as conn:
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+        conn.execute(sa.text(f"INSERT INTO {owner} VALUES (CAST(:u AS UUID), :n)"),
+                     [{"u": u, "n": f"A{i}"} for i, u in enumerate(keys)])
+        conn.execute(sa.text(f"INSERT INTO {child} VALUES (:i, CAST(:u AS UUID), :s)"),
+                     [{"i": i + 1, "u": keys[int(rng.integers(0, rows[0]))],
+                       "s": ("idle", "busy", "away")[i % 3]} for i in range(rows[1])])
+    return keys
+
+
 def sqlite_clone(new_db: Callable[[str], str], source: str, seed: int) -> sa.Engine:
     """`source` cloned into a new SQLite target with `seed`; the target's engine."""
     from dbclone.api import clone

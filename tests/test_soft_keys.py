@@ -200,26 +200,17 @@ def test_uuid_soft_key_sampled_before_its_table_joins_it(new_db,
     """A UUID soft key whose table comes later in the plan (``agent_statuses`` sorts before
     ``agents`` and no FK orders them): every value joins a clone agent, as a soft key into a
     table made earlier does, and the rows are the same at one and two workers."""
-    import uuid
 
     from dbclone.api import sample_model
     from dbclone.plan import make_plan
     from dbclone.synth import sample
-    from tests.helpers import table_digest
+    from tests.helpers import table_digest, uuid_owned_source
 
-    rng = np.random.default_rng(12)
-    agents = [str(uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | 7, version=4))
-              for _ in range(40)]
     source = new_db("postgresql")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE agents (agent_uuid UUID PRIMARY KEY, name TEXT)")
-        conn.exec_driver_sql("CREATE TABLE agent_statuses (id INTEGER PRIMARY KEY, "
-                             "agent_uuid UUID NOT NULL, state TEXT NOT NULL)")
-        conn.execute(sa.text("INSERT INTO agents VALUES (CAST(:u AS UUID), :n)"),
-                     [{"u": u, "n": f"agent {i}"} for i, u in enumerate(agents)])
-        conn.execute(sa.text("INSERT INTO agent_statuses VALUES (:i, CAST(:u AS UUID), :s)"),
-                     [{"i": i + 1, "u": agents[int(rng.integers(0, 40))],
-                       "s": ("idle", "busy", "away")[i % 3]} for i in range(900)])
+    agents = uuid_owned_source(source, 12, (40, 900), (
+        "CREATE TABLE agents (agent_uuid UUID PRIMARY KEY, name TEXT)",
+        "CREATE TABLE agent_statuses (id INTEGER PRIMARY KEY, agent_uuid UUID NOT NULL, "
+        "state TEXT NOT NULL)"))
     model = fit_source(source)
     assert model.table("agent_statuses").column("agent_uuid").ref == "agents.agent_uuid"
     order = make_plan(model.schema).order

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from dbclone.api import clone
 from dbclone.connect import engine_for
-from tests.helpers import sqlite_clone, sqlite_source
+from tests.helpers import sqlite_clone, sqlite_source, uuid_owned_source
 
 
 def test_joint_category_with_a_nullable_integer_partner_loads(new_db) -> None:
@@ -286,21 +286,11 @@ def test_uuids_of_another_table_without_a_foreign_key_keep_their_reuse(new_db) -
     """isis (PostgreSQL): `reports.agent_uuid` and `agent_statuses.agent_uuid` hold the UUID
     keys of the 11 agents without a declared FK; the clone gave every row a fresh UUID
     (2,000 distinct among 2,000 statuses), so no status belonged to an agent."""
-    import uuid
 
-    rng = np.random.default_rng(9)
-    agents = [str(uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | 1, version=4))
-              for _ in range(11)]
     source = new_db("postgresql")
-    with sa.create_engine(source).begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE agent (uuid UUID PRIMARY KEY, code TEXT)")
-        conn.exec_driver_sql("CREATE TABLE status (id INTEGER PRIMARY KEY, agent_uuid UUID, "
-                             "state TEXT)")
-        conn.execute(sa.text("INSERT INTO agent VALUES (CAST(:u AS UUID), :c)"),
-                     [{"u": u, "c": f"A{i}"} for i, u in enumerate(agents)])
-        conn.execute(sa.text("INSERT INTO status VALUES (:i, CAST(:u AS UUID), :s)"),
-                     [{"i": i + 1, "u": agents[int(rng.integers(0, 11))],
-                       "s": ["idle", "assigned", "training"][i % 3]} for i in range(300)])
+    agents = uuid_owned_source(source, 9, (11, 300), (
+        "CREATE TABLE agent (uuid UUID PRIMARY KEY, code TEXT)",
+        "CREATE TABLE status (id INTEGER PRIMARY KEY, agent_uuid UUID, state TEXT)"))
     target = new_db("postgresql")
     clone(source, target, seed=0)
     with engine_for(target).connect() as conn:
