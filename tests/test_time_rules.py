@@ -147,6 +147,29 @@ def test_notes_fall_inside_their_case_and_inspect_names_the_rules(new_db) -> Non
         in said.output, said.output
 
 
+def _posts(rng: np.random.Generator, person: int, hired: dt.date, years: int,
+           last: str) -> list[tuple[int, str, str, str]]:
+    """A person's one post from hiring to `last`, or (40 % of those with more than three
+    years) two, the move on a year's boundary."""
+    if years > 3 and rng.random() < 0.4:
+        moved = hired + dt.timedelta(days=365 * int(rng.integers(1, years)))
+        return [(person, "a", hired.isoformat(), moved.isoformat()),
+                (person, "b", moved.isoformat(), last)]
+    return [(person, "a", hired.isoformat(), last)]
+
+
+def _employment(new_db, posts: str, people: list, pay: list, held: list) -> str:
+    """A SQLite source of people, their pay periods and their posts (table `posts`)."""
+    return sqlite_source(new_db, [
+        "CREATE TABLE person (id INTEGER PRIMARY KEY, hired DATE NOT NULL)",
+        "CREATE TABLE pay (person_id INTEGER NOT NULL REFERENCES person(id), amount INTEGER "
+        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
+        "from_date))",
+        f"CREATE TABLE {posts} (person_id INTEGER NOT NULL REFERENCES person(id), dept TEXT "
+        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
+        "dept))"], {"person": people, "pay": pay, posts: held})
+
+
 @pytest.mark.parametrize("posts", ["post", "assignment"])
 def test_sibling_tables_share_each_familys_span(new_db, posts: str) -> None:
     """A person's pay periods (a year each) and posts (one or two) begin on the hiring day
@@ -168,20 +191,8 @@ def test_sibling_tables_share_each_familys_span(new_db, posts: str) -> None:
             pay.append((p, int(rng.integers(40, 90)) * 1000, at.isoformat(),
                         last if k == years - 1 else until.isoformat()))
             at = until
-        if years > 3 and rng.random() < 0.4:
-            moved = hired + dt.timedelta(days=365 * int(rng.integers(1, years)))
-            held.append((p, "a", hired.isoformat(), moved.isoformat()))
-            held.append((p, "b", moved.isoformat(), last))
-        else:
-            held.append((p, "a", hired.isoformat(), last))
-    source = sqlite_source(new_db, [
-        "CREATE TABLE person (id INTEGER PRIMARY KEY, hired DATE NOT NULL)",
-        "CREATE TABLE pay (person_id INTEGER NOT NULL REFERENCES person(id), amount INTEGER "
-        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
-        "from_date))",
-        f"CREATE TABLE {posts} (person_id INTEGER NOT NULL REFERENCES person(id), dept TEXT "
-        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
-        "dept))"], {"person": people, "pay": pay, posts: held})
+        held += _posts(rng, p, hired, years, last)
+    source = _employment(new_db, posts, people, pay, held)
     with sqlite_clone(new_db, source, 8).connect() as conn:
         got = conn.execute(sa.text(
             "WITH a AS (SELECT person_id, MIN(from_date) s, MAX(to_date) e FROM pay GROUP BY 1),"
@@ -235,20 +246,8 @@ def test_open_families_run_up_to_the_latest_start(new_db) -> None:
             until = at + dt.timedelta(days=365)
             pay.append((p, int(rng.integers(40, 90)) * 1000, at.isoformat(),
                         last if k == years - 1 else until.isoformat()))
-        if years > 3 and rng.random() < 0.4:
-            moved = hired + dt.timedelta(days=365 * int(rng.integers(1, years)))
-            held += [(p, "a", hired.isoformat(), moved.isoformat()), (p, "b", moved.isoformat(),
-                                                                     last)]
-        else:
-            held.append((p, "a", hired.isoformat(), last))
-    source = sqlite_source(new_db, [
-        "CREATE TABLE person (id INTEGER PRIMARY KEY, hired DATE NOT NULL)",
-        "CREATE TABLE pay (person_id INTEGER NOT NULL REFERENCES person(id), amount INTEGER "
-        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
-        "from_date))",
-        "CREATE TABLE assignment (person_id INTEGER NOT NULL REFERENCES person(id), dept TEXT "
-        "NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (person_id, "
-        "dept))"], {"person": people, "pay": pay, "assignment": held})
+        held += _posts(rng, p, hired, years, last)
+    source = _employment(new_db, "assignment", people, pay, held)
     with sqlite_clone(new_db, source, 3).connect() as conn:
         rows = conn.execute(sa.text("SELECT person_id, from_date, to_date FROM pay "
                                     "ORDER BY person_id, from_date")).all()
