@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from dbclone.semantic import closeness, generate, ngram
+from dbclone.semantic import chain, closeness, generate, ngram, symbols
 from dbclone.semantic import reference as ref
 from dbclone.semantic.recognise import Semantic, recognise
 
@@ -189,7 +189,7 @@ def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | Non
     word of any of its values (a word outside the rows the chain is fitted on included): a
     value holding one is no source value."""
     whole = text
-    avoid = avoid | ngram.words_of(text)
+    avoid = avoid | symbols.words_of(text)
     public = [w for w in ngram.public_words(locale) if ref.fold(w) not in avoid]
     rows = min(PHRASE_ROWS, int(PHRASE_CHARS / max(float(np.mean([len(v) for v in text])), 1.0)))
     if len(text) > rows:  # steps and words of k owners show in a sample too
@@ -199,7 +199,7 @@ def _phrased(sem: Semantic | None, text: list[str], owners: list[Hashable] | Non
     phrases = ngram.fit(text, k, owners=owners, public=public, rng=rng, avoid=avoid)
     if phrases is None:
         return None
-    ngram.remember(phrases, whole)
+    chain.remember(phrases, whole)
     reason = sem.reason if sem is not None else "several words, many distinct values"
     # style: the kind recognised (a work's title, a product), "name" where none was
     return TextModel("phrases", sem.kind if sem is not None and sem.kind in PHRASED - {"phrases"}

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dbclone.schema import Column, Table
-from dbclone.semantic import closeness, ngram, prefixes
+from dbclone.semantic import closeness, prefixes, symbols
 from dbclone.semantic import columns as meaning
 from dbclone.semantic import reference as ref
 from dbclone.semantic.columns import TextModel
@@ -167,7 +167,7 @@ def _city_slots(values: list[str], owners: list[Any] | None, k: int,
     column's rare words (held by fewer than k owners) are names of cities; else ()."""
     held: dict[str, set[Any]] = {}
     for i, value in enumerate(values):
-        for _, tok in ngram.tokens(value):
+        for _, tok in symbols.tokens(value):
             if tok.isalpha():
                 held.setdefault(tok, set()).add(owners[i] if owners is not None else i)
     rare = [w for w, h in held.items() if len(h) < k]
